@@ -1,0 +1,37 @@
+//! What a care record said before an edit, who changed it, when and why.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "care_record_revision")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub care_record_id: Uuid,
+    pub replaced_version: i32,
+    pub editor_id: Uuid,
+    #[sea_orm(column_type = "Text")]
+    pub reason: String,
+    #[sea_orm(column_type = "Text")]
+    pub old_body: String,
+    pub old_diagnosis_codes: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::care_record::Entity",
+        from = "Column::CareRecordId",
+        to = "super::care_record::Column::Id"
+    )]
+    CareRecord,
+}
+
+impl Related<super::care_record::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::CareRecord.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,62 @@
+//! An insurance claim. Diagnosis and procedure codes are `clinical` PHI.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "claim")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub claim_number: String,
+    pub patient_id: Uuid,
+    pub provider_id: Uuid,
+    pub appointment_id: Option<Uuid>,
+    pub payer: String,
+    pub service_date: Date,
+    pub billed_cents: i64,
+    pub allowed_cents: Option<i64>,
+    pub paid_cents: i64,
+    pub status: ClaimStatus,
+    pub diagnosis_codes: String,
+    pub procedure_codes: String,
+    pub submitted_at: DateTimeUtc,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))", rename_all = "snake_case")]
+pub enum ClaimStatus {
+    Submitted,
+    Paid,
+    PartiallyPaid,
+    Denied,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::patient::Entity",
+        from = "Column::PatientId",
+        to = "super::patient::Column::Id"
+    )]
+    Patient,
+    #[sea_orm(has_many = "super::denial::Entity")]
+    Denial,
+}
+
+impl Related<super::patient::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Patient.def()
+    }
+}
+
+impl Related<super::denial::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Denial.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,49 @@
+//! Ops working one claim denial: escalate, appeal, resolve or write off.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "escalation")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub denial_id: Uuid,
+    pub status: EscalationStatus,
+    pub opened_by: Uuid,
+    pub assignee_id: Option<Uuid>,
+    #[sea_orm(column_type = "Text")]
+    pub summary: String,
+    pub appeal_deadline: Date,
+    pub closed_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))", rename_all = "snake_case")]
+pub enum EscalationStatus {
+    Open,
+    Escalated,
+    Appealed,
+    Resolved,
+    WrittenOff,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::denial::Entity",
+        from = "Column::DenialId",
+        to = "super::denial::Column::Id"
+    )]
+    Denial,
+}
+
+impl Related<super::denial::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Denial.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

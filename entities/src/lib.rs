@@ -1,0 +1,19 @@
+//! ward's tables as SeaORM entities: one module per table, data only.
+
+pub mod appointment;
+pub mod audit_event;
+pub mod break_glass_grant;
+pub mod care_record;
+pub mod care_record_revision;
+pub mod care_review;
+pub mod claim;
+pub mod denial;
+pub mod escalation;
+pub mod patient;
+pub mod pending_approval;
+pub mod policy_rule;
+pub mod prelude;
+pub mod provider;
+pub mod staff;
+pub mod ticket;
+pub mod ticket_comment;

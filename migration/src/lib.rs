@@ -1,0 +1,29 @@
+//! ward's schema, one migration per file, each runnable up and down on PostgreSQL and SQLite.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261125_000001_create_staff_and_policy_rule;
+mod m20261125_000002_create_directory;
+mod m20261125_000003_create_medical;
+mod m20261125_000004_create_ops;
+mod m20261125_000005_create_cx;
+mod m20261125_000006_create_access_workflows;
+mod m20261125_000007_create_audit_event;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_staff_and_policy_rule::Migration),
+            Box::new(m20261125_000002_create_directory::Migration),
+            Box::new(m20261125_000003_create_medical::Migration),
+            Box::new(m20261125_000004_create_ops::Migration),
+            Box::new(m20261125_000005_create_cx::Migration),
+            Box::new(m20261125_000006_create_access_workflows::Migration),
+            Box::new(m20261125_000007_create_audit_event::Migration),
+        ]
+    }
+}

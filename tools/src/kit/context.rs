@@ -1,0 +1,32 @@
+//! The request context every resolver reads: who is asking, over which connection.
+
+use super::error::{ApiError, ApiResult};
+use async_graphql::Context;
+use policies::Role;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+/// The authenticated staff member behind a request. Roles come from the policy store.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    pub staff_id: Uuid,
+    pub sub: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+/// Facts about the HTTP request that errors and the audit trail refer to.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub request_id: String,
+}
+
+pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
+    ctx.data_opt::<Principal>()
+        .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
+}
+
+pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("no database in the schema context: {}", err.message)))
+}

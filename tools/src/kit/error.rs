@@ -1,0 +1,145 @@
+//! The one error type of ward's API, and the one place that maps it to `extensions.code`.
+
+use async_graphql::ErrorExtensions as _;
+use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+/// The values of `extensions.code`; clients rely on these names.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// User mistakes carry a message meant for the user; unexpected failures carry a cause that
+/// is logged and never shown.
+///
+/// Deliberately not `Display`: async-graphql turns any `Display` type into an error without a
+/// code, so the only way out of an `ApiError` is [`From<ApiError> for async_graphql::Error`],
+/// which sets `extensions.code`.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthenticated(String),
+    Forbidden(String),
+    /// What was not found, e.g. `patient 0193…`.
+    NotFound(String),
+    BadUserInput(String),
+    Conflict(String),
+    LimitExceeded(String),
+    Unavailable(DbErr),
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => code::UNAUTHENTICATED,
+            ApiError::Forbidden(_) => code::FORBIDDEN,
+            ApiError::NotFound(_) => code::NOT_FOUND,
+            ApiError::BadUserInput(_) => code::BAD_USER_INPUT,
+            ApiError::Conflict(_) => code::CONFLICT,
+            ApiError::LimitExceeded(_) => code::LIMIT_EXCEEDED,
+            ApiError::Unavailable(_) => code::UNAVAILABLE,
+            ApiError::Internal(_) => code::INTERNAL,
+        }
+    }
+
+    /// The message a client sees: never a cause chain, SQL or PHI.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Unauthenticated(m)
+            | ApiError::Forbidden(m)
+            | ApiError::BadUserInput(m)
+            | ApiError::Conflict(m)
+            | ApiError::LimitExceeded(m) => m.clone(),
+            ApiError::NotFound(what) => format!("{what} not found"),
+            ApiError::Unavailable(_) => "the database is unavailable; try again shortly".into(),
+            ApiError::Internal(_) => "internal error; the server log has the details under this request id".into(),
+        }
+    }
+
+    pub fn internal(context: &'static str, cause: impl Into<anyhow::Error>) -> Self {
+        ApiError::Internal(cause.into().context(context))
+    }
+
+    /// Maps a database error: lost connectivity is `UNAVAILABLE`, anything else `INTERNAL`.
+    pub fn from_db(context: &'static str, err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            ApiError::Unavailable(err)
+        } else if sqlx_code(&err).as_deref() == Some("57014") {
+            // PostgreSQL cancelled the statement at the request timeout (statement_timeout).
+            ApiError::LimitExceeded("the request ran longer than the request timeout and was cancelled".into())
+        } else {
+            ApiError::internal(context, err)
+        }
+    }
+
+    /// Logs what the client will not see.
+    fn log(&self) {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        ApiError::from_db("database query", err)
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.log();
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", err.code()))
+    }
+}
+
+/// The sqlx error beneath a database error, if there is one.
+fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => Some(e.as_ref()),
+        _ => None,
+    }
+}
+
+/// The SQLSTATE of a database error, if the database gave one.
+fn sqlx_code(err: &DbErr) -> Option<String> {
+    match sqlx_error(err)? {
+        sqlx::Error::Database(db) => db.code().map(|code| code.into_owned()),
+        _ => None,
+    }
+}
+
+/// True when the error means the database cannot be reached, rather than a query being wrong.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    if matches!(err, DbErr::ConnectionAcquire(_)) {
+        return true;
+    }
+    match sqlx_error(err) {
+        Some(
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::Tls(_),
+        ) => true,
+        // PostgreSQL: class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect
+        // now), 55000 for a database that does not accept connections.
+        Some(sqlx::Error::Database(_)) => {
+            sqlx_code(err).is_some_and(|code| code.starts_with("08") || code.starts_with("57P") || code == "55000")
+        }
+        _ => false,
+    }
+}

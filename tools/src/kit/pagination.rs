@@ -1,0 +1,145 @@
+//! Relay pagination: `first`/`after` in, `edges { cursor node }` and `pageInfo` out.
+//!
+//! Cursors are opaque to clients (base64 of a sort key) and keyset-based, so a page costs one
+//! index range scan however deep the client pages.
+
+use super::error::{ApiError, ApiResult};
+use async_graphql::Context;
+use async_graphql::connection::{
+    Connection, CursorType, DefaultConnectionName, DefaultEdgeName, DisableNodesField, Edge, EmptyFields,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+/// Page sizes, from the server's configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct PageLimits {
+    pub default_size: u64,
+    pub max_size: u64,
+}
+
+impl Default for PageLimits {
+    fn default() -> Self {
+        PageLimits {
+            default_size: 20,
+            max_size: 100,
+        }
+    }
+}
+
+/// An opaque cursor around a sort key chosen by the service that lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor(pub String);
+
+/// A cursor this server did not issue.
+#[derive(Debug)]
+pub struct InvalidCursor;
+
+impl std::fmt::Display for InvalidCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("`after` is not a cursor this server issued")
+    }
+}
+
+impl CursorType for Cursor {
+    type Error = InvalidCursor;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| InvalidCursor)?;
+        String::from_utf8(bytes).map(Cursor).map_err(|_| InvalidCursor)
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0.as_bytes())
+    }
+}
+
+fn invalid_cursor() -> ApiError {
+    ApiError::BadUserInput(InvalidCursor.to_string())
+}
+
+/// A Relay connection of `Node`s (type name `<Node>Connection`).
+pub type Page<Node> =
+    Connection<Cursor, Node, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName, DisableNodesField>;
+
+/// Complexity of a connection field: its children count once per row of the page asked for.
+pub fn complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map_or(PageLimits::default().default_size as usize, |n| n.max(1) as usize);
+    rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// A validated page request: how many rows, after which key.
+#[derive(Clone, Debug)]
+pub struct PageRequest {
+    pub first: u64,
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    /// Checks `first` against the configured limits and decodes `after`.
+    pub fn new(ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> ApiResult<Self> {
+        let limits = ctx.data_opt::<PageLimits>().copied().unwrap_or_default();
+        let first = match first {
+            None => limits.default_size,
+            Some(n) if n < 0 => return Err(ApiError::BadUserInput("`first` must not be negative".into())),
+            Some(n) if n as u64 > limits.max_size => {
+                return Err(ApiError::LimitExceeded(format!(
+                    "`first` is {n}; a page holds at most {}",
+                    limits.max_size
+                )));
+            }
+            Some(n) => n as u64,
+        };
+        let after = after
+            .map(|s| Cursor::decode_cursor(&s).map_err(|_| invalid_cursor()))
+            .transpose()?
+            .map(|c| c.0);
+        Ok(PageRequest { first, after })
+    }
+
+    /// The `after` key as a UUID, for lists ordered by id.
+    pub fn after_id(&self) -> ApiResult<Option<Uuid>> {
+        self.after
+            .as_deref()
+            .map(|key| Uuid::parse_str(key).map_err(|_| invalid_cursor()))
+            .transpose()
+    }
+
+    /// How many rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch_limit(&self) -> u64 {
+        self.first + 1
+    }
+
+    /// Builds the connection from up to `fetch_limit()` rows in order.
+    pub fn into_page<Row, Node>(
+        &self,
+        mut rows: Vec<Row>,
+        key: impl Fn(&Row) -> String,
+        node: impl Fn(Row) -> Node,
+    ) -> Page<Node>
+    where
+        Node: async_graphql::OutputType,
+    {
+        let has_next_page = rows.len() as u64 > self.first;
+        rows.truncate(self.first as usize);
+        let mut page = Page::new(self.after.is_some(), has_next_page);
+        page.edges = rows
+            .into_iter()
+            .map(|row| Edge::new(Cursor(key(&row)), node(row)))
+            .collect();
+        page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        let cursor = Cursor("0193a1b2-0000-7000-8000-000000000001".into());
+        assert_eq!(Cursor::decode_cursor(&cursor.encode_cursor()).unwrap(), cursor);
+        assert!(Cursor::decode_cursor("not base64!").is_err());
+    }
+}

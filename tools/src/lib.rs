@@ -1,0 +1,5 @@
+//! ward's internal tools, one module each, on the shared kit.
+
+pub mod admin;
+pub mod directory;
+pub mod kit;

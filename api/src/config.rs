@@ -1,0 +1,73 @@
+//! Runtime configuration: what `ward serve` needs, built from flags and `WARD_*` variables.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use tools::kit::pagination::PageLimits;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub environment: Environment,
+    pub database: DatabaseConfig,
+    pub jwt_secret: String,
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a connection before answering `UNAVAILABLE`.
+    pub acquire_timeout: Duration,
+}
+
+/// Every limit of DESIGN.md's "Limits"; each one answers `LIMIT_EXCEEDED`.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub page: PageLimits,
+    pub max_body_bytes: usize,
+    pub max_batch: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 12,
+            max_complexity: 2_000,
+            page: PageLimits::default(),
+            max_body_bytes: 256 * 1024,
+            max_batch: 10,
+            request_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Config {
+    /// A development configuration for `url`, everything else at its default.
+    pub fn new(database_url: impl Into<String>, jwt_secret: impl Into<String>) -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            environment: Environment::Development,
+            database: DatabaseConfig {
+                url: database_url.into(),
+                max_connections: 16,
+                acquire_timeout: Duration::from_secs(3),
+            },
+            jwt_secret: jwt_secret.into(),
+            limits: Limits::default(),
+        }
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}

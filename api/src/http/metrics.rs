@@ -1,0 +1,69 @@
+//! Prometheus counters: requests, and GraphQL errors by code.
+
+use super::AppState;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tools::kit::code;
+
+const CODES: [&str; 8] = [
+    code::UNAUTHENTICATED,
+    code::FORBIDDEN,
+    code::NOT_FOUND,
+    code::BAD_USER_INPUT,
+    code::CONFLICT,
+    code::LIMIT_EXCEEDED,
+    code::UNAVAILABLE,
+    code::INTERNAL,
+];
+
+#[derive(Default)]
+pub struct Metrics {
+    graphql_requests: AtomicU64,
+    errors: [AtomicU64; CODES.len()],
+}
+
+impl Metrics {
+    pub fn request(&self) {
+        self.graphql_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn error(&self, code: &str) {
+        if let Some(i) = CODES.iter().position(|c| *c == code) {
+            self.errors[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP ward_graphql_requests_total GraphQL HTTP requests received."
+        );
+        let _ = writeln!(out, "# TYPE ward_graphql_requests_total counter");
+        let _ = writeln!(
+            out,
+            "ward_graphql_requests_total {}",
+            self.graphql_requests.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP ward_graphql_errors_total GraphQL errors answered, by extensions.code."
+        );
+        let _ = writeln!(out, "# TYPE ward_graphql_errors_total counter");
+        for (code, count) in CODES.iter().zip(&self.errors) {
+            let _ = writeln!(
+                out,
+                "ward_graphql_errors_total{{code=\"{code}\"}} {}",
+                count.load(Ordering::Relaxed)
+            );
+        }
+        out
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}

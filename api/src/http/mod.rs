@@ -1,0 +1,48 @@
+//! The HTTP surface: routes, the shared state, and the layers every request passes.
+
+mod errors;
+mod graphql;
+mod health;
+mod metrics;
+mod request_id;
+
+use crate::auth::TokenKeys;
+use crate::config::Limits;
+use crate::schema::WardSchema;
+use axum::Router;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub use errors::error_response;
+pub use metrics::Metrics;
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: WardSchema,
+    pub db: DatabaseConnection,
+    pub keys: TokenKeys,
+    pub limits: Limits,
+    pub graphiql: bool,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(axum::middleware::map_request(request_id::drop_unsafe_request_id))
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
+                .layer(PropagateRequestIdLayer::x_request_id()),
+        )
+}

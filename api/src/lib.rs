@@ -1,0 +1,15 @@
+//! ward's gateway: configuration, the CLI's commands, the HTTP server and GraphQL schema.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod schema;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::App;

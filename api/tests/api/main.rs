@@ -1,0 +1,13 @@
+//! ward's integration tests: the real server over HTTP, on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod directory;
+mod errors;
+mod health;
+mod helpers;
+mod limits;
+mod migrations;
+mod schema;
+mod serving;

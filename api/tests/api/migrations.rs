@@ -1,0 +1,126 @@
+//! Every migration runs up and down on both databases; the schema keeps its invariants.
+
+use crate::helpers::*;
+use entities::escalation;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, Database, EntityTrait};
+
+async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = match backend {
+        Backend::Sqlite => {
+            "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    };
+    let rows = app_db
+        .query_all_raw(Statement::from_string(app_db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
+}
+
+const TABLES: [&str; 16] = [
+    "appointment",
+    "audit_event",
+    "break_glass_grant",
+    "care_record",
+    "care_record_revision",
+    "care_review",
+    "claim",
+    "denial",
+    "escalation",
+    "patient",
+    "pending_approval",
+    "policy_rule",
+    "provider",
+    "staff",
+    "ticket",
+    "ticket_comment",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_migration_runs_up_down_and_up_again() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = empty_db(backend).await else { continue };
+        let conn = Database::connect(&db.url).await.unwrap();
+        Migrator::up(&conn, None).await.unwrap();
+        let mut expected: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
+        expected.push("seaql_migrations".into());
+        expected.sort();
+        assert_eq!(tables(&conn, backend).await, expected, "{backend:?}");
+
+        Migrator::down(&conn, None).await.unwrap();
+        assert_eq!(
+            tables(&conn, backend).await,
+            vec!["seaql_migrations".to_string()],
+            "{backend:?}"
+        );
+
+        Migrator::up(&conn, None).await.unwrap();
+        assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
+        conn.close().await.ok();
+    }
+}
+
+crate::both!(a_denial_has_at_most_one_unfinished_escalation, |app| {
+    let existing = escalation::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo data has escalations");
+    let now = chrono::Utc::now();
+    let another = |status| escalation::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        denial_id: Set(existing.denial_id),
+        status: Set(status),
+        opened_by: Set(existing.opened_by),
+        assignee_id: Set(None),
+        summary: Set("second".into()),
+        appeal_deadline: Set(existing.appeal_deadline),
+        closed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    };
+    assert!(
+        another(escalation::EscalationStatus::Open)
+            .insert(&app.db)
+            .await
+            .is_err()
+    );
+    assert!(
+        another(escalation::EscalationStatus::Resolved)
+            .insert(&app.db)
+            .await
+            .is_ok()
+    );
+});
+
+crate::both!(foreign_keys_hold, |app| {
+    let bogus = uuid::Uuid::now_v7();
+    let now = chrono::Utc::now();
+    let ticket = entities::ticket::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        subject: Set("x".into()),
+        description: Set("x".into()),
+        channel: Set(entities::ticket::TicketChannel::Email),
+        priority: Set(entities::ticket::TicketPriority::Low),
+        status: Set(entities::ticket::TicketStatus::Open),
+        patient_id: Set(Some(bogus)),
+        provider_id: Set(None),
+        appointment_id: Set(None),
+        claim_id: Set(None),
+        assignee_id: Set(None),
+        created_by: Set(bogus),
+        sla_due_at: Set(now),
+        resolved_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    };
+    assert!(
+        ticket.insert(&app.db).await.is_err(),
+        "a ticket of an unknown patient is refused"
+    );
+});

@@ -23,6 +23,7 @@ const ID_EPOCH_MS: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 struct Generator {
     rng: fastrand::Rng,
     next_id_ms: u64,
+    claims: u64,
     now: DateTime<Utc>,
 }
 
@@ -85,6 +86,7 @@ pub async fn insert(db: &impl ConnectionTrait, options: &SeedOptions) -> Result<
     let mut g = Generator {
         rng: fastrand::Rng::with_seed(options.seed),
         next_id_ms: ID_EPOCH_MS,
+        claims: 0,
         now,
     };
     let staff = load_staff(db).await?;
@@ -325,6 +327,7 @@ fn claim_for(
     payer: &str,
 ) {
     let id = g.id();
+    g.claims += 1;
     let billed: i64 = match cpt {
         "90791" => 25_000,
         "90837" => 20_000,
@@ -346,11 +349,7 @@ fn claim_for(
     let submitted_at = at + Duration::days(2);
     rows.claims.push(claim::ActiveModel {
         id: Set(id),
-        claim_number: Set(format!(
-            "CLM-{}-{:06}",
-            at.year(),
-            rows.claims.len() as u64 + g.next_id_ms % 1_000_000
-        )),
+        claim_number: Set(format!("CLM-{}-{:07}", at.year(), g.claims)),
         patient_id: Set(patient_id),
         provider_id: Set(provider_id),
         appointment_id: Set(Some(appointment_id)),

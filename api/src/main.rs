@@ -5,6 +5,7 @@ use api::config::DatabaseConfig;
 use api::seed::{SeedOptions, SeedOutcome};
 use api::{App, auth::TokenKeys, db, demo, telemetry};
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -72,7 +73,8 @@ async fn serve(args: ServeArgs) -> CmdResult {
     let app = App::build(config).await.map_err(|e| e.to_string())?;
     tracing::info!(address = %app.address(), ready_ms = started.elapsed().as_millis() as u64, "ward is serving");
     if demo {
-        println!("{}", demo::banner(app.address(), &keys));
+        // A closed stdout (a pipe whose reader went away) must not take the server down.
+        let _ = writeln!(std::io::stdout(), "{}", demo::banner(app.address(), &keys));
     }
     app.run_until_stopped().await.map_err(|e| format!("server error: {e}"))
 }

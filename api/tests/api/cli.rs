@@ -255,6 +255,10 @@ async fn serve_demo(url: &str, port: u16, sub: &str) -> (tokio::process::Child, 
     })
     .await
     .expect("demo banner within 60 s");
+    // Keep reading, as a terminal would: the rest of the banner and anything after it.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
     (child, token)
 }
 

@@ -1,0 +1,143 @@
+//! The closed vocabularies of the policy: roles, PHI classes, resources and actions.
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(UnknownName { kind: stringify!($name), name: s.to_owned() }),
+                }
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// A team. A staff member may hold several.
+    Role {
+        Cx => "cx",
+        Ops => "ops",
+        Medical => "medical",
+        Compliance => "compliance",
+        Admin => "admin",
+    }
+);
+
+named_enum!(
+    /// Classes of protected health information, each granted separately (minimum necessary).
+    PhiClass {
+        Contact => "contact",
+        Identity => "identity",
+        Clinical => "clinical",
+    }
+);
+
+named_enum!(
+    /// What a rule is about.
+    Resource {
+        Patient => "patient",
+        Provider => "provider",
+        Appointment => "appointment",
+        Ticket => "ticket",
+        Claim => "claim",
+        Denial => "denial",
+        Escalation => "escalation",
+        CareRecord => "care_record",
+        CareReview => "care_review",
+        Audit => "audit",
+        BreakGlass => "break_glass",
+        Staff => "staff",
+        Policy => "policy",
+    }
+);
+
+named_enum!(
+    /// What a rule allows. PHI classes are actions on the resource that holds them.
+    Action {
+        Read => "read",
+        Contact => "contact",
+        Identity => "identity",
+        Clinical => "clinical",
+        Comment => "comment",
+        Create => "create",
+        Update => "update",
+        Assign => "assign",
+        Transition => "transition",
+        Edit => "edit",
+        Complete => "complete",
+        Request => "request",
+        Review => "review",
+        Manage => "manage",
+    }
+);
+
+impl Resource {
+    /// The actions that mean something on this resource; a rule naming another is refused.
+    pub fn actions(self) -> &'static [Action] {
+        use Action::*;
+        match self {
+            Resource::Patient => &[Read, Contact, Identity],
+            Resource::Provider | Resource::Appointment | Resource::Denial | Resource::Audit => &[Read],
+            Resource::Ticket => &[Read, Comment, Create, Update, Assign, Transition],
+            Resource::Claim => &[Read, Clinical],
+            Resource::Escalation => &[Read, Create, Assign, Transition],
+            Resource::CareRecord => &[Read, Clinical, Edit],
+            Resource::CareReview => &[Read, Create, Complete],
+            Resource::BreakGlass => &[Request, Review],
+            Resource::Staff => &[Read, Manage],
+            Resource::Policy => &[Read, Edit],
+        }
+    }
+}
+
+impl PhiClass {
+    /// The action that discloses this class.
+    pub fn action(self) -> Action {
+        match self {
+            PhiClass::Contact => Action::Contact,
+            PhiClass::Identity => Action::Identity,
+            PhiClass::Clinical => Action::Clinical,
+        }
+    }
+}
+
+/// A name that is not one of the known roles, PHI classes, resources or actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    pub kind: &'static str,
+    pub name: String,
+}
+
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {}: {:?}", self.kind.to_lowercase(), self.name)
+    }
+}
+
+impl std::error::Error for UnknownName {}

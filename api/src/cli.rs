@@ -1,5 +1,6 @@
 //! The `ward` command line: DESIGN.md's contract, parsed by clap.
 
+use crate::auth::JwtConfig;
 use crate::config::{Config, DatabaseConfig, Environment, Limits};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations.
     Migrate(DatabaseArgs),
     /// Fill an empty database with synthetic demo data.
@@ -29,6 +30,27 @@ pub enum Command {
     Token(TokenArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Inspect the policy store.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Would staff member SUB be allowed ACTION on RESOURCE? Prints allow or deny and the rule.
+    Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[arg(long)]
+    pub sub: String,
+    /// e.g. patient, care_record, claim
+    pub resource: String,
+    /// e.g. read, contact, identity, clinical
+    pub action: String,
 }
 
 #[derive(Debug, Args)]
@@ -51,9 +73,30 @@ pub struct ServeArgs {
     /// `production` turns off introspection, GraphiQL and "did you mean" suggestions.
     #[arg(long, env = "WARD_ENV", value_enum, default_value = "development")]
     pub env: Environment,
-    /// HS256 signing secret for bearer tokens (at least 32 bytes).
+    /// HS256 signing secret for bearer tokens (at least 32 bytes; development).
     #[arg(long, env = "WARD_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// PEM file of the identity provider's public key (RS256 or ES256; production).
+    #[arg(long, env = "WARD_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<std::path::PathBuf>,
+    /// JWKS file of the identity provider's keys (production).
+    #[arg(long, env = "WARD_JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<std::path::PathBuf>,
+    /// RS256 or ES256, with a public key or JWKS.
+    #[arg(long, env = "WARD_JWT_ALGORITHM")]
+    pub jwt_algorithm: Option<String>,
+    /// Required `iss` of tokens (required with a public key or JWKS).
+    #[arg(long, env = "WARD_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` of tokens (required with a public key or JWKS).
+    #[arg(long, env = "WARD_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// How long a break-glass grant opens access.
+    #[arg(long, env = "WARD_BREAK_GLASS_MINUTES", default_value_t = 60)]
+    pub break_glass_minutes: i64,
+    /// How often the policy store is re-read (edits on this instance apply at once).
+    #[arg(long, env = "WARD_POLICY_REFRESH", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub policy_refresh: Duration,
     #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
@@ -111,7 +154,22 @@ pub struct TokenArgs {
 }
 
 impl ServeArgs {
-    pub fn into_config(self, jwt_secret: String) -> Config {
+    /// The token key configuration, reading the key files it names.
+    pub fn jwt_config(&self, secret: Option<String>) -> Result<JwtConfig, String> {
+        let read = |path: &std::path::Path| {
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        };
+        Ok(JwtConfig {
+            secret,
+            public_key_pem: self.jwt_public_key.as_deref().map(read).transpose()?,
+            jwks: self.jwt_jwks_file.as_deref().map(read).transpose()?,
+            algorithm: self.jwt_algorithm.clone(),
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        })
+    }
+
+    pub fn into_config(self, jwt: JwtConfig) -> Config {
         Config {
             bind: self.bind,
             environment: self.env,
@@ -120,7 +178,9 @@ impl ServeArgs {
                 max_connections: self.db_max_connections,
                 acquire_timeout: self.db_acquire_timeout,
             },
-            jwt_secret,
+            jwt,
+            break_glass_minutes: self.break_glass_minutes,
+            policy_refresh: self.policy_refresh,
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,

@@ -1,5 +1,6 @@
 //! Runtime configuration: what `ward serve` needs, built from flags and `WARD_*` variables.
 
+use crate::auth::JwtConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tools::kit::pagination::PageLimits;
@@ -15,8 +16,12 @@ pub struct Config {
     pub bind: SocketAddr,
     pub environment: Environment,
     pub database: DatabaseConfig,
-    pub jwt_secret: String,
+    pub jwt: JwtConfig,
     pub limits: Limits,
+    /// How long a break-glass grant lasts.
+    pub break_glass_minutes: i64,
+    /// How often each instance re-reads the policy store (besides PostgreSQL `NOTIFY`).
+    pub policy_refresh: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -62,8 +67,10 @@ impl Config {
                 max_connections: 16,
                 acquire_timeout: Duration::from_secs(3),
             },
-            jwt_secret: jwt_secret.into(),
+            jwt: JwtConfig::hs256(jwt_secret),
             limits: Limits::default(),
+            break_glass_minutes: 60,
+            policy_refresh: Duration::from_secs(5),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod policy_refresh;
 pub mod schema;
 pub mod seed;
 pub mod startup;

@@ -1,6 +1,6 @@
 //! `ward`: parses the command line and hands over to the library.
 
-use api::cli::{Cli, Command, SeedArgs, ServeArgs, TokenArgs};
+use api::cli::{Cli, Command, PolicyCheckArgs, PolicyCommand, SeedArgs, ServeArgs, TokenArgs};
 use api::config::DatabaseConfig;
 use api::seed::{SeedOptions, SeedOutcome};
 use api::{App, auth::TokenKeys, db, demo, telemetry};
@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init();
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(args) => migrate(&args.database_url).await,
         Command::Seed(args) => seed(args).await,
         Command::Token(args) => token(args).await,
@@ -22,6 +22,7 @@ async fn main() -> ExitCode {
             print!("{}", api::schema::sdl());
             Ok(())
         }
+        Command::Policy(PolicyCommand::Check(args)) => policy_check(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,15 +47,16 @@ async fn serve(args: ServeArgs) -> CmdResult {
     let started = Instant::now();
     let url = args.database.database_url.clone();
     db::backend(&url).map_err(|e| e.to_string())?;
-    let secret = match (&args.jwt_secret, args.demo) {
-        (Some(secret), _) => secret.clone(),
-        (None, true) => demo::load_or_create_secret(&url).map_err(|e| e.to_string())?,
-        (None, false) => {
-            return Err("WARD_JWT_SECRET is not set: set it to a secret of at least 32 bytes (or use --demo)".into());
-        }
+    let uses_provider_keys = args.jwt_public_key.is_some() || args.jwt_jwks_file.is_some();
+    let secret = match (&args.jwt_secret, args.demo && !uses_provider_keys) {
+        (Some(secret), _) => Some(secret.clone()),
+        (None, true) => Some(demo::load_or_create_secret(&url).map_err(|e| e.to_string())?),
+        (None, false) => None,
     };
     let demo = args.demo;
-    let config = args.into_config(secret);
+    let jwt = args.jwt_config(secret)?;
+    let config = args.into_config(jwt);
+    let keys = TokenKeys::from_config(&config.jwt, config.is_production()).map_err(|e| e.to_string())?;
     if demo {
         let conn = db::connect(&config.database, config.limits.request_timeout)
             .await
@@ -69,7 +71,6 @@ async fn serve(args: ServeArgs) -> CmdResult {
         }
         conn.close().await.ok();
     }
-    let keys = TokenKeys::hs256(&config.jwt_secret).map_err(|e| e.to_string())?;
     let app = App::build(config).await.map_err(|e| e.to_string())?;
     tracing::info!(address = %app.address(), ready_ms = started.elapsed().as_millis() as u64, "ward is serving");
     if demo {
@@ -142,5 +143,57 @@ async fn token(args: TokenArgs) -> CmdResult {
         ));
     }
     println!("{}", keys.issue(&args.sub, args.ttl).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
+    let resource: policies::Resource = args.resource.parse().map_err(|e: policies::UnknownName| {
+        let known = policies::Resource::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{e}; resources are: {known}")
+    })?;
+    let action: policies::Action = args.action.parse().map_err(|e: policies::UnknownName| {
+        let known = resource
+            .actions()
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{e}; actions on {resource} are: {known}")
+    })?;
+    let url = &args.database.database_url;
+    let conn = db::connect(&database(url), Duration::from_secs(10))
+        .await
+        .map_err(|e| e.to_string())?;
+    db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
+    tools::kit::policy_store::ensure_baseline(&conn)
+        .await
+        .map_err(|e| e.message())?;
+    let set = tools::kit::policy_store::load(&conn).await.map_err(|e| e.message())?;
+    let member = tools::admin::service::find_staff(&conn, &args.sub)
+        .await
+        .map_err(|e| e.message())?;
+    let explanation = policies::explain(&set, &args.sub, resource, action)
+        .await
+        .map_err(|e| format!("casbin: {e}"))?;
+    let roles = set
+        .roles_of(&args.sub)
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let roles = if roles.is_empty() { "no role".to_owned() } else { roles };
+    let mut out = std::io::stdout();
+    let written = match (&member, &explanation.rule) {
+        (None, _) => writeln!(out, "deny: {:?} is not a staff member", args.sub),
+        (Some(m), _) if !m.active => writeln!(out, "deny: {} is deactivated (holds {roles})", args.sub),
+        (Some(_), Some(rule)) => writeln!(out, "allow: {rule} ({} holds {roles})", args.sub),
+        (Some(_), None) => writeln!(out, "deny: no rule lets {roles} do {resource} · {action}"),
+    };
+    written.map_err(|e| e.to_string())?;
+    let _ = writeln!(out, "policy version {}", set.version());
     Ok(())
 }

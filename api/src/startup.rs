@@ -4,12 +4,14 @@ use crate::auth::{KeyError, TokenKeys};
 use crate::config::Config;
 use crate::db::{self, DbSetupError};
 use crate::http::{self, AppState, Metrics};
+use crate::policy_refresh;
 use crate::schema;
 use sea_orm::DatabaseConnection;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tools::kit::policy_store::PolicyStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -17,6 +19,8 @@ pub enum StartupError {
     Database(#[from] DbSetupError),
     #[error(transparent)]
     Keys(#[from] KeyError),
+    #[error("cannot load the policy store: {0}")]
+    Policy(String),
     #[error("cannot listen on {addr}: {cause}. Choose another address with --bind or WARD_BIND")]
     Bind { addr: SocketAddr, cause: std::io::Error },
 }
@@ -26,28 +30,34 @@ pub struct App {
     address: SocketAddr,
     router: axum::Router,
     db: DatabaseConnection,
+    refresher: tokio::task::JoinHandle<()>,
 }
 
 impl App {
     /// Connects, checks the schema is current, and binds the listener (port 0 picks a free one).
     pub async fn build(config: Config) -> Result<App, StartupError> {
-        let keys = TokenKeys::hs256(&config.jwt_secret)?;
+        let keys = TokenKeys::from_config(&config.jwt, config.is_production())?;
         let db = db::connect(&config.database, config.limits.request_timeout).await?;
         db::ensure_current(&db).await?;
-        App::build_with(config, db, keys).await
-    }
-
-    /// Like [`App::build`] on a connection that is already open and migrated.
-    pub async fn build_with(config: Config, db: DatabaseConnection, keys: TokenKeys) -> Result<App, StartupError> {
+        let policy = PolicyStore::open(&db)
+            .await
+            .map_err(|e| StartupError::Policy(e.message()))?;
         let production = config.is_production();
         let state = AppState {
-            schema: schema::build(db.clone(), &config.limits, production),
+            schema: schema::build(db.clone(), policy.clone(), &config, production),
             db: db.clone(),
             keys,
+            policy: policy.clone(),
             limits: config.limits.clone(),
             graphiql: !production,
             metrics: Arc::new(Metrics::default()),
         };
+        let refresher = tokio::spawn(policy_refresh::run(
+            policy,
+            db.clone(),
+            config.database.url.clone(),
+            config.policy_refresh,
+        ));
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|cause| StartupError::Bind {
@@ -63,6 +73,7 @@ impl App {
             address,
             router: http::router(state),
             db,
+            refresher,
         })
     }
 
@@ -79,6 +90,7 @@ impl App {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await?;
+        self.refresher.abort();
         self.db.close().await.ok();
         Ok(())
     }

@@ -1,5 +1,8 @@
 //! ward's internal tools, one module each, on the shared kit.
 
 pub mod admin;
+pub mod compliance;
 pub mod directory;
 pub mod kit;
+pub mod medical;
+pub mod ops;

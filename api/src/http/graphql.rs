@@ -11,7 +11,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use tools::kit::{ApiError, RequestMeta, code};
+use std::sync::Arc;
+use tools::kit::purpose::{self, Purpose};
+use tools::kit::{Access, ApiError, RequestMeta, code};
 
 pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     state.metrics.request();
@@ -36,9 +38,19 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bo
 type Refusal = (ApiError, Option<StatusCode>);
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: Body, request_id: &str) -> Result<BatchResponse, Refusal> {
-    let principal = auth::authenticate(headers, &state.keys, &state.db)
+    let policy = state.policy.authorizer().snapshot();
+    let principal = auth::authenticate(headers, &state.keys, &state.db, &policy)
         .await
         .map_err(|err| (err, None))?;
+    let access = Arc::new(Access::new(principal, policy));
+    let purpose = match headers.get(purpose::HEADER) {
+        None => None,
+        Some(value) => {
+            let purpose = Purpose::parse(value.to_str().unwrap_or_default()).map_err(|err| (err, None))?;
+            purpose.check(&access, &state.db).await.map_err(|err| (err, None))?;
+            Some(purpose)
+        }
+    };
     let limits = &state.limits;
     let too_large = || ApiError::LimitExceeded(format!("the request body is over {} bytes", limits.max_body_bytes));
     let bytes = axum::body::to_bytes(body, limits.max_body_bytes)
@@ -61,8 +73,9 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, request_id: &
     if operations == 0 {
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
-    let batch = batch.data(principal).data(RequestMeta {
+    let batch = batch.data(access).data(RequestMeta {
         request_id: request_id.to_owned(),
+        purpose,
     });
     tokio::time::timeout(limits.request_timeout, state.schema.execute_batch(batch))
         .await

@@ -13,6 +13,7 @@ use axum::Router;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use tools::kit::policy_store::PolicyStore;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -26,6 +27,7 @@ pub struct AppState {
     pub schema: WardSchema,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    pub policy: PolicyStore,
     pub limits: Limits,
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,

@@ -2,23 +2,35 @@
 
 mod limits;
 
-use crate::config::Limits;
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use crate::config::Config;
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
-use tools::admin::AdminQuery;
+use tools::admin::{AdminMutation, AdminQuery};
+use tools::compliance::{BreakGlassConfig, ComplianceMutation, ComplianceQuery};
 use tools::directory::DirectoryQuery;
+use tools::kit::policy_store::PolicyStore;
+use tools::medical::MedicalQuery;
+use tools::ops::OpsQuery;
 
 pub use limits::{QueryLimits, default_code};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(AdminQuery, DirectoryQuery);
+pub struct QueryRoot(AdminQuery, DirectoryQuery, MedicalQuery, OpsQuery, ComplianceQuery);
 
-pub type WardSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(AdminMutation, ComplianceMutation);
+
+pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema served over HTTP. `production` turns off introspection and suggestions.
-pub fn build(db: DatabaseConnection, limits: &Limits, production: bool) -> WardSchema {
-    let mut builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, production: bool) -> WardSchema {
+    let limits = &config.limits;
+    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(db)
+        .data(policy)
+        .data(BreakGlassConfig {
+            minutes: config.break_glass_minutes,
+        })
         .data(limits.page)
         .extension(QueryLimits {
             max_depth: limits.max_depth,
@@ -34,7 +46,7 @@ pub fn build(db: DatabaseConnection, limits: &Limits, production: bool) -> WardS
 
 /// The schema's SDL, as exported to `api/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .finish()
         .sdl()
 }

@@ -90,7 +90,7 @@ async fn an_unreachable_database_is_one_clear_line() {
 async fn serving_without_a_secret_outside_demo_mode_is_refused() {
     let db = empty_db(Backend::Sqlite).await.unwrap();
     let output = run(&["serve", "--database-url", &db.url]).await;
-    assert_one_clear_line(&output, "WARD_JWT_SECRET is not set");
+    assert_one_clear_line(&output, "no token key: set WARD_JWT_SECRET");
 }
 
 #[tokio::test]

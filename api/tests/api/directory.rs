@@ -9,13 +9,6 @@ both!(me_names_the_caller_and_the_roles_the_policy_store_grants, |app| {
     assert_eq!(body["data"]["me"]["roles"], json!(["ops"]));
 });
 
-both!(a_role_granted_in_the_database_shows_on_the_next_request, |app| {
-    app.sql("INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('g', 'alice', 'ops', '', '', '', '')")
-        .await;
-    let body = app.gql("alice", "{ me { roles } }", json!({})).await;
-    assert_eq!(body["data"]["me"]["roles"], json!(["cx", "ops"]));
-});
-
 both!(patient_by_id_returns_its_non_phi_fields, |app| {
     let first = app
         .gql(

@@ -125,15 +125,34 @@ async fn a_request_over_the_timeout_answers_limit_exceeded_and_its_statement_is_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
+    use crate::keys::{es256, now, sign};
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = spawn_app_with(backend, |c| c.environment = api::config::Environment::Production).await else {
+        let key = es256();
+        let Some(app) = spawn_app_with(backend, |c| {
+            c.environment = api::config::Environment::Production;
+            c.jwt = api::auth::JwtConfig {
+                public_key_pem: Some(key.public_pem.clone()),
+                algorithm: Some("ES256".into()),
+                issuer: Some("idp".into()),
+                audience: Some("ward".into()),
+                ..Default::default()
+            };
+        })
+        .await
+        else {
             continue;
         };
-        let body = app.gql("alice", "{ __schema { types { name } } }", json!({})).await;
+        let claims = json!({ "sub": "alice", "iss": "idp", "aud": "ward", "exp": now() + 300 });
+        let token = sign(jsonwebtoken::Algorithm::ES256, &key.private_pem, &claims, None);
+        let (_, body) = app
+            .post(Some(&token), &json!({ "query": "{ __schema { types { name } } }" }))
+            .await;
         assert!(body["data"]["__schema"].is_null(), "{backend:?}: {body}");
-        let body = app.gql("alice", "{ patientz { id } }", json!({})).await;
+        let (_, body) = app.post(Some(&token), &json!({ "query": "{ patientz { id } }" })).await;
         let message = body["errors"][0]["message"].as_str().unwrap();
         assert!(!message.contains("Did you mean"), "{message}");
+        let (_, body) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
+        assert_eq!(body["data"]["me"]["sub"], "alice");
         let graphiql = app.client.get(app.url("/graphql")).send().await.unwrap();
         assert_eq!(graphiql.status().as_u16(), 404);
     }

@@ -2,11 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authentication;
 mod cli;
 mod directory;
 mod errors;
 mod health;
 mod helpers;
+mod keys;
 mod limits;
 mod migrations;
 mod schema;

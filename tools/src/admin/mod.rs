@@ -1,6 +1,14 @@
-//! Staff and access administration; also `me`, the caller's own staff record.
+//! Staff and access administration (admin only); also `me`, the caller's own record.
 
+mod policy;
 pub mod service;
 mod staff;
 
-pub use staff::{AdminQuery, StaffMember};
+pub use policy::{PolicyMutation, PolicyQuery};
+pub use staff::{StaffMember, StaffMutation, StaffQuery};
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct AdminQuery(StaffQuery, PolicyQuery);
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct AdminMutation(StaffMutation, PolicyMutation);

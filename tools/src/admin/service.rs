@@ -1,51 +1,222 @@
-//! Staff lookups, on a plain connection.
+//! Staff and policy administration, each change in one transaction.
 
-use crate::kit::{ApiResult, Principal};
+use crate::kit::policy_store::{grant_row, permission_row};
+use crate::kit::{ApiError, ApiResult, Principal};
+use chrono::Utc;
 use entities::{policy_rule, staff};
-use policies::Role;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use policies::{Grant, Permission, PolicySnapshot, Role};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 
-/// The active staff member with this `sub`, with the roles the policy store grants them now.
+/// The active staff member with this `sub`, with the roles the policy grants them.
 /// `None` for an unknown or deactivated member.
-#[tracing::instrument(skip(db))]
-pub async fn load_principal(db: &impl ConnectionTrait, sub: &str) -> ApiResult<Option<Principal>> {
-    let Some(member) = staff::Entity::find()
+#[tracing::instrument(skip(db, policy))]
+pub async fn load_principal(
+    db: &impl ConnectionTrait,
+    sub: &str,
+    policy: &PolicySnapshot,
+) -> ApiResult<Option<Principal>> {
+    let member = staff::Entity::find()
         .filter(staff::Column::Sub.eq(sub))
         .filter(staff::Column::Active.eq(true))
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let grants = policy_rule::Entity::find()
-        .filter(policy_rule::Column::Ptype.eq("g"))
-        .filter(policy_rule::Column::V0.eq(sub))
-        .order_by_asc(policy_rule::Column::V1)
-        .all(db)
         .await?;
-    let roles = grants
-        .iter()
-        .filter_map(|rule| match rule.v1.parse::<Role>() {
-            Ok(role) => Some(role),
-            Err(err) => {
-                tracing::warn!(%err, "ignoring a role grant of an unknown role");
-                None
-            }
-        })
-        .collect();
-    Ok(Some(Principal {
-        staff_id: member.id,
-        sub: member.sub,
-        display_name: member.display_name,
-        roles,
+    Ok(member.map(|m| Principal {
+        staff_id: m.id,
+        sub: m.sub,
+        display_name: m.display_name,
+        roles: policy.roles_of(sub).to_vec(),
     }))
 }
 
 /// Whether a staff member with this `sub` exists (active or not).
 pub async fn staff_exists(db: &impl ConnectionTrait, sub: &str) -> ApiResult<bool> {
-    Ok(staff::Entity::find()
-        .filter(staff::Column::Sub.eq(sub))
-        .one(db)
+    Ok(find_staff(db, sub).await?.is_some())
+}
+
+pub async fn find_staff(db: &impl ConnectionTrait, sub: &str) -> ApiResult<Option<staff::Model>> {
+    Ok(staff::Entity::find().filter(staff::Column::Sub.eq(sub)).one(db).await?)
+}
+
+/// A page of staff in `sub` order, after `after`.
+pub async fn list_staff(db: &impl ConnectionTrait, after: Option<&str>, limit: u64) -> ApiResult<Vec<staff::Model>> {
+    let mut query = staff::Entity::find().order_by_asc(staff::Column::Sub);
+    if let Some(after) = after {
+        query = query.filter(staff::Column::Sub.gt(after));
+    }
+    Ok(query.limit(limit).all(db).await?)
+}
+
+/// Serialises policy edits. PostgreSQL: a transaction-scoped advisory lock, so two admins
+/// cannot each remove "the other" last admin. SQLite: its single writer does it, provided the
+/// transaction writes before it reads (as every edit below does).
+async fn lock_policy(txn: &DatabaseTransaction) -> ApiResult<()> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7277001)").await?;
+    }
+    Ok(())
+}
+
+fn rule_filter(ptype: &str, [v0, v1, v2]: [&str; 3]) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(policy_rule::Column::Ptype.eq(ptype))
+        .add(policy_rule::Column::V0.eq(v0))
+        .add(policy_rule::Column::V1.eq(v1))
+        .add(policy_rule::Column::V2.eq(v2))
+}
+
+/// Active staff who hold `admin`, as the store says inside this transaction.
+async fn active_admins(txn: &DatabaseTransaction) -> ApiResult<u64> {
+    let holders: Vec<String> = policy_rule::Entity::find()
+        .select_only()
+        .column(policy_rule::Column::V0)
+        .filter(policy_rule::Column::Ptype.eq("g"))
+        .filter(policy_rule::Column::V1.eq(Role::Admin.as_str()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if holders.is_empty() {
+        return Ok(0);
+    }
+    let active = staff::Entity::find()
+        .filter(staff::Column::Sub.is_in(holders))
+        .filter(staff::Column::Active.eq(true))
+        .all(txn)
+        .await?;
+    Ok(active.len() as u64)
+}
+
+fn last_admin() -> ApiError {
+    ApiError::Conflict("that would leave no active admin: grant admin to someone else first".into())
+}
+
+/// Grants `role` to an active staff member. Granting a role held already changes nothing.
+pub async fn grant_role(db: &DatabaseConnection, grant: &Grant) -> ApiResult<staff::Model> {
+    let txn = db.begin().await?;
+    lock_policy(&txn).await?;
+    let member = find_staff(&txn, &grant.sub)
         .await?
-        .is_some())
+        .ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
+    if !member.active {
+        return Err(ApiError::BadUserInput(format!(
+            "{} is deactivated; roles cannot be granted",
+            grant.sub
+        )));
+    }
+    let existing = policy_rule::Entity::find()
+        .filter(rule_filter("g", [&grant.sub, grant.role.as_str(), ""]))
+        .one(&txn)
+        .await?;
+    if existing.is_none() {
+        grant_row(grant).insert(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(member)
+}
+
+/// Revokes `role`; refuses to leave no active admin.
+pub async fn revoke_role(db: &DatabaseConnection, grant: &Grant) -> ApiResult<staff::Model> {
+    let txn = db.begin().await?;
+    lock_policy(&txn).await?;
+    let member = find_staff(&txn, &grant.sub)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
+    let deleted = policy_rule::Entity::delete_many()
+        .filter(rule_filter("g", [&grant.sub, grant.role.as_str(), ""]))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ApiError::NotFound(format!(
+            "{} does not hold {}",
+            grant.sub, grant.role
+        )));
+    }
+    if grant.role == Role::Admin && active_admins(&txn).await? == 0 {
+        return Err(last_admin());
+    }
+    txn.commit().await?;
+    Ok(member)
+}
+
+/// Deactivates a staff member: their tokens stop working on the next request.
+pub async fn deactivate_staff(db: &DatabaseConnection, sub: &str, expected_version: i32) -> ApiResult<staff::Model> {
+    let txn = db.begin().await?;
+    lock_policy(&txn).await?;
+    let now = Utc::now();
+    let updated = staff::Entity::update_many()
+        .col_expr(staff::Column::Active, false.into())
+        .col_expr(staff::Column::UpdatedAt, now.into())
+        .col_expr(staff::Column::Version, (expected_version + 1).into())
+        .filter(staff::Column::Sub.eq(sub))
+        .filter(staff::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    let member = find_staff(&txn, sub)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
+    if updated.rows_affected == 0 {
+        return Err(ApiError::Conflict(format!(
+            "{sub} is at version {}, not {expected_version}: reload and try again",
+            member.version
+        )));
+    }
+    if active_admins(&txn).await? == 0 {
+        return Err(last_admin());
+    }
+    txn.commit().await?;
+    Ok(member)
+}
+
+/// Adds a permission; adding one that exists changes nothing.
+pub async fn add_permission(db: &DatabaseConnection, permission: &Permission) -> ApiResult<()> {
+    let txn = db.begin().await?;
+    lock_policy(&txn).await?;
+    let fields = [
+        permission.role.as_str(),
+        permission.resource.as_str(),
+        permission.action.as_str(),
+    ];
+    if policy_rule::Entity::find()
+        .filter(rule_filter("p", fields))
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        permission_row(permission).insert(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes a permission. Admins keep what they need to undo any edit.
+pub async fn remove_permission(db: &DatabaseConnection, permission: &Permission) -> ApiResult<()> {
+    use policies::{Action, Resource};
+    let protected = permission.role == Role::Admin
+        && matches!(
+            (permission.resource, permission.action),
+            (Resource::Policy, Action::Edit | Action::Read) | (Resource::Staff, Action::Manage | Action::Read)
+        );
+    if protected {
+        return Err(ApiError::Conflict(format!(
+            "{permission} keeps admins able to administer; it cannot be removed"
+        )));
+    }
+    let txn = db.begin().await?;
+    lock_policy(&txn).await?;
+    let fields = [
+        permission.role.as_str(),
+        permission.resource.as_str(),
+        permission.action.as_str(),
+    ];
+    let deleted = policy_rule::Entity::delete_many()
+        .filter(rule_filter("p", fields))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected == 0 {
+        return Err(ApiError::NotFound(format!("rule `{permission}`")));
+    }
+    txn.commit().await?;
+    Ok(())
 }

@@ -1,50 +1,146 @@
-//! The `StaffMember` type and `me`.
+//! The `StaffMember` type, `me`, and staff administration.
 
-use crate::kit::principal;
+use super::service;
+use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::policy_store::PolicyStore;
+use crate::kit::{Allow, ApiError, Gql, access, db};
 use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entities::staff;
+use policies::{Action, Grant, Resource};
 
-/// A member of staff as the API shows them.
+/// A member of staff. Their roles come from the policy in force for this request.
 pub struct StaffMember {
-    pub id: uuid::Uuid,
-    pub sub: String,
-    pub display_name: String,
-    pub roles: Vec<String>,
+    model: staff::Model,
+    roles: Vec<String>,
+}
+
+impl StaffMember {
+    fn new(ctx: &Context<'_>, model: staff::Model) -> Gql<Self> {
+        let roles = access(ctx)?
+            .policy()
+            .roles_of(&model.sub)
+            .iter()
+            .map(|r| r.as_str().to_owned())
+            .collect();
+        Ok(StaffMember { model, roles })
+    }
 }
 
 #[Object]
 impl StaffMember {
     async fn id(&self) -> ID {
-        ID(self.id.to_string())
+        ID(self.model.id.to_string())
     }
 
     /// The subject their tokens carry.
     async fn sub(&self) -> &str {
-        &self.sub
+        &self.model.sub
     }
 
     async fn display_name(&self) -> &str {
-        &self.display_name
+        &self.model.display_name
+    }
+
+    async fn email(&self) -> &str {
+        &self.model.email
+    }
+
+    /// A deactivated member's tokens are refused.
+    async fn active(&self) -> bool {
+        self.model.active
     }
 
     /// Roles held now, from the policy store.
     async fn roles(&self) -> &[String] {
         &self.roles
     }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    /// Optimistic-concurrency version: name it as `expectedVersion` when changing this member.
+    async fn version(&self) -> i32 {
+        self.model.version
+    }
 }
 
 #[derive(Default)]
-pub struct AdminQuery;
+pub struct StaffQuery;
 
 #[Object]
-impl AdminQuery {
+impl StaffQuery {
     /// The staff member making this request.
-    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<StaffMember> {
-        let me = principal(ctx)?;
-        Ok(StaffMember {
-            id: me.staff_id,
-            sub: me.sub.clone(),
-            display_name: me.display_name.clone(),
-            roles: me.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-        })
+    async fn me(&self, ctx: &Context<'_>) -> Gql<StaffMember> {
+        let me = access(ctx)?.principal();
+        let model = service::find_staff(db(ctx)?, &me.sub)
+            .await?
+            .ok_or_else(|| ApiError::Unauthenticated("the caller is no longer a staff member".into()))?;
+        StaffMember::new(ctx, model)
     }
+
+    /// Every staff member, by `sub`.
+    #[graphql(
+        guard = "Allow(Resource::Staff, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn staff_members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<StaffMember>> {
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = service::list_staff(db(ctx)?, page.after.as_deref(), page.fetch_limit()).await?;
+        let members = rows
+            .into_iter()
+            .map(|m| StaffMember::new(ctx, m))
+            .collect::<Gql<Vec<_>>>()?;
+        Ok(page.into_page(members, |m| m.model.sub.clone(), |m| m))
+    }
+}
+
+#[derive(Default)]
+pub struct StaffMutation;
+
+#[Object]
+impl StaffMutation {
+    /// Grants a role (`cx`, `ops`, `medical`, `compliance`, `admin`); effective on the next request.
+    #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
+    async fn grant_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
+        let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
+        let db = db(ctx)?;
+        let member = service::grant_role(db, &grant).await?;
+        ctx.data::<PolicyStore>()?.changed(db).await?;
+        fresh(ctx, member).await
+    }
+
+    /// Revokes a role; effective on the next request. The last active admin keeps `admin`.
+    #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
+    async fn revoke_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
+        let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
+        let db = db(ctx)?;
+        let member = service::revoke_role(db, &grant).await?;
+        ctx.data::<PolicyStore>()?.changed(db).await?;
+        fresh(ctx, member).await
+    }
+
+    /// Deactivates a staff member: their tokens are refused from the next request on.
+    #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
+    async fn deactivate_staff(&self, ctx: &Context<'_>, sub: String, expected_version: i32) -> Gql<StaffMember> {
+        let member = service::deactivate_staff(db(ctx)?, &sub, expected_version).await?;
+        StaffMember::new(ctx, member)
+    }
+}
+
+/// The member as stored now, with roles from the policy now in force.
+async fn fresh(ctx: &Context<'_>, member: staff::Model) -> Gql<StaffMember> {
+    let policy = ctx.data::<PolicyStore>()?.authorizer().snapshot();
+    let roles = policy
+        .roles_of(&member.sub)
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    Ok(StaffMember { model: member, roles })
 }

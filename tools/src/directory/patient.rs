@@ -1,22 +1,53 @@
-//! The `Patient` type and the patient queries.
+//! The `Patient` type and the patient queries. Contact and identity fields are PHI: each is
+//! checked on its own, so a caller sees exactly the classes their roles (or a break-glass
+//! grant) open, and `null` with a `FORBIDDEN` error for the rest.
 
 use super::service;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{ApiError, db, principal};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db};
+use crate::medical::CareRecord;
+use crate::ops::Claim;
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entities::patient;
+use policies::{Action, PhiClass, Resource};
 
-/// A patient of the practice.
-pub struct Patient(pub patient::Model);
+/// A patient of the practice. Reaching one by any path requires `patient · read`.
+pub struct Patient(patient::Model);
+
+impl Patient {
+    /// The only way to make a `Patient`: the caller must be allowed to read patients.
+    pub fn visible(access: &Access, model: patient::Model) -> ApiResult<Self> {
+        access.require(Resource::Patient, Action::Read)?;
+        Ok(Patient(model))
+    }
+
+    pub fn id(&self) -> uuid::Uuid {
+        self.0.id
+    }
+
+    /// Checks one PHI class of this patient, then yields the value.
+    async fn phi<T>(
+        &self,
+        ctx: &Context<'_>,
+        class: PhiClass,
+        value: impl FnOnce(&patient::Model) -> T,
+    ) -> ApiResult<Option<T>> {
+        access(ctx)?
+            .require_for_patient(db(ctx)?, self.0.id, Resource::Patient, class.action())
+            .await?;
+        Ok(Some(value(&self.0)))
+    }
+}
 
 #[Object]
 impl Patient {
-    async fn id(&self) -> ID {
+    #[graphql(name = "id")]
+    async fn gql_id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    /// US state of residence (two letters).
+    /// US state of residence (two letters). Not PHI at state level.
     async fn state(&self) -> &str {
         &self.0.state
     }
@@ -24,6 +55,93 @@ impl Patient {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// The patient's health plan (payer name). Not PHI on its own.
+    async fn payer(&self) -> &str {
+        &self.0.payer
+    }
+
+    /// Full name. PHI: contact.
+    async fn name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(self
+            .phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name))
+            .await?)
+    }
+
+    /// PHI: contact.
+    async fn first_name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(self.phi(ctx, PhiClass::Contact, |p| p.first_name.clone()).await?)
+    }
+
+    /// PHI: contact.
+    async fn last_name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(self.phi(ctx, PhiClass::Contact, |p| p.last_name.clone()).await?)
+    }
+
+    /// PHI: contact.
+    async fn email(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(self.phi(ctx, PhiClass::Contact, |p| p.email.clone()).await?)
+    }
+
+    /// PHI: contact.
+    async fn phone(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(self.phi(ctx, PhiClass::Contact, |p| p.phone.clone()).await?)
+    }
+
+    /// PHI: identity.
+    async fn date_of_birth(&self, ctx: &Context<'_>) -> Gql<Option<NaiveDate>> {
+        Ok(self.phi(ctx, PhiClass::Identity, |p| p.date_of_birth).await?)
+    }
+
+    /// Insurance member id. PHI: identity.
+    async fn member_id(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(self.phi(ctx, PhiClass::Identity, |p| p.member_id.clone()).await?)
+    }
+
+    /// The member id masked to its last four characters ("•••• 1234"), for confirming a
+    /// caller's identity without seeing the identifier. Not PHI.
+    async fn member_id_last4(&self) -> String {
+        mask_last4(&self.0.member_id)
+    }
+
+    /// Year of birth only, for confirming a caller's identity. Not PHI.
+    async fn birth_year(&self) -> i32 {
+        self.0.date_of_birth.year()
+    }
+
+    /// The patient's care records, newest first. Requires `care_record · read` (or break-glass).
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn care_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Option<Page<CareRecord>>> {
+        let access = access(ctx)?;
+        let db = db(ctx)?;
+        access
+            .require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read)
+            .await?;
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
+        Ok(Some(page.into_page(rows, |r| r.id.to_string(), CareRecord::checked)))
+    }
+
+    /// The patient's claims, newest service first. Requires `claim · read`.
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn claims(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Gql<Option<Page<Claim>>> {
+        let access = access(ctx)?;
+        access.require(Resource::Claim, Action::Read)?;
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = crate::ops::service::claims_of(db(ctx)?, self.0.id, &page).await?;
+        Ok(Some(page.into_page(rows, |c| c.id.to_string(), Claim::checked)))
+    }
+}
+
+fn mask_last4(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let last4: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+    format!("•••• {last4}")
 }
 
 #[derive(Default)]
@@ -32,27 +150,44 @@ pub struct PatientQuery;
 #[Object]
 impl PatientQuery {
     /// One patient by id.
-    async fn patient(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Patient> {
-        principal(ctx)?;
+    #[graphql(guard = "Allow(Resource::Patient, Action::Read)")]
+    async fn patient(&self, ctx: &Context<'_>, id: ID) -> Gql<Patient> {
         let id = service::parse_id(&id, "patient")?;
         let found = service::find_patient(db(ctx)?, id).await?;
-        Ok(found
-            .map(Patient)
-            .ok_or_else(|| ApiError::NotFound(format!("patient {id}")))?)
+        Ok(Patient::visible(
+            access(ctx)?,
+            found.ok_or_else(|| ApiError::NotFound(format!("patient {id}")))?,
+        )?)
     }
 
-    /// Patients, oldest first; `search` matches name words or email (2 to 100 characters).
-    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    /// Patients, oldest first. `search` (2 to 100 characters) matches the start of name words
+    /// or part of the email: it reads contact PHI, so it needs `patient · contact`.
+    #[graphql(
+        guard = "Allow(Resource::Patient, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
     async fn patients(
         &self,
         ctx: &Context<'_>,
         search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<Page<Patient>> {
-        principal(ctx)?;
+    ) -> Gql<Page<Patient>> {
+        let access = access(ctx)?;
+        if search.is_some() {
+            access.require(Resource::Patient, Action::Contact)?;
+        }
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list_patients(db(ctx)?, search.as_deref(), &page).await?;
         Ok(page.into_page(rows, |p| p.id.to_string(), Patient))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masking_keeps_only_the_last_four() {
+        assert_eq!(super::mask_last4("UHC123456789"), "•••• 6789");
+        assert_eq!(super::mask_last4("12"), "•••• 12");
     }
 }

@@ -1,12 +1,20 @@
 //! The `Provider` type (a therapist or prescriber; not PHI) and its query.
 
 use super::service;
-use crate::kit::{ApiError, db, principal};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db};
 use async_graphql::{Context, ID, Object};
 use entities::provider;
+use policies::{Action, Resource};
 
-/// A provider: therapist, psychologist or psychiatric prescriber.
-pub struct Provider(pub provider::Model);
+/// A provider: therapist, psychologist or psychiatric prescriber. Requires `provider · read`.
+pub struct Provider(provider::Model);
+
+impl Provider {
+    pub fn visible(access: &Access, model: provider::Model) -> ApiResult<Self> {
+        access.require(Resource::Provider, Action::Read)?;
+        Ok(Provider(model))
+    }
+}
 
 #[Object]
 impl Provider {
@@ -49,12 +57,13 @@ pub struct ProviderQuery;
 #[Object]
 impl ProviderQuery {
     /// One provider by id.
-    async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Provider> {
-        principal(ctx)?;
+    #[graphql(guard = "Allow(Resource::Provider, Action::Read)")]
+    async fn provider(&self, ctx: &Context<'_>, id: ID) -> Gql<Provider> {
         let id = service::parse_id(&id, "provider")?;
         let found = service::find_provider(db(ctx)?, id).await?;
-        Ok(found
-            .map(Provider)
-            .ok_or_else(|| ApiError::NotFound(format!("provider {id}")))?)
+        Ok(Provider::visible(
+            access(ctx)?,
+            found.ok_or_else(|| ApiError::NotFound(format!("provider {id}")))?,
+        )?)
     }
 }

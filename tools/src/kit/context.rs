@@ -19,11 +19,12 @@ pub struct Principal {
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
     pub request_id: String,
+    /// Why the request reads PHI (`x-ward-purpose`), checked before execution.
+    pub purpose: Option<super::purpose::Purpose>,
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
-    ctx.data_opt::<Principal>()
-        .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
+    Ok(super::access::access(ctx)?.principal())
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {

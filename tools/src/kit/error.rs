@@ -17,6 +17,9 @@ pub mod code {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// What resolvers return: `?` on an [`ApiError`] keeps its code.
+pub type Gql<T> = async_graphql::Result<T>;
+
 /// User mistakes carry a message meant for the user; unexpected failures carry a cause that
 /// is logged and never shown.
 ///

@@ -1,9 +1,13 @@
 //! What every tool uses: request context, errors, Relay pagination.
 
+pub mod access;
 pub mod codes;
 pub mod context;
 pub mod error;
 pub mod pagination;
+pub mod policy_store;
+pub mod purpose;
 
+pub use access::{Access, Allow, Via, access};
 pub use context::{Principal, RequestMeta, db, principal};
-pub use error::{ApiError, ApiResult, code};
+pub use error::{ApiError, ApiResult, Gql, code};

@@ -1,0 +1,130 @@
+//! "Who can see this patient?": every staff member who could read each PHI class of one
+//! patient right now, by role or by an active break-glass grant.
+
+use crate::directory::service::{find_patient, parse_id};
+use crate::kit::{Allow, ApiError, Gql, access, db};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{break_glass_grant, staff};
+use policies::{Action, PhiClass, Resource};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum AccessVia {
+    Role,
+    BreakGlass,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum PhiClassName {
+    Contact,
+    Identity,
+    Clinical,
+}
+
+impl From<PhiClass> for PhiClassName {
+    fn from(class: PhiClass) -> Self {
+        match class {
+            PhiClass::Contact => PhiClassName::Contact,
+            PhiClass::Identity => PhiClassName::Identity,
+            PhiClass::Clinical => PhiClassName::Clinical,
+        }
+    }
+}
+
+/// One person able to read one PHI class of the patient, and why.
+#[derive(SimpleObject)]
+pub struct AccessEntry {
+    pub phi_class: PhiClassName,
+    /// Where the class is read: `patient`, `care_record`, `claim`.
+    pub resource: String,
+    pub sub: String,
+    pub display_name: String,
+    pub via: AccessVia,
+    /// The role that grants it (for `ROLE`).
+    pub role: Option<String>,
+    /// When the grant ends (for `BREAK_GLASS`).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(SimpleObject)]
+pub struct AccessReport {
+    pub patient_id: ID,
+    pub policy_version: String,
+    pub generated_at: DateTime<Utc>,
+    pub entries: Vec<AccessEntry>,
+}
+
+/// Where each PHI class is disclosed.
+const DISCLOSURES: [(PhiClass, Resource); 4] = [
+    (PhiClass::Contact, Resource::Patient),
+    (PhiClass::Identity, Resource::Patient),
+    (PhiClass::Clinical, Resource::CareRecord),
+    (PhiClass::Clinical, Resource::Claim),
+];
+
+#[derive(Default)]
+pub struct AccessReportQuery;
+
+#[Object]
+impl AccessReportQuery {
+    /// Who can read each PHI class of this patient now (active staff by role, and active
+    /// break-glass grants). Compliance only.
+    #[graphql(guard = "Allow(Resource::Audit, Action::Read)")]
+    async fn access_report(&self, ctx: &Context<'_>, patient_id: ID) -> Gql<AccessReport> {
+        let db = db(ctx)?;
+        let policy = access(ctx)?.policy();
+        let patient_id = parse_id(&patient_id, "patient")?;
+        if find_patient(db, patient_id).await?.is_none() {
+            return Err(ApiError::NotFound(format!("patient {patient_id}")).into());
+        }
+        let now = Utc::now();
+        let active_staff = staff::Entity::find()
+            .filter(staff::Column::Active.eq(true))
+            .all(db)
+            .await?;
+        let mut entries = Vec::new();
+        for (class, resource) in DISCLOSURES {
+            for member in &active_staff {
+                if let Some(permission) = policy.decide_for(&member.sub, resource, class.action()).permission {
+                    entries.push(AccessEntry {
+                        phi_class: class.into(),
+                        resource: resource.as_str().into(),
+                        sub: member.sub.clone(),
+                        display_name: member.display_name.clone(),
+                        via: AccessVia::Role,
+                        role: Some(permission.role.as_str().into()),
+                        expires_at: None,
+                    });
+                }
+            }
+        }
+        let grants = break_glass_grant::Entity::find()
+            .filter(break_glass_grant::Column::PatientId.eq(patient_id))
+            .filter(break_glass_grant::Column::ExpiresAt.gt(now))
+            .all(db)
+            .await?;
+        for grant in grants {
+            let Some(member) = active_staff.iter().find(|m| m.id == grant.staff_id) else {
+                continue;
+            };
+            for (class, resource) in DISCLOSURES.iter().filter(|(c, _)| *c != PhiClass::Contact) {
+                entries.push(AccessEntry {
+                    phi_class: (*class).into(),
+                    resource: resource.as_str().into(),
+                    sub: member.sub.clone(),
+                    display_name: member.display_name.clone(),
+                    via: AccessVia::BreakGlass,
+                    role: None,
+                    expires_at: Some(grant.expires_at),
+                });
+            }
+        }
+        Ok(AccessReport {
+            patient_id: ID(patient_id.to_string()),
+            policy_version: policy.version().to_owned(),
+            generated_at: now,
+            entries,
+        })
+    }
+}

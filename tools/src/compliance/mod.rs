@@ -1,0 +1,14 @@
+//! Compliance: break-glass (requested by care teams, reviewed here) and who can see a patient.
+
+mod access_report;
+mod break_glass;
+pub mod service;
+
+pub use access_report::AccessReportQuery;
+pub use break_glass::{BreakGlassConfig, BreakGlassMutation, BreakGlassQuery};
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct ComplianceQuery(BreakGlassQuery, AccessReportQuery);
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct ComplianceMutation(BreakGlassMutation);

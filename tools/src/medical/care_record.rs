@@ -1,0 +1,114 @@
+//! The `CareRecord` type: a session note. Body and diagnosis codes are clinical PHI.
+
+use super::service;
+use crate::directory::service::parse_id;
+use crate::directory::{Patient, Provider};
+use crate::kit::{ApiError, Gql, access, db};
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entities::care_record;
+use policies::{Action, Resource};
+
+/// A care record. Reaching one requires `care_record · read` for its patient (by role or
+/// break-glass); its body and codes need `care_record · clinical` as well.
+pub struct CareRecord(care_record::Model);
+
+impl CareRecord {
+    /// For rows whose patient's access was checked by the caller (a patient's list).
+    pub(crate) fn checked(model: care_record::Model) -> Self {
+        CareRecord(model)
+    }
+
+    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Gql<Option<T>> {
+        access(ctx)?
+            .require_for_patient(db(ctx)?, self.0.patient_id, Resource::CareRecord, Action::Clinical)
+            .await?;
+        Ok(Some(value(&self.0)))
+    }
+}
+
+#[Object]
+impl CareRecord {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// e.g. `progress_note`, `intake_assessment`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+
+    /// Optimistic-concurrency version: name it as `expectedVersion` when editing.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The note itself. PHI: clinical.
+    async fn body(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        self.clinical(ctx, |r| r.body.clone()).await
+    }
+
+    /// ICD-10 codes. PHI: clinical.
+    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Gql<Option<Vec<String>>> {
+        self.clinical(ctx, |r| split_codes(&r.diagnosis_codes)).await
+    }
+
+    /// The patient, checked like `patient(id)`.
+    async fn patient(&self, ctx: &Context<'_>) -> Gql<Option<Patient>> {
+        let found = crate::directory::service::find_patient(db(ctx)?, self.0.patient_id).await?;
+        let model = found.ok_or_else(|| ApiError::NotFound(format!("patient {}", self.0.patient_id)))?;
+        Ok(Some(Patient::visible(access(ctx)?, model)?))
+    }
+
+    /// The provider who wrote it, checked like `provider(id)`.
+    async fn provider(&self, ctx: &Context<'_>) -> Gql<Option<Provider>> {
+        let found = crate::directory::service::find_provider(db(ctx)?, self.0.provider_id).await?;
+        let model = found.ok_or_else(|| ApiError::NotFound(format!("provider {}", self.0.provider_id)))?;
+        Ok(Some(Provider::visible(access(ctx)?, model)?))
+    }
+}
+
+/// Comma-separated codes as a list.
+pub fn split_codes(codes: &str) -> Vec<String> {
+    codes
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[derive(Default)]
+pub struct CareRecordQuery;
+
+#[Object]
+impl CareRecordQuery {
+    /// One care record by id: `care_record · read` by role, or break-glass for its patient.
+    async fn care_record(&self, ctx: &Context<'_>, id: ID) -> Gql<CareRecord> {
+        let access = access(ctx)?;
+        let db = db(ctx)?;
+        // Refuse before reading anything when neither a role nor any grant could allow it.
+        if !access
+            .may_for_some_patient(db, Resource::CareRecord, Action::Read)
+            .await?
+        {
+            access.require(Resource::CareRecord, Action::Read)?;
+        }
+        let id = parse_id(&id, "care record")?;
+        let record = service::find_care_record(db, id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("care record {id}")))?;
+        access
+            .require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read)
+            .await?;
+        Ok(CareRecord(record))
+    }
+}

@@ -9,3 +9,23 @@ pub use provider::{Provider, ProviderQuery};
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct DirectoryQuery(PatientQuery, ProviderQuery);
+
+/// The patient behind a relation, checked like `patient(id)`.
+pub async fn patient_of(ctx: &async_graphql::Context<'_>, id: uuid::Uuid) -> crate::kit::ApiResult<Patient> {
+    let access = crate::kit::access(ctx)?;
+    access.require(policies::Resource::Patient, policies::Action::Read)?;
+    let model = service::find_patient(crate::kit::db(ctx)?, id)
+        .await?
+        .ok_or_else(|| crate::kit::ApiError::NotFound(format!("patient {id}")))?;
+    Patient::visible(access, model)
+}
+
+/// The provider behind a relation, checked like `provider(id)`.
+pub async fn provider_of(ctx: &async_graphql::Context<'_>, id: uuid::Uuid) -> crate::kit::ApiResult<Provider> {
+    let access = crate::kit::access(ctx)?;
+    access.require(policies::Resource::Provider, policies::Action::Read)?;
+    let model = service::find_provider(crate::kit::db(ctx)?, id)
+        .await?
+        .ok_or_else(|| crate::kit::ApiError::NotFound(format!("provider {id}")))?;
+    Provider::visible(access, model)
+}

@@ -4,7 +4,7 @@
 
 use super::service;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error};
 use crate::medical::CareRecord;
 use crate::ops::Claim;
 use async_graphql::{Context, ID, Object};
@@ -26,17 +26,13 @@ impl Patient {
         self.0.id
     }
 
-    /// Checks one PHI class of this patient, then yields the value.
-    async fn phi<T>(
-        &self,
-        ctx: &Context<'_>,
-        class: PhiClass,
-        value: impl FnOnce(&patient::Model) -> T,
-    ) -> ApiResult<Option<T>> {
-        access(ctx)?
-            .require_for_patient(db(ctx)?, self.0.id, Resource::Patient, class.action())
-            .await?;
-        Ok(Some(value(&self.0)))
+    /// Checks one PHI class of this patient: the value, or `null` and `FORBIDDEN` at the field.
+    async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&patient::Model) -> T) -> Option<T> {
+        let checked = async {
+            let db = db(ctx)?;
+            access(ctx)?.require_for_patient(db, self.0.id, Resource::Patient, class.action()).await
+        };
+        null_on_error(ctx, checked.await).map(|_| value(&self.0))
     }
 }
 
@@ -62,40 +58,38 @@ impl Patient {
     }
 
     /// Full name. PHI: contact.
-    async fn name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(self
-            .phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name))
-            .await?)
+    async fn name(&self, ctx: &Context<'_>) -> Option<String> {
+        self.phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name)).await
     }
 
     /// PHI: contact.
-    async fn first_name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(self.phi(ctx, PhiClass::Contact, |p| p.first_name.clone()).await?)
+    async fn first_name(&self, ctx: &Context<'_>) -> Option<String> {
+        self.phi(ctx, PhiClass::Contact, |p| p.first_name.clone()).await
     }
 
     /// PHI: contact.
-    async fn last_name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(self.phi(ctx, PhiClass::Contact, |p| p.last_name.clone()).await?)
+    async fn last_name(&self, ctx: &Context<'_>) -> Option<String> {
+        self.phi(ctx, PhiClass::Contact, |p| p.last_name.clone()).await
     }
 
     /// PHI: contact.
-    async fn email(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(self.phi(ctx, PhiClass::Contact, |p| p.email.clone()).await?)
+    async fn email(&self, ctx: &Context<'_>) -> Option<String> {
+        self.phi(ctx, PhiClass::Contact, |p| p.email.clone()).await
     }
 
     /// PHI: contact.
-    async fn phone(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(self.phi(ctx, PhiClass::Contact, |p| p.phone.clone()).await?)
+    async fn phone(&self, ctx: &Context<'_>) -> Option<String> {
+        self.phi(ctx, PhiClass::Contact, |p| p.phone.clone()).await
     }
 
     /// PHI: identity.
-    async fn date_of_birth(&self, ctx: &Context<'_>) -> Gql<Option<NaiveDate>> {
-        Ok(self.phi(ctx, PhiClass::Identity, |p| p.date_of_birth).await?)
+    async fn date_of_birth(&self, ctx: &Context<'_>) -> Option<NaiveDate> {
+        self.phi(ctx, PhiClass::Identity, |p| p.date_of_birth).await
     }
 
     /// Insurance member id. PHI: identity.
-    async fn member_id(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(self.phi(ctx, PhiClass::Identity, |p| p.member_id.clone()).await?)
+    async fn member_id(&self, ctx: &Context<'_>) -> Option<String> {
+        self.phi(ctx, PhiClass::Identity, |p| p.member_id.clone()).await
     }
 
     /// The member id masked to its last four characters ("•••• 1234"), for confirming a
@@ -111,30 +105,27 @@ impl Patient {
 
     /// The patient's care records, newest first. Requires `care_record · read` (or break-glass).
     #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
-    async fn care_records(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Gql<Option<Page<CareRecord>>> {
-        let access = access(ctx)?;
-        let db = db(ctx)?;
-        access
-            .require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read)
-            .await?;
-        let page = PageRequest::new(ctx, first, after)?;
-        let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
-        Ok(Some(page.into_page(rows, |r| r.id.to_string(), CareRecord::checked)))
+    async fn care_records(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Option<Page<CareRecord>> {
+        let page = async {
+            let db = db(ctx)?;
+            access(ctx)?.require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read).await?;
+            let page = PageRequest::new(ctx, first, after)?;
+            let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
+            Ok(page.into_page(rows, |r| r.id.to_string(), CareRecord::checked))
+        };
+        null_on_error(ctx, page.await)
     }
 
     /// The patient's claims, newest service first. Requires `claim · read`.
     #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
-    async fn claims(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Gql<Option<Page<Claim>>> {
-        let access = access(ctx)?;
-        access.require(Resource::Claim, Action::Read)?;
-        let page = PageRequest::new(ctx, first, after)?;
-        let rows = crate::ops::service::claims_of(db(ctx)?, self.0.id, &page).await?;
-        Ok(Some(page.into_page(rows, |c| c.id.to_string(), Claim::checked)))
+    async fn claims(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Option<Page<Claim>> {
+        let page = async {
+            access(ctx)?.require(Resource::Claim, Action::Read)?;
+            let page = PageRequest::new(ctx, first, after)?;
+            let rows = crate::ops::service::claims_of(db(ctx)?, self.0.id, &page).await?;
+            Ok(page.into_page(rows, |c| c.id.to_string(), Claim::checked))
+        };
+        null_on_error(ctx, page.await)
     }
 }
 

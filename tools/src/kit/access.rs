@@ -165,6 +165,20 @@ pub fn access<'a>(ctx: &Context<'a>) -> ApiResult<&'a Access> {
         .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
 }
 
+/// Answers a nullable field's error as `null` with the error at the field's path, as GraphQL
+/// specifies. (Returning the error would make async-graphql drop the field from its parent,
+/// and a parent whose every field failed would turn `null` itself.)
+pub fn null_on_error<T>(ctx: &Context<'_>, result: ApiResult<T>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(err) => {
+            let error = async_graphql::Error::from(err).into_server_error(ctx.item.pos);
+            ctx.add_error(ctx.set_error_path(error));
+            None
+        }
+    }
+}
+
 /// A field guard: the field resolves only if a role of the caller may do `action` on `resource`.
 pub struct Allow(pub Resource, pub Action);
 

@@ -8,6 +8,6 @@ pub mod pagination;
 pub mod policy_store;
 pub mod purpose;
 
-pub use access::{Access, Allow, Via, access};
+pub use access::{Access, Allow, Via, access, null_on_error};
 pub use context::{Principal, RequestMeta, db, principal};
 pub use error::{ApiError, ApiResult, Gql, code};

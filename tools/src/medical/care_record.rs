@@ -3,7 +3,7 @@
 use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
-use crate::kit::{ApiError, Gql, access, db};
+use crate::kit::{ApiError, Gql, access, db, null_on_error};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::care_record;
@@ -19,11 +19,13 @@ impl CareRecord {
         CareRecord(model)
     }
 
-    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Gql<Option<T>> {
-        access(ctx)?
-            .require_for_patient(db(ctx)?, self.0.patient_id, Resource::CareRecord, Action::Clinical)
-            .await?;
-        Ok(Some(value(&self.0)))
+    /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.
+    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Option<T> {
+        let checked = async {
+            let db = db(ctx)?;
+            access(ctx)?.require_for_patient(db, self.0.patient_id, Resource::CareRecord, Action::Clinical).await
+        };
+        null_on_error(ctx, checked.await).map(|_| value(&self.0))
     }
 }
 
@@ -52,27 +54,23 @@ impl CareRecord {
     }
 
     /// The note itself. PHI: clinical.
-    async fn body(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+    async fn body(&self, ctx: &Context<'_>) -> Option<String> {
         self.clinical(ctx, |r| r.body.clone()).await
     }
 
     /// ICD-10 codes. PHI: clinical.
-    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Gql<Option<Vec<String>>> {
+    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
         self.clinical(ctx, |r| split_codes(&r.diagnosis_codes)).await
     }
 
     /// The patient, checked like `patient(id)`.
-    async fn patient(&self, ctx: &Context<'_>) -> Gql<Option<Patient>> {
-        let found = crate::directory::service::find_patient(db(ctx)?, self.0.patient_id).await?;
-        let model = found.ok_or_else(|| ApiError::NotFound(format!("patient {}", self.0.patient_id)))?;
-        Ok(Some(Patient::visible(access(ctx)?, model)?))
+    async fn patient(&self, ctx: &Context<'_>) -> Option<Patient> {
+        null_on_error(ctx, crate::directory::patient_of(ctx, self.0.patient_id).await)
     }
 
     /// The provider who wrote it, checked like `provider(id)`.
-    async fn provider(&self, ctx: &Context<'_>) -> Gql<Option<Provider>> {
-        let found = crate::directory::service::find_provider(db(ctx)?, self.0.provider_id).await?;
-        let model = found.ok_or_else(|| ApiError::NotFound(format!("provider {}", self.0.provider_id)))?;
-        Ok(Some(Provider::visible(access(ctx)?, model)?))
+    async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
+        null_on_error(ctx, crate::directory::provider_of(ctx, self.0.provider_id).await)
     }
 }
 

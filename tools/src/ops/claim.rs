@@ -4,7 +4,7 @@ use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::codes::{CARC, RARC};
-use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error};
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus as Status};
@@ -45,11 +45,13 @@ impl Claim {
         Claim(model)
     }
 
-    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&claim::Model) -> T) -> Gql<Option<T>> {
-        access(ctx)?
-            .require_for_patient(db(ctx)?, self.0.patient_id, Resource::Claim, Action::Clinical)
-            .await?;
-        Ok(Some(value(&self.0)))
+    /// A clinical value of this claim: the value, or `null` and `FORBIDDEN` at the field.
+    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
+        let checked = async {
+            let db = db(ctx)?;
+            access(ctx)?.require_for_patient(db, self.0.patient_id, Resource::Claim, Action::Clinical).await
+        };
+        null_on_error(ctx, checked.await).map(|_| value(&self.0))
     }
 }
 
@@ -92,36 +94,33 @@ impl Claim {
     }
 
     /// ICD-10 codes billed. PHI: clinical.
-    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Gql<Option<Vec<String>>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes))
-            .await
+    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
+        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes)).await
     }
 
     /// CPT codes billed. PHI: clinical.
-    async fn procedure_codes(&self, ctx: &Context<'_>) -> Gql<Option<Vec<String>>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes))
-            .await
+    async fn procedure_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
+        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes)).await
     }
 
     /// The payer's denials of this claim. Requires `denial · read`.
-    #[graphql(guard = "Allow(Resource::Denial, Action::Read)")]
-    async fn denials(&self, ctx: &Context<'_>) -> Gql<Option<Vec<Denial>>> {
-        let rows = service::denials_of(db(ctx)?, self.0.id).await?;
-        Ok(Some(rows.into_iter().map(Denial).collect()))
+    async fn denials(&self, ctx: &Context<'_>) -> Option<Vec<Denial>> {
+        let denials = async {
+            access(ctx)?.require(Resource::Denial, Action::Read)?;
+            let rows = service::denials_of(db(ctx)?, self.0.id).await?;
+            Ok(rows.into_iter().map(Denial).collect())
+        };
+        null_on_error(ctx, denials.await)
     }
 
     /// The patient, checked like `patient(id)`.
-    async fn patient(&self, ctx: &Context<'_>) -> Gql<Option<Patient>> {
-        let found = crate::directory::service::find_patient(db(ctx)?, self.0.patient_id).await?;
-        let model = found.ok_or_else(|| ApiError::NotFound(format!("patient {}", self.0.patient_id)))?;
-        Ok(Some(Patient::visible(access(ctx)?, model)?))
+    async fn patient(&self, ctx: &Context<'_>) -> Option<Patient> {
+        null_on_error(ctx, crate::directory::patient_of(ctx, self.0.patient_id).await)
     }
 
     /// The rendering provider, checked like `provider(id)`.
-    async fn provider(&self, ctx: &Context<'_>) -> Gql<Option<Provider>> {
-        let found = crate::directory::service::find_provider(db(ctx)?, self.0.provider_id).await?;
-        let model = found.ok_or_else(|| ApiError::NotFound(format!("provider {}", self.0.provider_id)))?;
-        Ok(Some(Provider::visible(access(ctx)?, model)?))
+    async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
+        null_on_error(ctx, crate::directory::provider_of(ctx, self.0.provider_id).await)
     }
 }
 

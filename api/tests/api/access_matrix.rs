@@ -1,0 +1,157 @@
+//! DESIGN.md's access table, cell by cell, through the real server: every query, mutation and
+//! PHI field, for every role, and for no token, a bad token and a deactivated member.
+//! Each tool issue adds its operations to `operations()`.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+
+/// The demo member who holds exactly one role.
+const MEMBERS: [(&str, &str); 5] = [("cx", "alice"), ("ops", "owen"), ("medical", "maya"), ("compliance", "cora"), ("admin", "adam")];
+
+/// One cell row: an operation, the field whose value it discloses, the roles allowed.
+struct Operation {
+    name: &'static str,
+    document: &'static str,
+    /// Response path of the value the cell is about (list steps take the first element).
+    path: &'static [&'static str],
+    allowed: &'static [&'static str],
+}
+
+const CARE: &[&str] = &["cx", "ops", "medical"];
+
+fn operations() -> Vec<Operation> {
+    let op = |name, document, path, allowed| Operation { name, document, path, allowed };
+    vec![
+        op("me", "{ me { sub } }", &["me", "sub"], &["cx", "ops", "medical", "compliance", "admin"]),
+        // patient · read
+        op("patient", "query($patient: ID!) { patient(id: $patient) { id state createdAt } }", &["patient", "id"], CARE),
+        op("patients", "{ patients(first: 2) { edges { node { id } } } }", &["patients", "edges", "node", "id"], CARE),
+        op("patient.memberIdLast4", "query($patient: ID!) { patient(id: $patient) { memberIdLast4 } }", &["patient", "memberIdLast4"], CARE),
+        op("patient.birthYear", "query($patient: ID!) { patient(id: $patient) { birthYear } }", &["patient", "birthYear"], CARE),
+        // patient · contact
+        op("patient.name", "query($patient: ID!) { patient(id: $patient) { name } }", &["patient", "name"], CARE),
+        op("patient.firstName", "query($patient: ID!) { patient(id: $patient) { firstName } }", &["patient", "firstName"], CARE),
+        op("patient.lastName", "query($patient: ID!) { patient(id: $patient) { lastName } }", &["patient", "lastName"], CARE),
+        op("patient.email", "query($patient: ID!) { patient(id: $patient) { email } }", &["patient", "email"], CARE),
+        op("patient.phone", "query($patient: ID!) { patient(id: $patient) { phone } }", &["patient", "phone"], CARE),
+        op("patients(search)", "{ patients(search: \"ma\", first: 1) { edges { node { id } } } }", &["patients"], CARE),
+        // patient · identity
+        op("patient.dateOfBirth", "query($patient: ID!) { patient(id: $patient) { dateOfBirth } }", &["patient", "dateOfBirth"], &["ops", "medical"]),
+        op("patient.memberId", "query($patient: ID!) { patient(id: $patient) { memberId } }", &["patient", "memberId"], &["ops", "medical"]),
+        // provider · read
+        op("provider", "query($provider: ID!) { provider(id: $provider) { name npi } }", &["provider", "name"], CARE),
+        // claim · read, denial · read, claim · clinical
+        op("claim", "query($claim: ID!) { claim(id: $claim) { claimNumber status billedCents } }", &["claim", "claimNumber"], &["cx", "ops"]),
+        op("patient.claims", "query($patient: ID!) { patient(id: $patient) { claims { edges { node { id } } } } }", &["patient", "claims", "edges", "node", "id"], &["cx", "ops"]),
+        op("claim.denials", "query($claim: ID!) { claim(id: $claim) { denials { carcGroup carcCode } } }", &["claim", "denials", "carcCode"], &["cx", "ops"]),
+        op("claim.diagnosisCodes", "query($claim: ID!) { claim(id: $claim) { diagnosisCodes } }", &["claim", "diagnosisCodes"], &["ops"]),
+        op("claim.procedureCodes", "query($claim: ID!) { claim(id: $claim) { procedureCodes } }", &["claim", "procedureCodes"], &["ops"]),
+        // care_record · read, clinical
+        op("careRecord", "query($record: ID!) { careRecord(id: $record) { id kind } }", &["careRecord", "id"], &["medical"]),
+        op("patient.careRecords", "query($patient: ID!) { patient(id: $patient) { careRecords { edges { node { id } } } } }", &["patient", "careRecords", "edges", "node", "id"], &["medical"]),
+        op("careRecord.body", "query($record: ID!) { careRecord(id: $record) { body } }", &["careRecord", "body"], &["medical"]),
+        op("careRecord.diagnosisCodes", "query($record: ID!) { careRecord(id: $record) { diagnosisCodes } }", &["careRecord", "diagnosisCodes"], &["medical"]),
+        // audit · read
+        op("accessReport", "query($patient: ID!) { accessReport(patientId: $patient) { policyVersion entries { sub } } }", &["accessReport", "policyVersion"], &["compliance"]),
+        // break_glass · request, review
+        op("requestBreakGlass", "mutation($other: ID!) { requestBreakGlass(patientId: $other, reason: \"Patient in crisis on the phone, verifying identity\") { id } }", &["requestBreakGlass", "id"], CARE),
+        op("breakGlassGrants", "{ breakGlassGrants(first: 5) { edges { node { id reason } } } }", &["breakGlassGrants", "edges", "node", "id"], &["compliance"]),
+        op("reviewBreakGlass", "mutation($grant: ID!) { reviewBreakGlass(id: $grant, expectedVersion: 1, verdict: JUSTIFIED) { reviewStatus } }", &["reviewBreakGlass", "reviewStatus"], &["compliance"]),
+        // staff · read, manage; policy · read, edit
+        op("staffMembers", "{ staffMembers(first: 3) { edges { node { sub roles } } } }", &["staffMembers", "edges", "node", "sub"], &["admin"]),
+        op("grantRole", "mutation { grantRole(sub: \"olga\", role: \"ops\") { roles } }", &["grantRole", "roles"], &["admin"]),
+        op("revokeRole", "mutation { revokeRole(sub: \"milo\", role: \"cx\") { roles } }", &["revokeRole", "roles"], &["admin"]),
+        op("deactivateStaff", "mutation { deactivateStaff(sub: \"dan\", expectedVersion: 1) { active } }", &["deactivateStaff", "active"], &["admin"]),
+        op("policy", "{ policy { version permissions { role resource action } } }", &["policy", "version"], &["admin"]),
+        op("addPolicyRule", "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"read\") { version } }", &["addPolicyRule", "version"], &["admin"]),
+        op("removePolicyRule", "mutation { removePolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }", &["removePolicyRule", "version"], &["admin"]),
+    ]
+}
+
+/// The value at `path`; list steps take the first element.
+fn value_at<'a>(data: &'a Value, path: &[&str]) -> &'a Value {
+    let mut value = data;
+    for step in path {
+        while let Value::Array(items) = value {
+            value = items.first().unwrap_or(&Value::Null);
+        }
+        value = &value[*step];
+    }
+    value
+}
+
+/// A FORBIDDEN error at `path` or above it (a refused parent hides its children).
+fn forbidden_on_path(body: &Value, path: &[&str]) -> bool {
+    body["errors"].as_array().is_some_and(|errors| {
+        errors.iter().any(|e| {
+            let at: Vec<&str> = e["path"].as_array().map(|p| p.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            e["extensions"]["code"] == "FORBIDDEN" && !at.is_empty() && path.starts_with(&at)
+        })
+    })
+}
+
+/// Ids the operations refer to, and the state the mutations need.
+async fn arrange(app: &TestApp) -> Value {
+    let rows = app
+        .sql("SELECT c.id AS claim, c.patient_id AS patient FROM claim c JOIN denial d ON d.claim_id = c.id ORDER BY c.id LIMIT 1")
+        .await;
+    let claim: uuid::Uuid = rows[0].try_get("", "claim").unwrap();
+    let patient: uuid::Uuid = rows[0].try_get("", "patient").unwrap();
+    let record = care_record_of(app, patient).await.expect("a patient with a claim has care records");
+    let other: uuid::Uuid = app.sql("SELECT id FROM patient ORDER BY id DESC LIMIT 1").await[0].try_get("", "id").unwrap();
+    assert_ne!(other, patient);
+    let provider: uuid::Uuid = app.sql("SELECT id FROM provider ORDER BY id LIMIT 1").await[0].try_get("", "id").unwrap();
+
+    // A grant for compliance to review, a role for admin to revoke, a rule for admin to remove.
+    let grant = app
+        .gql("alice", "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Caller reports an emergency, confirming identity\") { id } }", json!({ "p": other }))
+        .await;
+    let grant = grant["data"]["requestBreakGlass"]["id"].clone();
+    assert!(grant.is_string(), "{grant}");
+    let setup = app.gql("adam", "mutation { grantRole(sub: \"milo\", role: \"cx\") { sub } addPolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }", json!({})).await;
+    assert!(setup["errors"].is_null(), "{setup}");
+    json!({ "patient": patient, "claim": claim, "record": record, "other": other, "provider": provider, "grant": grant })
+}
+
+async fn care_record_of(app: &TestApp, patient: uuid::Uuid) -> Option<uuid::Uuid> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entities::care_record::Entity::find()
+        .filter(entities::care_record::Column::PatientId.eq(patient))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .map(|r| r.id)
+}
+
+crate::both!(every_role_gets_exactly_its_cells_of_the_access_table, |app| {
+    let variables = arrange(&app).await;
+    let mut failures = Vec::new();
+    for operation in operations() {
+        let document = operation.document;
+        // Keep only the variables the document declares.
+        let vars: serde_json::Map<String, Value> = variables
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| document.contains(&format!("${k}:")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (role, sub) in MEMBERS {
+            let body = app.gql(sub, document, Value::Object(vars.clone())).await;
+            let allowed = operation.allowed.contains(&role);
+            let value = value_at(&body["data"], operation.path);
+            let forbidden = forbidden_on_path(&body, operation.path);
+            let ok = if allowed { !forbidden && !value.is_null() && body["errors"].is_null() } else { forbidden && value.is_null() };
+            if !ok {
+                failures.push(format!("{} as {role}: expected {}, got {body}", operation.name, if allowed { "allowed" } else { "FORBIDDEN" }));
+            }
+        }
+        for (who, token) in [("no token", None), ("a bad token", Some("not-a-token".to_owned())), ("deactivated dan", Some(app.token("dan")))] {
+            let (status, body) = app.post(token.as_deref(), &json!({ "query": document, "variables": vars })).await;
+            if status != 401 || codes(&body) != ["UNAUTHENTICATED"] {
+                failures.push(format!("{} with {who}: expected 401 UNAUTHENTICATED, got {status} {body}", operation.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+});

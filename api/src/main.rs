@@ -155,15 +155,23 @@ async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
             .join(", ");
         format!("{e}; resources are: {known}")
     })?;
-    let action: policies::Action = args.action.parse().map_err(|e: policies::UnknownName| {
-        let known = resource
-            .actions()
-            .iter()
-            .map(|a| a.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!("{e}; actions on {resource} are: {known}")
-    })?;
+    let known = resource
+        .actions()
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let action: policies::Action = args
+        .action
+        .parse()
+        .ok()
+        .filter(|a| resource.actions().contains(a))
+        .ok_or_else(|| {
+            format!(
+                "{:?} is not an action on {resource}; actions on {resource} are: {known}",
+                args.action
+            )
+        })?;
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(10))
         .await

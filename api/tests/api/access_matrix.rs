@@ -6,7 +6,13 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 /// The demo member who holds exactly one role.
-const MEMBERS: [(&str, &str); 5] = [("cx", "alice"), ("ops", "owen"), ("medical", "maya"), ("compliance", "cora"), ("admin", "adam")];
+const MEMBERS: [(&str, &str); 5] = [
+    ("cx", "alice"),
+    ("ops", "owen"),
+    ("medical", "maya"),
+    ("compliance", "cora"),
+    ("admin", "adam"),
+];
 
 /// One cell row: an operation, the field whose value it discloses, the roles allowed.
 struct Operation {
@@ -20,51 +26,226 @@ struct Operation {
 const CARE: &[&str] = &["cx", "ops", "medical"];
 
 fn operations() -> Vec<Operation> {
-    let op = |name, document, path, allowed| Operation { name, document, path, allowed };
+    let op = |name, document, path, allowed| Operation {
+        name,
+        document,
+        path,
+        allowed,
+    };
     vec![
-        op("me", "{ me { sub } }", &["me", "sub"], &["cx", "ops", "medical", "compliance", "admin"]),
+        op(
+            "me",
+            "{ me { sub } }",
+            &["me", "sub"],
+            &["cx", "ops", "medical", "compliance", "admin"],
+        ),
         // patient · read
-        op("patient", "query($patient: ID!) { patient(id: $patient) { id state createdAt } }", &["patient", "id"], CARE),
-        op("patients", "{ patients(first: 2) { edges { node { id } } } }", &["patients", "edges", "node", "id"], CARE),
-        op("patient.memberIdLast4", "query($patient: ID!) { patient(id: $patient) { memberIdLast4 } }", &["patient", "memberIdLast4"], CARE),
-        op("patient.birthYear", "query($patient: ID!) { patient(id: $patient) { birthYear } }", &["patient", "birthYear"], CARE),
+        op(
+            "patient",
+            "query($patient: ID!) { patient(id: $patient) { id state createdAt } }",
+            &["patient", "id"],
+            CARE,
+        ),
+        op(
+            "patients",
+            "{ patients(first: 2) { edges { node { id } } } }",
+            &["patients", "edges", "node", "id"],
+            CARE,
+        ),
+        op(
+            "patient.memberIdLast4",
+            "query($patient: ID!) { patient(id: $patient) { memberIdLast4 } }",
+            &["patient", "memberIdLast4"],
+            CARE,
+        ),
+        op(
+            "patient.birthYear",
+            "query($patient: ID!) { patient(id: $patient) { birthYear } }",
+            &["patient", "birthYear"],
+            CARE,
+        ),
         // patient · contact
-        op("patient.name", "query($patient: ID!) { patient(id: $patient) { name } }", &["patient", "name"], CARE),
-        op("patient.firstName", "query($patient: ID!) { patient(id: $patient) { firstName } }", &["patient", "firstName"], CARE),
-        op("patient.lastName", "query($patient: ID!) { patient(id: $patient) { lastName } }", &["patient", "lastName"], CARE),
-        op("patient.email", "query($patient: ID!) { patient(id: $patient) { email } }", &["patient", "email"], CARE),
-        op("patient.phone", "query($patient: ID!) { patient(id: $patient) { phone } }", &["patient", "phone"], CARE),
-        op("patients(search)", "{ patients(search: \"ma\", first: 1) { edges { node { id } } } }", &["patients"], CARE),
+        op(
+            "patient.name",
+            "query($patient: ID!) { patient(id: $patient) { name } }",
+            &["patient", "name"],
+            CARE,
+        ),
+        op(
+            "patient.firstName",
+            "query($patient: ID!) { patient(id: $patient) { firstName } }",
+            &["patient", "firstName"],
+            CARE,
+        ),
+        op(
+            "patient.lastName",
+            "query($patient: ID!) { patient(id: $patient) { lastName } }",
+            &["patient", "lastName"],
+            CARE,
+        ),
+        op(
+            "patient.email",
+            "query($patient: ID!) { patient(id: $patient) { email } }",
+            &["patient", "email"],
+            CARE,
+        ),
+        op(
+            "patient.phone",
+            "query($patient: ID!) { patient(id: $patient) { phone } }",
+            &["patient", "phone"],
+            CARE,
+        ),
+        op(
+            "patients(search)",
+            "{ patients(search: \"ma\", first: 1) { edges { node { id } } } }",
+            &["patients"],
+            CARE,
+        ),
         // patient · identity
-        op("patient.dateOfBirth", "query($patient: ID!) { patient(id: $patient) { dateOfBirth } }", &["patient", "dateOfBirth"], &["ops", "medical"]),
-        op("patient.memberId", "query($patient: ID!) { patient(id: $patient) { memberId } }", &["patient", "memberId"], &["ops", "medical"]),
+        op(
+            "patient.dateOfBirth",
+            "query($patient: ID!) { patient(id: $patient) { dateOfBirth } }",
+            &["patient", "dateOfBirth"],
+            &["ops", "medical"],
+        ),
+        op(
+            "patient.memberId",
+            "query($patient: ID!) { patient(id: $patient) { memberId } }",
+            &["patient", "memberId"],
+            &["ops", "medical"],
+        ),
         // provider · read
-        op("provider", "query($provider: ID!) { provider(id: $provider) { name npi } }", &["provider", "name"], CARE),
+        op(
+            "provider",
+            "query($provider: ID!) { provider(id: $provider) { name npi } }",
+            &["provider", "name"],
+            CARE,
+        ),
         // claim · read, denial · read, claim · clinical
-        op("claim", "query($claim: ID!) { claim(id: $claim) { claimNumber status billedCents } }", &["claim", "claimNumber"], &["cx", "ops"]),
-        op("patient.claims", "query($patient: ID!) { patient(id: $patient) { claims { edges { node { id } } } } }", &["patient", "claims", "edges", "node", "id"], &["cx", "ops"]),
-        op("claim.denials", "query($claim: ID!) { claim(id: $claim) { denials { carcGroup carcCode } } }", &["claim", "denials", "carcCode"], &["cx", "ops"]),
-        op("claim.diagnosisCodes", "query($claim: ID!) { claim(id: $claim) { diagnosisCodes } }", &["claim", "diagnosisCodes"], &["ops"]),
-        op("claim.procedureCodes", "query($claim: ID!) { claim(id: $claim) { procedureCodes } }", &["claim", "procedureCodes"], &["ops"]),
+        op(
+            "claim",
+            "query($claim: ID!) { claim(id: $claim) { claimNumber status billedCents } }",
+            &["claim", "claimNumber"],
+            &["cx", "ops"],
+        ),
+        op(
+            "patient.claims",
+            "query($patient: ID!) { patient(id: $patient) { claims { edges { node { id } } } } }",
+            &["patient", "claims", "edges", "node", "id"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claim.denials",
+            "query($claim: ID!) { claim(id: $claim) { denials { carcGroup carcCode } } }",
+            &["claim", "denials", "carcCode"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claim.diagnosisCodes",
+            "query($claim: ID!) { claim(id: $claim) { diagnosisCodes } }",
+            &["claim", "diagnosisCodes"],
+            &["ops"],
+        ),
+        op(
+            "claim.procedureCodes",
+            "query($claim: ID!) { claim(id: $claim) { procedureCodes } }",
+            &["claim", "procedureCodes"],
+            &["ops"],
+        ),
         // care_record · read, clinical
-        op("careRecord", "query($record: ID!) { careRecord(id: $record) { id kind } }", &["careRecord", "id"], &["medical"]),
-        op("patient.careRecords", "query($patient: ID!) { patient(id: $patient) { careRecords { edges { node { id } } } } }", &["patient", "careRecords", "edges", "node", "id"], &["medical"]),
-        op("careRecord.body", "query($record: ID!) { careRecord(id: $record) { body } }", &["careRecord", "body"], &["medical"]),
-        op("careRecord.diagnosisCodes", "query($record: ID!) { careRecord(id: $record) { diagnosisCodes } }", &["careRecord", "diagnosisCodes"], &["medical"]),
+        op(
+            "careRecord",
+            "query($record: ID!) { careRecord(id: $record) { id kind } }",
+            &["careRecord", "id"],
+            &["medical"],
+        ),
+        op(
+            "patient.careRecords",
+            "query($patient: ID!) { patient(id: $patient) { careRecords { edges { node { id } } } } }",
+            &["patient", "careRecords", "edges", "node", "id"],
+            &["medical"],
+        ),
+        op(
+            "careRecord.body",
+            "query($record: ID!) { careRecord(id: $record) { body } }",
+            &["careRecord", "body"],
+            &["medical"],
+        ),
+        op(
+            "careRecord.diagnosisCodes",
+            "query($record: ID!) { careRecord(id: $record) { diagnosisCodes } }",
+            &["careRecord", "diagnosisCodes"],
+            &["medical"],
+        ),
         // audit · read
-        op("accessReport", "query($patient: ID!) { accessReport(patientId: $patient) { policyVersion entries { sub } } }", &["accessReport", "policyVersion"], &["compliance"]),
+        op(
+            "accessReport",
+            "query($patient: ID!) { accessReport(patientId: $patient) { policyVersion entries { sub } } }",
+            &["accessReport", "policyVersion"],
+            &["compliance"],
+        ),
         // break_glass · request, review
-        op("requestBreakGlass", "mutation($other: ID!) { requestBreakGlass(patientId: $other, reason: \"Patient in crisis on the phone, verifying identity\") { id } }", &["requestBreakGlass", "id"], CARE),
-        op("breakGlassGrants", "{ breakGlassGrants(first: 5) { edges { node { id reason } } } }", &["breakGlassGrants", "edges", "node", "id"], &["compliance"]),
-        op("reviewBreakGlass", "mutation($grant: ID!) { reviewBreakGlass(id: $grant, expectedVersion: 1, verdict: JUSTIFIED) { reviewStatus } }", &["reviewBreakGlass", "reviewStatus"], &["compliance"]),
+        op(
+            "requestBreakGlass",
+            "mutation($other: ID!) { requestBreakGlass(patientId: $other, reason: \"Patient in crisis on the phone, verifying identity\") { id } }",
+            &["requestBreakGlass", "id"],
+            CARE,
+        ),
+        op(
+            "breakGlassGrants",
+            "{ breakGlassGrants(first: 5) { edges { node { id reason } } } }",
+            &["breakGlassGrants", "edges", "node", "id"],
+            &["compliance"],
+        ),
+        op(
+            "reviewBreakGlass",
+            "mutation($grant: ID!) { reviewBreakGlass(id: $grant, expectedVersion: 1, verdict: JUSTIFIED) { reviewStatus } }",
+            &["reviewBreakGlass", "reviewStatus"],
+            &["compliance"],
+        ),
         // staff · read, manage; policy · read, edit
-        op("staffMembers", "{ staffMembers(first: 3) { edges { node { sub roles } } } }", &["staffMembers", "edges", "node", "sub"], &["admin"]),
-        op("grantRole", "mutation { grantRole(sub: \"olga\", role: \"ops\") { roles } }", &["grantRole", "roles"], &["admin"]),
-        op("revokeRole", "mutation { revokeRole(sub: \"milo\", role: \"cx\") { roles } }", &["revokeRole", "roles"], &["admin"]),
-        op("deactivateStaff", "mutation { deactivateStaff(sub: \"dan\", expectedVersion: 1) { active } }", &["deactivateStaff", "active"], &["admin"]),
-        op("policy", "{ policy { version permissions { role resource action } } }", &["policy", "version"], &["admin"]),
-        op("addPolicyRule", "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"read\") { version } }", &["addPolicyRule", "version"], &["admin"]),
-        op("removePolicyRule", "mutation { removePolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }", &["removePolicyRule", "version"], &["admin"]),
+        op(
+            "staffMembers",
+            "{ staffMembers(first: 3) { edges { node { sub roles } } } }",
+            &["staffMembers", "edges", "node", "sub"],
+            &["admin"],
+        ),
+        op(
+            "grantRole",
+            "mutation { grantRole(sub: \"olga\", role: \"ops\") { roles } }",
+            &["grantRole", "roles"],
+            &["admin"],
+        ),
+        op(
+            "revokeRole",
+            "mutation { revokeRole(sub: \"milo\", role: \"cx\") { roles } }",
+            &["revokeRole", "roles"],
+            &["admin"],
+        ),
+        op(
+            "deactivateStaff",
+            "mutation { deactivateStaff(sub: \"dan\", expectedVersion: 1) { active } }",
+            &["deactivateStaff", "active"],
+            &["admin"],
+        ),
+        op(
+            "policy",
+            "{ policy { version permissions { role resource action } } }",
+            &["policy", "version"],
+            &["admin"],
+        ),
+        op(
+            "addPolicyRule",
+            "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"read\") { version } }",
+            &["addPolicyRule", "version"],
+            &["admin"],
+        ),
+        op(
+            "removePolicyRule",
+            "mutation { removePolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }",
+            &["removePolicyRule", "version"],
+            &["admin"],
+        ),
     ]
 }
 
@@ -84,7 +265,10 @@ fn value_at<'a>(data: &'a Value, path: &[&str]) -> &'a Value {
 fn forbidden_on_path(body: &Value, path: &[&str]) -> bool {
     body["errors"].as_array().is_some_and(|errors| {
         errors.iter().any(|e| {
-            let at: Vec<&str> = e["path"].as_array().map(|p| p.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let at: Vec<&str> = e["path"]
+                .as_array()
+                .map(|p| p.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             e["extensions"]["code"] == "FORBIDDEN" && !at.is_empty() && path.starts_with(&at)
         })
     })
@@ -97,10 +281,16 @@ async fn arrange(app: &TestApp) -> Value {
         .await;
     let claim: uuid::Uuid = rows[0].try_get("", "claim").unwrap();
     let patient: uuid::Uuid = rows[0].try_get("", "patient").unwrap();
-    let record = care_record_of(app, patient).await.expect("a patient with a claim has care records");
-    let other: uuid::Uuid = app.sql("SELECT id FROM patient ORDER BY id DESC LIMIT 1").await[0].try_get("", "id").unwrap();
+    let record = care_record_of(app, patient)
+        .await
+        .expect("a patient with a claim has care records");
+    let other: uuid::Uuid = app.sql("SELECT id FROM patient ORDER BY id DESC LIMIT 1").await[0]
+        .try_get("", "id")
+        .unwrap();
     assert_ne!(other, patient);
-    let provider: uuid::Uuid = app.sql("SELECT id FROM provider ORDER BY id LIMIT 1").await[0].try_get("", "id").unwrap();
+    let provider: uuid::Uuid = app.sql("SELECT id FROM provider ORDER BY id LIMIT 1").await[0]
+        .try_get("", "id")
+        .unwrap();
 
     // A grant for compliance to review, a role for admin to revoke, a rule for admin to remove.
     let grant = app
@@ -141,17 +331,39 @@ crate::both!(every_role_gets_exactly_its_cells_of_the_access_table, |app| {
             let allowed = operation.allowed.contains(&role);
             let value = value_at(&body["data"], operation.path);
             let forbidden = forbidden_on_path(&body, operation.path);
-            let ok = if allowed { !forbidden && !value.is_null() && body["errors"].is_null() } else { forbidden && value.is_null() };
+            let ok = if allowed {
+                !forbidden && !value.is_null() && body["errors"].is_null()
+            } else {
+                forbidden && value.is_null()
+            };
             if !ok {
-                failures.push(format!("{} as {role}: expected {}, got {body}", operation.name, if allowed { "allowed" } else { "FORBIDDEN" }));
+                failures.push(format!(
+                    "{} as {role}: expected {}, got {body}",
+                    operation.name,
+                    if allowed { "allowed" } else { "FORBIDDEN" }
+                ));
             }
         }
-        for (who, token) in [("no token", None), ("a bad token", Some("not-a-token".to_owned())), ("deactivated dan", Some(app.token("dan")))] {
-            let (status, body) = app.post(token.as_deref(), &json!({ "query": document, "variables": vars })).await;
+        for (who, token) in [
+            ("no token", None),
+            ("a bad token", Some("not-a-token".to_owned())),
+            ("deactivated dan", Some(app.token("dan"))),
+        ] {
+            let (status, body) = app
+                .post(token.as_deref(), &json!({ "query": document, "variables": vars }))
+                .await;
             if status != 401 || codes(&body) != ["UNAUTHENTICATED"] {
-                failures.push(format!("{} with {who}: expected 401 UNAUTHENTICATED, got {status} {body}", operation.name));
+                failures.push(format!(
+                    "{} with {who}: expected 401 UNAUTHENTICATED, got {status} {body}",
+                    operation.name
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 });

@@ -322,3 +322,55 @@ async fn serve_demo_on_a_fresh_machine_seeds_prints_working_tokens_and_they_surv
     child.kill().await.ok();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn policy_check_prints_the_decision_and_the_deciding_rule() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let check = |sub: &'static str, resource: &'static str, action: &'static str| {
+        let url = app.test_db.url.clone();
+        async move {
+            run(&[
+                "policy",
+                "check",
+                "--database-url",
+                &url,
+                "--sub",
+                sub,
+                resource,
+                action,
+            ])
+            .await
+        }
+    };
+    let allow = check("owen", "claim", "clinical").await;
+    assert!(allow.status.success(), "{}", stderr(&allow));
+    let text = String::from_utf8_lossy(&allow.stdout).into_owned();
+    assert!(
+        text.starts_with("allow: p, ops, claim, clinical (owen holds ops)"),
+        "{text}"
+    );
+    assert!(text.contains("policy version "));
+
+    let deny = String::from_utf8_lossy(&check("alice", "care_record", "clinical").await.stdout).into_owned();
+    assert!(
+        deny.starts_with("deny: no rule lets cx do care_record · clinical"),
+        "{deny}"
+    );
+    let dan = String::from_utf8_lossy(&check("dan", "patient", "read").await.stdout).into_owned();
+    assert!(dan.starts_with("deny: dan is deactivated"), "{dan}");
+    let stranger = String::from_utf8_lossy(&check("mallory", "patient", "read").await.stdout).into_owned();
+    assert!(
+        stranger.starts_with("deny: \"mallory\" is not a staff member"),
+        "{stranger}"
+    );
+    assert_one_clear_line(
+        &check("owen", "claims", "read").await,
+        "unknown resource: \"claims\"; resources are: patient",
+    );
+    assert_one_clear_line(
+        &check("owen", "claim", "edit").await,
+        "actions on claim are: read, clinical",
+    );
+}

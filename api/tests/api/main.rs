@@ -3,14 +3,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_matrix;
+mod admin;
 mod authentication;
+mod break_glass;
 mod cli;
 mod directory;
 mod errors;
+mod fixtures;
 mod health;
 mod helpers;
 mod keys;
 mod limits;
 mod migrations;
+mod phi;
+mod purpose;
 mod schema;
 mod serving;

@@ -30,7 +30,9 @@ impl Patient {
     async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&patient::Model) -> T) -> Option<T> {
         let checked = async {
             let db = db(ctx)?;
-            access(ctx)?.require_for_patient(db, self.0.id, Resource::Patient, class.action()).await
+            access(ctx)?
+                .require_for_patient(db, self.0.id, Resource::Patient, class.action())
+                .await
         };
         null_on_error(ctx, checked.await).map(|_| value(&self.0))
     }
@@ -59,7 +61,8 @@ impl Patient {
 
     /// Full name. PHI: contact.
     async fn name(&self, ctx: &Context<'_>) -> Option<String> {
-        self.phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name)).await
+        self.phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name))
+            .await
     }
 
     /// PHI: contact.
@@ -105,10 +108,17 @@ impl Patient {
 
     /// The patient's care records, newest first. Requires `care_record · read` (or break-glass).
     #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
-    async fn care_records(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Option<Page<CareRecord>> {
+    async fn care_records(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Option<Page<CareRecord>> {
         let page = async {
             let db = db(ctx)?;
-            access(ctx)?.require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read).await?;
+            access(ctx)?
+                .require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read)
+                .await?;
             let page = PageRequest::new(ctx, first, after)?;
             let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
             Ok(page.into_page(rows, |r| r.id.to_string(), CareRecord::checked))

@@ -23,7 +23,9 @@ impl CareRecord {
     async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Option<T> {
         let checked = async {
             let db = db(ctx)?;
-            access(ctx)?.require_for_patient(db, self.0.patient_id, Resource::CareRecord, Action::Clinical).await
+            access(ctx)?
+                .require_for_patient(db, self.0.patient_id, Resource::CareRecord, Action::Clinical)
+                .await
         };
         null_on_error(ctx, checked.await).map(|_| value(&self.0))
     }

@@ -49,7 +49,9 @@ impl Claim {
     async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
         let checked = async {
             let db = db(ctx)?;
-            access(ctx)?.require_for_patient(db, self.0.patient_id, Resource::Claim, Action::Clinical).await
+            access(ctx)?
+                .require_for_patient(db, self.0.patient_id, Resource::Claim, Action::Clinical)
+                .await
         };
         null_on_error(ctx, checked.await).map(|_| value(&self.0))
     }
@@ -95,12 +97,14 @@ impl Claim {
 
     /// ICD-10 codes billed. PHI: clinical.
     async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes)).await
+        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes))
+            .await
     }
 
     /// CPT codes billed. PHI: clinical.
     async fn procedure_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes)).await
+        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes))
+            .await
     }
 
     /// The payer's denials of this claim. Requires `denial · read`.

@@ -33,6 +33,29 @@ pub enum Command {
     /// Inspect the policy store.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check and export the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain: exit 0 when intact, 1 with the first broken sequence number.
+    Verify(DatabaseArgs),
+    /// Write a patient's accounting of disclosures as CSV.
+    Export(AuditExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditExportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The patient's id.
+    #[arg(long)]
+    pub patient: String,
+    /// Where to write the CSV (standard output when absent).
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,10 +207,7 @@ impl ServeArgs {
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,
-                page: PageLimits {
-                    default_size: self.limits.page_size,
-                    max_size: self.limits.max_page_size,
-                },
+                page: PageLimits { default_size: self.limits.page_size, max_size: self.limits.max_page_size },
                 max_body_bytes: self.limits.max_body_bytes,
                 max_batch: self.limits.max_batch,
                 request_timeout: self.limits.request_timeout,

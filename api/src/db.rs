@@ -73,9 +73,7 @@ pub async fn connect(config: &DatabaseConfig, statement_timeout: Duration) -> Re
         // The server cancels a statement that outlives the request that issued it (a little
         // later than the request's own timeout, which answers the client first).
         Backend::Postgres => {
-            options
-                .statement_timeout(statement_timeout + Duration::from_millis(500))
-                .set_application_name("ward");
+            options.statement_timeout(statement_timeout + Duration::from_millis(500)).set_application_name("ward");
         }
         // WAL lets readers run while a write commits; writers queue on the busy timeout.
         Backend::Sqlite => {
@@ -89,28 +87,19 @@ pub async fn connect(config: &DatabaseConfig, statement_timeout: Duration) -> Re
     }
     Database::connect(options)
         .await
-        .map_err(|err| DbSetupError::Unreachable {
-            url: redact(&config.url),
-            cause: first_line(&err.to_string()),
-        })
+        .map_err(|err| DbSetupError::Unreachable { url: redact(&config.url), cause: first_line(&err.to_string()) })
 }
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
-    Migrator::up(db, None).await.map_err(|cause| DbSetupError::Other {
-        doing: "migrating",
-        cause,
-    })
+    Migrator::up(db, None).await.map_err(|cause| DbSetupError::Other { doing: "migrating", cause })
 }
 
 /// Refuses to serve a database whose schema is behind this binary.
 pub async fn ensure_current(db: &DatabaseConnection) -> Result<(), DbSetupError> {
     let pending = Migrator::get_pending_migrations(db)
         .await
-        .map_err(|cause| DbSetupError::Other {
-            doing: "reading the migration state",
-            cause,
-        })?
+        .map_err(|cause| DbSetupError::Other { doing: "reading the migration state", cause })?
         .len();
     if pending > 0 {
         return Err(DbSetupError::SchemaBehind { pending });
@@ -129,18 +118,9 @@ mod tests {
     #[test]
     fn recognises_the_two_backends_and_nothing_else() {
         assert_eq!(backend("sqlite://ward.db?mode=rwc").unwrap(), Backend::Sqlite);
-        assert_eq!(
-            backend("postgres://postgres@127.0.0.1:5432/ward").unwrap(),
-            Backend::Postgres
-        );
+        assert_eq!(backend("postgres://postgres@127.0.0.1:5432/ward").unwrap(), Backend::Postgres);
         assert_eq!(backend("postgresql://u@h/d").unwrap(), Backend::Postgres);
-        for bad in [
-            "",
-            "ward.db",
-            "mysql://root@localhost/ward",
-            "postgres:ward",
-            "http://x",
-        ] {
+        for bad in ["", "ward.db", "mysql://root@localhost/ward", "postgres:ward", "http://x"] {
             assert!(backend(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -155,10 +135,7 @@ mod tests {
 
     #[test]
     fn redact_hides_the_password_only() {
-        assert_eq!(
-            redact("postgres://ward:s3cret@db:5432/ward"),
-            "postgres://ward:***@db:5432/ward"
-        );
+        assert_eq!(redact("postgres://ward:s3cret@db:5432/ward"), "postgres://ward:***@db:5432/ward");
         assert_eq!(redact("postgres://ward@db/ward"), "postgres://ward@db/ward");
     }
 }

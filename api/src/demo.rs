@@ -32,10 +32,7 @@ pub fn read_secret(database_url: &str) -> Result<Option<String>, SecretError> {
     match std::fs::read_to_string(&path) {
         Ok(secret) => Ok(Some(secret.trim().to_owned())),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(cause) => Err(SecretError::Read {
-            path: path.display().to_string(),
-            cause,
-        }),
+        Err(cause) => Err(SecretError::Read { path: path.display().to_string(), cause }),
     }
 }
 
@@ -48,10 +45,7 @@ pub fn load_or_create_secret(database_url: &str) -> Result<String, SecretError> 
     getrandom::fill(&mut bytes).map_err(|err| SecretError::Random(err.to_string()))?;
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let path = secret_path(database_url);
-    let write_err = |cause| SecretError::Write {
-        path: path.display().to_string(),
-        cause,
-    };
+    let write_err = |cause| SecretError::Write { path: path.display().to_string(), cause };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -68,11 +62,7 @@ pub fn banner(address: std::net::SocketAddr, keys: &TokenKeys) -> String {
     );
     for member in DEMO_STAFF.iter().filter(|m| m.active) {
         match keys.issue(member.sub, Duration::from_secs(8 * 3600)) {
-            Ok(token) => out.push_str(&format!(
-                "  {:<6} ({:<10}) {token}\n",
-                member.sub,
-                member.roles.join(",")
-            )),
+            Ok(token) => out.push_str(&format!("  {:<6} ({:<10}) {token}\n", member.sub, member.roles.join(","))),
             Err(err) => out.push_str(&format!("  {:<6} cannot issue a token: {err}\n", member.sub)),
         }
     }

@@ -1,6 +1,8 @@
 //! `ward`: parses the command line and hands over to the library.
 
-use api::cli::{Cli, Command, PolicyCheckArgs, PolicyCommand, SeedArgs, ServeArgs, TokenArgs};
+use api::cli::{
+    AuditCommand, AuditExportArgs, Cli, Command, PolicyCheckArgs, PolicyCommand, SeedArgs, ServeArgs, TokenArgs,
+};
 use api::config::DatabaseConfig;
 use api::seed::{SeedOptions, SeedOutcome};
 use api::{App, auth::TokenKeys, db, demo, telemetry};
@@ -23,6 +25,8 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args).await,
+        Command::Audit(AuditCommand::Verify(args)) => audit_verify(&args.database_url).await,
+        Command::Audit(AuditCommand::Export(args)) => audit_export(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,11 +40,7 @@ async fn main() -> ExitCode {
 type CmdResult = Result<(), String>;
 
 fn database(url: &str) -> DatabaseConfig {
-    DatabaseConfig {
-        url: url.to_owned(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    }
+    DatabaseConfig { url: url.to_owned(), max_connections: 4, acquire_timeout: Duration::from_secs(5) }
 }
 
 async fn serve(args: ServeArgs) -> CmdResult {
@@ -58,14 +58,9 @@ async fn serve(args: ServeArgs) -> CmdResult {
     let config = args.into_config(jwt);
     let keys = TokenKeys::from_config(&config.jwt, config.is_production()).map_err(|e| e.to_string())?;
     if demo {
-        let conn = db::connect(&config.database, config.limits.request_timeout)
-            .await
-            .map_err(|e| e.to_string())?;
+        let conn = db::connect(&config.database, config.limits.request_timeout).await.map_err(|e| e.to_string())?;
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
-        match api::seed::seed(&conn, &SeedOptions::default())
-            .await
-            .map_err(|e| format!("seeding demo data: {e}"))?
-        {
+        match api::seed::seed(&conn, &SeedOptions::default()).await.map_err(|e| format!("seeding demo data: {e}"))? {
             SeedOutcome::Seeded { rows, millis } => tracing::info!(rows, millis, "seeded demo data"),
             SeedOutcome::AlreadySeeded { .. } => tracing::info!("database has data already; demo seed skipped"),
         }
@@ -81,9 +76,7 @@ async fn serve(args: ServeArgs) -> CmdResult {
 }
 
 async fn migrate(url: &str) -> CmdResult {
-    let conn = db::connect(&database(url), Duration::from_secs(600))
-        .await
-        .map_err(|e| e.to_string())?;
+    let conn = db::connect(&database(url), Duration::from_secs(600)).await.map_err(|e| e.to_string())?;
     db::migrate(&conn).await.map_err(|e| e.to_string())?;
     println!("migrations applied");
     Ok(())
@@ -91,24 +84,12 @@ async fn migrate(url: &str) -> CmdResult {
 
 async fn seed(args: SeedArgs) -> CmdResult {
     let url = &args.database.database_url;
-    let conn = db::connect(&database(url), Duration::from_secs(3600))
-        .await
-        .map_err(|e| e.to_string())?;
+    let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    let options = SeedOptions {
-        patients: args.patients,
-        seed: args.seed,
-    };
-    match api::seed::seed(&conn, &options)
-        .await
-        .map_err(|e| format!("seeding: {e}"))?
-    {
+    let options = SeedOptions { patients: args.patients, seed: args.seed };
+    match api::seed::seed(&conn, &options).await.map_err(|e| format!("seeding: {e}"))? {
         SeedOutcome::Seeded { rows, millis } => {
-            println!(
-                "seeded {rows} rows ({} patients) in {:.1}s",
-                args.patients,
-                millis as f64 / 1000.0
-            );
+            println!("seeded {rows} rows ({} patients) in {:.1}s", args.patients, millis as f64 / 1000.0);
         }
         SeedOutcome::AlreadySeeded { staff, patients } => {
             println!(
@@ -129,18 +110,13 @@ async fn token(args: TokenArgs) -> CmdResult {
         })?,
     };
     let keys = TokenKeys::hs256(&secret).map_err(|e| e.to_string())?;
-    let conn = db::connect(&database(url), Duration::from_secs(10))
-        .await
-        .map_err(|e| e.to_string())?;
+    let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
     let exists = tools::admin::service::staff_exists(&conn, &args.sub)
         .await
         .map_err(|e| format!("looking up the staff member: {}", e.message()))?;
     if !exists {
-        return Err(format!(
-            "{:?} is not a staff member; a token is only issued for one",
-            args.sub
-        ));
+        return Err(format!("{:?} is not a staff member; a token is only issued for one", args.sub));
     }
     println!("{}", keys.issue(&args.sub, args.ttl).map_err(|e| e.to_string())?);
     Ok(())
@@ -148,51 +124,22 @@ async fn token(args: TokenArgs) -> CmdResult {
 
 async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
     let resource: policies::Resource = args.resource.parse().map_err(|e: policies::UnknownName| {
-        let known = policies::Resource::ALL
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let known = policies::Resource::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
         format!("{e}; resources are: {known}")
     })?;
-    let known = resource
-        .actions()
-        .iter()
-        .map(|a| a.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let action: policies::Action = args
-        .action
-        .parse()
-        .ok()
-        .filter(|a| resource.actions().contains(a))
-        .ok_or_else(|| {
-            format!(
-                "{:?} is not an action on {resource}; actions on {resource} are: {known}",
-                args.action
-            )
+    let known = resource.actions().iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+    let action: policies::Action =
+        args.action.parse().ok().filter(|a| resource.actions().contains(a)).ok_or_else(|| {
+            format!("{:?} is not an action on {resource}; actions on {resource} are: {known}", args.action)
         })?;
     let url = &args.database.database_url;
-    let conn = db::connect(&database(url), Duration::from_secs(10))
-        .await
-        .map_err(|e| e.to_string())?;
+    let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    tools::kit::policy_store::ensure_baseline(&conn)
-        .await
-        .map_err(|e| e.message())?;
+    tools::kit::policy_store::ensure_baseline(&conn).await.map_err(|e| e.message())?;
     let set = tools::kit::policy_store::load(&conn).await.map_err(|e| e.message())?;
-    let member = tools::admin::service::find_staff(&conn, &args.sub)
-        .await
-        .map_err(|e| e.message())?;
-    let explanation = policies::explain(&set, &args.sub, resource, action)
-        .await
-        .map_err(|e| format!("casbin: {e}"))?;
-    let roles = set
-        .roles_of(&args.sub)
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let member = tools::admin::service::find_staff(&conn, &args.sub).await.map_err(|e| e.message())?;
+    let explanation = policies::explain(&set, &args.sub, resource, action).await.map_err(|e| format!("casbin: {e}"))?;
+    let roles = set.roles_of(&args.sub).iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let roles = if roles.is_empty() { "no role".to_owned() } else { roles };
     let mut out = std::io::stdout();
     let written = match (&member, &explanation.rule) {
@@ -203,5 +150,82 @@ async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
     };
     written.map_err(|e| e.to_string())?;
     let _ = writeln!(out, "policy version {}", set.version());
+    Ok(())
+}
+
+async fn audit_verify(url: &str) -> CmdResult {
+    let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
+    db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
+    match tools::kit::audit::verify::verify(&conn).await.map_err(|e| e.message())? {
+        Ok(events) => {
+            let _ = writeln!(std::io::stdout(), "audit chain intact: {events} events");
+            Ok(())
+        }
+        Err(broken) => Err(format!("audit chain broken at seq {}: {}", broken.seq, broken.reason)),
+    }
+}
+
+async fn audit_export(args: AuditExportArgs) -> CmdResult {
+    let patient =
+        uuid::Uuid::parse_str(&args.patient).map_err(|_| format!("{:?} is not a patient id", args.patient))?;
+    let url = &args.database.database_url;
+    let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
+    db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
+    use sea_orm::{EntityTrait, QueryOrder};
+    if entities::patient::Entity::find_by_id(patient).one(&conn).await.map_err(|e| e.to_string())?.is_none() {
+        return Err(format!("patient {patient} not found"));
+    }
+    let events = tools::compliance::audit_log::disclosures_of(patient)
+        .order_by_asc(entities::audit_event::Column::Seq)
+        .all(&conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let sink: Box<dyn std::io::Write> = match &args.output {
+        Some(path) => {
+            Box::new(std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?)
+        }
+        None => Box::new(std::io::stdout()),
+    };
+    let mut csv = csv::Writer::from_writer(sink);
+    let write =
+        |csv: &mut csv::Writer<Box<dyn std::io::Write>>, row: &[&str]| csv.write_record(row).map_err(|e| e.to_string());
+    write(
+        &mut csv,
+        &[
+            "occurred_at",
+            "actor",
+            "actor_roles",
+            "phi_classes",
+            "resource_type",
+            "resource_id",
+            "outcome",
+            "purpose",
+            "request_id",
+            "seq",
+        ],
+    )?;
+    for e in &events {
+        let at = e.occurred_at.to_rfc3339();
+        let seq = e.seq.to_string();
+        write(
+            &mut csv,
+            &[
+                &at,
+                &e.actor,
+                &e.actor_roles,
+                &e.phi_classes,
+                &e.resource_type,
+                e.resource_id.as_deref().unwrap_or(""),
+                &e.outcome,
+                e.purpose.as_deref().unwrap_or(""),
+                &e.request_id,
+                &seq,
+            ],
+        )?;
+    }
+    csv.flush().map_err(|e| e.to_string())?;
+    if args.output.is_some() {
+        eprintln!("wrote {} disclosures of patient {patient}", events.len());
+    }
     Ok(())
 }

@@ -20,10 +20,7 @@ async fn poll(store: PolicyStore, db: DatabaseConnection, every: Duration) {
     loop {
         ticks.tick().await;
         if let Err(err) = store.reload(&db).await {
-            tracing::warn!(
-                error = err.message(),
-                "policy refresh failed; keeping the policy in force"
-            );
+            tracing::warn!(error = err.message(), "policy refresh failed; keeping the policy in force");
         }
     }
 }

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tools::kit::audit::AuditWriter;
 use tools::kit::policy_store::PolicyStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,42 +40,24 @@ impl App {
         let keys = TokenKeys::from_config(&config.jwt, config.is_production())?;
         let db = db::connect(&config.database, config.limits.request_timeout).await?;
         db::ensure_current(&db).await?;
-        let policy = PolicyStore::open(&db)
-            .await
-            .map_err(|e| StartupError::Policy(e.message()))?;
+        let policy = PolicyStore::open(&db).await.map_err(|e| StartupError::Policy(e.message()))?;
         let production = config.is_production();
         let state = AppState {
             schema: schema::build(db.clone(), policy.clone(), &config, production),
             db: db.clone(),
             keys,
             policy: policy.clone(),
+            audit: AuditWriter::spawn(db.clone()),
             limits: config.limits.clone(),
             graphiql: !production,
             metrics: Arc::new(Metrics::default()),
         };
-        let refresher = tokio::spawn(policy_refresh::run(
-            policy,
-            db.clone(),
-            config.database.url.clone(),
-            config.policy_refresh,
-        ));
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .map_err(|cause| StartupError::Bind {
-                addr: config.bind,
-                cause,
-            })?;
-        let address = listener.local_addr().map_err(|cause| StartupError::Bind {
-            addr: config.bind,
-            cause,
-        })?;
-        Ok(App {
-            listener,
-            address,
-            router: http::router(state),
-            db,
-            refresher,
-        })
+        let refresher =
+            tokio::spawn(policy_refresh::run(policy, db.clone(), config.database.url.clone(), config.policy_refresh));
+        let listener =
+            TcpListener::bind(config.bind).await.map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
+        let address = listener.local_addr().map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
+        Ok(App { listener, address, router: http::router(state), db, refresher })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -87,9 +70,7 @@ impl App {
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
         self.refresher.abort();
         self.db.close().await.ok();
         Ok(())

@@ -30,17 +30,9 @@ pub enum AppointmentStatus {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::patient::Entity",
-        from = "Column::PatientId",
-        to = "super::patient::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::patient::Entity", from = "Column::PatientId", to = "super::patient::Column::Id")]
     Patient,
-    #[sea_orm(
-        belongs_to = "super::provider::Entity",
-        from = "Column::ProviderId",
-        to = "super::provider::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::provider::Entity", from = "Column::ProviderId", to = "super::provider::Column::Id")]
     Provider,
 }
 

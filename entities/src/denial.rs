@@ -19,11 +19,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::claim::Entity",
-        from = "Column::ClaimId",
-        to = "super::claim::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::claim::Entity", from = "Column::ClaimId", to = "super::claim::Column::Id")]
     Claim,
     #[sea_orm(has_many = "super::escalation::Entity")]
     Escalation,

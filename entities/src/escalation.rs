@@ -32,11 +32,7 @@ pub enum EscalationStatus {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::denial::Entity",
-        from = "Column::DenialId",
-        to = "super::denial::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::denial::Entity", from = "Column::DenialId", to = "super::denial::Column::Id")]
     Denial,
 }
 

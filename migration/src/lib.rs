@@ -10,6 +10,7 @@ mod m20261125_000004_create_ops;
 mod m20261125_000005_create_cx;
 mod m20261125_000006_create_access_workflows;
 mod m20261125_000007_create_audit_event;
+mod m20261125_000008_protect_audit_event;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_cx::Migration),
             Box::new(m20261125_000006_create_access_workflows::Migration),
             Box::new(m20261125_000007_create_audit_event::Migration),
+            Box::new(m20261125_000008_protect_audit_event::Migration),
         ]
     }
 }

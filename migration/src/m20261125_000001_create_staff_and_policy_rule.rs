@@ -40,11 +40,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let mut unique_rule = index(
-            "policy_rule",
-            "unique_rule",
-            &["ptype", "v0", "v1", "v2", "v3", "v4", "v5"],
-        );
+        let mut unique_rule = index("policy_rule", "unique_rule", &["ptype", "v0", "v1", "v2", "v3", "v4", "v5"]);
         create_indexes(manager, vec![unique_rule.unique().to_owned()]).await
     }
 

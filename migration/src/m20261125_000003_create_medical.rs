@@ -70,11 +70,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
             )
             .await?;
-        let mut revision_per_version = index(
-            "care_record_revision",
-            "care_record_id_replaced_version",
-            &["care_record_id", "replaced_version"],
-        );
+        let mut revision_per_version =
+            index("care_record_revision", "care_record_id_replaced_version", &["care_record_id", "replaced_version"]);
         create_indexes(
             manager,
             vec![

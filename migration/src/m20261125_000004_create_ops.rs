@@ -76,9 +76,7 @@ impl MigrationTrait for Migration {
             .await?;
         // A denial has at most one escalation that is not finished.
         let mut one_open_escalation = index("escalation", "denial_id_unfinished", &["denial_id"]);
-        one_open_escalation
-            .unique()
-            .and_where(Expr::col("status").is_not_in(["resolved", "written_off"]));
+        one_open_escalation.unique().and_where(Expr::col("status").is_not_in(["resolved", "written_off"]));
         create_indexes(
             manager,
             vec![

@@ -57,11 +57,7 @@ impl MigrationTrait for Migration {
             manager,
             vec![
                 index("ticket", "status_sla_due_at", &["status", "sla_due_at"]),
-                index(
-                    "ticket",
-                    "assignee_id_status_sla_due_at",
-                    &["assignee_id", "status", "sla_due_at"],
-                ),
+                index("ticket", "assignee_id_status_sla_due_at", &["assignee_id", "status", "sla_due_at"]),
                 index("ticket", "sla_due_at", &["sla_due_at"]),
                 index("ticket", "patient_id", &["patient_id"]),
                 index("ticket", "provider_id", &["provider_id"]),

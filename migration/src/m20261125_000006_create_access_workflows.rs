@@ -59,31 +59,11 @@ impl MigrationTrait for Migration {
         create_indexes(
             manager,
             vec![
-                index(
-                    "break_glass_grant",
-                    "staff_id_patient_id_expires_at",
-                    &["staff_id", "patient_id", "expires_at"],
-                ),
-                index(
-                    "break_glass_grant",
-                    "patient_id_expires_at",
-                    &["patient_id", "expires_at"],
-                ),
-                index(
-                    "break_glass_grant",
-                    "review_status_granted_at",
-                    &["review_status", "granted_at"],
-                ),
-                index(
-                    "pending_approval",
-                    "status_team_created_at",
-                    &["status", "team", "created_at"],
-                ),
-                index(
-                    "pending_approval",
-                    "resource_type_resource_id",
-                    &["resource_type", "resource_id"],
-                ),
+                index("break_glass_grant", "staff_id_patient_id_expires_at", &["staff_id", "patient_id", "expires_at"]),
+                index("break_glass_grant", "patient_id_expires_at", &["patient_id", "expires_at"]),
+                index("break_glass_grant", "review_status_granted_at", &["review_status", "granted_at"]),
+                index("pending_approval", "status_team_created_at", &["status", "team", "created_at"]),
+                index("pending_approval", "resource_type_resource_id", &["resource_type", "resource_id"]),
             ],
         )
         .await

@@ -45,10 +45,7 @@ impl PolicySnapshot {
     /// May a holder of `roles` do `action` on `resource`?
     pub fn decide(&self, roles: &[Role], resource: Resource, action: Action) -> Decision {
         let permission = self.set.permission_for(roles, resource, action);
-        Decision {
-            allowed: permission.is_some(),
-            permission,
-        }
+        Decision { allowed: permission.is_some(), permission }
     }
 
     /// May staff member `sub` do `action` on `resource`, by the roles this policy grants them?
@@ -63,9 +60,7 @@ pub struct Authorizer {
 
 impl Authorizer {
     pub fn new(set: PolicySet) -> Self {
-        Authorizer {
-            current: ArcSwap::from_pointee(PolicySnapshot::new(set)),
-        }
+        Authorizer { current: ArcSwap::from_pointee(PolicySnapshot::new(set)) }
     }
 
     /// The policy in force now.
@@ -102,32 +97,18 @@ mod tests {
             .filter(|p| !(p.role == Role::Cx && p.action == Action::Contact))
             .collect::<Vec<_>>();
         assert!(authorizer.replace(PolicySet::new(without_cx_contact, [])));
-        assert!(
-            !authorizer
-                .snapshot()
-                .decide(&[Role::Cx], Resource::Patient, Action::Contact)
-                .allowed
-        );
-        assert!(
-            before.decide(&[Role::Cx], Resource::Patient, Action::Contact).allowed,
-            "old snapshot unchanged"
-        );
+        assert!(!authorizer.snapshot().decide(&[Role::Cx], Resource::Patient, Action::Contact).allowed);
+        assert!(before.decide(&[Role::Cx], Resource::Patient, Action::Contact).allowed, "old snapshot unchanged");
     }
 
     #[test]
     fn decisions_follow_the_grants_of_the_snapshot() {
         let grants = [Grant::parse("alice", "cx").unwrap()];
-        let snapshot = PolicySnapshot::new(PolicySet::new(
-            PolicySet::baseline().unwrap().permissions().copied(),
-            grants,
-        ));
+        let snapshot =
+            PolicySnapshot::new(PolicySet::new(PolicySet::baseline().unwrap().permissions().copied(), grants));
         let decision = snapshot.decide_for("alice", Resource::Ticket, Action::Create);
         assert_eq!(decision.permission.map(|p| p.role), Some(Role::Cx));
-        assert!(
-            !snapshot
-                .decide_for("alice", Resource::CareRecord, Action::Clinical)
-                .allowed
-        );
+        assert!(!snapshot.decide_for("alice", Resource::CareRecord, Action::Clinical).allowed);
         assert!(!snapshot.decide_for("mallory", Resource::Patient, Action::Read).allowed);
     }
 }

@@ -37,9 +37,7 @@ pub async fn explain(
         roles.sort();
         roles.into_iter().find_map(|role| {
             let rule = vec![role.clone(), resource.as_str().to_owned(), action.as_str().to_owned()];
-            enforcer
-                .has_policy(rule)
-                .then(|| format!("p, {role}, {resource}, {action}"))
+            enforcer.has_policy(rule).then(|| format!("p, {role}, {resource}, {action}"))
         })
     } else {
         None
@@ -56,9 +54,7 @@ mod tests {
     /// Every role alone, for every resource and action: the compiled decision is casbin's.
     #[tokio::test]
     async fn compiled_decisions_agree_with_casbin_on_every_cell() {
-        let grants = Role::ALL
-            .iter()
-            .map(|r| Grant::parse(&format!("staff-{r}"), r.as_str()).unwrap());
+        let grants = Role::ALL.iter().map(|r| Grant::parse(&format!("staff-{r}"), r.as_str()).unwrap());
         let set = PolicySet::new(PolicySet::baseline().unwrap().permissions().copied(), grants);
         let enforcer = enforcer(&set).await.unwrap();
         let snapshot = crate::PolicySnapshot::new(set);
@@ -66,9 +62,7 @@ mod tests {
             let sub = format!("staff-{role}");
             for resource in Resource::ALL {
                 for action in Action::ALL {
-                    let casbin = enforcer
-                        .enforce((sub.as_str(), resource.as_str(), action.as_str()))
-                        .unwrap();
+                    let casbin = enforcer.enforce((sub.as_str(), resource.as_str(), action.as_str())).unwrap();
                     let compiled = snapshot.decide_for(&sub, *resource, *action).allowed;
                     assert_eq!(compiled, casbin, "{role} {resource} {action}");
                 }
@@ -83,22 +77,8 @@ mod tests {
             [Grant::parse("owen", "ops").unwrap()],
         );
         let yes = explain(&set, "owen", Resource::Claim, Action::Clinical).await.unwrap();
-        assert_eq!(
-            yes,
-            Explanation {
-                allowed: true,
-                rule: Some("p, ops, claim, clinical".into())
-            }
-        );
-        let no = explain(&set, "owen", Resource::CareRecord, Action::Clinical)
-            .await
-            .unwrap();
-        assert_eq!(
-            no,
-            Explanation {
-                allowed: false,
-                rule: None
-            }
-        );
+        assert_eq!(yes, Explanation { allowed: true, rule: Some("p, ops, claim, clinical".into()) });
+        let no = explain(&set, "owen", Resource::CareRecord, Action::Clinical).await.unwrap();
+        assert_eq!(no, Explanation { allowed: false, rule: None });
     }
 }

@@ -37,11 +37,7 @@ pub enum PolicyError {
     #[error(transparent)]
     Unknown(#[from] UnknownName),
     #[error("{action} is not an action on {resource}; it allows: {allowed}")]
-    ActionNotOnResource {
-        resource: Resource,
-        action: Action,
-        allowed: String,
-    },
+    ActionNotOnResource { resource: Resource, action: Action, allowed: String },
     #[error("a staff subject must be 1 to 128 letters, digits, '.', '_', '-' or '@', got {0:?}")]
     BadSubject(String),
     #[error("line {line}: {reason}")]
@@ -55,17 +51,8 @@ impl Permission {
         let resource: Resource = resource.trim().parse()?;
         let action: Action = action.trim().parse()?;
         if !resource.actions().contains(&action) {
-            let allowed = resource
-                .actions()
-                .iter()
-                .map(|a| a.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(PolicyError::ActionNotOnResource {
-                resource,
-                action,
-                allowed,
-            });
+            let allowed = resource.actions().iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+            return Err(PolicyError::ActionNotOnResource { resource, action, allowed });
         }
         Ok(Permission { role, resource, action })
     }
@@ -76,16 +63,11 @@ impl Grant {
         let sub = sub.trim();
         let valid = !sub.is_empty()
             && sub.len() <= 128
-            && sub
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+            && sub.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
         if !valid {
             return Err(PolicyError::BadSubject(sub.to_owned()));
         }
-        Ok(Grant {
-            sub: sub.to_owned(),
-            role: role.trim().parse()?,
-        })
+        Ok(Grant { sub: sub.to_owned(), role: role.trim().parse()? })
     }
 }
 
@@ -105,11 +87,7 @@ impl PolicySet {
         for grant in &grants {
             roles_by_sub.entry(grant.sub.clone()).or_default().push(grant.role);
         }
-        PolicySet {
-            permissions,
-            grants,
-            roles_by_sub,
-        }
+        PolicySet { permissions, grants, roles_by_sub }
     }
 
     /// The baseline: `policy.csv`, no grants.
@@ -127,10 +105,7 @@ impl PolicySet {
                 continue;
             }
             let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            let wrap = |err: PolicyError| PolicyError::Line {
-                line: i + 1,
-                reason: err.to_string(),
-            };
+            let wrap = |err: PolicyError| PolicyError::Line { line: i + 1, reason: err.to_string() };
             match fields.as_slice() {
                 ["p", role, resource, action] => {
                     permissions.push(Permission::parse(role, resource, action).map_err(wrap)?)
@@ -162,10 +137,7 @@ impl PolicySet {
 
     /// The permission that allows one of `roles` to do `action` on `resource`, if any.
     pub fn permission_for(&self, roles: &[Role], resource: Resource, action: Action) -> Option<Permission> {
-        roles
-            .iter()
-            .map(|&role| Permission { role, resource, action })
-            .find(|p| self.permissions.contains(p))
+        roles.iter().map(|&role| Permission { role, resource, action }).find(|p| self.permissions.contains(p))
     }
 
     /// The policy in casbin's CSV format, permissions then grants, each sorted: its canonical form.
@@ -197,10 +169,7 @@ mod tests {
     fn the_baseline_parses_and_has_a_stable_version() {
         let baseline = PolicySet::baseline().unwrap();
         assert!(baseline.permissions().count() > 40);
-        assert_eq!(
-            baseline.version(),
-            PolicySet::parse_csv(&baseline.to_csv()).unwrap().version()
-        );
+        assert_eq!(baseline.version(), PolicySet::parse_csv(&baseline.to_csv()).unwrap().version());
         assert_eq!(baseline.version().len(), 64);
     }
 

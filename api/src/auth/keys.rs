@@ -42,10 +42,7 @@ pub struct JwtConfig {
 
 impl JwtConfig {
     pub fn hs256(secret: impl Into<String>) -> Self {
-        JwtConfig {
-            secret: Some(secret.into()),
-            ..Default::default()
-        }
+        JwtConfig { secret: Some(secret.into()), ..Default::default() }
     }
 }
 
@@ -77,10 +74,7 @@ pub enum KeyError {
 
 #[derive(Clone)]
 enum Keys {
-    Shared {
-        encoding: EncodingKey,
-        decoding: DecodingKey,
-    },
+    Shared { encoding: EncodingKey, decoding: DecodingKey },
     Public(DecodingKey),
     Set(Vec<(Option<String>, DecodingKey)>),
 }
@@ -95,11 +89,7 @@ pub struct TokenKeys {
 impl TokenKeys {
     /// The keys `config` describes; `production` refuses shared secrets.
     pub fn from_config(config: &JwtConfig, production: bool) -> Result<Self, KeyError> {
-        let sources = [
-            config.secret.is_some(),
-            config.public_key_pem.is_some(),
-            config.jwks.is_some(),
-        ];
+        let sources = [config.secret.is_some(), config.public_key_pem.is_some(), config.jwks.is_some()];
         match sources.iter().filter(|s| **s).count() {
             0 => return Err(KeyError::Missing),
             1 => {}
@@ -141,10 +131,7 @@ impl TokenKeys {
             }
             Keys::Set(keys)
         };
-        let mut token_keys = TokenKeys {
-            keys,
-            validation: validation(algorithm),
-        };
+        let mut token_keys = TokenKeys { keys, validation: validation(algorithm) };
         token_keys.expect_issuer_audience(config);
         Ok(token_keys)
     }
@@ -187,11 +174,7 @@ impl TokenKeys {
         };
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
-        let claims = Claims {
-            sub: sub.to_owned(),
-            iat: now,
-            exp: now.saturating_add(ttl),
-        };
+        let claims = Claims { sub: sub.to_owned(), iat: now, exp: now.saturating_add(ttl) };
         Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, encoding)?)
     }
 
@@ -261,19 +244,9 @@ mod tests {
             TokenKeys::from_config(&JwtConfig::hs256(SECRET), true),
             Err(KeyError::SharedSecretInProduction)
         ));
-        let pem = JwtConfig {
-            public_key_pem: Some("x".into()),
-            ..Default::default()
-        };
-        assert!(matches!(
-            TokenKeys::from_config(&pem, true),
-            Err(KeyError::IssuerAudienceRequired)
-        ));
-        let both = JwtConfig {
-            secret: Some(SECRET.into()),
-            jwks: Some("{}".into()),
-            ..Default::default()
-        };
+        let pem = JwtConfig { public_key_pem: Some("x".into()), ..Default::default() };
+        assert!(matches!(TokenKeys::from_config(&pem, true), Err(KeyError::IssuerAudienceRequired)));
+        let both = JwtConfig { secret: Some(SECRET.into()), jwks: Some("{}".into()), ..Default::default() };
         assert!(matches!(TokenKeys::from_config(&both, false), Err(KeyError::Ambiguous)));
     }
 }

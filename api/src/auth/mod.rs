@@ -36,9 +36,7 @@ pub async fn authenticate(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
-    let sub = keys
-        .verify(token)
-        .ok_or_else(|| unauthenticated("the bearer token is invalid or expired"))?;
+    let sub = keys.verify(token).ok_or_else(|| unauthenticated("the bearer token is invalid or expired"))?;
     load_principal(db, &sub, policy)
         .await?
         .ok_or_else(|| unauthenticated("the token's subject is not an active staff member"))

@@ -39,53 +39,42 @@ type Refusal = (ApiError, Option<StatusCode>);
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: Body, request_id: &str) -> Result<BatchResponse, Refusal> {
     let policy = state.policy.authorizer().snapshot();
-    let principal = auth::authenticate(headers, &state.keys, &state.db, &policy)
-        .await
-        .map_err(|err| (err, None))?;
-    let access = Arc::new(Access::new(principal, policy));
-    let purpose = match headers.get(purpose::HEADER) {
-        None => None,
-        Some(value) => {
-            let purpose = Purpose::parse(value.to_str().unwrap_or_default()).map_err(|err| (err, None))?;
-            purpose.check(&access, &state.db).await.map_err(|err| (err, None))?;
-            Some(purpose)
-        }
-    };
+    let principal = auth::authenticate(headers, &state.keys, &state.db, &policy).await.map_err(|err| (err, None))?;
+    let access = Arc::new(Access::new(principal, policy, request_id));
+    if let Some(value) = headers.get(purpose::HEADER) {
+        let purpose = Purpose::parse(value.to_str().unwrap_or_default()).map_err(|err| (err, None))?;
+        purpose.check(&access, &state.db).await.map_err(|err| (err, None))?;
+        access.set_purpose(purpose);
+    }
     let limits = &state.limits;
     let too_large = || ApiError::LimitExceeded(format!("the request body is over {} bytes", limits.max_body_bytes));
     let bytes = axum::body::to_bytes(body, limits.max_body_bytes)
         .await
         .map_err(|_| (too_large(), Some(StatusCode::PAYLOAD_TOO_LARGE)))?;
-    let batch: BatchRequest = serde_json::from_slice(&bytes).map_err(|err| {
-        (
-            ApiError::BadUserInput(format!("the body is not a GraphQL request: {err}")),
-            None,
-        )
-    })?;
+    let batch: BatchRequest = serde_json::from_slice(&bytes)
+        .map_err(|err| (ApiError::BadUserInput(format!("the body is not a GraphQL request: {err}")), None))?;
     let operations = batch.iter().count();
     if operations > limits.max_batch {
-        let message = format!(
-            "the batch has {operations} operations; at most {} are allowed",
-            limits.max_batch
-        );
+        let message = format!("the batch has {operations} operations; at most {} are allowed", limits.max_batch);
         return Err((ApiError::LimitExceeded(message), Some(StatusCode::BAD_REQUEST)));
     }
     if operations == 0 {
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
-    let batch = batch.data(access).data(RequestMeta {
-        request_id: request_id.to_owned(),
-        purpose,
-    });
-    tokio::time::timeout(limits.request_timeout, state.schema.execute_batch(batch))
-        .await
-        .map_err(|_| {
-            let message = format!(
-                "the request ran longer than {}s and was cancelled",
-                limits.request_timeout.as_secs_f32()
-            );
-            (ApiError::LimitExceeded(message), Some(StatusCode::GATEWAY_TIMEOUT))
-        })
+    let batch = batch.data(access.clone()).data(RequestMeta { request_id: request_id.to_owned() });
+    let executed = tokio::time::timeout(limits.request_timeout, state.schema.execute_batch(batch)).await;
+    // Fail closed: what the response discloses, and every refusal, is on record before it
+    // leaves; if the record cannot be written, nothing leaves.
+    let recorded = state.audit.commit(access.drain_events()).await;
+    match (executed, recorded) {
+        (Ok(response), Ok(())) => Ok(response),
+        (Ok(_), Err(err)) => Err((err, Some(StatusCode::SERVICE_UNAVAILABLE))),
+        (Err(_), _) => {
+            let message =
+                format!("the request ran longer than {}s and was cancelled", limits.request_timeout.as_secs_f32());
+            Err((ApiError::LimitExceeded(message), Some(StatusCode::GATEWAY_TIMEOUT)))
+        }
+    }
 }
 
 /// Every error leaves with a code: errors async-graphql raised itself (bad syntax, unknown
@@ -96,9 +85,7 @@ fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> BatchR
             let code = default_code(err, code::BAD_USER_INPUT);
             state.metrics.error(&code);
             if code == code::INTERNAL || code == code::UNAVAILABLE {
-                err.extensions
-                    .get_or_insert_with(Default::default)
-                    .set("requestId", request_id);
+                err.extensions.get_or_insert_with(Default::default).set("requestId", request_id);
             }
         }
         response
@@ -112,10 +99,7 @@ fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> BatchR
 /// GraphiQL, unless the server runs in production mode.
 pub async fn graphiql(State(state): State<AppState>) -> Response {
     if !state.graphiql {
-        return (
-            StatusCode::NOT_FOUND,
-            "GraphiQL is off in production; POST GraphQL requests to /graphql",
-        )
+        return (StatusCode::NOT_FOUND, "GraphiQL is off in production; POST GraphQL requests to /graphql")
             .into_response();
     }
     Html(GraphiQLSource::build().endpoint("/graphql").title("ward").finish()).into_response()

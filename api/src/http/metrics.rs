@@ -38,27 +38,13 @@ impl Metrics {
 
     fn render(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP ward_graphql_requests_total GraphQL HTTP requests received."
-        );
+        let _ = writeln!(out, "# HELP ward_graphql_requests_total GraphQL HTTP requests received.");
         let _ = writeln!(out, "# TYPE ward_graphql_requests_total counter");
-        let _ = writeln!(
-            out,
-            "ward_graphql_requests_total {}",
-            self.graphql_requests.load(Ordering::Relaxed)
-        );
-        let _ = writeln!(
-            out,
-            "# HELP ward_graphql_errors_total GraphQL errors answered, by extensions.code."
-        );
+        let _ = writeln!(out, "ward_graphql_requests_total {}", self.graphql_requests.load(Ordering::Relaxed));
+        let _ = writeln!(out, "# HELP ward_graphql_errors_total GraphQL errors answered, by extensions.code.");
         let _ = writeln!(out, "# TYPE ward_graphql_errors_total counter");
         for (code, count) in CODES.iter().zip(&self.errors) {
-            let _ = writeln!(
-                out,
-                "ward_graphql_errors_total{{code=\"{code}\"}} {}",
-                count.load(Ordering::Relaxed)
-            );
+            let _ = writeln!(out, "ward_graphql_errors_total{{code=\"{code}\"}} {}", count.load(Ordering::Relaxed));
         }
         out
     }

@@ -13,6 +13,7 @@ use axum::Router;
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
+use tools::kit::audit::AuditWriter;
 use tools::kit::policy_store::PolicyStore;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub policy: PolicyStore,
+    pub audit: AuditWriter,
     pub limits: Limits,
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,

@@ -10,11 +10,7 @@ pub const HEADER: &str = "x-request-id";
 /// anything else is replaced, so it cannot forge log lines.
 pub async fn drop_unsafe_request_id(mut request: Request) -> Request {
     let safe = request.headers().get(HEADER).is_none_or(|value| {
-        value.len() <= 64
-            && value
-                .as_bytes()
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+        value.len() <= 64 && value.as_bytes().iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
     });
     if !safe {
         request.headers_mut().remove(HEADER);
@@ -32,9 +28,5 @@ pub fn span(request: &Request) -> Span {
 }
 
 pub fn of(headers: &HeaderMap) -> String {
-    headers
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    headers.get(HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }

@@ -33,11 +33,7 @@ impl Extension for QueryLimits {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|err| {
             // The parser's own nesting guard: a query this deep is over the depth limit too.
-            let code = if err.message.contains("recursion") {
-                code::LIMIT_EXCEEDED
-            } else {
-                code::BAD_USER_INPUT
-            };
+            let code = if err.message.contains("recursion") { code::LIMIT_EXCEEDED } else { code::BAD_USER_INPUT };
             with_code(err, code)
         })
     }

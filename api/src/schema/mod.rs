@@ -28,14 +28,9 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(db)
         .data(policy)
-        .data(BreakGlassConfig {
-            minutes: config.break_glass_minutes,
-        })
+        .data(BreakGlassConfig { minutes: config.break_glass_minutes })
         .data(limits.page)
-        .extension(QueryLimits {
-            max_depth: limits.max_depth,
-            max_complexity: limits.max_complexity,
-        })
+        .extension(QueryLimits { max_depth: limits.max_depth, max_complexity: limits.max_complexity })
         // Deep enough that the depth limit, not the parser, answers a deep query.
         .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32));
     if production {
@@ -46,7 +41,5 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
 
 /// The schema's SDL, as exported to `api/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).finish().sdl()
 }

@@ -19,10 +19,7 @@ pub struct SeedOptions {
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions {
-            patients: 200,
-            seed: 42,
-        }
+        SeedOptions { patients: 200, seed: 42 }
     }
 }
 
@@ -54,8 +51,5 @@ pub async fn seed(db: &DatabaseConnection, options: &SeedOptions) -> Result<Seed
     let mut rows = staff::insert_demo_staff(&txn).await?;
     rows += population::insert(&txn, options).await?;
     txn.commit().await?;
-    Ok(SeedOutcome::Seeded {
-        rows,
-        millis: started.elapsed().as_millis(),
-    })
+    Ok(SeedOutcome::Seeded { rows, millis: started.elapsed().as_millis() })
 }

@@ -107,9 +107,8 @@ pub const LAST_NAMES: &[&str] = &[
 ];
 
 /// States where the practice operates, most populous first (weighted by repetition).
-pub const STATES: &[&str] = &[
-    "CA", "CA", "CA", "TX", "TX", "NY", "NY", "FL", "FL", "IL", "PA", "OH", "WA", "MA", "CO", "NJ", "GA", "NC",
-];
+pub const STATES: &[&str] =
+    &["CA", "CA", "CA", "TX", "TX", "NY", "NY", "FL", "FL", "IL", "PA", "OH", "WA", "MA", "CO", "NJ", "GA", "NC"];
 
 pub const PAYERS: &[(&str, &str)] = &[
     ("Aetna", "AET"),

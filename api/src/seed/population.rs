@@ -83,12 +83,7 @@ impl Rows {
 pub async fn insert(db: &impl ConnectionTrait, options: &SeedOptions) -> Result<u64, DbErr> {
     // Whole seconds: every backend stores them exactly.
     let now = Utc::now().trunc_subsecs(0);
-    let mut g = Generator {
-        rng: fastrand::Rng::with_seed(options.seed),
-        next_id_ms: ID_EPOCH_MS,
-        claims: 0,
-        now,
-    };
+    let mut g = Generator { rng: fastrand::Rng::with_seed(options.seed), next_id_ms: ID_EPOCH_MS, claims: 0, now };
     let staff = load_staff(db).await?;
     let providers = providers(&mut g, options.patients);
     let provider_ids: Vec<Uuid> = providers.iter().filter_map(|p| p.id.clone().take()).collect();
@@ -110,26 +105,13 @@ pub async fn insert(db: &impl ConnectionTrait, options: &SeedOptions) -> Result<
 }
 
 async fn load_staff(db: &impl ConnectionTrait) -> Result<Staff, DbErr> {
-    let rules = entities::policy_rule::Entity::find()
-        .filter(entities::policy_rule::Column::Ptype.eq("g"))
-        .all(db)
-        .await?;
-    let members = staff::Entity::find()
-        .filter(staff::Column::Active.eq(true))
-        .all(db)
-        .await?;
+    let rules =
+        entities::policy_rule::Entity::find().filter(entities::policy_rule::Column::Ptype.eq("g")).all(db).await?;
+    let members = staff::Entity::find().filter(staff::Column::Active.eq(true)).all(db).await?;
     let with_role = |role: &str| -> Vec<Uuid> {
-        members
-            .iter()
-            .filter(|m| rules.iter().any(|r| r.v0 == m.sub && r.v1 == role))
-            .map(|m| m.id)
-            .collect()
+        members.iter().filter(|m| rules.iter().any(|r| r.v0 == m.sub && r.v1 == role)).map(|m| m.id).collect()
     };
-    Ok(Staff {
-        cx: with_role("cx"),
-        ops: with_role("ops"),
-        medical: with_role("medical"),
-    })
+    Ok(Staff { cx: with_role("cx"), ops: with_role("ops"), medical: with_role("medical") })
 }
 
 fn providers(g: &mut Generator, patients: u32) -> Vec<provider::ActiveModel> {
@@ -148,11 +130,7 @@ fn providers(g: &mut Generator, patients: u32) -> Vec<provider::ActiveModel> {
                 credential: Set(credential.to_owned()),
                 specialty: Set(specialty.to_owned()),
                 state: Set((*g.pick(STATES)).to_owned()),
-                email: Set(format!(
-                    "{}.{}.{i}@providers.example.com",
-                    first.to_lowercase(),
-                    last.to_lowercase()
-                )),
+                email: Set(format!("{}.{}.{i}@providers.example.com", first.to_lowercase(), last.to_lowercase())),
                 active: Set(g.chance(95)),
                 created_at: Set(created_at),
                 updated_at: Set(created_at),
@@ -180,12 +158,7 @@ fn patient_with_history(
         state: Set((*g.pick(STATES)).to_owned()),
         first_name: Set(first.to_owned()),
         last_name: Set(last.to_owned()),
-        email: Set(format!(
-            "{}.{}.{}@example.com",
-            first.to_lowercase(),
-            last.to_lowercase(),
-            g.rng.u32(10..99_999)
-        )),
+        email: Set(format!("{}.{}.{}@example.com", first.to_lowercase(), last.to_lowercase(), g.rng.u32(10..99_999))),
         phone: Set(format!("({}) 555-01{:02}", g.rng.u32(201..990), g.rng.u32(0..100))),
         date_of_birth: Set(date_of_birth),
         payer: Set(payer.to_owned()),
@@ -225,16 +198,7 @@ fn patient_with_history(
             version: Set(1),
         });
         if status == AppointmentStatus::Completed {
-            care_record_for(
-                g,
-                rows,
-                staff,
-                patient_id,
-                provider_id,
-                appointment_id,
-                starts_at,
-                &diagnosis_codes,
-            );
+            care_record_for(g, rows, staff, patient_id, provider_id, appointment_id, starts_at, &diagnosis_codes);
             if g.chance(70) {
                 claim_for(
                     g,
@@ -282,11 +246,7 @@ fn care_record_for(
         version: Set(1),
     });
     if g.chance(10) && !staff.medical.is_empty() {
-        let status = *g.pick(&[
-            CareReviewStatus::Pending,
-            CareReviewStatus::InReview,
-            CareReviewStatus::Completed,
-        ]);
+        let status = *g.pick(&[CareReviewStatus::Pending, CareReviewStatus::InReview, CareReviewStatus::Completed]);
         let reviewer = (status != CareReviewStatus::Pending).then(|| *g.pick(&staff.medical));
         let started = (status != CareReviewStatus::Pending).then(|| written_at + Duration::days(2));
         let completed = (status == CareReviewStatus::Completed).then(|| written_at + Duration::days(3));
@@ -299,11 +259,7 @@ fn care_record_for(
             status: Set(status),
             score: Set(done.then(|| g.rng.i16(2..=5))),
             findings: Set(done.then(|| "Note documents risk assessment and a measurable plan.".to_owned())),
-            flags: Set(if done && g.chance(20) {
-                "missing_outcome_measure".to_owned()
-            } else {
-                String::new()
-            }),
+            flags: Set(if done && g.chance(20) { "missing_outcome_measure".to_owned() } else { String::new() }),
             started_at: Set(started),
             completed_at: Set(completed),
             created_at: Set(written_at + Duration::days(1)),
@@ -385,11 +341,7 @@ fn claim_for(
         created_at: Set(denied_at),
     });
     if g.chance(35) && !staff.ops.is_empty() {
-        let status = *g.pick(&[
-            EscalationStatus::Open,
-            EscalationStatus::Escalated,
-            EscalationStatus::Appealed,
-        ]);
+        let status = *g.pick(&[EscalationStatus::Open, EscalationStatus::Escalated, EscalationStatus::Appealed]);
         let opened_at = denied_at + Duration::days(1);
         rows.escalations.push(escalation::ActiveModel {
             id: Set(g.id()),
@@ -397,10 +349,7 @@ fn claim_for(
             status: Set(status),
             opened_by: Set(*g.pick(&staff.ops)),
             assignee_id: Set(g.chance(70).then(|| *g.pick(&staff.ops))),
-            summary: Set(format!(
-                "{}-{} denial: {}",
-                carc.usual_group, carc.code, carc.description
-            )),
+            summary: Set(format!("{}-{} denial: {}", carc.usual_group, carc.code, carc.description)),
             appeal_deadline: Set(appeal_deadline),
             closed_at: Set(None),
             created_at: Set(opened_at),
@@ -445,9 +394,7 @@ fn ticket_for(
     rows.tickets.push(ticket::ActiveModel {
         id: Set(g.id()),
         subject: Set(subject.to_owned()),
-        description: Set(format!(
-            "{subject}. Requester wrote in and asked for help; details in the thread."
-        )),
+        description: Set(format!("{subject}. Requester wrote in and asked for help; details in the thread.")),
         channel: Set(*g.pick(&[TicketChannel::Email, TicketChannel::Phone, TicketChannel::Chat])),
         priority: Set(priority),
         status: Set(status),

@@ -13,54 +13,14 @@ pub struct DemoStaff {
 }
 
 pub const DEMO_STAFF: &[DemoStaff] = &[
-    DemoStaff {
-        sub: "alice",
-        name: "Alice Moreno",
-        roles: &["cx"],
-        active: true,
-    },
-    DemoStaff {
-        sub: "owen",
-        name: "Owen Becker",
-        roles: &["ops"],
-        active: true,
-    },
-    DemoStaff {
-        sub: "maya",
-        name: "Dr. Maya Okafor",
-        roles: &["medical"],
-        active: true,
-    },
-    DemoStaff {
-        sub: "cora",
-        name: "Cora Lindqvist",
-        roles: &["compliance"],
-        active: true,
-    },
-    DemoStaff {
-        sub: "adam",
-        name: "Adam Reyes",
-        roles: &["admin"],
-        active: true,
-    },
-    DemoStaff {
-        sub: "dan",
-        name: "Dan Whitfield",
-        roles: &["cx"],
-        active: false,
-    },
-    DemoStaff {
-        sub: "olga",
-        name: "Olga Novak",
-        roles: &["ops"],
-        active: true,
-    },
-    DemoStaff {
-        sub: "milo",
-        name: "Dr. Milo Tanaka",
-        roles: &["medical"],
-        active: true,
-    },
+    DemoStaff { sub: "alice", name: "Alice Moreno", roles: &["cx"], active: true },
+    DemoStaff { sub: "owen", name: "Owen Becker", roles: &["ops"], active: true },
+    DemoStaff { sub: "maya", name: "Dr. Maya Okafor", roles: &["medical"], active: true },
+    DemoStaff { sub: "cora", name: "Cora Lindqvist", roles: &["compliance"], active: true },
+    DemoStaff { sub: "adam", name: "Adam Reyes", roles: &["admin"], active: true },
+    DemoStaff { sub: "dan", name: "Dan Whitfield", roles: &["cx"], active: false },
+    DemoStaff { sub: "olga", name: "Olga Novak", roles: &["ops"], active: true },
+    DemoStaff { sub: "milo", name: "Dr. Milo Tanaka", roles: &["medical"], active: true },
 ];
 
 /// Inserts the demo staff and their role grants; returns the rows written.

@@ -6,13 +6,8 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 /// The demo member who holds exactly one role.
-const MEMBERS: [(&str, &str); 5] = [
-    ("cx", "alice"),
-    ("ops", "owen"),
-    ("medical", "maya"),
-    ("compliance", "cora"),
-    ("admin", "adam"),
-];
+const MEMBERS: [(&str, &str); 5] =
+    [("cx", "alice"), ("ops", "owen"), ("medical", "maya"), ("compliance", "cora"), ("admin", "adam")];
 
 /// One cell row: an operation, the field whose value it discloses, the roles allowed.
 struct Operation {
@@ -26,19 +21,9 @@ struct Operation {
 const CARE: &[&str] = &["cx", "ops", "medical"];
 
 fn operations() -> Vec<Operation> {
-    let op = |name, document, path, allowed| Operation {
-        name,
-        document,
-        path,
-        allowed,
-    };
+    let op = |name, document, path, allowed| Operation { name, document, path, allowed };
     vec![
-        op(
-            "me",
-            "{ me { sub } }",
-            &["me", "sub"],
-            &["cx", "ops", "medical", "compliance", "admin"],
-        ),
+        op("me", "{ me { sub } }", &["me", "sub"], &["cx", "ops", "medical", "compliance", "admin"]),
         // patient · read
         op(
             "patient",
@@ -46,12 +31,7 @@ fn operations() -> Vec<Operation> {
             &["patient", "id"],
             CARE,
         ),
-        op(
-            "patients",
-            "{ patients(first: 2) { edges { node { id } } } }",
-            &["patients", "edges", "node", "id"],
-            CARE,
-        ),
+        op("patients", "{ patients(first: 2) { edges { node { id } } } }", &["patients", "edges", "node", "id"], CARE),
         op(
             "patient.memberIdLast4",
             "query($patient: ID!) { patient(id: $patient) { memberIdLast4 } }",
@@ -65,12 +45,7 @@ fn operations() -> Vec<Operation> {
             CARE,
         ),
         // patient · contact
-        op(
-            "patient.name",
-            "query($patient: ID!) { patient(id: $patient) { name } }",
-            &["patient", "name"],
-            CARE,
-        ),
+        op("patient.name", "query($patient: ID!) { patient(id: $patient) { name } }", &["patient", "name"], CARE),
         op(
             "patient.firstName",
             "query($patient: ID!) { patient(id: $patient) { firstName } }",
@@ -83,24 +58,9 @@ fn operations() -> Vec<Operation> {
             &["patient", "lastName"],
             CARE,
         ),
-        op(
-            "patient.email",
-            "query($patient: ID!) { patient(id: $patient) { email } }",
-            &["patient", "email"],
-            CARE,
-        ),
-        op(
-            "patient.phone",
-            "query($patient: ID!) { patient(id: $patient) { phone } }",
-            &["patient", "phone"],
-            CARE,
-        ),
-        op(
-            "patients(search)",
-            "{ patients(search: \"ma\", first: 1) { edges { node { id } } } }",
-            &["patients"],
-            CARE,
-        ),
+        op("patient.email", "query($patient: ID!) { patient(id: $patient) { email } }", &["patient", "email"], CARE),
+        op("patient.phone", "query($patient: ID!) { patient(id: $patient) { phone } }", &["patient", "phone"], CARE),
+        op("patients(search)", "{ patients(search: \"ma\", first: 1) { edges { node { id } } } }", &["patients"], CARE),
         // patient · identity
         op(
             "patient.dateOfBirth",
@@ -115,12 +75,7 @@ fn operations() -> Vec<Operation> {
             &["ops", "medical"],
         ),
         // provider · read
-        op(
-            "provider",
-            "query($provider: ID!) { provider(id: $provider) { name npi } }",
-            &["provider", "name"],
-            CARE,
-        ),
+        op("provider", "query($provider: ID!) { provider(id: $provider) { name npi } }", &["provider", "name"], CARE),
         // claim · read, denial · read, claim · clinical
         op(
             "claim",
@@ -228,12 +183,7 @@ fn operations() -> Vec<Operation> {
             &["deactivateStaff", "active"],
             &["admin"],
         ),
-        op(
-            "policy",
-            "{ policy { version permissions { role resource action } } }",
-            &["policy", "version"],
-            &["admin"],
-        ),
+        op("policy", "{ policy { version permissions { role resource action } } }", &["policy", "version"], &["admin"]),
         op(
             "addPolicyRule",
             "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"read\") { version } }",
@@ -265,10 +215,8 @@ fn value_at<'a>(data: &'a Value, path: &[&str]) -> &'a Value {
 fn forbidden_on_path(body: &Value, path: &[&str]) -> bool {
     body["errors"].as_array().is_some_and(|errors| {
         errors.iter().any(|e| {
-            let at: Vec<&str> = e["path"]
-                .as_array()
-                .map(|p| p.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
+            let at: Vec<&str> =
+                e["path"].as_array().map(|p| p.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
             e["extensions"]["code"] == "FORBIDDEN" && !at.is_empty() && path.starts_with(&at)
         })
     })
@@ -281,16 +229,12 @@ async fn arrange(app: &TestApp) -> Value {
         .await;
     let claim: uuid::Uuid = rows[0].try_get("", "claim").unwrap();
     let patient: uuid::Uuid = rows[0].try_get("", "patient").unwrap();
-    let record = care_record_of(app, patient)
-        .await
-        .expect("a patient with a claim has care records");
-    let other: uuid::Uuid = app.sql("SELECT id FROM patient ORDER BY id DESC LIMIT 1").await[0]
-        .try_get("", "id")
-        .unwrap();
+    let record = care_record_of(app, patient).await.expect("a patient with a claim has care records");
+    let other: uuid::Uuid =
+        app.sql("SELECT id FROM patient ORDER BY id DESC LIMIT 1").await[0].try_get("", "id").unwrap();
     assert_ne!(other, patient);
-    let provider: uuid::Uuid = app.sql("SELECT id FROM provider ORDER BY id LIMIT 1").await[0]
-        .try_get("", "id")
-        .unwrap();
+    let provider: uuid::Uuid =
+        app.sql("SELECT id FROM provider ORDER BY id LIMIT 1").await[0].try_get("", "id").unwrap();
 
     // A grant for compliance to review, a role for admin to revoke, a rule for admin to remove.
     let grant = app
@@ -349,21 +293,12 @@ crate::both!(every_role_gets_exactly_its_cells_of_the_access_table, |app| {
             ("a bad token", Some("not-a-token".to_owned())),
             ("deactivated dan", Some(app.token("dan"))),
         ] {
-            let (status, body) = app
-                .post(token.as_deref(), &json!({ "query": document, "variables": vars }))
-                .await;
+            let (status, body) = app.post(token.as_deref(), &json!({ "query": document, "variables": vars })).await;
             if status != 401 || codes(&body) != ["UNAUTHENTICATED"] {
-                failures.push(format!(
-                    "{} with {who}: expected 401 UNAUTHENTICATED, got {status} {body}",
-                    operation.name
-                ));
+                failures
+                    .push(format!("{} with {who}: expected 401 UNAUTHENTICATED, got {status} {body}", operation.name));
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} cells wrong:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
 });

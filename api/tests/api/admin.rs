@@ -16,112 +16,71 @@ async fn admin(app: &TestApp, mutation: &str) -> Value {
     app.gql("adam", mutation, json!({})).await
 }
 
-both!(
-    a_permission_removed_and_restored_takes_effect_on_the_next_request,
-    |app| {
-        let chart = chart(&app, 0).await;
-        let name = "query($id: ID!) { patient(id: $id) { name } }";
-        let token = app.token("alice");
-        let request = json!({ "query": name, "variables": { "id": chart.patient } });
-        let ask = || app.post(Some(&token), &request);
-        assert!(ask().await.1["data"]["patient"]["name"].is_string());
+both!(a_permission_removed_and_restored_takes_effect_on_the_next_request, |app| {
+    let chart = chart(&app, 0).await;
+    let name = "query($id: ID!) { patient(id: $id) { name } }";
+    let token = app.token("alice");
+    let request = json!({ "query": name, "variables": { "id": chart.patient } });
+    let ask = || app.post(Some(&token), &request);
+    assert!(ask().await.1["data"]["patient"]["name"].is_string());
 
-        let version = policy_version(&app).await;
-        let removed = admin(
-            &app,
-            "mutation { removePolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { version } }",
-        )
-        .await;
-        assert_ne!(removed["data"]["removePolicyRule"]["version"], json!(version));
-        let (_, body) = ask().await;
-        assert!(body["data"]["patient"]["name"].is_null());
-        assert_eq!(only_code(&body), "FORBIDDEN");
+    let version = policy_version(&app).await;
+    let removed = admin(
+        &app,
+        "mutation { removePolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { version } }",
+    )
+    .await;
+    assert_ne!(removed["data"]["removePolicyRule"]["version"], json!(version));
+    let (_, body) = ask().await;
+    assert!(body["data"]["patient"]["name"].is_null());
+    assert_eq!(only_code(&body), "FORBIDDEN");
 
-        let restored = admin(
-            &app,
-            "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { version } }",
-        )
-        .await;
-        assert_eq!(
-            restored["data"]["addPolicyRule"]["version"],
-            json!(version),
-            "same rules, same version"
-        );
-        assert!(ask().await.1["data"]["patient"]["name"].is_string());
-    }
-);
-
-both!(
-    a_role_revoked_mid_session_stops_the_same_token_on_its_next_request,
-    |app| {
-        let chart = chart(&app, 0).await;
-        let token = app.token("alice");
-        let query = json!({ "query": "query($id: ID!) { me { roles } patient(id: $id) { id } }", "variables": { "id": chart.patient } });
-        assert!(app.post(Some(&token), &query).await.1["errors"].is_null());
-        let revoked = admin(&app, "mutation { revokeRole(sub: \"alice\", role: \"cx\") { roles } }").await;
-        assert_eq!(revoked["data"]["revokeRole"]["roles"], json!([]));
-        let (status, body) = app.post(Some(&token), &query).await;
-        assert_eq!(status, 200);
-        assert_eq!(body["data"]["me"]["roles"], json!([]));
-        assert_eq!(only_code(&body), "FORBIDDEN");
-        let granted = admin(
-            &app,
-            "mutation { grantRole(sub: \"alice\", role: \"compliance\") { roles } }",
-        )
-        .await;
-        assert_eq!(granted["data"]["grantRole"]["roles"], json!(["compliance"]));
-        let report = app
-            .gql(
-                "alice",
-                "query($id: ID!) { accessReport(patientId: $id) { policyVersion } }",
-                json!({ "id": chart.patient }),
-            )
+    let restored =
+        admin(&app, "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { version } }")
             .await;
-        assert!(report["errors"].is_null(), "{report}");
-    }
-);
+    assert_eq!(restored["data"]["addPolicyRule"]["version"], json!(version), "same rules, same version");
+    assert!(ask().await.1["data"]["patient"]["name"].is_string());
+});
 
-both!(
-    a_deactivated_member_is_refused_from_the_next_request_and_stale_versions_conflict,
-    |app| {
-        let token = app.token("alice");
-        let stale = admin(
-            &app,
-            "mutation { deactivateStaff(sub: \"alice\", expectedVersion: 9) { active } }",
+both!(a_role_revoked_mid_session_stops_the_same_token_on_its_next_request, |app| {
+    let chart = chart(&app, 0).await;
+    let token = app.token("alice");
+    let query = json!({ "query": "query($id: ID!) { me { roles } patient(id: $id) { id } }", "variables": { "id": chart.patient } });
+    assert!(app.post(Some(&token), &query).await.1["errors"].is_null());
+    let revoked = admin(&app, "mutation { revokeRole(sub: \"alice\", role: \"cx\") { roles } }").await;
+    assert_eq!(revoked["data"]["revokeRole"]["roles"], json!([]));
+    let (status, body) = app.post(Some(&token), &query).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["me"]["roles"], json!([]));
+    assert_eq!(only_code(&body), "FORBIDDEN");
+    let granted = admin(&app, "mutation { grantRole(sub: \"alice\", role: \"compliance\") { roles } }").await;
+    assert_eq!(granted["data"]["grantRole"]["roles"], json!(["compliance"]));
+    let report = app
+        .gql(
+            "alice",
+            "query($id: ID!) { accessReport(patientId: $id) { policyVersion } }",
+            json!({ "id": chart.patient }),
         )
         .await;
-        assert_eq!(only_code(&stale), "CONFLICT");
-        assert_eq!(
-            app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await.0,
-            200
-        );
-        let done = admin(
-            &app,
-            "mutation { deactivateStaff(sub: \"alice\", expectedVersion: 1) { active version } }",
-        )
-        .await;
-        assert_eq!(
-            done["data"]["deactivateStaff"],
-            json!({ "active": false, "version": 2 })
-        );
-        let (status, body) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
-        assert_eq!(status, 401);
-        assert_eq!(only_code(&body), "UNAUTHENTICATED");
-    }
-);
+    assert!(report["errors"].is_null(), "{report}");
+});
+
+both!(a_deactivated_member_is_refused_from_the_next_request_and_stale_versions_conflict, |app| {
+    let token = app.token("alice");
+    let stale = admin(&app, "mutation { deactivateStaff(sub: \"alice\", expectedVersion: 9) { active } }").await;
+    assert_eq!(only_code(&stale), "CONFLICT");
+    assert_eq!(app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await.0, 200);
+    let done = admin(&app, "mutation { deactivateStaff(sub: \"alice\", expectedVersion: 1) { active version } }").await;
+    assert_eq!(done["data"]["deactivateStaff"], json!({ "active": false, "version": 2 }));
+    let (status, body) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
+    assert_eq!(status, 401);
+    assert_eq!(only_code(&body), "UNAUTHENTICATED");
+});
 
 both!(the_last_admin_cannot_be_removed, |app| {
-    let revoke = admin(
-        &app,
-        "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }",
-    )
-    .await;
+    let revoke = admin(&app, "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }").await;
     assert_eq!(only_code(&revoke), "CONFLICT");
-    let deactivate = admin(
-        &app,
-        "mutation { deactivateStaff(sub: \"adam\", expectedVersion: 1) { active } }",
-    )
-    .await;
+    let deactivate = admin(&app, "mutation { deactivateStaff(sub: \"adam\", expectedVersion: 1) { active } }").await;
     assert_eq!(only_code(&deactivate), "CONFLICT");
     let lockout = admin(
         &app,
@@ -129,18 +88,11 @@ both!(the_last_admin_cannot_be_removed, |app| {
     )
     .await;
     assert_eq!(only_code(&lockout), "CONFLICT");
-    assert_eq!(
-        app.gql("adam", "{ me { roles } }", json!({})).await["data"]["me"]["roles"],
-        json!(["admin"])
-    );
+    assert_eq!(app.gql("adam", "{ me { roles } }", json!({})).await["data"]["me"]["roles"], json!(["admin"]));
 
     // With a second admin, the first may step down.
     admin(&app, "mutation { grantRole(sub: \"cora\", role: \"admin\") { sub } }").await;
-    let revoke = admin(
-        &app,
-        "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }",
-    )
-    .await;
+    let revoke = admin(&app, "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }").await;
     assert_eq!(revoke["data"]["revokeRole"]["roles"], json!([]), "{revoke}");
 });
 
@@ -160,11 +112,7 @@ both!(rules_naming_unknown_things_are_refused_and_store_nothing, |app| {
             .await;
         assert_eq!(only_code(&body), "BAD_USER_INPUT", "{role:?} {resource:?} {action:?}");
     }
-    let body = admin(
-        &app,
-        "mutation { grantRole(sub: \"alice\", role: \"superuser\") { sub } }",
-    )
-    .await;
+    let body = admin(&app, "mutation { grantRole(sub: \"alice\", role: \"superuser\") { sub } }").await;
     assert_eq!(only_code(&body), "BAD_USER_INPUT");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("superuser"));
     let body = admin(&app, "mutation { grantRole(sub: \"dan\", role: \"cx\") { sub } }").await;
@@ -190,11 +138,7 @@ async fn a_policy_edit_reaches_every_instance() {
         let Some(first) = spawn_app(backend).await else {
             continue;
         };
-        let refresh = if backend == Backend::Postgres {
-            Duration::from_secs(3600)
-        } else {
-            Duration::from_millis(200)
-        };
+        let refresh = if backend == Backend::Postgres { Duration::from_secs(3600) } else { Duration::from_millis(200) };
         let mut config = test_config(&first.test_db.url);
         config.policy_refresh = refresh;
         let second = api::App::build(config).await.unwrap();
@@ -229,9 +173,6 @@ async fn a_policy_edit_reaches_every_instance() {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(
-            refused,
-            "{backend:?}: the second instance still allows the removed permission"
-        );
+        assert!(refused, "{backend:?}: the second instance still allows the removed permission");
     }
 }

@@ -22,54 +22,39 @@ async fn open(app: &TestApp, sub: &str, patient: uuid::Uuid) -> Value {
     body["data"]["requestBreakGlass"].clone()
 }
 
-both!(
-    break_glass_opens_identity_and_clinical_of_one_patient_until_it_expires,
-    |app| {
-        let target = chart(&app, 0).await;
-        let other = chart(&app, 1).await;
-        let vars = |c: &crate::fixtures::Chart| json!({ "p": c.patient, "r": c.care_record, "c": c.claim });
+both!(break_glass_opens_identity_and_clinical_of_one_patient_until_it_expires, |app| {
+    let target = chart(&app, 0).await;
+    let other = chart(&app, 1).await;
+    let vars = |c: &crate::fixtures::Chart| json!({ "p": c.patient, "r": c.care_record, "c": c.claim });
 
-        let before = app.gql("alice", READ_ALL, vars(&target)).await;
-        assert!(
-            before["data"]["careRecord"].is_null() && before["data"]["patient"]["dateOfBirth"].is_null(),
-            "{before}"
-        );
+    let before = app.gql("alice", READ_ALL, vars(&target)).await;
+    assert!(before["data"]["careRecord"].is_null() && before["data"]["patient"]["dateOfBirth"].is_null(), "{before}");
 
-        let grant = open(&app, "alice", target.patient).await;
-        assert_eq!(grant["active"], true);
-        assert_eq!(grant["reviewStatus"], "PENDING");
+    let grant = open(&app, "alice", target.patient).await;
+    assert_eq!(grant["active"], true);
+    assert_eq!(grant["reviewStatus"], "PENDING");
 
-        let during = app.gql("alice", READ_ALL, vars(&target)).await;
-        assert!(during["errors"].is_null(), "{during}");
-        assert!(during["data"]["patient"]["dateOfBirth"].is_string());
-        assert!(during["data"]["patient"]["memberId"].is_string());
-        assert!(during["data"]["patient"]["careRecords"]["edges"][0]["node"]["body"].is_string());
-        assert!(during["data"]["careRecord"]["body"].is_string());
-        assert!(during["data"]["claim"]["diagnosisCodes"].is_array());
+    let during = app.gql("alice", READ_ALL, vars(&target)).await;
+    assert!(during["errors"].is_null(), "{during}");
+    assert!(during["data"]["patient"]["dateOfBirth"].is_string());
+    assert!(during["data"]["patient"]["memberId"].is_string());
+    assert!(during["data"]["patient"]["careRecords"]["edges"][0]["node"]["body"].is_string());
+    assert!(during["data"]["careRecord"]["body"].is_string());
+    assert!(during["data"]["claim"]["diagnosisCodes"].is_array());
 
-        let elsewhere = app.gql("alice", READ_ALL, vars(&other)).await;
-        assert!(
-            elsewhere["data"]["careRecord"].is_null(),
-            "another patient stays closed: {elsewhere}"
-        );
-        assert!(elsewhere["data"]["patient"]["dateOfBirth"].is_null());
-        assert!(elsewhere["data"]["claim"]["diagnosisCodes"].is_null());
-        assert!(codes(&elsewhere).iter().all(|c| c == "FORBIDDEN"));
+    let elsewhere = app.gql("alice", READ_ALL, vars(&other)).await;
+    assert!(elsewhere["data"]["careRecord"].is_null(), "another patient stays closed: {elsewhere}");
+    assert!(elsewhere["data"]["patient"]["dateOfBirth"].is_null());
+    assert!(elsewhere["data"]["claim"]["diagnosisCodes"].is_null());
+    assert!(codes(&elsewhere).iter().all(|c| c == "FORBIDDEN"));
 
-        let others_grant = app.gql("owen", READ_ALL, vars(&target)).await;
-        assert!(
-            others_grant["data"]["careRecord"].is_null(),
-            "the grant is alice's alone"
-        );
+    let others_grant = app.gql("owen", READ_ALL, vars(&target)).await;
+    assert!(others_grant["data"]["careRecord"].is_null(), "the grant is alice's alone");
 
-        app.sql("UPDATE break_glass_grant SET expires_at = created_at").await;
-        let after = app.gql("alice", READ_ALL, vars(&target)).await;
-        assert!(
-            after["data"]["careRecord"].is_null() && after["data"]["patient"]["dateOfBirth"].is_null(),
-            "{after}"
-        );
-    }
-);
+    app.sql("UPDATE break_glass_grant SET expires_at = created_at").await;
+    let after = app.gql("alice", READ_ALL, vars(&target)).await;
+    assert!(after["data"]["careRecord"].is_null() && after["data"]["patient"]["dateOfBirth"].is_null(), "{after}");
+});
 
 both!(a_grant_lasts_the_configured_minutes, |app| {
     let target = chart(&app, 0).await;
@@ -96,26 +81,11 @@ async fn ward_break_glass_minutes_sets_the_duration() {
 both!(a_short_reason_or_an_unknown_patient_opens_nothing, |app| {
     let target = chart(&app, 0).await;
     let mutation = "mutation($p: ID!, $why: String!) { requestBreakGlass(patientId: $p, reason: $why) { id } }";
-    let body = app
-        .gql(
-            "alice",
-            mutation,
-            json!({ "p": target.patient, "why": "   emergency      " }),
-        )
-        .await;
+    let body = app.gql("alice", mutation, json!({ "p": target.patient, "why": "   emergency      " })).await;
     assert_eq!(only_code(&body), "BAD_USER_INPUT");
-    let body = app
-        .gql(
-            "alice",
-            mutation,
-            json!({ "p": "01900000-0000-7000-8000-0000000000aa", "why": REASON }),
-        )
-        .await;
+    let body = app.gql("alice", mutation, json!({ "p": "01900000-0000-7000-8000-0000000000aa", "why": REASON })).await;
     assert_eq!(only_code(&body), "NOT_FOUND");
-    assert!(
-        app.sql("SELECT id FROM break_glass_grant").await.is_empty(),
-        "nothing stored"
-    );
+    assert!(app.sql("SELECT id FROM break_glass_grant").await.is_empty(), "nothing stored");
 });
 
 both!(compliance_reviews_each_grant_once_at_the_version_it_read, |app| {
@@ -137,11 +107,7 @@ both!(compliance_reviews_each_grant_once_at_the_version_it_read, |app| {
     let again = app.gql("cora", review, json!({ "id": grant["id"], "v": 2 })).await;
     assert_eq!(only_code(&again), "CONFLICT");
     let pending = app
-        .gql(
-            "cora",
-            "{ breakGlassGrants(filter: { reviewStatus: PENDING }) { edges { node { id } } } }",
-            json!({}),
-        )
+        .gql("cora", "{ breakGlassGrants(filter: { reviewStatus: PENDING }) { edges { node { id } } } }", json!({}))
         .await;
     assert_eq!(pending["data"]["breakGlassGrants"]["edges"], json!([]));
 });

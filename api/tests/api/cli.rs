@@ -8,13 +8,7 @@ use tokio::process::Command;
 
 fn ward() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ward"));
-    for var in [
-        "WARD_JWT_SECRET",
-        "WARD_DATABASE_URL",
-        "WARD_BIND",
-        "WARD_ENV",
-        "WARD_LOG_FORMAT",
-    ] {
+    for var in ["WARD_JWT_SECRET", "WARD_DATABASE_URL", "WARD_BIND", "WARD_ENV", "WARD_LOG_FORMAT"] {
         command.env_remove(var);
     }
     command.env("WARD_LOG", "warn").stdin(Stdio::null()).kill_on_drop(true);
@@ -40,11 +34,7 @@ fn assert_one_clear_line(output: &Output, expected: &str) {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]
@@ -57,14 +47,7 @@ async fn an_unknown_flag_is_refused_with_usage_and_exit_2() {
 
 #[tokio::test]
 async fn a_malformed_database_url_is_one_clear_line() {
-    let output = run(&[
-        "serve",
-        "--database-url",
-        "mysql://root@localhost/ward",
-        "--jwt-secret",
-        SECRET,
-    ])
-    .await;
+    let output = run(&["serve", "--database-url", "mysql://root@localhost/ward", "--jwt-secret", SECRET]).await;
     assert_one_clear_line(&output, "is not one ward understands: use sqlite://");
     let output = run(&["migrate", "--database-url", "ward.db"]).await;
     assert_one_clear_line(&output, "is not one ward understands");
@@ -72,18 +55,9 @@ async fn a_malformed_database_url_is_one_clear_line() {
 
 #[tokio::test]
 async fn an_unreachable_database_is_one_clear_line() {
-    let output = run(&[
-        "serve",
-        "--database-url",
-        "postgres://postgres@127.0.0.1:1/ward",
-        "--jwt-secret",
-        SECRET,
-    ])
-    .await;
-    assert_one_clear_line(
-        &output,
-        "cannot reach the database at postgres://postgres@127.0.0.1:1/ward",
-    );
+    let output =
+        run(&["serve", "--database-url", "postgres://postgres@127.0.0.1:1/ward", "--jwt-secret", SECRET]).await;
+    assert_one_clear_line(&output, "cannot reach the database at postgres://postgres@127.0.0.1:1/ward");
 }
 
 #[tokio::test]
@@ -112,16 +86,7 @@ async fn a_port_in_use_is_one_clear_line() {
     let db = test_db(Backend::Sqlite).await.unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let bind = taken.local_addr().unwrap().to_string();
-    let output = run(&[
-        "serve",
-        "--database-url",
-        &db.url,
-        "--jwt-secret",
-        SECRET,
-        "--bind",
-        &bind,
-    ])
-    .await;
+    let output = run(&["serve", "--database-url", &db.url, "--jwt-secret", SECRET, "--bind", &bind]).await;
     assert_one_clear_line(&output, &format!("cannot listen on {bind}"));
     assert!(stderr(&output).contains("--bind or WARD_BIND"));
 }
@@ -166,25 +131,12 @@ async fn the_same_seed_gives_the_same_data() {
     for _ in 0..2 {
         let db = empty_db(Backend::Sqlite).await.unwrap();
         assert!(run(&["migrate", "--database-url", &db.url]).await.status.success());
-        assert!(
-            run(&["seed", "--database-url", &db.url, "--patients", "30", "--seed", "7"])
-                .await
-                .status
-                .success()
-        );
+        assert!(run(&["seed", "--database-url", &db.url, "--patients", "30", "--seed", "7"]).await.status.success());
         let conn = sea_orm::Database::connect(&db.url).await.unwrap();
         use sea_orm::{EntityTrait, QueryOrder};
-        let patients = entities::patient::Entity::find()
-            .order_by_asc(entities::patient::Column::Id)
-            .all(&conn)
-            .await
-            .unwrap();
-        names.push(
-            patients
-                .into_iter()
-                .map(|p| (p.id, p.first_name, p.last_name, p.member_id))
-                .collect::<Vec<_>>(),
-        );
+        let patients =
+            entities::patient::Entity::find().order_by_asc(entities::patient::Column::Id).all(&conn).await.unwrap();
+        names.push(patients.into_iter().map(|p| (p.id, p.first_name, p.last_name, p.member_id)).collect::<Vec<_>>());
         conn.close().await.ok();
     }
     assert_eq!(names[0], names[1]);
@@ -196,15 +148,7 @@ async fn token_prints_a_token_alone_for_staff_and_refuses_strangers() {
         return;
     };
     let output = ward()
-        .args([
-            "token",
-            "--database-url",
-            &app.test_db.url,
-            "--sub",
-            "owen",
-            "--ttl",
-            "5m",
-        ])
+        .args(["token", "--database-url", &app.test_db.url, "--sub", "owen", "--ttl", "5m"])
         .env("WARD_JWT_SECRET", SECRET)
         .output()
         .await
@@ -212,9 +156,7 @@ async fn token_prints_a_token_alone_for_staff_and_refuses_strangers() {
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_eq!(stdout.lines().count(), 1);
-    let (status, body) = app
-        .post(Some(stdout.trim()), &serde_json::json!({ "query": "{ me { sub } }" }))
-        .await;
+    let (status, body) = app.post(Some(stdout.trim()), &serde_json::json!({ "query": "{ me { sub } }" })).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["me"]["sub"], "owen");
 
@@ -231,14 +173,7 @@ async fn token_prints_a_token_alone_for_staff_and_refuses_strangers() {
 /// Starts `ward serve --demo` and returns the child and the token it printed for `sub`.
 async fn serve_demo(url: &str, port: u16, sub: &str) -> (tokio::process::Child, String) {
     let mut child = ward()
-        .args([
-            "serve",
-            "--demo",
-            "--database-url",
-            url,
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["serve", "--demo", "--database-url", url, "--bind", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -264,13 +199,7 @@ async fn serve_demo(url: &str, port: u16, sub: &str) -> (tokio::process::Child, 
 
 fn sigterm(child: &tokio::process::Child) {
     let pid = child.id().unwrap().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
 }
 
 #[tokio::test]
@@ -301,15 +230,9 @@ async fn serve_demo_on_a_fresh_machine_seeds_prints_working_tokens_and_they_surv
     assert_eq!(body["data"]["me"]["roles"], serde_json::json!(["medical"]), "{body}");
 
     sigterm(&child);
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "SIGTERM ends ward cleanly: {status}");
-    assert!(
-        dir.join("ward.db.jwt-secret").exists(),
-        "the demo secret is kept beside the database"
-    );
+    assert!(dir.join("ward.db.jwt-secret").exists(), "the demo secret is kept beside the database");
 
     // A restart keeps the secret and does not seed again.
     let (mut child, _) = serve_demo(&url, port, "maya").await;
@@ -330,47 +253,23 @@ async fn policy_check_prints_the_decision_and_the_deciding_rule() {
     };
     let check = |sub: &'static str, resource: &'static str, action: &'static str| {
         let url = app.test_db.url.clone();
-        async move {
-            run(&[
-                "policy",
-                "check",
-                "--database-url",
-                &url,
-                "--sub",
-                sub,
-                resource,
-                action,
-            ])
-            .await
-        }
+        async move { run(&["policy", "check", "--database-url", &url, "--sub", sub, resource, action]).await }
     };
     let allow = check("owen", "claim", "clinical").await;
     assert!(allow.status.success(), "{}", stderr(&allow));
     let text = String::from_utf8_lossy(&allow.stdout).into_owned();
-    assert!(
-        text.starts_with("allow: p, ops, claim, clinical (owen holds ops)"),
-        "{text}"
-    );
+    assert!(text.starts_with("allow: p, ops, claim, clinical (owen holds ops)"), "{text}");
     assert!(text.contains("policy version "));
 
     let deny = String::from_utf8_lossy(&check("alice", "care_record", "clinical").await.stdout).into_owned();
-    assert!(
-        deny.starts_with("deny: no rule lets cx do care_record · clinical"),
-        "{deny}"
-    );
+    assert!(deny.starts_with("deny: no rule lets cx do care_record · clinical"), "{deny}");
     let dan = String::from_utf8_lossy(&check("dan", "patient", "read").await.stdout).into_owned();
     assert!(dan.starts_with("deny: dan is deactivated"), "{dan}");
     let stranger = String::from_utf8_lossy(&check("mallory", "patient", "read").await.stdout).into_owned();
-    assert!(
-        stranger.starts_with("deny: \"mallory\" is not a staff member"),
-        "{stranger}"
-    );
+    assert!(stranger.starts_with("deny: \"mallory\" is not a staff member"), "{stranger}");
     assert_one_clear_line(
         &check("owen", "claims", "read").await,
         "unknown resource: \"claims\"; resources are: patient",
     );
-    assert_one_clear_line(
-        &check("owen", "claim", "edit").await,
-        "actions on claim are: read, clinical",
-    );
+    assert_one_clear_line(&check("owen", "claim", "edit").await, "actions on claim are: read, clinical");
 }

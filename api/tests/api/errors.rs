@@ -33,9 +33,7 @@ both!(an_expired_token_is_401, |app| {
 
 both!(a_deactivated_or_unknown_staff_member_is_401, |app| {
     for sub in ["dan", "mallory"] {
-        let (status, body) = app
-            .post(Some(&app.token(sub)), &json!({ "query": "{ me { sub } }" }))
-            .await;
+        let (status, body) = app.post(Some(&app.token(sub)), &json!({ "query": "{ me { sub } }" })).await;
         assert_eq!(status, 401, "{sub}");
         assert_eq!(only_code(&body), "UNAUTHENTICATED");
     }
@@ -70,20 +68,17 @@ both!(a_syntax_error_is_bad_user_input, |app| {
     assert_eq!(only_code(&body), "BAD_USER_INPUT");
 });
 
-both!(
-    every_response_carries_a_request_id_and_a_forged_one_is_replaced,
-    |app| {
-        let response = app
-            .client
-            .post(app.url("/graphql"))
-            .header("x-request-id", "evil\tinjected log line")
-            .json(&json!({ "query": "{ me { sub } }" }))
-            .send()
-            .await
-            .unwrap();
-        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
-        assert!(!id.contains("evil") && uuid::Uuid::parse_str(&id).is_ok(), "{id}");
-        let body: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["requestId"], id);
-    }
-);
+both!(every_response_carries_a_request_id_and_a_forged_one_is_replaced, |app| {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-request-id", "evil\tinjected log line")
+        .json(&json!({ "query": "{ me { sub } }" }))
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(!id.contains("evil") && uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["requestId"], id);
+});

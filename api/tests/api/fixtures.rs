@@ -12,18 +12,11 @@ pub struct Chart {
 }
 
 pub async fn chart(app: &TestApp, nth: usize) -> Chart {
-    let denials = entities::denial::Entity::find()
-        .order_by_asc(entities::denial::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap();
+    let denials =
+        entities::denial::Entity::find().order_by_asc(entities::denial::Column::Id).all(&app.db).await.unwrap();
     let mut charts = Vec::new();
     for denial in denials {
-        let claim = entities::claim::Entity::find_by_id(denial.claim_id)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let claim = entities::claim::Entity::find_by_id(denial.claim_id).one(&app.db).await.unwrap().unwrap();
         if charts.iter().any(|c: &Chart| c.patient == claim.patient_id) {
             continue;
         }
@@ -33,11 +26,7 @@ pub async fn chart(app: &TestApp, nth: usize) -> Chart {
             .await
             .unwrap();
         if let Some(record) = record {
-            charts.push(Chart {
-                patient: claim.patient_id,
-                claim: claim.id,
-                care_record: record.id,
-            });
+            charts.push(Chart { patient: claim.patient_id, claim: claim.id, care_record: record.id });
             if charts.len() > nth {
                 break;
             }

@@ -13,22 +13,10 @@ both!(healthz_and_readyz_answer_ok_while_the_database_is_up, |app| {
 });
 
 both!(metrics_count_requests_and_errors_by_code, |app| {
-    app.gql("alice", "{ patients(first: 500) { edges { cursor } } }", json!({}))
-        .await;
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.gql("alice", "{ patients(first: 500) { edges { cursor } } }", json!({})).await;
+    let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("ward_graphql_requests_total 1"), "{text}");
-    assert!(
-        text.contains("ward_graphql_errors_total{code=\"LIMIT_EXCEEDED\"} 1"),
-        "{text}"
-    );
+    assert!(text.contains("ward_graphql_errors_total{code=\"LIMIT_EXCEEDED\"} 1"), "{text}");
 });
 
 /// PostgreSQL only: a SQLite file cannot be taken away from a process that has it open.
@@ -40,10 +28,7 @@ async fn while_postgres_is_unreachable_graphql_is_unavailable_and_it_recovers_wi
     let name = app.test_db.name.clone();
     let admin = sea_orm::Database::connect(postgres_admin_url()).await.unwrap();
     use sea_orm::ConnectionTrait;
-    admin
-        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"))
-        .await
-        .unwrap();
+    admin.execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false")).await.unwrap();
     admin
         .execute_unprepared(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
@@ -51,26 +36,15 @@ async fn while_postgres_is_unreachable_graphql_is_unavailable_and_it_recovers_wi
         .await
         .unwrap();
 
-    let (status, body) = app
-        .post(Some(&app.token("alice")), &json!({ "query": "{ me { sub } }" }))
-        .await;
+    let (status, body) = app.post(Some(&app.token("alice")), &json!({ "query": "{ me { sub } }" })).await;
     assert_eq!(only_code(&body), "UNAVAILABLE", "{body}");
     assert_eq!(status, 503);
     assert!(body["errors"][0]["extensions"]["requestId"].is_string());
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 503);
 
-    admin
-        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
-        .await
-        .unwrap();
-    let body = app
-        .gql(
-            "alice",
-            "{ me { sub } patients(first: 1) { edges { cursor } } }",
-            json!({}),
-        )
-        .await;
+    admin.execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true")).await.unwrap();
+    let body = app.gql("alice", "{ me { sub } patients(first: 1) { edges { cursor } } }", json!({})).await;
     assert_eq!(body["data"]["me"]["sub"], "alice", "{body}");
     let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 200);

@@ -84,9 +84,7 @@ impl Drop for TestDb {
             };
             runtime.block_on(async {
                 if let Ok(admin) = Database::connect(postgres_admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .await;
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                     let _ = admin.close().await;
                 }
             });
@@ -106,11 +104,7 @@ pub async fn test_db(backend: Backend) -> Option<TestDb> {
             let name = unique_name("ward_test");
             let file = std::env::temp_dir().join(format!("{name}.db"));
             let url = format!("sqlite://{}?mode=rwc", file.display());
-            let test_db = TestDb {
-                url: url.clone(),
-                name,
-                file: Some(file),
-            };
+            let test_db = TestDb { url: url.clone(), name, file: Some(file) };
             let conn = Database::connect(&url).await.expect("open sqlite");
             api::db::migrate(&conn).await.expect("migrate sqlite");
             seed(&conn, &SeedOptions::default()).await.expect("seed sqlite");
@@ -120,19 +114,13 @@ pub async fn test_db(backend: Backend) -> Option<TestDb> {
         Backend::Postgres => {
             let template = postgres_template().await.as_ref()?;
             let name = unique_name("ward_test");
-            let admin = Database::connect(postgres_admin_url())
-                .await
-                .expect("connect to TEST_POSTGRES_URL");
+            let admin = Database::connect(postgres_admin_url()).await.expect("connect to TEST_POSTGRES_URL");
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
                 .await
                 .expect("clone the template database");
             admin.close().await.ok();
-            Some(TestDb {
-                url: with_database(&postgres_admin_url(), &name),
-                name,
-                file: None,
-            })
+            Some(TestDb { url: with_database(&postgres_admin_url(), &name), name, file: None })
         }
     }
 }
@@ -143,28 +131,15 @@ pub async fn empty_db(backend: Backend) -> Option<TestDb> {
         Backend::Sqlite => {
             let name = unique_name("ward_empty");
             let file = std::env::temp_dir().join(format!("{name}.db"));
-            Some(TestDb {
-                url: format!("sqlite://{}?mode=rwc", file.display()),
-                name,
-                file: Some(file),
-            })
+            Some(TestDb { url: format!("sqlite://{}?mode=rwc", file.display()), name, file: Some(file) })
         }
         Backend::Postgres => {
             postgres_template().await.as_ref()?;
             let name = unique_name("ward_empty");
-            let admin = Database::connect(postgres_admin_url())
-                .await
-                .expect("connect to TEST_POSTGRES_URL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .expect("create database");
+            let admin = Database::connect(postgres_admin_url()).await.expect("connect to TEST_POSTGRES_URL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create database");
             admin.close().await.ok();
-            Some(TestDb {
-                url: with_database(&postgres_admin_url(), &name),
-                name,
-                file: None,
-            })
+            Some(TestDb { url: with_database(&postgres_admin_url(), &name), name, file: None })
         }
     }
 }
@@ -187,18 +162,12 @@ async fn postgres_template() -> &'static Option<String> {
                     if std::env::var("CI").is_ok_and(|v| v == "true") {
                         panic!("CI=true and PostgreSQL at TEST_POSTGRES_URL is unreachable: {err}");
                     }
-                    eprintln!(
-                        "SKIPPING PostgreSQL tests: {} is unreachable ({err})",
-                        postgres_admin_url()
-                    );
+                    eprintln!("SKIPPING PostgreSQL tests: {} is unreachable ({err})", postgres_admin_url());
                     return None;
                 }
             };
             let name = format!("ward_tmpl_{}", build_key());
-            admin
-                .execute_unprepared("SELECT pg_advisory_lock(72712)")
-                .await
-                .expect("template lock");
+            admin.execute_unprepared("SELECT pg_advisory_lock(72712)").await.expect("template lock");
             let exists = !admin
                 .query_all_raw(Statement::from_string(
                     sea_orm::DatabaseBackend::Postgres,
@@ -210,10 +179,7 @@ async fn postgres_template() -> &'static Option<String> {
             if !exists {
                 build_template(&admin, &name).await;
             }
-            admin
-                .execute_unprepared("SELECT pg_advisory_unlock(72712)")
-                .await
-                .expect("template unlock");
+            admin.execute_unprepared("SELECT pg_advisory_unlock(72712)").await.expect("template unlock");
             admin.close().await.ok();
             Some(name)
         })
@@ -232,18 +198,11 @@ async fn build_template(admin: &DatabaseConnection, name: &str) {
         .expect("list templates");
     for row in stale {
         let old: String = row.try_get("", "datname").expect("datname");
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)"))
-            .await;
+        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)")).await;
     }
     let building = format!("{name}_building");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{building}\""))
-        .await
-        .expect("create template");
-    let conn = Database::connect(with_database(&postgres_admin_url(), &building))
-        .await
-        .expect("connect template");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{building}\"")).await.expect("create template");
+    let conn = Database::connect(with_database(&postgres_admin_url(), &building)).await.expect("connect template");
     api::db::migrate(&conn).await.expect("migrate template");
     seed(&conn, &SeedOptions::default()).await.expect("seed template");
     conn.close().await.ok();
@@ -291,9 +250,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     adjust(&mut config);
     let app = App::build(config).await.expect("build the app");
     let address = app.address();
-    let db = db::connect(&test_config(&test_db.url).database, Duration::from_secs(10))
-        .await
-        .expect("test connection");
+    let db = db::connect(&test_config(&test_db.url).database, Duration::from_secs(10)).await.expect("test connection");
     tokio::spawn(app.run_until(std::future::pending()));
     Some(TestApp {
         address,
@@ -315,12 +272,7 @@ impl TestApp {
 
     /// POSTs a GraphQL query as `sub` and returns the JSON body (any status).
     pub async fn gql(&self, sub: &str, query: &str, variables: Value) -> Value {
-        self.post(
-            Some(&self.token(sub)),
-            &json!({ "query": query, "variables": variables }),
-        )
-        .await
-        .1
+        self.post(Some(&self.token(sub)), &json!({ "query": query, "variables": variables })).await.1
     }
 
     /// POSTs any JSON body with an optional bearer token; returns status and JSON body.
@@ -337,10 +289,7 @@ impl TestApp {
     /// Runs SQL on the test database directly, as an operator would.
     pub async fn sql(&self, sql: &str) -> Vec<sea_orm::QueryResult> {
         let backend = self.db.get_database_backend();
-        self.db
-            .query_all_raw(Statement::from_string(backend, sql))
-            .await
-            .expect("raw SQL")
+        self.db.query_all_raw(Statement::from_string(backend, sql)).await.expect("raw SQL")
     }
 }
 
@@ -348,12 +297,7 @@ impl TestApp {
 pub fn codes(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|errors| errors.iter().filter_map(|e| e["extensions"]["code"].as_str().map(str::to_owned)).collect())
         .unwrap_or_default()
 }
 

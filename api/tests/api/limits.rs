@@ -6,20 +6,14 @@ use serde_json::json;
 use std::time::Duration;
 
 both!(a_page_of_more_than_one_hundred_is_limit_exceeded, |app| {
-    let body = app
-        .gql("alice", "{ patients(first: 101) { edges { cursor } } }", json!({}))
-        .await;
+    let body = app.gql("alice", "{ patients(first: 101) { edges { cursor } } }", json!({})).await;
     assert_eq!(only_code(&body), "LIMIT_EXCEEDED");
-    let body = app
-        .gql("alice", "{ patients(first: 100) { edges { cursor } } }", json!({}))
-        .await;
+    let body = app.gql("alice", "{ patients(first: 100) { edges { cursor } } }", json!({})).await;
     assert_eq!(body["data"]["patients"]["edges"].as_array().unwrap().len(), 100);
 });
 
 both!(a_negative_page_size_is_bad_user_input, |app| {
-    let body = app
-        .gql("alice", "{ patients(first: -1) { edges { cursor } } }", json!({}))
-        .await;
+    let body = app.gql("alice", "{ patients(first: -1) { edges { cursor } } }", json!({})).await;
     assert_eq!(only_code(&body), "BAD_USER_INPUT");
 });
 
@@ -45,12 +39,8 @@ both!(a_query_nested_past_the_parser_guard_is_limit_exceeded, |app| {
 
 both!(a_body_over_the_limit_is_413_limit_exceeded, |app| {
     let padding = " ".repeat(256 * 1024);
-    let (status, body) = app
-        .post(
-            Some(&app.token("alice")),
-            &json!({ "query": format!("{{ me {{ sub }} {padding} }}") }),
-        )
-        .await;
+    let (status, body) =
+        app.post(Some(&app.token("alice")), &json!({ "query": format!("{{ me {{ sub }} {padding} }}") })).await;
     assert_eq!(status, 413);
     assert_eq!(only_code(&body), "LIMIT_EXCEEDED");
 });
@@ -61,12 +51,7 @@ both!(a_batch_of_ten_runs_and_of_eleven_is_limit_exceeded, |app| {
     let (status, body) = app.post(Some(&token), &batch(10)).await;
     assert_eq!(status, 200);
     assert_eq!(body.as_array().unwrap().len(), 10);
-    assert!(
-        body.as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["data"]["me"]["sub"] == "alice")
-    );
+    assert!(body.as_array().unwrap().iter().all(|r| r["data"]["me"]["sub"] == "alice"));
     let (status, body) = app.post(Some(&token), &batch(11)).await;
     assert_eq!(status, 400);
     assert_eq!(only_code(&body), "LIMIT_EXCEEDED");
@@ -78,9 +63,7 @@ async fn the_depth_limit_is_configurable_and_answers_limit_exceeded() {
         let Some(app) = spawn_app_with(backend, |c| c.limits.max_depth = 3).await else {
             continue;
         };
-        let body = app
-            .gql("alice", "{ patients { edges { node { id } } } }", json!({}))
-            .await;
+        let body = app.gql("alice", "{ patients { edges { node { id } } } }", json!({})).await;
         assert_eq!(only_code(&body), "LIMIT_EXCEEDED", "{backend:?}");
         let body = app.gql("alice", "{ patients { edges { cursor } } }", json!({})).await;
         assert!(body["errors"].is_null(), "{backend:?}: {body}");
@@ -97,16 +80,10 @@ async fn a_request_over_the_timeout_answers_limit_exceeded_and_its_statement_is_
         return;
     };
     let lock = app.db.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE patient IN ACCESS EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    lock.execute_unprepared("LOCK TABLE patient IN ACCESS EXCLUSIVE MODE").await.unwrap();
 
-    let (status, body) = app
-        .post(
-            Some(&app.token("alice")),
-            &json!({ "query": "{ patients { edges { cursor } } }" }),
-        )
-        .await;
+    let (status, body) =
+        app.post(Some(&app.token("alice")), &json!({ "query": "{ patients { edges { cursor } } }" })).await;
     assert_eq!(only_code(&body), "LIMIT_EXCEEDED", "{body}");
     assert_eq!(status, 504);
 
@@ -144,9 +121,7 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
         };
         let claims = json!({ "sub": "alice", "iss": "idp", "aud": "ward", "exp": now() + 300 });
         let token = sign(jsonwebtoken::Algorithm::ES256, &key.private_pem, &claims, None);
-        let (_, body) = app
-            .post(Some(&token), &json!({ "query": "{ __schema { types { name } } }" }))
-            .await;
+        let (_, body) = app.post(Some(&token), &json!({ "query": "{ __schema { types { name } } }" })).await;
         assert!(body["data"]["__schema"].is_null(), "{backend:?}: {body}");
         let (_, body) = app.post(Some(&token), &json!({ "query": "{ patientz { id } }" })).await;
         let message = body["errors"][0]["message"].as_str().unwrap();

@@ -13,10 +13,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
         }
         Backend::Postgres => "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
     };
-    let rows = app_db
-        .query_all_raw(Statement::from_string(app_db.get_database_backend(), sql))
-        .await
-        .unwrap();
+    let rows = app_db.query_all_raw(Statement::from_string(app_db.get_database_backend(), sql)).await.unwrap();
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
@@ -51,11 +48,7 @@ async fn every_migration_runs_up_down_and_up_again() {
         assert_eq!(tables(&conn, backend).await, expected, "{backend:?}");
 
         Migrator::down(&conn, None).await.unwrap();
-        assert_eq!(
-            tables(&conn, backend).await,
-            vec!["seaql_migrations".to_string()],
-            "{backend:?}"
-        );
+        assert_eq!(tables(&conn, backend).await, vec!["seaql_migrations".to_string()], "{backend:?}");
 
         Migrator::up(&conn, None).await.unwrap();
         assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
@@ -64,11 +57,7 @@ async fn every_migration_runs_up_down_and_up_again() {
 }
 
 crate::both!(a_denial_has_at_most_one_unfinished_escalation, |app| {
-    let existing = escalation::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("the demo data has escalations");
+    let existing = escalation::Entity::find().one(&app.db).await.unwrap().expect("the demo data has escalations");
     let now = chrono::Utc::now();
     let another = |status| escalation::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
@@ -83,18 +72,8 @@ crate::both!(a_denial_has_at_most_one_unfinished_escalation, |app| {
         updated_at: Set(now),
         version: Set(1),
     };
-    assert!(
-        another(escalation::EscalationStatus::Open)
-            .insert(&app.db)
-            .await
-            .is_err()
-    );
-    assert!(
-        another(escalation::EscalationStatus::Resolved)
-            .insert(&app.db)
-            .await
-            .is_ok()
-    );
+    assert!(another(escalation::EscalationStatus::Open).insert(&app.db).await.is_err());
+    assert!(another(escalation::EscalationStatus::Resolved).insert(&app.db).await.is_ok());
 });
 
 crate::both!(foreign_keys_hold, |app| {
@@ -119,8 +98,5 @@ crate::both!(foreign_keys_hold, |app| {
         updated_at: Set(now),
         version: Set(1),
     };
-    assert!(
-        ticket.insert(&app.db).await.is_err(),
-        "a ticket of an unknown patient is refused"
-    );
+    assert!(ticket.insert(&app.db).await.is_err(), "a ticket of an unknown patient is refused");
 });

@@ -19,33 +19,24 @@ fn forbidden_paths(body: &Value) -> Vec<Value> {
     paths
 }
 
-both!(
-    a_refused_phi_field_is_null_with_forbidden_at_its_path_and_the_rest_is_returned,
-    |app| {
-        let chart = chart(&app, 0).await;
-        let body = app
-            .gql(
-                "alice",
-                "query($id: ID!) { patient(id: $id) { id name dateOfBirth memberId memberIdLast4 birthYear } }",
-                json!({ "id": chart.patient }),
-            )
-            .await;
-        let patient = &body["data"]["patient"];
-        assert_eq!(patient["id"], json!(chart.patient.to_string()));
-        assert!(patient["name"].is_string());
-        assert!(
-            patient.as_object().unwrap().contains_key("dateOfBirth") && patient["dateOfBirth"].is_null(),
-            "{body}"
-        );
-        assert!(patient["memberId"].is_null());
-        assert!(patient["memberIdLast4"].as_str().unwrap().starts_with("•••• "));
-        assert!(patient["birthYear"].is_number());
-        assert_eq!(
-            forbidden_paths(&body),
-            vec![json!(["patient", "dateOfBirth"]), json!(["patient", "memberId"])]
-        );
-    }
-);
+both!(a_refused_phi_field_is_null_with_forbidden_at_its_path_and_the_rest_is_returned, |app| {
+    let chart = chart(&app, 0).await;
+    let body = app
+        .gql(
+            "alice",
+            "query($id: ID!) { patient(id: $id) { id name dateOfBirth memberId memberIdLast4 birthYear } }",
+            json!({ "id": chart.patient }),
+        )
+        .await;
+    let patient = &body["data"]["patient"];
+    assert_eq!(patient["id"], json!(chart.patient.to_string()));
+    assert!(patient["name"].is_string());
+    assert!(patient.as_object().unwrap().contains_key("dateOfBirth") && patient["dateOfBirth"].is_null(), "{body}");
+    assert!(patient["memberId"].is_null());
+    assert!(patient["memberIdLast4"].as_str().unwrap().starts_with("•••• "));
+    assert!(patient["birthYear"].is_number());
+    assert_eq!(forbidden_paths(&body), vec![json!(["patient", "dateOfBirth"]), json!(["patient", "memberId"])]);
+});
 
 both!(the_masked_variants_match_the_values_they_mask, |app| {
     let chart = chart(&app, 0).await;
@@ -58,16 +49,8 @@ both!(the_masked_variants_match_the_values_they_mask, |app| {
         .await;
     let p = &body["data"]["patient"];
     let member_id = p["memberId"].as_str().unwrap();
-    assert_eq!(
-        p["memberIdLast4"],
-        json!(format!("•••• {}", &member_id[member_id.len() - 4..]))
-    );
-    assert!(
-        p["dateOfBirth"]
-            .as_str()
-            .unwrap()
-            .starts_with(&p["birthYear"].to_string())
-    );
+    assert_eq!(p["memberIdLast4"], json!(format!("•••• {}", &member_id[member_id.len() - 4..])));
+    assert!(p["dateOfBirth"].as_str().unwrap().starts_with(&p["birthYear"].to_string()));
 });
 
 both!(relations_are_checked_like_the_direct_queries, |app| {
@@ -97,10 +80,7 @@ both!(relations_are_checked_like_the_direct_queries, |app| {
         )
         .await;
     let record = &body["data"]["careRecord"];
-    assert!(
-        record["body"].is_string() && record["patient"]["dateOfBirth"].is_string(),
-        "{body}"
-    );
+    assert!(record["body"].is_string() && record["patient"]["dateOfBirth"].is_string(), "{body}");
     assert_eq!(forbidden_paths(&body), vec![json!(["careRecord", "patient", "claims"])]);
 
     // cx reads the claim, not its clinical codes nor the patient's identity.
@@ -114,15 +94,9 @@ both!(relations_are_checked_like_the_direct_queries, |app| {
     assert!(body["data"]["claim"]["status"].is_string());
     assert_eq!(
         forbidden_paths(&body),
-        vec![
-            json!(["claim", "patient", "memberId"]),
-            json!(["claim", "procedureCodes"])
-        ]
+        vec![json!(["claim", "patient", "memberId"]), json!(["claim", "procedureCodes"])]
     );
-    assert!(
-        !body.to_string().contains("F3") && !body.to_string().contains("F4"),
-        "no ICD-10 code leaked: {body}"
-    );
+    assert!(!body.to_string().contains("F3") && !body.to_string().contains("F4"), "no ICD-10 code leaked: {body}");
 });
 
 both!(aliases_and_fragments_reach_nothing_more, |app| {
@@ -138,29 +112,16 @@ both!(aliases_and_fragments_reach_nothing_more, |app| {
     assert!(body["data"]["b"]["last4"].is_string());
     assert_eq!(
         forbidden_paths(&body),
-        vec![
-            json!(["a", "x"]),
-            json!(["b", "memberId"]),
-            json!(["b", "y"]),
-            json!(["b", "z"])
-        ]
+        vec![json!(["a", "x"]), json!(["b", "memberId"]), json!(["b", "y"]), json!(["b", "z"])]
     );
 });
 
 both!(a_role_without_patient_access_gets_nothing_of_a_patient, |app| {
     let chart = chart(&app, 0).await;
     for sub in ["cora", "adam"] {
-        let body = app
-            .gql(
-                sub,
-                "query($id: ID!) { patient(id: $id) { id name } }",
-                json!({ "id": chart.patient }),
-            )
-            .await;
-        assert!(
-            body["data"].is_null() || body["data"]["patient"].is_null(),
-            "{sub}: {body}"
-        );
+        let body =
+            app.gql(sub, "query($id: ID!) { patient(id: $id) { id name } }", json!({ "id": chart.patient })).await;
+        assert!(body["data"].is_null() || body["data"]["patient"].is_null(), "{sub}: {body}");
         assert_eq!(only_code(&body), "FORBIDDEN");
     }
 });
@@ -174,16 +135,8 @@ both!(searching_by_name_needs_contact_access, |app| {
         )
         .await;
     assert!(removed["errors"].is_null(), "{removed}");
-    let body = app
-        .gql(
-            "alice",
-            "{ patients(search: \"ma\") { edges { node { id } } } }",
-            json!({}),
-        )
-        .await;
+    let body = app.gql("alice", "{ patients(search: \"ma\") { edges { node { id } } } }", json!({})).await;
     assert_eq!(only_code(&body), "FORBIDDEN");
-    let body = app
-        .gql("alice", "{ patients(first: 1) { edges { node { id } } } }", json!({}))
-        .await;
+    let body = app.gql("alice", "{ patients(first: 1) { edges { node { id } } } }", json!({})).await;
     assert!(body["errors"].is_null(), "listing without search still works: {body}");
 });

@@ -22,46 +22,38 @@ both!(a_purpose_naming_a_readable_record_is_accepted, |app| {
     let chart = chart(&app, 0).await;
     let (status, body) = with_purpose(&app, "owen", &format!("claim:{}", chart.claim)).await;
     assert_eq!((status, &body["data"]["me"]["sub"]), (200, &json!("owen")), "{body}");
-    let ticket: uuid::Uuid = app.sql("SELECT id FROM ticket ORDER BY id LIMIT 1").await[0]
-        .try_get("", "id")
-        .unwrap();
+    let ticket: uuid::Uuid = app.sql("SELECT id FROM ticket ORDER BY id LIMIT 1").await[0].try_get("", "id").unwrap();
     assert_eq!(with_purpose(&app, "maya", &format!("ticket:{ticket}")).await.0, 200);
 });
 
-both!(
-    a_purpose_the_caller_may_not_read_or_that_does_not_exist_is_bad_user_input,
-    |app| {
-        let chart = chart(&app, 0).await;
-        let missing = "claim:01900000-0000-7000-8000-0000000000aa".to_owned();
-        let cases = [
-            ("maya", format!("claim:{}", chart.claim)),
-            ("owen", missing),
-            ("owen", "claim".to_owned()),
-            ("owen", "invoice:1".to_owned()),
-            ("owen", format!("care_review:{}", chart.claim)),
-            ("owen", "break_glass:01900000-0000-7000-8000-0000000000aa".to_owned()),
-        ];
-        let mut messages = Vec::new();
-        for (sub, purpose) in cases {
-            let (status, body) = with_purpose(&app, sub, &purpose).await;
-            assert_eq!(status, 400, "{sub} {purpose}: {body}");
-            assert_eq!(only_code(&body), "BAD_USER_INPUT");
-            messages.push(body["errors"][0]["message"].clone());
-        }
-        messages.dedup();
-        assert_eq!(messages.len(), 1, "one answer for unreadable and missing: no probing");
+both!(a_purpose_the_caller_may_not_read_or_that_does_not_exist_is_bad_user_input, |app| {
+    let chart = chart(&app, 0).await;
+    let missing = "claim:01900000-0000-7000-8000-0000000000aa".to_owned();
+    let cases = [
+        ("maya", format!("claim:{}", chart.claim)),
+        ("owen", missing),
+        ("owen", "claim".to_owned()),
+        ("owen", "invoice:1".to_owned()),
+        ("owen", format!("care_review:{}", chart.claim)),
+        ("owen", "break_glass:01900000-0000-7000-8000-0000000000aa".to_owned()),
+    ];
+    let mut messages = Vec::new();
+    for (sub, purpose) in cases {
+        let (status, body) = with_purpose(&app, sub, &purpose).await;
+        assert_eq!(status, 400, "{sub} {purpose}: {body}");
+        assert_eq!(only_code(&body), "BAD_USER_INPUT");
+        messages.push(body["errors"][0]["message"].clone());
     }
-);
+    messages.dedup();
+    assert_eq!(messages.len(), 1, "one answer for unreadable and missing: no probing");
+});
 
 both!(a_break_glass_purpose_must_be_the_callers_own_grant, |app| {
     let chart = chart(&app, 0).await;
     let grant = app
         .gql("alice", "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Crisis call, must confirm identity now\") { id } }", json!({ "p": chart.patient }))
         .await;
-    let purpose = format!(
-        "break_glass:{}",
-        grant["data"]["requestBreakGlass"]["id"].as_str().unwrap()
-    );
+    let purpose = format!("break_glass:{}", grant["data"]["requestBreakGlass"]["id"].as_str().unwrap());
     assert_eq!(with_purpose(&app, "alice", &purpose).await.0, 200);
     assert_eq!(with_purpose(&app, "owen", &purpose).await.0, 400);
 });

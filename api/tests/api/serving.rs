@@ -39,14 +39,7 @@ async fn shutdown_lets_an_in_flight_request_finish_and_refuses_new_ones() {
         assert!(response.starts_with("HTTP/1.1 200"), "{backend:?}: {response}");
         assert!(response.contains(r#""sub":"alice""#), "{backend:?}: {response}");
 
-        tokio::time::timeout(Duration::from_secs(10), server)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        assert!(
-            TcpStream::connect(address).await.is_err(),
-            "{backend:?}: still accepting"
-        );
+        tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+        assert!(TcpStream::connect(address).await.is_err(), "{backend:?}: still accepting");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::service;
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, Gql, access, db};
+use crate::kit::{Allow, ApiError, Gql, access, audit, db};
 use async_graphql::{Context, Object, SimpleObject};
 use policies::{Action, Permission, PolicySnapshot, Resource};
 
@@ -47,10 +47,7 @@ impl From<&PolicySnapshot> for Policy {
             grants: snapshot
                 .set()
                 .grants()
-                .map(|g| RoleGrant {
-                    sub: g.sub.clone(),
-                    role: g.role.as_str().into(),
-                })
+                .map(|g| RoleGrant { sub: g.sub.clone(), role: g.role.as_str().into() })
                 .collect(),
         }
     }
@@ -87,7 +84,11 @@ impl PolicyMutation {
     #[graphql(guard = "Allow(Resource::Policy, Action::Edit)")]
     async fn add_policy_rule(&self, ctx: &Context<'_>, role: String, resource: String, action: String) -> Gql<Policy> {
         let permission = parse(&role, &resource, &action)?;
-        service::add_permission(db(ctx)?, &permission).await?;
+        let txn = audit::begin(db(ctx)?).await?;
+        service::add_permission(&txn, &permission).await?;
+        txn.append(vec![access(ctx)?.event("add_policy_rule", Resource::Policy, Some(permission.to_string()), None)])
+            .await?;
+        txn.commit().await?;
         in_force(ctx).await
     }
 
@@ -101,7 +102,16 @@ impl PolicyMutation {
         action: String,
     ) -> Gql<Policy> {
         let permission = parse(&role, &resource, &action)?;
-        service::remove_permission(db(ctx)?, &permission).await?;
+        let txn = audit::begin(db(ctx)?).await?;
+        service::remove_permission(&txn, &permission).await?;
+        txn.append(vec![access(ctx)?.event(
+            "remove_policy_rule",
+            Resource::Policy,
+            Some(permission.to_string()),
+            None,
+        )])
+        .await?;
+        txn.commit().await?;
         in_force(ctx).await
     }
 }

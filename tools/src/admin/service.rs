@@ -6,8 +6,8 @@ use chrono::Utc;
 use entities::{policy_rule, staff};
 use policies::{Grant, Permission, PolicySnapshot, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 /// The active staff member with this `sub`, with the roles the policy grants them.
@@ -18,11 +18,8 @@ pub async fn load_principal(
     sub: &str,
     policy: &PolicySnapshot,
 ) -> ApiResult<Option<Principal>> {
-    let member = staff::Entity::find()
-        .filter(staff::Column::Sub.eq(sub))
-        .filter(staff::Column::Active.eq(true))
-        .one(db)
-        .await?;
+    let member =
+        staff::Entity::find().filter(staff::Column::Sub.eq(sub)).filter(staff::Column::Active.eq(true)).one(db).await?;
     Ok(member.map(|m| Principal {
         staff_id: m.id,
         sub: m.sub,
@@ -92,58 +89,45 @@ fn last_admin() -> ApiError {
     ApiError::Conflict("that would leave no active admin: grant admin to someone else first".into())
 }
 
-/// Grants `role` to an active staff member. Granting a role held already changes nothing.
-pub async fn grant_role(db: &DatabaseConnection, grant: &Grant) -> ApiResult<staff::Model> {
-    let txn = db.begin().await?;
-    lock_policy(&txn).await?;
-    let member = find_staff(&txn, &grant.sub)
+/// Grants `role` to an active staff member, inside the caller's (audited) transaction. Granting a role held already changes nothing.
+pub async fn grant_role(txn: &DatabaseTransaction, grant: &Grant) -> ApiResult<staff::Model> {
+    lock_policy(txn).await?;
+    let member = find_staff(txn, &grant.sub)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
     if !member.active {
-        return Err(ApiError::BadUserInput(format!(
-            "{} is deactivated; roles cannot be granted",
-            grant.sub
-        )));
+        return Err(ApiError::BadUserInput(format!("{} is deactivated; roles cannot be granted", grant.sub)));
     }
-    let existing = policy_rule::Entity::find()
-        .filter(rule_filter("g", [&grant.sub, grant.role.as_str(), ""]))
-        .one(&txn)
-        .await?;
+    let existing =
+        policy_rule::Entity::find().filter(rule_filter("g", [&grant.sub, grant.role.as_str(), ""])).one(txn).await?;
     if existing.is_none() {
-        grant_row(grant).insert(&txn).await?;
+        grant_row(grant).insert(txn).await?;
     }
-    txn.commit().await?;
     Ok(member)
 }
 
 /// Revokes `role`; refuses to leave no active admin.
-pub async fn revoke_role(db: &DatabaseConnection, grant: &Grant) -> ApiResult<staff::Model> {
-    let txn = db.begin().await?;
-    lock_policy(&txn).await?;
-    let member = find_staff(&txn, &grant.sub)
+pub async fn revoke_role(txn: &DatabaseTransaction, grant: &Grant) -> ApiResult<staff::Model> {
+    lock_policy(txn).await?;
+    let member = find_staff(txn, &grant.sub)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
     let deleted = policy_rule::Entity::delete_many()
         .filter(rule_filter("g", [&grant.sub, grant.role.as_str(), ""]))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if deleted.rows_affected == 0 {
-        return Err(ApiError::NotFound(format!(
-            "{} does not hold {}",
-            grant.sub, grant.role
-        )));
+        return Err(ApiError::NotFound(format!("{} does not hold {}", grant.sub, grant.role)));
     }
-    if grant.role == Role::Admin && active_admins(&txn).await? == 0 {
+    if grant.role == Role::Admin && active_admins(txn).await? == 0 {
         return Err(last_admin());
     }
-    txn.commit().await?;
     Ok(member)
 }
 
 /// Deactivates a staff member: their tokens stop working on the next request.
-pub async fn deactivate_staff(db: &DatabaseConnection, sub: &str, expected_version: i32) -> ApiResult<staff::Model> {
-    let txn = db.begin().await?;
-    lock_policy(&txn).await?;
+pub async fn deactivate_staff(txn: &DatabaseTransaction, sub: &str, expected_version: i32) -> ApiResult<staff::Model> {
+    lock_policy(txn).await?;
     let now = Utc::now();
     let updated = staff::Entity::update_many()
         .col_expr(staff::Column::Active, false.into())
@@ -151,47 +135,33 @@ pub async fn deactivate_staff(db: &DatabaseConnection, sub: &str, expected_versi
         .col_expr(staff::Column::Version, (expected_version + 1).into())
         .filter(staff::Column::Sub.eq(sub))
         .filter(staff::Column::Version.eq(expected_version))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let member = find_staff(&txn, sub)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
+    let member = find_staff(txn, sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
     if updated.rows_affected == 0 {
         return Err(ApiError::Conflict(format!(
             "{sub} is at version {}, not {expected_version}: reload and try again",
             member.version
         )));
     }
-    if active_admins(&txn).await? == 0 {
+    if active_admins(txn).await? == 0 {
         return Err(last_admin());
     }
-    txn.commit().await?;
     Ok(member)
 }
 
 /// Adds a permission; adding one that exists changes nothing.
-pub async fn add_permission(db: &DatabaseConnection, permission: &Permission) -> ApiResult<()> {
-    let txn = db.begin().await?;
-    lock_policy(&txn).await?;
-    let fields = [
-        permission.role.as_str(),
-        permission.resource.as_str(),
-        permission.action.as_str(),
-    ];
-    if policy_rule::Entity::find()
-        .filter(rule_filter("p", fields))
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        permission_row(permission).insert(&txn).await?;
+pub async fn add_permission(txn: &DatabaseTransaction, permission: &Permission) -> ApiResult<()> {
+    lock_policy(txn).await?;
+    let fields = [permission.role.as_str(), permission.resource.as_str(), permission.action.as_str()];
+    if policy_rule::Entity::find().filter(rule_filter("p", fields)).one(txn).await?.is_none() {
+        permission_row(permission).insert(txn).await?;
     }
-    txn.commit().await?;
     Ok(())
 }
 
 /// Removes a permission. Admins keep what they need to undo any edit.
-pub async fn remove_permission(db: &DatabaseConnection, permission: &Permission) -> ApiResult<()> {
+pub async fn remove_permission(txn: &DatabaseTransaction, permission: &Permission) -> ApiResult<()> {
     use policies::{Action, Resource};
     let protected = permission.role == Role::Admin
         && matches!(
@@ -199,24 +169,13 @@ pub async fn remove_permission(db: &DatabaseConnection, permission: &Permission)
             (Resource::Policy, Action::Edit | Action::Read) | (Resource::Staff, Action::Manage | Action::Read)
         );
     if protected {
-        return Err(ApiError::Conflict(format!(
-            "{permission} keeps admins able to administer; it cannot be removed"
-        )));
+        return Err(ApiError::Conflict(format!("{permission} keeps admins able to administer; it cannot be removed")));
     }
-    let txn = db.begin().await?;
-    lock_policy(&txn).await?;
-    let fields = [
-        permission.role.as_str(),
-        permission.resource.as_str(),
-        permission.action.as_str(),
-    ];
-    let deleted = policy_rule::Entity::delete_many()
-        .filter(rule_filter("p", fields))
-        .exec(&txn)
-        .await?;
+    lock_policy(txn).await?;
+    let fields = [permission.role.as_str(), permission.resource.as_str(), permission.action.as_str()];
+    let deleted = policy_rule::Entity::delete_many().filter(rule_filter("p", fields)).exec(txn).await?;
     if deleted.rows_affected == 0 {
         return Err(ApiError::NotFound(format!("rule `{permission}`")));
     }
-    txn.commit().await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 use super::service;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, Gql, access, db};
+use crate::kit::{Allow, ApiError, Gql, access, audit, db};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::staff;
@@ -17,12 +17,7 @@ pub struct StaffMember {
 
 impl StaffMember {
     fn new(ctx: &Context<'_>, model: staff::Model) -> Gql<Self> {
-        let roles = access(ctx)?
-            .policy()
-            .roles_of(&model.sub)
-            .iter()
-            .map(|r| r.as_str().to_owned())
-            .collect();
+        let roles = access(ctx)?.policy().roles_of(&model.sub).iter().map(|r| r.as_str().to_owned()).collect();
         Ok(StaffMember { model, roles })
     }
 }
@@ -93,10 +88,7 @@ impl StaffQuery {
     ) -> Gql<Page<StaffMember>> {
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list_staff(db(ctx)?, page.after.as_deref(), page.fetch_limit()).await?;
-        let members = rows
-            .into_iter()
-            .map(|m| StaffMember::new(ctx, m))
-            .collect::<Gql<Vec<_>>>()?;
+        let members = rows.into_iter().map(|m| StaffMember::new(ctx, m)).collect::<Gql<Vec<_>>>()?;
         Ok(page.into_page(members, |m| m.model.sub.clone(), |m| m))
     }
 }
@@ -111,7 +103,11 @@ impl StaffMutation {
     async fn grant_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
         let db = db(ctx)?;
-        let member = service::grant_role(db, &grant).await?;
+        let txn = audit::begin(db).await?;
+        let member = service::grant_role(&txn, &grant).await?;
+        let event = access(ctx)?.event("grant_role", Resource::Staff, Some(grant.sub.clone()), None);
+        txn.append(vec![event.because(grant.to_string())]).await?;
+        txn.commit().await?;
         ctx.data::<PolicyStore>()?.changed(db).await?;
         fresh(ctx, member).await
     }
@@ -121,7 +117,11 @@ impl StaffMutation {
     async fn revoke_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
         let db = db(ctx)?;
-        let member = service::revoke_role(db, &grant).await?;
+        let txn = audit::begin(db).await?;
+        let member = service::revoke_role(&txn, &grant).await?;
+        let event = access(ctx)?.event("revoke_role", Resource::Staff, Some(grant.sub.clone()), None);
+        txn.append(vec![event.because(grant.to_string())]).await?;
+        txn.commit().await?;
         ctx.data::<PolicyStore>()?.changed(db).await?;
         fresh(ctx, member).await
     }
@@ -129,7 +129,10 @@ impl StaffMutation {
     /// Deactivates a staff member: their tokens are refused from the next request on.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn deactivate_staff(&self, ctx: &Context<'_>, sub: String, expected_version: i32) -> Gql<StaffMember> {
-        let member = service::deactivate_staff(db(ctx)?, &sub, expected_version).await?;
+        let txn = audit::begin(db(ctx)?).await?;
+        let member = service::deactivate_staff(&txn, &sub, expected_version).await?;
+        txn.append(vec![access(ctx)?.event("deactivate", Resource::Staff, Some(sub), None)]).await?;
+        txn.commit().await?;
         StaffMember::new(ctx, member)
     }
 }
@@ -137,10 +140,6 @@ impl StaffMutation {
 /// The member as stored now, with roles from the policy now in force.
 async fn fresh(ctx: &Context<'_>, member: staff::Model) -> Gql<StaffMember> {
     let policy = ctx.data::<PolicyStore>()?.authorizer().snapshot();
-    let roles = policy
-        .roles_of(&member.sub)
-        .iter()
-        .map(|r| r.as_str().to_owned())
-        .collect();
+    let roles = policy.roles_of(&member.sub).iter().map(|r| r.as_str().to_owned()).collect();
     Ok(StaffMember { model: member, roles })
 }

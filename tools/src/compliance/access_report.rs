@@ -79,10 +79,7 @@ impl AccessReportQuery {
             return Err(ApiError::NotFound(format!("patient {patient_id}")).into());
         }
         let now = Utc::now();
-        let active_staff = staff::Entity::find()
-            .filter(staff::Column::Active.eq(true))
-            .all(db)
-            .await?;
+        let active_staff = staff::Entity::find().filter(staff::Column::Active.eq(true)).all(db).await?;
         let mut entries = Vec::new();
         for (class, resource) in DISCLOSURES {
             for member in &active_staff {

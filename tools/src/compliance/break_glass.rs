@@ -4,7 +4,7 @@
 use super::service::{self, GrantFilter};
 use crate::directory::service::parse_id;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Allow, Gql, access, db};
+use crate::kit::{Allow, Gql, access, audit, db};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
@@ -62,10 +62,7 @@ impl BreakGlassGrant {
 
     /// Who opened it (`sub`).
     async fn staff_sub(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(staff::Entity::find_by_id(self.0.staff_id)
-            .one(db(ctx)?)
-            .await?
-            .map(|m| m.sub))
+        Ok(staff::Entity::find_by_id(self.0.staff_id).one(db(ctx)?).await?.map(|m| m.sub))
     }
 
     /// The patient it opens (the id only: the patient's data needs its own permissions).
@@ -160,8 +157,12 @@ impl BreakGlassMutation {
     async fn request_break_glass(&self, ctx: &Context<'_>, patient_id: ID, reason: String) -> Gql<BreakGlassGrant> {
         let patient_id = parse_id(&patient_id, "patient")?;
         let minutes = ctx.data_opt::<BreakGlassConfig>().copied().unwrap_or_default().minutes;
-        let staff_id = access(ctx)?.principal().staff_id;
-        let grant = service::request(db(ctx)?, staff_id, patient_id, &reason, minutes).await?;
+        let access = access(ctx)?;
+        let txn = audit::begin(db(ctx)?).await?;
+        let grant = service::request(&*txn, access.principal().staff_id, patient_id, &reason, minutes).await?;
+        let event = access.event("request", Resource::BreakGlass, Some(grant.id.to_string()), Some(patient_id));
+        txn.append(vec![event.because(grant.reason.clone())]).await?;
+        txn.commit().await?;
         tracing::warn!(grant = %grant.id, "break-glass access opened");
         Ok(BreakGlassGrant(grant))
     }
@@ -177,8 +178,13 @@ impl BreakGlassMutation {
         note: Option<String>,
     ) -> Gql<BreakGlassGrant> {
         let id = parse_id(&id, "break-glass grant")?;
-        let reviewer = access(ctx)?.principal().staff_id;
-        let grant = service::review(db(ctx)?, id, expected_version, reviewer, verdict.into(), note).await?;
+        let access = access(ctx)?;
+        let txn = audit::begin(db(ctx)?).await?;
+        let grant =
+            service::review(&*txn, id, expected_version, access.principal().staff_id, verdict.into(), note).await?;
+        let event = access.event("review", Resource::BreakGlass, Some(id.to_string()), Some(grant.patient_id));
+        txn.append(vec![event.because(format!("{verdict:?}"))]).await?;
+        txn.commit().await?;
         Ok(BreakGlassGrant(grant))
     }
 }

@@ -1,14 +1,16 @@
 //! Compliance: break-glass (requested by care teams, reviewed here) and who can see a patient.
 
 mod access_report;
+pub mod audit_log;
 mod break_glass;
 pub mod service;
 
 pub use access_report::AccessReportQuery;
+pub use audit_log::AuditQuery;
 pub use break_glass::{BreakGlassConfig, BreakGlassMutation, BreakGlassQuery};
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct ComplianceQuery(BreakGlassQuery, AccessReportQuery);
+pub struct ComplianceQuery(BreakGlassQuery, AccessReportQuery, AuditQuery);
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct ComplianceMutation(BreakGlassMutation);

@@ -31,9 +31,7 @@ pub async fn request(
         )));
     }
     if length > MAX_REASON_CHARS {
-        return Err(ApiError::BadUserInput(format!(
-            "a break-glass reason is at most {MAX_REASON_CHARS} characters"
-        )));
+        return Err(ApiError::BadUserInput(format!("a break-glass reason is at most {MAX_REASON_CHARS} characters")));
     }
     if patient::Entity::find_by_id(patient_id).one(db).await?.is_none() {
         return Err(ApiError::NotFound(format!("patient {patient_id}")));
@@ -114,9 +112,7 @@ pub async fn review(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))?;
     if verdict == BreakGlassReviewStatus::Pending {
-        return Err(ApiError::BadUserInput(
-            "a review concludes JUSTIFIED or UNJUSTIFIED".into(),
-        ));
+        return Err(ApiError::BadUserInput("a review concludes JUSTIFIED or UNJUSTIFIED".into()));
     }
     if grant.review_status != BreakGlassReviewStatus::Pending {
         return Err(ApiError::Conflict("this grant was reviewed already".into()));

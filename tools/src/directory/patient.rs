@@ -4,7 +4,7 @@
 
 use super::service;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use crate::medical::CareRecord;
 use crate::ops::Claim;
 use async_graphql::{Context, ID, Object};
@@ -28,13 +28,7 @@ impl Patient {
 
     /// Checks one PHI class of this patient: the value, or `null` and `FORBIDDEN` at the field.
     async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&patient::Model) -> T) -> Option<T> {
-        let checked = async {
-            let db = db(ctx)?;
-            access(ctx)?
-                .require_for_patient(db, self.0.id, Resource::Patient, class.action())
-                .await
-        };
-        null_on_error(ctx, checked.await).map(|_| value(&self.0))
+        phi_field(ctx, self.0.id, Resource::Patient, self.0.id, class).await.map(|_| value(&self.0))
     }
 }
 
@@ -61,8 +55,7 @@ impl Patient {
 
     /// Full name. PHI: contact.
     async fn name(&self, ctx: &Context<'_>) -> Option<String> {
-        self.phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name))
-            .await
+        self.phi(ctx, PhiClass::Contact, |p| format!("{} {}", p.first_name, p.last_name)).await
     }
 
     /// PHI: contact.
@@ -116,9 +109,7 @@ impl Patient {
     ) -> Option<Page<CareRecord>> {
         let page = async {
             let db = db(ctx)?;
-            access(ctx)?
-                .require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read)
-                .await?;
+            access(ctx)?.require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read).await?;
             let page = PageRequest::new(ctx, first, after)?;
             let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
             Ok(page.into_page(rows, |r| r.id.to_string(), CareRecord::checked))
@@ -155,10 +146,7 @@ impl PatientQuery {
     async fn patient(&self, ctx: &Context<'_>, id: ID) -> Gql<Patient> {
         let id = service::parse_id(&id, "patient")?;
         let found = service::find_patient(db(ctx)?, id).await?;
-        Ok(Patient::visible(
-            access(ctx)?,
-            found.ok_or_else(|| ApiError::NotFound(format!("patient {id}")))?,
-        )?)
+        Ok(Patient::visible(access(ctx)?, found.ok_or_else(|| ApiError::NotFound(format!("patient {id}")))?)?)
     }
 
     /// Patients, oldest first. `search` (2 to 100 characters) matches the start of name words

@@ -61,9 +61,6 @@ impl ProviderQuery {
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> Gql<Provider> {
         let id = service::parse_id(&id, "provider")?;
         let found = service::find_provider(db(ctx)?, id).await?;
-        Ok(Provider::visible(
-            access(ctx)?,
-            found.ok_or_else(|| ApiError::NotFound(format!("provider {id}")))?,
-        )?)
+        Ok(Provider::visible(access(ctx)?, found.ok_or_else(|| ApiError::NotFound(format!("provider {id}")))?)?)
     }
 }

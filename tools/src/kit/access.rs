@@ -2,8 +2,10 @@
 //! (`#[graphql(guard = "Allow(Resource::Claim, Action::Read)")]`) or, for a value that belongs
 //! to one patient, through [`Access::require_for_patient`], which also honours break-glass.
 
+use super::audit::{Entry, NewEvent, Recorder, recorder::EventBase};
 use super::context::Principal;
 use super::error::{ApiError, ApiResult};
+use super::purpose::Purpose;
 use async_graphql::{Context, Guard};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant;
@@ -35,15 +37,79 @@ pub struct Access {
     principal: Principal,
     policy: Arc<PolicySnapshot>,
     break_glass: OnceCell<Vec<ActiveGrant>>,
+    request_id: String,
+    purpose: std::sync::OnceLock<Purpose>,
+    recorder: Recorder,
 }
 
 impl Access {
-    pub fn new(principal: Principal, policy: Arc<PolicySnapshot>) -> Self {
+    pub fn new(principal: Principal, policy: Arc<PolicySnapshot>, request_id: impl Into<String>) -> Self {
         Access {
             principal,
             policy,
             break_glass: OnceCell::new(),
+            request_id: request_id.into(),
+            purpose: std::sync::OnceLock::new(),
+            recorder: Recorder::default(),
         }
+    }
+
+    /// States the request's (checked) purpose of use.
+    pub fn set_purpose(&self, purpose: Purpose) {
+        let _ = self.purpose.set(purpose);
+    }
+
+    pub fn purpose(&self) -> Option<Purpose> {
+        self.purpose.get().copied()
+    }
+
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// Records that the response carries `class` of `patient` from record `resource_id`.
+    pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: policies::PhiClass, via: Via) {
+        let break_glass = matches!(via, Via::BreakGlass { .. });
+        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass });
+    }
+
+    /// Records a read that is not PHI but belongs on the record (e.g. of the audit trail).
+    pub fn record_read(&self, action: &'static str, resource: Resource, patient: Option<Uuid>) {
+        self.recorder.record(Entry::Read { action, resource, patient });
+    }
+
+    /// The request's common event fields, stamped now.
+    pub fn event_base(&self) -> EventBase {
+        EventBase {
+            at: Utc::now(),
+            actor: self.principal.sub.clone(),
+            actor_roles: self.principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+            policy_version: self.policy.version().to_owned(),
+            request_id: self.request_id.clone(),
+            purpose: self.purpose().map(|p| p.to_string()),
+        }
+    }
+
+    /// One event of this request (for a mutation's own record).
+    pub fn event(
+        &self,
+        action: &str,
+        resource: Resource,
+        resource_id: Option<String>,
+        patient: Option<Uuid>,
+    ) -> NewEvent {
+        self.event_base().event(action, resource.as_str(), resource_id, patient)
+    }
+
+    /// The events recorded so far; the recorder is left empty.
+    pub fn drain_events(&self) -> Vec<NewEvent> {
+        self.recorder.drain(&self.event_base())
+    }
+
+    /// Records a refusal and returns its error.
+    fn deny(&self, resource: Resource, action: Action, patient: Option<Uuid>) -> ApiError {
+        self.recorder.record(Entry::Denial { resource, action, patient });
+        forbidden(&self.principal, resource, action)
     }
 
     pub fn principal(&self) -> &Principal {
@@ -65,8 +131,7 @@ impl Access {
 
     /// `FORBIDDEN` unless one of the caller's roles may do `action` on `resource`.
     pub fn require(&self, resource: Resource, action: Action) -> ApiResult<Permission> {
-        self.permission(resource, action)
-            .ok_or_else(|| forbidden(&self.principal, resource, action))
+        self.permission(resource, action).ok_or_else(|| self.deny(resource, action, None))
     }
 
     /// For a value that belongs to `patient_id`: allowed by a role, or by an active break-glass
@@ -89,7 +154,7 @@ impl Access {
                 return Ok(Via::BreakGlass { grant_id: grant.id });
             }
         }
-        Err(forbidden(&self.principal, resource, action))
+        Err(self.deny(resource, action, Some(patient_id)))
     }
 
     /// Whether `action` on `resource` could be allowed for some patient: by a role, or by a
@@ -123,11 +188,7 @@ impl Access {
                     .await?;
                 Ok::<_, ApiError>(
                     rows.into_iter()
-                        .map(|(id, patient_id, expires_at)| ActiveGrant {
-                            id,
-                            patient_id,
-                            expires_at,
-                        })
+                        .map(|(id, patient_id, expires_at)| ActiveGrant { id, patient_id, expires_at })
                         .collect(),
                 )
             })
@@ -138,22 +199,14 @@ impl Access {
 
 /// Break-glass opens identity and clinical PHI of one patient, and that patient's care records.
 pub fn break_glass_reaches(resource: Resource, action: Action) -> bool {
-    matches!(
-        (resource, action),
-        (_, Action::Identity) | (_, Action::Clinical) | (Resource::CareRecord, Action::Read)
-    )
+    matches!((resource, action), (_, Action::Identity) | (_, Action::Clinical) | (Resource::CareRecord, Action::Read))
 }
 
 fn forbidden(principal: &Principal, resource: Resource, action: Action) -> ApiError {
     let roles = if principal.roles.is_empty() {
         "no role".to_owned()
     } else {
-        principal
-            .roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
     };
     ApiError::Forbidden(format!("{resource} · {action} is not allowed for {roles}"))
 }
@@ -177,6 +230,24 @@ pub fn null_on_error<T>(ctx: &Context<'_>, result: ApiResult<T>) -> Option<T> {
             None
         }
     }
+}
+
+/// The gate of every PHI field: checks `class` of `patient` (by role or break-glass) and
+/// records the disclosure. `None` (with `FORBIDDEN` at the field) when refused.
+pub async fn phi_field(
+    ctx: &Context<'_>,
+    patient: Uuid,
+    resource: Resource,
+    resource_id: Uuid,
+    class: policies::PhiClass,
+) -> Option<()> {
+    let checked = async {
+        let access = access(ctx)?;
+        let via = access.require_for_patient(super::db(ctx)?, patient, resource, class.action()).await?;
+        access.disclosed(patient, resource, resource_id, class, via);
+        Ok(())
+    };
+    null_on_error(ctx, checked.await)
 }
 
 /// A field guard: the field resolves only if a role of the caller may do `action` on `resource`.

@@ -19,21 +19,12 @@ pub struct Carc {
 
 pub static CARC: LazyLock<Vec<Carc>> = LazyLock::new(|| {
     rows(include_str!("../../data/carc.csv"))
-        .map(|f| Carc {
-            code: f[0],
-            usual_group: f[1],
-            description: f[2],
-        })
+        .map(|f| Carc { code: f[0], usual_group: f[1], description: f[2] })
         .collect()
 });
 
 pub static RARC: LazyLock<Vec<Code>> = LazyLock::new(|| {
-    rows(include_str!("../../data/rarc.csv"))
-        .map(|f| Code {
-            code: f[0],
-            description: f[1],
-        })
-        .collect()
+    rows(include_str!("../../data/rarc.csv")).map(|f| Code { code: f[0], description: f[1] }).collect()
 });
 
 pub static CPT: LazyLock<Vec<Code>> = LazyLock::new(|| system("CPT"));
@@ -43,10 +34,7 @@ pub static ICD10: LazyLock<Vec<Code>> = LazyLock::new(|| system("ICD-10"));
 fn system(name: &str) -> Vec<Code> {
     rows(include_str!("../../data/behavioral_health_codes.csv"))
         .filter(|f| f[0] == name)
-        .map(|f| Code {
-            code: f[1],
-            description: f[2],
-        })
+        .map(|f| Code { code: f[1], description: f[2] })
         .collect()
 }
 

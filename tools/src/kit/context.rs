@@ -19,8 +19,6 @@ pub struct Principal {
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
     pub request_id: String,
-    /// Why the request reads PHI (`x-ward-purpose`), checked before execution.
-    pub purpose: Option<super::purpose::Purpose>,
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {

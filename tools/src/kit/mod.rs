@@ -1,6 +1,7 @@
 //! What every tool uses: request context, errors, Relay pagination.
 
 pub mod access;
+pub mod audit;
 pub mod codes;
 pub mod context;
 pub mod error;
@@ -8,6 +9,6 @@ pub mod pagination;
 pub mod policy_store;
 pub mod purpose;
 
-pub use access::{Access, Allow, Via, access, null_on_error};
+pub use access::{Access, Allow, Via, access, null_on_error, phi_field};
 pub use context::{Principal, RequestMeta, db, principal};
 pub use error::{ApiError, ApiResult, Gql, code};

@@ -21,10 +21,7 @@ pub struct PageLimits {
 
 impl Default for PageLimits {
     fn default() -> Self {
-        PageLimits {
-            default_size: 20,
-            max_size: 100,
-        }
+        PageLimits { default_size: 20, max_size: 100 }
     }
 }
 
@@ -91,19 +88,13 @@ impl PageRequest {
             }
             Some(n) => n as u64,
         };
-        let after = after
-            .map(|s| Cursor::decode_cursor(&s).map_err(|_| invalid_cursor()))
-            .transpose()?
-            .map(|c| c.0);
+        let after = after.map(|s| Cursor::decode_cursor(&s).map_err(|_| invalid_cursor())).transpose()?.map(|c| c.0);
         Ok(PageRequest { first, after })
     }
 
     /// The `after` key as a UUID, for lists ordered by id.
     pub fn after_id(&self) -> ApiResult<Option<Uuid>> {
-        self.after
-            .as_deref()
-            .map(|key| Uuid::parse_str(key).map_err(|_| invalid_cursor()))
-            .transpose()
+        self.after.as_deref().map(|key| Uuid::parse_str(key).map_err(|_| invalid_cursor())).transpose()
     }
 
     /// How many rows to fetch: one more than the page, to learn whether another page follows.
@@ -124,10 +115,7 @@ impl PageRequest {
         let has_next_page = rows.len() as u64 > self.first;
         rows.truncate(self.first as usize);
         let mut page = Page::new(self.after.is_some(), has_next_page);
-        page.edges = rows
-            .into_iter()
-            .map(|row| Edge::new(Cursor(key(&row)), node(row)))
-            .collect();
+        page.edges = rows.into_iter().map(|row| Edge::new(Cursor(key(&row)), node(row))).collect();
         page
     }
 }

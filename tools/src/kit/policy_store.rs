@@ -20,9 +20,7 @@ impl PolicyStore {
     pub async fn open(db: &impl ConnectionTrait) -> ApiResult<Self> {
         ensure_baseline(db).await?;
         let set = load(db).await?;
-        Ok(PolicyStore {
-            authorizer: Arc::new(Authorizer::new(set)),
-        })
+        Ok(PolicyStore { authorizer: Arc::new(Authorizer::new(set)) })
     }
 
     pub fn authorizer(&self) -> &Authorizer {
@@ -51,10 +49,7 @@ impl PolicyStore {
 
 /// Every valid rule in the store. A row that does not parse grants nothing and is logged.
 pub async fn load(db: &impl ConnectionTrait) -> ApiResult<PolicySet> {
-    let rows = policy_rule::Entity::find()
-        .all(db)
-        .await
-        .map_err(|e| ApiError::from_db("loading the policy", e))?;
+    let rows = policy_rule::Entity::find().all(db).await.map_err(|e| ApiError::from_db("loading the policy", e))?;
     let mut permissions = Vec::new();
     let mut grants = Vec::new();
     for row in rows {
@@ -75,18 +70,13 @@ pub async fn load(db: &impl ConnectionTrait) -> ApiResult<PolicySet> {
 
 /// Writes `policy.csv` into a store that has no permissions yet.
 pub async fn ensure_baseline(db: &impl ConnectionTrait) -> ApiResult<()> {
-    let existing = policy_rule::Entity::find()
-        .filter(policy_rule::Column::Ptype.eq("p"))
-        .count(db)
-        .await?;
+    let existing = policy_rule::Entity::find().filter(policy_rule::Column::Ptype.eq("p")).count(db).await?;
     if existing > 0 {
         return Ok(());
     }
     let baseline = PolicySet::baseline().map_err(|e| ApiError::internal("parsing policy.csv", anyhow::anyhow!(e)))?;
     let rows: Vec<policy_rule::ActiveModel> = baseline.permissions().map(permission_row).collect();
-    policy_rule::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
+    policy_rule::Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 

@@ -90,14 +90,9 @@ mod tests {
     fn purposes_parse_and_print_back() {
         let text = "claim:0193a1b2-0000-7000-8000-000000000001";
         assert_eq!(Purpose::parse(text).unwrap().to_string(), text);
-        for bad in [
-            "",
-            "claim",
-            "claim:",
-            "claim:42",
-            "invoice:0193a1b2-0000-7000-8000-000000000001",
-            "ticket:' OR 1=1",
-        ] {
+        for bad in
+            ["", "claim", "claim:", "claim:42", "invoice:0193a1b2-0000-7000-8000-000000000001", "ticket:' OR 1=1"]
+        {
             assert!(Purpose::parse(bad).is_err(), "{bad}");
         }
     }

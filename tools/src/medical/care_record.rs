@@ -3,11 +3,11 @@
 use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
-use crate::kit::{ApiError, Gql, access, db, null_on_error};
+use crate::kit::{ApiError, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::care_record;
-use policies::{Action, Resource};
+use policies::{Action, PhiClass, Resource};
 
 /// A care record. Reaching one requires `care_record · read` for its patient (by role or
 /// break-glass); its body and codes need `care_record · clinical` as well.
@@ -21,13 +21,9 @@ impl CareRecord {
 
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.
     async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Option<T> {
-        let checked = async {
-            let db = db(ctx)?;
-            access(ctx)?
-                .require_for_patient(db, self.0.patient_id, Resource::CareRecord, Action::Clinical)
-                .await
-        };
-        null_on_error(ctx, checked.await).map(|_| value(&self.0))
+        phi_field(ctx, self.0.patient_id, Resource::CareRecord, self.0.id, PhiClass::Clinical)
+            .await
+            .map(|_| value(&self.0))
     }
 }
 
@@ -78,12 +74,7 @@ impl CareRecord {
 
 /// Comma-separated codes as a list.
 pub fn split_codes(codes: &str) -> Vec<String> {
-    codes
-        .split(',')
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .collect()
+    codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
 }
 
 #[derive(Default)]
@@ -96,19 +87,13 @@ impl CareRecordQuery {
         let access = access(ctx)?;
         let db = db(ctx)?;
         // Refuse before reading anything when neither a role nor any grant could allow it.
-        if !access
-            .may_for_some_patient(db, Resource::CareRecord, Action::Read)
-            .await?
-        {
+        if !access.may_for_some_patient(db, Resource::CareRecord, Action::Read).await? {
             access.require(Resource::CareRecord, Action::Read)?;
         }
         let id = parse_id(&id, "care record")?;
-        let record = service::find_care_record(db, id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("care record {id}")))?;
-        access
-            .require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read)
-            .await?;
+        let record =
+            service::find_care_record(db, id).await?.ok_or_else(|| ApiError::NotFound(format!("care record {id}")))?;
+        access.require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read).await?;
         Ok(CareRecord(record))
     }
 }

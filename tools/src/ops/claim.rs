@@ -4,12 +4,12 @@ use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::codes::{CARC, RARC};
-use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, Enum, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus as Status};
 use entities::denial;
-use policies::{Action, Resource};
+use policies::{Action, PhiClass, Resource};
 
 /// Where a claim stands with the payer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -47,13 +47,7 @@ impl Claim {
 
     /// A clinical value of this claim: the value, or `null` and `FORBIDDEN` at the field.
     async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
-        let checked = async {
-            let db = db(ctx)?;
-            access(ctx)?
-                .require_for_patient(db, self.0.patient_id, Resource::Claim, Action::Clinical)
-                .await
-        };
-        null_on_error(ctx, checked.await).map(|_| value(&self.0))
+        phi_field(ctx, self.0.patient_id, Resource::Claim, self.0.id, PhiClass::Clinical).await.map(|_| value(&self.0))
     }
 }
 
@@ -97,14 +91,12 @@ impl Claim {
 
     /// ICD-10 codes billed. PHI: clinical.
     async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes))
-            .await
+        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes)).await
     }
 
     /// CPT codes billed. PHI: clinical.
     async fn procedure_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes))
-            .await
+        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes)).await
     }
 
     /// The payer's denials of this claim. Requires `denial · read`.
@@ -183,9 +175,6 @@ impl ClaimQuery {
     async fn claim(&self, ctx: &Context<'_>, id: ID) -> Gql<Claim> {
         let id = parse_id(&id, "claim")?;
         let found = service::find_claim(db(ctx)?, id).await?;
-        Ok(Claim::visible(
-            access(ctx)?,
-            found.ok_or_else(|| ApiError::NotFound(format!("claim {id}")))?,
-        )?)
+        Ok(Claim::visible(access(ctx)?, found.ok_or_else(|| ApiError::NotFound(format!("claim {id}")))?)?)
     }
 }

@@ -18,9 +18,8 @@ pub async fn claims_of(
     patient_id: Uuid,
     page: &PageRequest,
 ) -> ApiResult<Vec<claim::Model>> {
-    let mut query = claim::Entity::find()
-        .filter(claim::Column::PatientId.eq(patient_id))
-        .order_by_desc(claim::Column::Id);
+    let mut query =
+        claim::Entity::find().filter(claim::Column::PatientId.eq(patient_id)).order_by_desc(claim::Column::Id);
     if let Some(after) = page.after_id()? {
         query = query.filter(claim::Column::Id.lt(after));
     }

@@ -1,0 +1,197 @@
+//! Compliance's view of the audit trail: the log with filters, and per patient the
+//! accounting of disclosures (who saw which classes, when, why).
+
+use crate::directory::service::parse_id;
+use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::{Allow, ApiError, ApiResult, Gql, access, db};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::{DateTime, Utc};
+use entities::audit_event;
+use policies::{Action, Resource};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum AuditOutcome {
+    Allowed,
+    Denied,
+    BreakGlass,
+}
+
+impl AuditOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Allowed => "allowed",
+            AuditOutcome::Denied => "denied",
+            AuditOutcome::BreakGlass => "break_glass",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [AuditOutcome::Allowed, AuditOutcome::Denied, AuditOutcome::BreakGlass].into_iter().find(|o| o.as_str() == text)
+    }
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// One link of the audit chain.
+pub struct AuditEvent(audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    /// Position in the chain (gap-free, from 1).
+    async fn seq(&self) -> String {
+        self.0.seq.to_string()
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The staff member's `sub`.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    async fn actor_roles(&self) -> Vec<String> {
+        list(&self.0.actor_roles)
+    }
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    async fn resource_type(&self) -> &str {
+        &self.0.resource_type
+    }
+    async fn resource_id(&self) -> Option<&str> {
+        self.0.resource_id.as_deref()
+    }
+    async fn patient_id(&self) -> Option<ID> {
+        self.0.patient_id.map(|id| ID(id.to_string()))
+    }
+    /// The PHI classes disclosed (or, for a denial, refused).
+    async fn phi_classes(&self) -> Vec<String> {
+        list(&self.0.phi_classes)
+    }
+    async fn outcome(&self) -> Option<AuditOutcome> {
+        AuditOutcome::parse(&self.0.outcome)
+    }
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// Purpose of use the request stated (`x-ward-purpose`).
+    async fn purpose(&self) -> Option<&str> {
+        self.0.purpose.as_deref()
+    }
+    /// SHA-256 of the policy rules that decided.
+    async fn policy_version(&self) -> &str {
+        &self.0.policy_version
+    }
+    async fn request_id(&self) -> &str {
+        &self.0.request_id
+    }
+    async fn hash(&self) -> &str {
+        &self.0.hash
+    }
+    async fn prev_hash(&self) -> &str {
+        &self.0.prev_hash
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct AuditFilter {
+    /// The actor's `sub`.
+    pub actor: Option<String>,
+    pub patient_id: Option<ID>,
+    pub action: Option<String>,
+    pub outcome: Option<AuditOutcome>,
+    /// From this time (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Until this time (exclusive).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Events newest first, keyset-paginated by sequence number.
+pub async fn page_of(
+    db: &impl ConnectionTrait,
+    mut query: Select<audit_event::Entity>,
+    page: &PageRequest,
+) -> ApiResult<Vec<audit_event::Model>> {
+    if let Some(after) = &page.after {
+        let seq: i64 =
+            after.parse().map_err(|_| ApiError::BadUserInput("`after` is not a cursor this server issued".into()))?;
+        query = query.filter(audit_event::Column::Seq.lt(seq));
+    }
+    Ok(query.order_by_desc(audit_event::Column::Seq).limit(page.fetch_limit()).all(db).await?)
+}
+
+/// A patient's accounting of disclosures: every event that disclosed their PHI.
+pub fn disclosures_of(patient: Uuid) -> Select<audit_event::Entity> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::PatientId.eq(patient))
+        .filter(audit_event::Column::Outcome.is_in(["allowed", "break_glass"]))
+        .filter(audit_event::Column::PhiClasses.ne(""))
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The audit log, newest first. Compliance only.
+    #[graphql(
+        guard = "Allow(Resource::Audit, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<AuditEvent>> {
+        let filter = filter.unwrap_or_default();
+        let mut query = audit_event::Entity::find();
+        if let Some(actor) = filter.actor {
+            query = query.filter(audit_event::Column::Actor.eq(actor));
+        }
+        let patient = filter.patient_id.map(|id| parse_id(&id, "patient")).transpose()?;
+        if let Some(patient) = patient {
+            query = query.filter(audit_event::Column::PatientId.eq(patient));
+        }
+        if let Some(action) = filter.action {
+            query = query.filter(audit_event::Column::Action.eq(action));
+        }
+        if let Some(outcome) = filter.outcome {
+            query = query.filter(audit_event::Column::Outcome.eq(outcome.as_str()));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_event::Column::OccurredAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(audit_event::Column::OccurredAt.lt(to));
+        }
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = page_of(db(ctx)?, query, &page).await?;
+        access(ctx)?.record_read("audit.read", Resource::Audit, patient);
+        Ok(page.into_page(rows, |e| e.seq.to_string(), AuditEvent))
+    }
+
+    /// The accounting of disclosures of one patient: who saw which PHI classes, when, and
+    /// why, newest first. Compliance only.
+    #[graphql(
+        guard = "Allow(Resource::Audit, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn disclosures(
+        &self,
+        ctx: &Context<'_>,
+        patient_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<AuditEvent>> {
+        let patient = parse_id(&patient_id, "patient")?;
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = page_of(db(ctx)?, disclosures_of(patient), &page).await?;
+        access(ctx)?.record_read("audit.disclosures", Resource::Audit, Some(patient));
+        Ok(page.into_page(rows, |e| e.seq.to_string(), AuditEvent))
+    }
+}

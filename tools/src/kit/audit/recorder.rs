@@ -1,0 +1,113 @@
+//! What one request disclosed and was refused, collected while it runs and turned into audit
+//! events before its response leaves.
+
+use super::{NewEvent, Outcome};
+use chrono::{DateTime, Utc};
+use policies::{Action, PhiClass, Resource};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// One fact of a request.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// A PHI value of `patient` that the response carries.
+    Disclosure { patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, break_glass: bool },
+    /// A refused access.
+    Denial { resource: Resource, action: Action, patient: Option<Uuid> },
+    /// A read that is not PHI but is itself worth recording (e.g. reading the audit trail).
+    Read { action: &'static str, resource: Resource, patient: Option<Uuid> },
+}
+
+/// Who acted, under which policy, for what purpose: shared by every event of a request.
+#[derive(Clone, Debug)]
+pub struct EventBase {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_roles: String,
+    pub policy_version: String,
+    pub request_id: String,
+    pub purpose: Option<String>,
+}
+
+impl EventBase {
+    pub fn event(
+        &self,
+        action: &str,
+        resource: &str,
+        resource_id: Option<String>,
+        patient_id: Option<Uuid>,
+    ) -> NewEvent {
+        NewEvent {
+            occurred_at: self.at,
+            actor: self.actor.clone(),
+            actor_roles: self.actor_roles.clone(),
+            action: action.to_owned(),
+            resource_type: resource.to_owned(),
+            resource_id,
+            patient_id,
+            phi_classes: String::new(),
+            outcome: Outcome::Allowed,
+            reason: None,
+            purpose: self.purpose.clone(),
+            policy_version: self.policy_version.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Recorder {
+    entries: Mutex<Vec<Entry>>,
+}
+
+impl Recorder {
+    pub fn record(&self, entry: Entry) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.push(entry);
+        }
+    }
+
+    /// Everything recorded so far, as events: one per disclosed record (with every class it
+    /// disclosed), one per distinct refusal. Leaves the recorder empty.
+    pub fn drain(&self, base: &EventBase) -> Vec<NewEvent> {
+        let entries = self.entries.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
+        let mut disclosures: BTreeMap<(Uuid, Resource, Uuid, bool), Vec<PhiClass>> = BTreeMap::new();
+        let mut denials: Vec<(Resource, Action, Option<Uuid>)> = Vec::new();
+        let mut events = Vec::new();
+        for entry in entries {
+            match entry {
+                Entry::Disclosure { patient, resource, resource_id, class, break_glass } => {
+                    let classes = disclosures.entry((patient, resource, resource_id, break_glass)).or_default();
+                    if !classes.contains(&class) {
+                        classes.push(class);
+                    }
+                }
+                Entry::Denial { resource, action, patient } => {
+                    if !denials.contains(&(resource, action, patient)) {
+                        denials.push((resource, action, patient));
+                    }
+                }
+                Entry::Read { action, resource, patient } => {
+                    events.push(base.event(action, resource.as_str(), None, patient));
+                }
+            }
+        }
+        for ((patient, resource, resource_id, break_glass), mut classes) in disclosures {
+            classes.sort();
+            let mut event = base.event("read", resource.as_str(), Some(resource_id.to_string()), Some(patient));
+            event.phi_classes = classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
+            event.outcome = if break_glass { Outcome::BreakGlass } else { Outcome::Allowed };
+            events.push(event);
+        }
+        for (resource, action, patient) in denials {
+            let mut event = base.event(action.as_str(), resource.as_str(), None, patient);
+            if let Some(class) = PhiClass::ALL.iter().find(|c| c.action() == action) {
+                event.phi_classes = class.as_str().to_owned();
+            }
+            event.outcome = Outcome::Denied;
+            events.push(event);
+        }
+        events
+    }
+}

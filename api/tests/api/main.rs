@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod admin;
+mod audit;
 mod authentication;
 mod break_glass;
 mod cli;

@@ -41,13 +41,18 @@ impl App {
         let db = db::connect(&config.database, config.limits.request_timeout).await?;
         db::ensure_current(&db).await?;
         let policy = PolicyStore::open(&db).await.map_err(|e| StartupError::Policy(e.message()))?;
+        // The audit writer has connections of its own: it never queues behind the requests
+        // that wait for it.
+        let mut audit_config = config.database.clone();
+        audit_config.max_connections = 2;
+        let audit_db = db::connect(&audit_config, config.limits.request_timeout).await?;
         let production = config.is_production();
         let state = AppState {
             schema: schema::build(db.clone(), policy.clone(), &config, production),
             db: db.clone(),
             keys,
             policy: policy.clone(),
-            audit: AuditWriter::spawn(db.clone()),
+            audit: AuditWriter::spawn(audit_db),
             limits: config.limits.clone(),
             graphiql: !production,
             metrics: Arc::new(Metrics::default()),

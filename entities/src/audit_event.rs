@@ -22,7 +22,6 @@ pub struct Model {
     pub policy_version: String,
     pub request_id: String,
     pub prev_hash: String,
-    #[sea_orm(unique)]
     pub hash: String,
 }
 

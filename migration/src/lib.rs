@@ -11,6 +11,7 @@ mod m20261125_000005_create_cx;
 mod m20261125_000006_create_access_workflows;
 mod m20261125_000007_create_audit_event;
 mod m20261125_000008_protect_audit_event;
+mod m20261125_000009_create_audit_append_function;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_create_access_workflows::Migration),
             Box::new(m20261125_000007_create_audit_event::Migration),
             Box::new(m20261125_000008_protect_audit_event::Migration),
+            Box::new(m20261125_000009_create_audit_append_function::Migration),
         ]
     }
 }

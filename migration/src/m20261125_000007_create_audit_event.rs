@@ -29,7 +29,7 @@ impl MigrationTrait for Migration {
                     .col(string_len("policy_version", 64))
                     .col(string_len("request_id", 64))
                     .col(string_len("prev_hash", 64))
-                    .col(string_len_uniq("hash", 64))
+                    .col(string_len("hash", 64))
                     .to_owned(),
             )
             .await?;

@@ -1,16 +1,19 @@
-//! The hash chain: each event's hash is SHA-256 over the previous hash and the event's
-//! canonical bytes, so an edit, a deletion or a reordering breaks every later link.
+//! The hash chain: each event's hash is SHA-256 over the previous hash, the event's sequence
+//! number, a unit separator (0x1F) and the event's canonical body, so an edit, a deletion or
+//! a reordering breaks every later link.
 //!
-//! Appends are serialised: in this process by a mutex, across instances on PostgreSQL by a
-//! transaction-scoped advisory lock, so several ward instances still write one chain.
+//! Appends are serialised. PostgreSQL: `ward_audit_append` (migration 9) takes a
+//! transaction-scoped advisory lock around each batch, so several ward instances write one
+//! chain, in one round trip. SQLite (one instance): a process-wide mutex, with the hashes
+//! computed here by the same formula.
 
 use super::NewEvent;
 use crate::kit::{ApiError, ApiResult};
-use chrono::{SecondsFormat, SubsecRound};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entities::audit_event;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryOrder, TransactionTrait,
+    QueryOrder, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use std::ops::Deref;
@@ -19,18 +22,20 @@ use tokio::sync::{Mutex, MutexGuard};
 /// The `prev_hash` of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// PostgreSQL advisory-lock key of the chain.
-const CHAIN_LOCK_KEY: i64 = 7_277_002;
-/// Rows per INSERT when a batch is written.
+/// Rows per INSERT when SQLite writes a batch.
 const ROWS_PER_STATEMENT: usize = 500;
 
 static CHAIN: Mutex<()> = Mutex::const_new(());
 
-/// The bytes an event's hash covers: every field but the hashes, in a fixed order.
-pub fn canonical(event: &audit_event::Model) -> Vec<u8> {
-    let fields = serde_json::json!([
-        event.seq,
-        event.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+fn timestamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The canonical body of an event: every field but the sequence number and the hashes, in a
+/// fixed order, as a JSON array.
+pub fn body(event: &audit_event::Model) -> String {
+    serde_json::json!([
+        timestamp(&event.occurred_at),
         event.actor,
         event.actor_roles,
         event.action,
@@ -43,28 +48,98 @@ pub fn canonical(event: &audit_event::Model) -> Vec<u8> {
         event.purpose,
         event.policy_version,
         event.request_id,
-    ]);
-    fields.to_string().into_bytes()
+    ])
+    .to_string()
 }
 
-/// SHA-256 (hex) over the previous hash and the event's canonical bytes.
+/// SHA-256 (hex) over the previous hash, the sequence number, 0x1F and the body.
 pub fn link_hash(prev_hash: &str, event: &audit_event::Model) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
-    hasher.update(canonical(event));
+    hasher.update(event.seq.to_string().as_bytes());
+    hasher.update([0x1f]);
+    hasher.update(body(event).as_bytes());
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A transaction that may append to the chain. Holding it serialises appends in this process.
-pub struct AuditTxn {
-    txn: DatabaseTransaction,
-    _turn: MutexGuard<'static, ()>,
+/// The event as a row, before the chain numbers and hashes it.
+fn unlinked(event: NewEvent) -> audit_event::Model {
+    audit_event::Model {
+        seq: 0,
+        occurred_at: event.occurred_at.trunc_subsecs(6),
+        actor: event.actor,
+        actor_roles: event.actor_roles,
+        action: event.action,
+        resource_type: event.resource_type,
+        resource_id: event.resource_id,
+        patient_id: event.patient_id,
+        phi_classes: event.phi_classes,
+        outcome: event.outcome.as_str().to_owned(),
+        reason: event.reason,
+        purpose: event.purpose,
+        policy_version: event.policy_version,
+        request_id: event.request_id,
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
 }
 
-/// Begins a transaction whose audit events join the chain atomically with its other writes.
-/// Take it before any other write of the transaction, so locks are always taken in one order.
+/// Appends `events` on `db`: on PostgreSQL in one statement (its own transaction); on
+/// SQLite in a transaction of its own.
+pub async fn append_batch(db: &DatabaseConnection, events: Vec<NewEvent>) -> ApiResult<()> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        return append_postgres(db, events).await;
+    }
+    let txn = begin(db).await?;
+    txn.append(events).await?;
+    txn.commit().await
+}
+
+async fn append_postgres(db: &impl ConnectionTrait, events: Vec<NewEvent>) -> ApiResult<()> {
+    let rows: Vec<serde_json::Value> = events
+        .into_iter()
+        .map(unlinked)
+        .map(|m| {
+            serde_json::json!({
+                "body": body(&m),
+                "occurred_at": timestamp(&m.occurred_at),
+                "actor": m.actor,
+                "actor_roles": m.actor_roles,
+                "action": m.action,
+                "resource_type": m.resource_type,
+                "resource_id": m.resource_id,
+                "patient_id": m.patient_id,
+                "phi_classes": m.phi_classes,
+                "outcome": m.outcome,
+                "reason": m.reason,
+                "purpose": m.purpose,
+                "policy_version": m.policy_version,
+                "request_id": m.request_id,
+            })
+        })
+        .collect();
+    let statement = Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT ward_audit_append($1::jsonb)",
+        [serde_json::Value::Array(rows).into()],
+    );
+    db.execute_raw(statement).await?;
+    Ok(())
+}
+
+/// A transaction whose audit events join the chain atomically with its other writes.
+pub struct AuditTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<MutexGuard<'static, ()>>,
+}
+
+/// Begins an audited transaction. Take it before any other write of the transaction, so
+/// the chain's lock is always taken first.
 pub async fn begin(db: &DatabaseConnection) -> ApiResult<AuditTxn> {
-    let turn = CHAIN.lock().await;
+    let turn = match db.get_database_backend() {
+        DatabaseBackend::Postgres => None,
+        _ => Some(CHAIN.lock().await),
+    };
     let txn = db.begin().await.map_err(|e| ApiError::from_db("beginning an audited transaction", e))?;
     Ok(AuditTxn { txn, _turn: turn })
 }
@@ -85,31 +160,16 @@ impl AuditTxn {
         }
         let txn = &self.txn;
         if txn.get_database_backend() == DatabaseBackend::Postgres {
-            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")).await?;
+            return append_postgres(txn, events).await;
         }
         let last = audit_event::Entity::find().order_by_desc(audit_event::Column::Seq).one(txn).await?;
         let (mut seq, mut prev_hash) = last.map_or((0, GENESIS.to_owned()), |e| (e.seq, e.hash));
         let mut rows = Vec::with_capacity(events.len());
         for event in events {
             seq += 1;
-            let mut model = audit_event::Model {
-                seq,
-                occurred_at: event.occurred_at.trunc_subsecs(6),
-                actor: event.actor,
-                actor_roles: event.actor_roles,
-                action: event.action,
-                resource_type: event.resource_type,
-                resource_id: event.resource_id,
-                patient_id: event.patient_id,
-                phi_classes: event.phi_classes,
-                outcome: event.outcome.as_str().to_owned(),
-                reason: event.reason,
-                purpose: event.purpose,
-                policy_version: event.policy_version,
-                request_id: event.request_id,
-                prev_hash: prev_hash.clone(),
-                hash: String::new(),
-            };
+            let mut model = unlinked(event);
+            model.seq = seq;
+            model.prev_hash = prev_hash.clone();
             model.hash = link_hash(&prev_hash, &model);
             prev_hash = model.hash.clone();
             rows.push(active(model));

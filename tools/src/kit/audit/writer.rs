@@ -4,14 +4,11 @@
 use super::{NewEvent, chain};
 use crate::kit::{ApiError, ApiResult};
 use sea_orm::{DatabaseConnection, DbErr};
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
 
-/// A batch is written once it holds this many events…
+/// A batch takes every event queued while the previous batch was being written (the write
+/// is the window: no request waits for company), up to this many.
 const MAX_BATCH_EVENTS: usize = 512;
-/// …or once its first request has waited this long for company.
-const LINGER: Duration = Duration::from_millis(1);
 
 struct Job {
     events: Vec<NewEvent>,
@@ -53,22 +50,10 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
     while let Some(first) = queue.recv().await {
         let mut count = first.events.len();
         let mut jobs = vec![first];
-        let deadline = Instant::now() + LINGER;
         while count < MAX_BATCH_EVENTS {
-            match queue.try_recv() {
-                Ok(job) => {
-                    count += job.events.len();
-                    jobs.push(job);
-                }
-                Err(mpsc::error::TryRecvError::Empty) => match tokio::time::timeout_at(deadline, queue.recv()).await {
-                    Ok(Some(job)) => {
-                        count += job.events.len();
-                        jobs.push(job);
-                    }
-                    _ => break,
-                },
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
-            }
+            let Ok(job) = queue.try_recv() else { break };
+            count += job.events.len();
+            jobs.push(job);
         }
         let events: Vec<NewEvent> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
         let result = write(&db, events).await.map_err(|err| {
@@ -83,7 +68,5 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
 }
 
 async fn write(db: &DatabaseConnection, events: Vec<NewEvent>) -> ApiResult<()> {
-    let txn = chain::begin(db).await?;
-    txn.append(events).await?;
-    txn.commit().await
+    chain::append_batch(db, events).await
 }

@@ -120,6 +120,9 @@ pub struct ServeArgs {
     /// How often the policy store is re-read (edits on this instance apply at once).
     #[arg(long, env = "WARD_POLICY_REFRESH", default_value = "5s", value_parser = humantime::parse_duration)]
     pub policy_refresh: Duration,
+    /// Ticket SLA hours by priority, e.g. `urgent=4,high=8,normal=24,low=72`.
+    #[arg(long, env = "WARD_SLA_HOURS", default_value = "urgent=4,high=8,normal=24,low=72", value_parser = tools::cx::SlaHours::parse)]
+    pub sla_hours: tools::cx::SlaHours,
     #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
@@ -204,6 +207,7 @@ impl ServeArgs {
             jwt,
             break_glass_minutes: self.break_glass_minutes,
             policy_refresh: self.policy_refresh,
+            sla_hours: self.sla_hours,
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,

@@ -22,6 +22,8 @@ pub struct Config {
     pub break_glass_minutes: i64,
     /// How often each instance re-reads the policy store (besides PostgreSQL `NOTIFY`).
     pub policy_refresh: Duration,
+    /// Ticket SLA hours by priority.
+    pub sla_hours: tools::cx::SlaHours,
 }
 
 #[derive(Clone, Debug)]
@@ -71,6 +73,7 @@ impl Config {
             limits: Limits::default(),
             break_glass_minutes: 60,
             policy_refresh: Duration::from_secs(5),
+            sla_hours: tools::cx::SlaHours::default(),
         }
     }
 

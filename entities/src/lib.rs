@@ -14,6 +14,8 @@ pub mod pending_approval;
 pub mod policy_rule;
 pub mod prelude;
 pub mod provider;
+pub mod reply_macro;
 pub mod staff;
 pub mod ticket;
 pub mod ticket_comment;
+pub mod ticket_event;

@@ -13,6 +13,8 @@ pub use crate::patient::Entity as Patient;
 pub use crate::pending_approval::Entity as PendingApproval;
 pub use crate::policy_rule::Entity as PolicyRule;
 pub use crate::provider::Entity as Provider;
+pub use crate::reply_macro::Entity as ReplyMacro;
 pub use crate::staff::Entity as Staff;
 pub use crate::ticket::Entity as Ticket;
 pub use crate::ticket_comment::Entity as TicketComment;
+pub use crate::ticket_event::Entity as TicketEvent;

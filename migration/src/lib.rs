@@ -12,6 +12,7 @@ mod m20261125_000006_create_access_workflows;
 mod m20261125_000007_create_audit_event;
 mod m20261125_000008_protect_audit_event;
 mod m20261125_000009_create_audit_append_function;
+mod m20261125_000010_create_ticket_history_and_macro;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_create_audit_event::Migration),
             Box::new(m20261125_000008_protect_audit_event::Migration),
             Box::new(m20261125_000009_create_audit_append_function::Migration),
+            Box::new(m20261125_000010_create_ticket_history_and_macro::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod compliance;
+pub mod cx;
 pub mod directory;
 pub mod kit;
 pub mod medical;

@@ -7,6 +7,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 use tools::admin::{AdminMutation, AdminQuery};
 use tools::compliance::{BreakGlassConfig, ComplianceMutation, ComplianceQuery};
+use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
 use tools::kit::policy_store::PolicyStore;
 use tools::medical::MedicalQuery;
@@ -15,10 +16,10 @@ use tools::ops::OpsQuery;
 pub use limits::{QueryLimits, default_code};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(AdminQuery, DirectoryQuery, MedicalQuery, OpsQuery, ComplianceQuery);
+pub struct QueryRoot(AdminQuery, DirectoryQuery, CxQuery, MedicalQuery, OpsQuery, ComplianceQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AdminMutation, ComplianceMutation);
+pub struct MutationRoot(AdminMutation, CxMutation, ComplianceMutation);
 
 pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -29,6 +30,7 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
         .data(db)
         .data(policy)
         .data(BreakGlassConfig { minutes: config.break_glass_minutes })
+        .data(config.sla_hours)
         .data(limits.page)
         .extension(QueryLimits { max_depth: limits.max_depth, max_complexity: limits.max_complexity })
         // Deep enough that the depth limit, not the parser, answers a deep query.

@@ -49,6 +49,7 @@ pub async fn seed(db: &DatabaseConnection, options: &SeedOptions) -> Result<Seed
         .await
         .map_err(|e| DbErr::Custom(format!("writing the baseline policy: {}", e.message())))?;
     let mut rows = staff::insert_demo_staff(&txn).await?;
+    rows += staff::insert_demo_macros(&txn).await?;
     rows += population::insert(&txn, options).await?;
     txn.commit().await?;
     Ok(SeedOutcome::Seeded { rows, millis: started.elapsed().as_millis() })

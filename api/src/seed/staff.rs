@@ -60,3 +60,37 @@ pub async fn insert_demo_staff(db: &impl ConnectionTrait) -> Result<u64, DbErr> 
     }
     Ok(rows)
 }
+
+/// Saved replies the demo desk starts with.
+pub async fn insert_demo_macros(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0);
+    let alice = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+    let macros = [
+        (
+            "Greeting",
+            "Hi {{patient.firstName}},\n\nThanks for reaching out about \"{{ticket.subject}}\". I'm looking into it now.\n\n{{agent.name}}",
+        ),
+        (
+            "Identity check",
+            "To confirm it's you: is your date of birth {{patient.dateOfBirth}} and your member id {{patient.memberId}}?",
+        ),
+        (
+            "Masked identity check",
+            "Please confirm your birth year ({{patient.birthYear}}) and the last four of your member id (•••• {{patient.memberIdLast4}}).",
+        ),
+    ];
+    for (i, (name, body)) in macros.iter().enumerate() {
+        entities::reply_macro::Entity::insert(entities::reply_macro::ActiveModel {
+            id: Set(Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0001_0000 | i as u128)),
+            name: Set((*name).to_owned()),
+            body: Set((*body).to_owned()),
+            created_by: Set(alice),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(macros.len() as u64)
+}

@@ -74,6 +74,58 @@ fn operations() -> Vec<Operation> {
             &["patient", "memberId"],
             &["ops", "medical"],
         ),
+        // ticket · read, comment; create, update, assign, transition (DESIGN.md: cx edits, care teams read)
+        op("ticket", "query($ticket1: ID!) { ticket(id: $ticket1) { subject status } }", &["ticket", "subject"], CARE),
+        op("tickets", "{ tickets(first: 2) { edges { node { id } } } }", &["tickets", "edges", "node", "id"], CARE),
+        op(
+            "patient.tickets",
+            "query($patient: ID!) { patient(id: $patient) { tickets { edges { node { id } } } } }",
+            &["patient", "tickets", "edges", "node", "id"],
+            CARE,
+        ),
+        op("macros", "{ macros { name } }", &["macros", "name"], CARE),
+        op(
+            "renderMacro",
+            "query($ticket1: ID!, $macro: ID!) { renderMacro(ticketId: $ticket1, macroId: $macro) { text } }",
+            &["renderMacro", "text"],
+            CARE,
+        ),
+        op(
+            "addTicketComment",
+            "mutation($ticket1: ID!) { addTicketComment(ticketId: $ticket1, body: \"Looking into it\") { body } }",
+            &["addTicketComment", "body"],
+            CARE,
+        ),
+        op(
+            "createTicket",
+            "mutation($patient: ID!) { createTicket(input: { subject: \"Billing question\", description: \"\", channel: EMAIL, patientId: $patient }) { id } }",
+            &["createTicket", "id"],
+            &["cx"],
+        ),
+        op(
+            "updateTicket",
+            "mutation($ticket1: ID!) { updateTicket(id: $ticket1, expectedVersion: 1, input: { priority: HIGH }) { version } }",
+            &["updateTicket", "version"],
+            &["cx"],
+        ),
+        op(
+            "assignTicket",
+            "mutation($ticket2: ID!) { assignTicket(id: $ticket2, expectedVersion: 1, assignee: \"alice\") { version } }",
+            &["assignTicket", "version"],
+            &["cx"],
+        ),
+        op(
+            "transitionTicket",
+            "mutation($ticket3: ID!) { transitionTicket(id: $ticket3, expectedVersion: 1, to: PENDING) { status } }",
+            &["transitionTicket", "status"],
+            &["cx"],
+        ),
+        op(
+            "createMacro",
+            "mutation { createMacro(name: \"Thanks\", body: \"Thank you, {{patient.firstName}}.\") { id } }",
+            &["createMacro", "id"],
+            &["cx"],
+        ),
         // provider · read
         op("provider", "query($provider: ID!) { provider(id: $provider) { name npi } }", &["provider", "name"], CARE),
         // claim · read, denial · read, claim · clinical
@@ -244,7 +296,20 @@ async fn arrange(app: &TestApp) -> Value {
     assert!(grant.is_string(), "{grant}");
     let setup = app.gql("adam", "mutation { grantRole(sub: \"milo\", role: \"cx\") { sub } addPolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }", json!({})).await;
     assert!(setup["errors"].is_null(), "{setup}");
-    json!({ "patient": patient, "claim": claim, "record": record, "other": other, "provider": provider, "grant": grant })
+    let mut tickets = Vec::new();
+    for _ in 0..3 {
+        tickets.push(crate::tickets::create_ticket(app, patient, "NORMAL").await["id"].clone());
+    }
+    let macros = app.gql("alice", "{ macros { id name } }", json!({})).await;
+    let masked = macros["data"]["macros"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Masked identity check")
+        .unwrap()["id"]
+        .clone();
+    json!({ "patient": patient, "claim": claim, "record": record, "other": other, "provider": provider, "grant": grant,
+            "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked })
 }
 
 async fn care_record_of(app: &TestApp, patient: uuid::Uuid) -> Option<uuid::Uuid> {

@@ -20,3 +20,4 @@ mod phi;
 mod purpose;
 mod schema;
 mod serving;
+mod tickets;

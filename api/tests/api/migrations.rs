@@ -17,7 +17,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 18] = [
     "appointment",
     "audit_event",
     "break_glass_grant",
@@ -31,9 +31,11 @@ const TABLES: [&str; 16] = [
     "pending_approval",
     "policy_rule",
     "provider",
+    "reply_macro",
     "staff",
     "ticket",
     "ticket_comment",
+    "ticket_event",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

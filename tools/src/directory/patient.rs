@@ -128,6 +128,17 @@ impl Patient {
         };
         null_on_error(ctx, page.await)
     }
+
+    /// The patient's tickets, soonest SLA first. Requires `ticket · read`.
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Option<Page<crate::cx::Ticket>> {
+        null_on_error(ctx, crate::cx::tickets_of_patient(ctx, self.0.id, first, after).await)
+    }
 }
 
 fn mask_last4(value: &str) -> String {

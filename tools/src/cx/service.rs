@@ -1,0 +1,409 @@
+//! Ticket desk rules on a plain connection or transaction: validation, versions, history.
+
+use super::workflow::{SlaHours, check_transition};
+use crate::kit::pagination::PageRequest;
+use crate::kit::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entities::ticket::{self, TicketChannel, TicketPriority, TicketStatus};
+use entities::{appointment, claim, patient, policy_rule, provider, staff, ticket_comment, ticket_event};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const MAX_SUBJECT_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 32_000;
+
+pub struct NewTicket {
+    pub subject: String,
+    pub description: String,
+    pub channel: TicketChannel,
+    pub priority: TicketPriority,
+    pub patient_id: Option<Uuid>,
+    pub provider_id: Option<Uuid>,
+    pub appointment_id: Option<Uuid>,
+    pub claim_id: Option<Uuid>,
+}
+
+#[derive(Default)]
+pub struct TicketChanges {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub channel: Option<TicketChannel>,
+    pub priority: Option<TicketPriority>,
+}
+
+fn subject(text: &str) -> ApiResult<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::BadUserInput("`subject` must not be empty".into()));
+    }
+    if text.chars().count() > MAX_SUBJECT_CHARS {
+        return Err(ApiError::BadUserInput(format!("`subject` is at most {MAX_SUBJECT_CHARS} characters")));
+    }
+    Ok(text.to_owned())
+}
+
+fn long_text(field: &str, text: &str) -> ApiResult<String> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::BadUserInput(format!("`{field}` is at most {MAX_TEXT_CHARS} characters")));
+    }
+    Ok(text.to_owned())
+}
+
+async fn must_exist<E: EntityTrait>(db: &impl ConnectionTrait, field: &str, id: Option<Uuid>) -> ApiResult<()>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    if let Some(id) = id
+        && E::find_by_id(id).one(db).await?.is_none()
+    {
+        return Err(ApiError::BadUserInput(format!("`{field}` {id} names nothing that exists")));
+    }
+    Ok(())
+}
+
+async fn history(db: &impl ConnectionTrait, ticket_id: Uuid, actor: Uuid, kind: &str, changes: Value) -> ApiResult<()> {
+    ticket_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(ticket_id),
+        actor_id: Set(actor),
+        kind: Set(kind.to_owned()),
+        changes: Set(changes),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(db, new, sla))]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    new: NewTicket,
+    sla: &SlaHours,
+) -> ApiResult<ticket::Model> {
+    let subject = subject(&new.subject)?;
+    let description = long_text("description", &new.description)?;
+    if new.patient_id.is_none() && new.provider_id.is_none() {
+        return Err(ApiError::BadUserInput(
+            "a ticket is about a patient, a provider or both: give `patientId` or `providerId`".into(),
+        ));
+    }
+    must_exist::<patient::Entity>(db, "patientId", new.patient_id).await?;
+    must_exist::<provider::Entity>(db, "providerId", new.provider_id).await?;
+    must_exist::<appointment::Entity>(db, "appointmentId", new.appointment_id).await?;
+    must_exist::<claim::Entity>(db, "claimId", new.claim_id).await?;
+    let now = Utc::now();
+    let model = ticket::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        subject: Set(subject),
+        description: Set(description),
+        channel: Set(new.channel),
+        priority: Set(new.priority),
+        status: Set(TicketStatus::Open),
+        patient_id: Set(new.patient_id),
+        provider_id: Set(new.provider_id),
+        appointment_id: Set(new.appointment_id),
+        claim_id: Set(new.claim_id),
+        assignee_id: Set(None),
+        created_by: Set(actor),
+        sla_due_at: Set(sla.due(new.priority, now)),
+        resolved_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?;
+    history(
+        db,
+        model.id,
+        actor,
+        "created",
+        json!({ "status": [null, "open"], "priority": [null, format!("{:?}", new.priority).to_lowercase()] }),
+    )
+    .await?;
+    Ok(model)
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<ticket::Model> {
+    ticket::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))
+}
+
+/// Writes `next` if the stored row is still at `expected_version`; `CONFLICT` otherwise.
+async fn save(
+    db: &impl ConnectionTrait,
+    current: &ticket::Model,
+    expected_version: i32,
+    next: ticket::ActiveModel,
+) -> ApiResult<ticket::Model> {
+    if current.version != expected_version {
+        return Err(stale(current.version, expected_version));
+    }
+    let mut next = next;
+    next.version = Set(expected_version + 1);
+    next.updated_at = Set(Utc::now());
+    let result = ticket::Entity::update_many()
+        .set(next)
+        .filter(ticket::Column::Id.eq(current.id))
+        .filter(ticket::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        let now = find(db, current.id).await?;
+        return Err(stale(now.version, expected_version));
+    }
+    find(db, current.id).await
+}
+
+fn stale(current: i32, expected: i32) -> ApiError {
+    ApiError::Conflict(format!(
+        "the ticket is at version {current}, not {expected}: someone changed it; reload and try again"
+    ))
+}
+
+fn name<T: std::fmt::Debug>(value: T) -> String {
+    format!("{value:?}").to_lowercase()
+}
+
+#[tracing::instrument(skip(db, changes, sla))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    changes: TicketChanges,
+    sla: &SlaHours,
+) -> ApiResult<ticket::Model> {
+    let current = find(db, id).await?;
+    let mut next = <ticket::ActiveModel as Default>::default();
+    let mut what = serde_json::Map::new();
+    if let Some(text) = changes.subject {
+        let text = subject(&text)?;
+        what.insert("subject".into(), json!([current.subject, text]));
+        next.subject = Set(text);
+    }
+    if let Some(text) = changes.description {
+        next.description = Set(long_text("description", &text)?);
+        what.insert("description".into(), json!(["…", "…"]));
+    }
+    if let Some(channel) = changes.channel {
+        what.insert("channel".into(), json!([name(current.channel), name(channel)]));
+        next.channel = Set(channel);
+    }
+    if let Some(priority) = changes.priority {
+        what.insert("priority".into(), json!([name(current.priority), name(priority)]));
+        next.priority = Set(priority);
+        next.sla_due_at = Set(sla.due(priority, current.created_at));
+    }
+    if what.is_empty() {
+        return Err(ApiError::BadUserInput("nothing to change: give at least one field".into()));
+    }
+    let saved = save(db, &current, expected_version, next).await?;
+    history(db, id, actor, "updated", Value::Object(what)).await?;
+    Ok(saved)
+}
+
+/// Assigns to an active CX agent (`None` unassigns).
+#[tracing::instrument(skip(db))]
+pub async fn assign(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    assignee_sub: Option<&str>,
+) -> ApiResult<(ticket::Model, Option<staff::Model>)> {
+    let current = find(db, id).await?;
+    let assignee = match assignee_sub {
+        None => None,
+        Some(sub) => {
+            let member = staff::Entity::find().filter(staff::Column::Sub.eq(sub)).one(db).await?;
+            let member = member.ok_or_else(|| ApiError::BadUserInput(format!("{sub:?} is not a staff member")))?;
+            if !member.active {
+                return Err(ApiError::BadUserInput(format!("{sub} is deactivated and cannot take tickets")));
+            }
+            let is_cx = policy_rule::Entity::find()
+                .filter(policy_rule::Column::Ptype.eq("g"))
+                .filter(policy_rule::Column::V0.eq(sub))
+                .filter(policy_rule::Column::V1.eq("cx"))
+                .one(db)
+                .await?
+                .is_some();
+            if !is_cx {
+                return Err(ApiError::BadUserInput(format!("{sub} is not a CX agent; tickets go to the cx team")));
+            }
+            Some(member)
+        }
+    };
+    let next = ticket::ActiveModel { assignee_id: Set(assignee.as_ref().map(|m| m.id)), ..Default::default() };
+    let saved = save(db, &current, expected_version, next).await?;
+    history(
+        db,
+        id,
+        actor,
+        "assigned",
+        json!({ "assignee": [current.assignee_id, assignee.as_ref().map(|m| m.sub.clone())] }),
+    )
+    .await?;
+    Ok((saved, assignee))
+}
+
+#[tracing::instrument(skip(db))]
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    to: TicketStatus,
+) -> ApiResult<ticket::Model> {
+    let current = find(db, id).await?;
+    check_transition(current.status, to)?;
+    let resolved_at = match to {
+        TicketStatus::Resolved => Some(Utc::now()),
+        TicketStatus::Closed => current.resolved_at,
+        _ => None,
+    };
+    let next = ticket::ActiveModel { status: Set(to), resolved_at: Set(resolved_at), ..Default::default() };
+    let saved = save(db, &current, expected_version, next).await?;
+    history(db, id, actor, "transitioned", json!({ "status": [name(current.status), name(to)] })).await?;
+    Ok(saved)
+}
+
+#[tracing::instrument(skip(db, body))]
+pub async fn comment(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    id: Uuid,
+    body: &str,
+    internal: bool,
+) -> ApiResult<ticket_comment::Model> {
+    find(db, id).await?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(ApiError::BadUserInput("a comment must not be empty".into()));
+    }
+    let body = long_text("body", body)?;
+    let saved = ticket_comment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        ticket_id: Set(id),
+        author_id: Set(actor),
+        body: Set(body),
+        internal: Set(internal),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    history(db, id, actor, "commented", json!({ "comment": [null, saved.id], "internal": [null, internal] })).await?;
+    Ok(saved)
+}
+
+/// The ticket queue's filters.
+#[derive(Default)]
+pub struct TicketFilter {
+    pub statuses: Vec<TicketStatus>,
+    /// `Some(None)`: unassigned; `Some(Some(id))`: that assignee.
+    pub assignee: Option<Option<Uuid>>,
+    pub priority: Option<TicketPriority>,
+    pub patient_id: Option<Uuid>,
+    pub provider_id: Option<Uuid>,
+    pub sla_breached: Option<bool>,
+    pub text: Option<String>,
+}
+
+fn escape_like(text: &str) -> String {
+    text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect()
+}
+
+/// The queue: by SLA due time (soonest first), then id; keyset cursor `due|id`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &TicketFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<ticket::Model>> {
+    let mut query = ticket::Entity::find().order_by_asc(ticket::Column::SlaDueAt).order_by_asc(ticket::Column::Id);
+    if !filter.statuses.is_empty() {
+        query = query.filter(ticket::Column::Status.is_in(filter.statuses.clone()));
+    }
+    match filter.assignee {
+        Some(None) => query = query.filter(ticket::Column::AssigneeId.is_null()),
+        Some(Some(id)) => query = query.filter(ticket::Column::AssigneeId.eq(id)),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        query = query.filter(ticket::Column::Priority.eq(priority));
+    }
+    if let Some(id) = filter.patient_id {
+        query = query.filter(ticket::Column::PatientId.eq(id));
+    }
+    if let Some(id) = filter.provider_id {
+        query = query.filter(ticket::Column::ProviderId.eq(id));
+    }
+    if let Some(breached) = filter.sla_breached {
+        let now = Utc::now();
+        let condition = Condition::any()
+            .add(
+                Condition::all()
+                    .add(ticket::Column::Status.is_in([TicketStatus::Open, TicketStatus::Pending]))
+                    .add(ticket::Column::SlaDueAt.lt(now)),
+            )
+            .add(Expr::col(ticket::Column::ResolvedAt).gt(Expr::col(ticket::Column::SlaDueAt)));
+        query = query.filter(if breached { condition } else { condition.not() });
+    }
+    if let Some(text) = &filter.text {
+        let text = text.trim().to_lowercase();
+        if !(2..=100).contains(&text.chars().count()) {
+            return Err(ApiError::BadUserInput("`text` must be 2 to 100 characters".into()));
+        }
+        let pattern = LikeExpr::new(format!("%{}%", escape_like(&text))).escape('\\');
+        query = query.filter(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(ticket::Column::Subject))).like(pattern.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(ticket::Column::Description))).like(pattern)),
+        );
+    }
+    if let Some(after) = &page.after {
+        let (due, id) = after.split_once('|').ok_or_else(bad_cursor)?;
+        let due: DateTime<Utc> = due.parse().map_err(|_| bad_cursor())?;
+        let id = Uuid::parse_str(id).map_err(|_| bad_cursor())?;
+        query = query.filter(
+            Condition::any()
+                .add(ticket::Column::SlaDueAt.gt(due))
+                .add(Condition::all().add(ticket::Column::SlaDueAt.eq(due)).add(ticket::Column::Id.gt(id))),
+        );
+    }
+    Ok(query.limit(page.fetch_limit()).all(db).await?)
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::BadUserInput("`after` is not a cursor this server issued".into())
+}
+
+pub fn cursor(t: &ticket::Model) -> String {
+    format!("{}|{}", t.sla_due_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), t.id)
+}
+
+pub async fn comments(db: &impl ConnectionTrait, ticket_id: Uuid) -> ApiResult<Vec<ticket_comment::Model>> {
+    Ok(ticket_comment::Entity::find()
+        .filter(ticket_comment::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_comment::Column::CreatedAt)
+        .order_by_asc(ticket_comment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn events(db: &impl ConnectionTrait, ticket_id: Uuid) -> ApiResult<Vec<ticket_event::Model>> {
+    Ok(ticket_event::Entity::find()
+        .filter(ticket_event::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn staff_member(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<staff::Model>> {
+    Ok(staff::Entity::find_by_id(id).one(db).await?)
+}

@@ -1,0 +1,385 @@
+//! The `Ticket` type, the ticket queries and the ticket mutations.
+
+use super::service::{self, NewTicket, TicketChanges, TicketFilter};
+use super::workflow::{SlaHours, sla_breached};
+use crate::directory::service::parse_id;
+use crate::directory::{Patient, Provider, patient_of, provider_of};
+use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::{Access, Allow, ApiResult, Gql, access, audit, db, null_on_error};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::ticket::{self, TicketChannel as Channel, TicketPriority as Priority, TicketStatus as Status};
+use policies::{Action, Resource};
+use uuid::Uuid;
+
+macro_rules! mirror_enum {
+    ($(#[$m:meta])* $name:ident = $entity:ident { $($v:ident),+ }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+        pub enum $name { $($v),+ }
+        impl From<$entity> for $name {
+            fn from(v: $entity) -> Self { match v { $($entity::$v => $name::$v),+ } }
+        }
+        impl From<$name> for $entity {
+            fn from(v: $name) -> Self { match v { $($name::$v => $entity::$v),+ } }
+        }
+    };
+}
+
+mirror_enum!(TicketStatus = Status { Open, Pending, Resolved, Closed });
+mirror_enum!(TicketPriority = Priority { Low, Normal, High, Urgent });
+mirror_enum!(TicketChannel = Channel { Email, Phone, Chat });
+
+/// A staff member as the ticket desk shows them.
+#[derive(SimpleObject)]
+pub struct Agent {
+    pub sub: String,
+    pub display_name: String,
+}
+
+async fn agent(ctx: &Context<'_>, id: Option<Uuid>) -> Gql<Option<Agent>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(service::staff_member(db(ctx)?, id).await?.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
+}
+
+/// A support ticket. Reaching one requires `ticket · read`.
+pub struct Ticket(ticket::Model);
+
+impl Ticket {
+    pub fn visible(access: &Access, model: ticket::Model) -> ApiResult<Self> {
+        access.require(Resource::Ticket, Action::Read)?;
+        Ok(Ticket(model))
+    }
+}
+
+#[Object]
+impl Ticket {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn channel(&self) -> TicketChannel {
+        self.0.channel.into()
+    }
+    async fn priority(&self) -> TicketPriority {
+        self.0.priority.into()
+    }
+    async fn status(&self) -> TicketStatus {
+        self.0.status.into()
+    }
+    /// When the ticket is due to be resolved, from its priority.
+    async fn sla_due_at(&self) -> DateTime<Utc> {
+        self.0.sla_due_at
+    }
+    /// Unresolved past its due time, or resolved after it.
+    async fn sla_breached(&self) -> bool {
+        sla_breached(self.0.status, self.0.sla_due_at, self.0.resolved_at, Utc::now())
+    }
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Name it as `expectedVersion` when changing the ticket.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn assignee(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
+        agent(ctx, self.0.assignee_id).await
+    }
+    async fn created_by(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
+        agent(ctx, Some(self.0.created_by)).await
+    }
+    /// The patient it is about, checked like `patient(id)`.
+    async fn patient(&self, ctx: &Context<'_>) -> Option<Patient> {
+        let id = self.0.patient_id?;
+        null_on_error(ctx, patient_of(ctx, id).await)
+    }
+    /// The provider it is about, checked like `provider(id)`.
+    async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
+        let id = self.0.provider_id?;
+        null_on_error(ctx, provider_of(ctx, id).await)
+    }
+    async fn appointment_id(&self) -> Option<ID> {
+        self.0.appointment_id.map(|id| ID(id.to_string()))
+    }
+    async fn claim_id(&self) -> Option<ID> {
+        self.0.claim_id.map(|id| ID(id.to_string()))
+    }
+    /// Comments, oldest first.
+    async fn comments(&self, ctx: &Context<'_>) -> Gql<Vec<TicketComment>> {
+        let rows = service::comments(db(ctx)?, self.0.id).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            out.push(TicketComment {
+                author: agent(ctx, Some(c.author_id)).await?,
+                id: ID(c.id.to_string()),
+                body: c.body,
+                internal: c.internal,
+                created_at: c.created_at,
+            });
+        }
+        Ok(out)
+    }
+    /// Every change, oldest first: who, when, what (`{"field": [old, new]}`).
+    async fn history(&self, ctx: &Context<'_>) -> Gql<Vec<TicketHistoryEntry>> {
+        let rows = service::events(db(ctx)?, self.0.id).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for e in rows {
+            out.push(TicketHistoryEntry {
+                actor: agent(ctx, Some(e.actor_id)).await?,
+                kind: e.kind,
+                changes: Json(e.changes),
+                at: e.created_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TicketComment {
+    pub id: ID,
+    pub author: Option<Agent>,
+    pub body: String,
+    /// Internal notes are never shown to the requester.
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(SimpleObject)]
+pub struct TicketHistoryEntry {
+    pub kind: String,
+    pub actor: Option<Agent>,
+    pub changes: Json<serde_json::Value>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(InputObject, Default)]
+pub struct TicketFilterInput {
+    pub status: Option<Vec<TicketStatus>>,
+    /// `me`, `unassigned`, or an agent's `sub`.
+    pub assignee: Option<String>,
+    pub priority: Option<TicketPriority>,
+    pub patient_id: Option<ID>,
+    pub provider_id: Option<ID>,
+    pub sla_breached: Option<bool>,
+    /// Words in the subject or description (2 to 100 characters).
+    pub text: Option<String>,
+}
+
+#[derive(Default)]
+pub struct TicketQuery;
+
+#[Object]
+impl TicketQuery {
+    /// One ticket by id.
+    #[graphql(guard = "Allow(Resource::Ticket, Action::Read)")]
+    async fn ticket(&self, ctx: &Context<'_>, id: ID) -> Gql<Ticket> {
+        let id = parse_id(&id, "ticket")?;
+        Ok(Ticket::visible(access(ctx)?, service::find(db(ctx)?, id).await?)?)
+    }
+
+    /// The ticket queue, soonest SLA first.
+    #[graphql(
+        guard = "Allow(Resource::Ticket, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn tickets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TicketFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<Ticket>> {
+        let input = filter.unwrap_or_default();
+        let db = db(ctx)?;
+        let assignee = match input.assignee.as_deref() {
+            None => None,
+            Some("unassigned") => Some(None),
+            Some("me") => Some(Some(access(ctx)?.principal().staff_id)),
+            Some(sub) => {
+                Some(Some(crate::admin::service::find_staff(db, sub).await?.map(|m| m.id).ok_or_else(|| {
+                    crate::kit::ApiError::BadUserInput(format!("`assignee` {sub:?} is not a staff member"))
+                })?))
+            }
+        };
+        let filter = TicketFilter {
+            statuses: input.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            assignee,
+            priority: input.priority.map(Into::into),
+            patient_id: input.patient_id.map(|id| parse_id(&id, "patient")).transpose()?,
+            provider_id: input.provider_id.map(|id| parse_id(&id, "provider")).transpose()?,
+            sla_breached: input.sla_breached,
+            text: input.text,
+        };
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = service::list(db, &filter, &page).await?;
+        Ok(page.into_page(rows, service::cursor, Ticket))
+    }
+}
+
+/// A patient's tickets, queue order. Requires `ticket · read`.
+pub async fn tickets_of_patient(
+    ctx: &Context<'_>,
+    patient: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<Page<Ticket>> {
+    access(ctx)?.require(Resource::Ticket, Action::Read)?;
+    let page = PageRequest::new(ctx, first, after)?;
+    let filter = TicketFilter { patient_id: Some(patient), ..Default::default() };
+    let rows = service::list(db(ctx)?, &filter, &page).await?;
+    Ok(page.into_page(rows, service::cursor, Ticket))
+}
+
+#[derive(InputObject)]
+pub struct CreateTicketInput {
+    pub subject: String,
+    pub description: String,
+    pub channel: TicketChannel,
+    #[graphql(default_with = "TicketPriority::Normal")]
+    pub priority: TicketPriority,
+    pub patient_id: Option<ID>,
+    pub provider_id: Option<ID>,
+    pub appointment_id: Option<ID>,
+    pub claim_id: Option<ID>,
+}
+
+#[derive(InputObject, Default)]
+pub struct UpdateTicketInput {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub channel: Option<TicketChannel>,
+    pub priority: Option<TicketPriority>,
+}
+
+fn sla(ctx: &Context<'_>) -> SlaHours {
+    ctx.data_opt::<SlaHours>().copied().unwrap_or_default()
+}
+
+fn optional_id(id: Option<ID>, what: &str) -> ApiResult<Option<Uuid>> {
+    id.map(|id| parse_id(&id, what)).transpose()
+}
+
+/// Commits `model`'s change with its audit event, and returns the ticket.
+async fn audited(ctx: &Context<'_>, txn: audit::AuditTxn, action: &str, model: ticket::Model) -> Gql<Ticket> {
+    let event = access(ctx)?.event(action, Resource::Ticket, Some(model.id.to_string()), model.patient_id);
+    txn.append(vec![event]).await?;
+    txn.commit().await?;
+    Ok(Ticket(model))
+}
+
+#[derive(Default)]
+pub struct TicketMutation;
+
+#[Object]
+impl TicketMutation {
+    /// Opens a ticket about a patient and/or a provider; its SLA comes from its priority.
+    #[graphql(guard = "Allow(Resource::Ticket, Action::Create)")]
+    async fn create_ticket(&self, ctx: &Context<'_>, input: CreateTicketInput) -> Gql<Ticket> {
+        let new = NewTicket {
+            subject: input.subject,
+            description: input.description,
+            channel: input.channel.into(),
+            priority: input.priority.into(),
+            patient_id: optional_id(input.patient_id, "patient")?,
+            provider_id: optional_id(input.provider_id, "provider")?,
+            appointment_id: optional_id(input.appointment_id, "appointment")?,
+            claim_id: optional_id(input.claim_id, "claim")?,
+        };
+        let txn = audit::begin(db(ctx)?).await?;
+        let model = service::create(&*txn, access(ctx)?.principal().staff_id, new, &sla(ctx)).await?;
+        audited(ctx, txn, "create", model).await
+    }
+
+    /// Changes subject, description, channel or priority (the SLA follows the priority).
+    #[graphql(guard = "Allow(Resource::Ticket, Action::Update)")]
+    async fn update_ticket(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateTicketInput,
+    ) -> Gql<Ticket> {
+        let id = parse_id(&id, "ticket")?;
+        let changes = TicketChanges {
+            subject: input.subject,
+            description: input.description,
+            channel: input.channel.map(Into::into),
+            priority: input.priority.map(Into::into),
+        };
+        let txn = audit::begin(db(ctx)?).await?;
+        let model =
+            service::update(&*txn, access(ctx)?.principal().staff_id, id, expected_version, changes, &sla(ctx)).await?;
+        audited(ctx, txn, "update", model).await
+    }
+
+    /// Assigns the ticket to an active CX agent (`assignee: null` unassigns).
+    #[graphql(guard = "Allow(Resource::Ticket, Action::Assign)")]
+    async fn assign_ticket(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        assignee: Option<String>,
+    ) -> Gql<Ticket> {
+        let id = parse_id(&id, "ticket")?;
+        let txn = audit::begin(db(ctx)?).await?;
+        let (model, _) =
+            service::assign(&*txn, access(ctx)?.principal().staff_id, id, expected_version, assignee.as_deref())
+                .await?;
+        audited(ctx, txn, "assign", model).await
+    }
+
+    /// Moves the ticket: open ⇄ pending, open|pending → resolved → closed, resolved → open.
+    #[graphql(guard = "Allow(Resource::Ticket, Action::Transition)")]
+    async fn transition_ticket(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        to: TicketStatus,
+    ) -> Gql<Ticket> {
+        let id = parse_id(&id, "ticket")?;
+        let txn = audit::begin(db(ctx)?).await?;
+        let model =
+            service::transition(&*txn, access(ctx)?.principal().staff_id, id, expected_version, to.into()).await?;
+        audited(ctx, txn, "transition", model).await
+    }
+
+    /// Adds a comment; `internal` (default false) notes are never shown to the requester.
+    #[graphql(guard = "Allow(Resource::Ticket, Action::Comment)")]
+    async fn add_ticket_comment(
+        &self,
+        ctx: &Context<'_>,
+        ticket_id: ID,
+        body: String,
+        internal: Option<bool>,
+    ) -> Gql<TicketComment> {
+        let internal = internal.unwrap_or(false);
+        let id = parse_id(&ticket_id, "ticket")?;
+        let access = access(ctx)?;
+        let txn = audit::begin(db(ctx)?).await?;
+        let comment = service::comment(&*txn, access.principal().staff_id, id, &body, internal).await?;
+        let ticket = service::find(&*txn, id).await?;
+        txn.append(vec![access.event("comment", Resource::Ticket, Some(id.to_string()), ticket.patient_id)]).await?;
+        txn.commit().await?;
+        Ok(TicketComment {
+            author: agent(ctx, Some(comment.author_id)).await?,
+            id: ID(comment.id.to_string()),
+            body: comment.body,
+            internal: comment.internal,
+            created_at: comment.created_at,
+        })
+    }
+}

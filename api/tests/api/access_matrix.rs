@@ -191,8 +191,18 @@ fn operations() -> Vec<Operation> {
             &["accessReport", "policyVersion"],
             &["compliance"],
         ),
-        op("auditEvents", "{ auditEvents(first: 2) { edges { node { seq actor } } } }", &["auditEvents", "edges", "node", "seq"], &["compliance"]),
-        op("disclosures", "query($patient: ID!) { disclosures(patientId: $patient) { edges { node { actor } } } }", &["disclosures"], &["compliance"]),
+        op(
+            "auditEvents",
+            "{ auditEvents(first: 2) { edges { node { seq actor } } } }",
+            &["auditEvents", "edges", "node", "seq"],
+            &["compliance"],
+        ),
+        op(
+            "disclosures",
+            "query($patient: ID!) { disclosures(patientId: $patient) { edges { node { actor } } } }",
+            &["disclosures"],
+            &["compliance"],
+        ),
         // break_glass · request, review
         op(
             "requestBreakGlass",

@@ -2,11 +2,12 @@
 
 use super::workflow::{SlaHours, check_transition};
 use crate::kit::pagination::PageRequest;
+use crate::kit::text_search::contains;
 use crate::kit::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel, TicketPriority, TicketStatus};
 use entities::{appointment, claim, patient, policy_rule, provider, staff, ticket_comment, ticket_event};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -315,10 +316,6 @@ pub struct TicketFilter {
     pub text: Option<String>,
 }
 
-fn escape_like(text: &str) -> String {
-    text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect()
-}
-
 /// The queue: by SLA due time (soonest first), then id; keyset cursor `due|id`.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -355,15 +352,14 @@ pub async fn list(
         query = query.filter(if breached { condition } else { condition.not() });
     }
     if let Some(text) = &filter.text {
-        let text = text.trim().to_lowercase();
+        let text = text.trim();
         if !(2..=100).contains(&text.chars().count()) {
             return Err(ApiError::BadUserInput("`text` must be 2 to 100 characters".into()));
         }
-        let pattern = LikeExpr::new(format!("%{}%", escape_like(&text))).escape('\\');
         query = query.filter(
             Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(ticket::Column::Subject))).like(pattern.clone()))
-                .add(Expr::expr(Func::lower(Expr::col(ticket::Column::Description))).like(pattern)),
+                .add(contains(ticket::Column::Subject, text))
+                .add(contains(ticket::Column::Description, text)),
         );
     }
     if let Some(after) = &page.after {

@@ -3,8 +3,8 @@
 use crate::kit::ApiError;
 use crate::kit::ApiResult;
 use crate::kit::pagination::PageRequest;
+use crate::kit::text_search::{contains, starts_with};
 use entities::{patient, provider};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -42,49 +42,25 @@ pub async fn list_patients(
 
 /// Every word must start a first or last name, or the whole text must be part of the email.
 fn search_condition(search: &str) -> ApiResult<Condition> {
-    let search = search.trim().to_lowercase();
+    let search = search.trim();
     let length = search.chars().count();
     if !(2..=100).contains(&length) {
         return Err(ApiError::BadUserInput("`search` must be 2 to 100 characters".into()));
     }
     let mut names = Condition::all();
     for word in search.split_whitespace() {
-        let prefix = format!("{}%", escape_like(word));
         names = names.add(
             Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(patient::Column::FirstName))).like(like(&prefix)))
-                .add(Expr::expr(Func::lower(Expr::col(patient::Column::LastName))).like(like(&prefix))),
+                .add(starts_with(patient::Column::FirstName, word))
+                .add(starts_with(patient::Column::LastName, word)),
         );
     }
-    let email =
-        Expr::expr(Func::lower(Expr::col(patient::Column::Email))).like(like(&format!("%{}%", escape_like(&search))));
-    Ok(Condition::any().add(names).add(email))
-}
-
-fn like(pattern: &str) -> LikeExpr {
-    LikeExpr::new(pattern).escape('\\')
-}
-
-/// Escapes LIKE's wildcards so user text matches literally.
-fn escape_like(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped
+    Ok(Condition::any().add(names).add(contains(patient::Column::Email, search)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_wildcards_in_user_text_match_literally() {
-        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
-    }
 
     #[test]
     fn search_shorter_than_two_characters_is_refused() {

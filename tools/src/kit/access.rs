@@ -103,6 +103,9 @@ impl Access {
 
     /// The events recorded so far; the recorder is left empty.
     pub fn drain_events(&self) -> Vec<NewEvent> {
+        if self.recorder.is_empty() {
+            return Vec::new();
+        }
         self.recorder.drain(&self.event_base())
     }
 

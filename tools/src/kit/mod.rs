@@ -8,6 +8,7 @@ pub mod error;
 pub mod pagination;
 pub mod policy_store;
 pub mod purpose;
+pub mod text_search;
 
 pub use access::{Access, Allow, Via, access, null_on_error, phi_field};
 pub use context::{Principal, RequestMeta, db, principal};

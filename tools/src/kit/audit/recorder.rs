@@ -68,6 +68,10 @@ impl Recorder {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.entries.lock().map(|e| e.is_empty()).unwrap_or(true)
+    }
+
     /// Everything recorded so far, as events: one per disclosed record (with every class it
     /// disclosed), one per distinct refusal. Leaves the recorder empty.
     pub fn drain(&self, base: &EventBase) -> Vec<NewEvent> {

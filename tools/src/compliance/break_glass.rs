@@ -3,9 +3,10 @@
 
 use super::service::{self, GrantFilter};
 use crate::directory::service::parse_id;
+use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Allow, Gql, access, audit, db};
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
 use entities::staff;
@@ -24,32 +25,10 @@ impl Default for BreakGlassConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum BreakGlassReview {
-    Pending,
-    Justified,
-    Unjustified,
-}
-
-impl From<BreakGlassReviewStatus> for BreakGlassReview {
-    fn from(status: BreakGlassReviewStatus) -> Self {
-        match status {
-            BreakGlassReviewStatus::Pending => BreakGlassReview::Pending,
-            BreakGlassReviewStatus::Justified => BreakGlassReview::Justified,
-            BreakGlassReviewStatus::Unjustified => BreakGlassReview::Unjustified,
-        }
-    }
-}
-
-impl From<BreakGlassReview> for BreakGlassReviewStatus {
-    fn from(review: BreakGlassReview) -> Self {
-        match review {
-            BreakGlassReview::Pending => BreakGlassReviewStatus::Pending,
-            BreakGlassReview::Justified => BreakGlassReviewStatus::Justified,
-            BreakGlassReview::Unjustified => BreakGlassReviewStatus::Unjustified,
-        }
-    }
-}
+mirror_enum!(
+    /// Compliance's verdict on a grant.
+    BreakGlassReview = BreakGlassReviewStatus { Pending, Justified, Unjustified }
+);
 
 /// Emergency access of one staff member to one patient's identity and clinical data.
 pub struct BreakGlassGrant(break_glass_grant::Model);

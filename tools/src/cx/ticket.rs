@@ -4,27 +4,14 @@ use super::service::{self, NewTicket, TicketChanges, TicketFilter};
 use super::workflow::{SlaHours, sla_breached};
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
+use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Access, Allow, ApiResult, Gql, access, audit, db, null_on_error};
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel as Channel, TicketPriority as Priority, TicketStatus as Status};
 use policies::{Action, Resource};
 use uuid::Uuid;
-
-macro_rules! mirror_enum {
-    ($(#[$m:meta])* $name:ident = $entity:ident { $($v:ident),+ }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-        pub enum $name { $($v),+ }
-        impl From<$entity> for $name {
-            fn from(v: $entity) -> Self { match v { $($entity::$v => $name::$v),+ } }
-        }
-        impl From<$name> for $entity {
-            fn from(v: $name) -> Self { match v { $($name::$v => $entity::$v),+ } }
-        }
-    };
-}
 
 mirror_enum!(TicketStatus = Status { Open, Pending, Resolved, Closed });
 mirror_enum!(TicketPriority = Priority { Low, Normal, High, Urgent });

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod codes;
 pub mod context;
 pub mod error;
+pub mod graphql_enum;
 pub mod pagination;
 pub mod policy_store;
 pub mod purpose;

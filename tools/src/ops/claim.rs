@@ -4,32 +4,18 @@ use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::codes::{CARC, RARC};
+use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
-use async_graphql::{Context, Enum, ID, Object};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus as Status};
 use entities::denial;
 use policies::{Action, PhiClass, Resource};
 
-/// Where a claim stands with the payer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum ClaimStatus {
-    Submitted,
-    Paid,
-    PartiallyPaid,
-    Denied,
-}
-
-impl From<Status> for ClaimStatus {
-    fn from(status: Status) -> Self {
-        match status {
-            Status::Submitted => ClaimStatus::Submitted,
-            Status::Paid => ClaimStatus::Paid,
-            Status::PartiallyPaid => ClaimStatus::PartiallyPaid,
-            Status::Denied => ClaimStatus::Denied,
-        }
-    }
-}
+mirror_enum!(
+    /// Where a claim stands with the payer.
+    ClaimStatus = Status { Submitted, Paid, PartiallyPaid, Denied }
+);
 
 /// An insurance claim. Reaching one requires `claim · read`.
 pub struct Claim(claim::Model);

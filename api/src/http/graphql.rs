@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
 use tools::kit::purpose::{self, Purpose};
-use tools::kit::{Access, ApiError, RequestMeta, code};
+use tools::kit::{Access, ApiError, code};
 
 pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     state.metrics.request();
@@ -61,7 +61,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, request_id: &
     if operations == 0 {
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
-    let batch = batch.data(access.clone()).data(RequestMeta { request_id: request_id.to_owned() });
+    let batch = batch.data(access.clone());
     let executed = tokio::time::timeout(limits.request_timeout, state.schema.execute_batch(batch)).await;
     // Fail closed: what the response discloses, and every refusal, is on record before it
     // leaves; if the record cannot be written, nothing leaves.

@@ -22,10 +22,6 @@ impl Patient {
         Ok(Patient(model))
     }
 
-    pub fn id(&self) -> uuid::Uuid {
-        self.0.id
-    }
-
     /// Checks one PHI class of this patient: the value, or `null` and `FORBIDDEN` at the field.
     async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&patient::Model) -> T) -> Option<T> {
         phi_field(ctx, self.0.id, Resource::Patient, self.0.id, class).await.map(|_| value(&self.0))
@@ -34,8 +30,7 @@ impl Patient {
 
 #[Object]
 impl Patient {
-    #[graphql(name = "id")]
-    async fn gql_id(&self) -> ID {
+    async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 

@@ -1,4 +1,5 @@
-//! The request context every resolver reads: who is asking, over which connection.
+//! The request context every resolver reads: who is asking (see `access` for the rest), over
+//! which connection.
 
 use super::error::{ApiError, ApiResult};
 use async_graphql::Context;
@@ -13,16 +14,6 @@ pub struct Principal {
     pub sub: String,
     pub display_name: String,
     pub roles: Vec<Role>,
-}
-
-/// Facts about the HTTP request that errors and the audit trail refer to.
-#[derive(Clone, Debug, Default)]
-pub struct RequestMeta {
-    pub request_id: String,
-}
-
-pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
-    Ok(super::access::access(ctx)?.principal())
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {

@@ -12,5 +12,5 @@ pub mod purpose;
 pub mod text_search;
 
 pub use access::{Access, Allow, Via, access, null_on_error, phi_field};
-pub use context::{Principal, RequestMeta, db, principal};
+pub use context::{Principal, db};
 pub use error::{ApiError, ApiResult, Gql, code};

@@ -3,7 +3,7 @@
 
 use crate::directory::service::parse_id;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Allow, ApiError, ApiResult, Gql, access, db};
+use crate::kit::{Allow, ApiResult, Gql, access, db};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::audit_event;
@@ -115,9 +115,7 @@ pub async fn page_of(
     mut query: Select<audit_event::Entity>,
     page: &PageRequest,
 ) -> ApiResult<Vec<audit_event::Model>> {
-    if let Some(after) = &page.after {
-        let seq: i64 =
-            after.parse().map_err(|_| ApiError::BadUserInput("`after` is not a cursor this server issued".into()))?;
+    if let Some(seq) = page.after_key(|key| key.parse::<i64>().ok())? {
         query = query.filter(audit_event::Column::Seq.lt(seq));
     }
     Ok(query.order_by_desc(audit_event::Column::Seq).limit(page.fetch_limit()).all(db).await?)

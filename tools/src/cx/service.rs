@@ -362,10 +362,11 @@ pub async fn list(
                 .add(contains(ticket::Column::Description, text)),
         );
     }
-    if let Some(after) = &page.after {
-        let (due, id) = after.split_once('|').ok_or_else(bad_cursor)?;
-        let due: DateTime<Utc> = due.parse().map_err(|_| bad_cursor())?;
-        let id = Uuid::parse_str(id).map_err(|_| bad_cursor())?;
+    let after = page.after_key(|key| {
+        let (due, id) = key.split_once('|')?;
+        Some((due.parse::<DateTime<Utc>>().ok()?, Uuid::parse_str(id).ok()?))
+    })?;
+    if let Some((due, id)) = after {
         query = query.filter(
             Condition::any()
                 .add(ticket::Column::SlaDueAt.gt(due))
@@ -373,10 +374,6 @@ pub async fn list(
         );
     }
     Ok(query.limit(page.fetch_limit()).all(db).await?)
-}
-
-fn bad_cursor() -> ApiError {
-    ApiError::BadUserInput("`after` is not a cursor this server issued".into())
 }
 
 pub fn cursor(t: &ticket::Model) -> String {

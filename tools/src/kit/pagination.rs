@@ -94,7 +94,12 @@ impl PageRequest {
 
     /// The `after` key as a UUID, for lists ordered by id.
     pub fn after_id(&self) -> ApiResult<Option<Uuid>> {
-        self.after.as_deref().map(|key| Uuid::parse_str(key).map_err(|_| invalid_cursor())).transpose()
+        self.after_key(|key| Uuid::parse_str(key).ok())
+    }
+
+    /// The `after` key read by `parse`; a key it cannot read is `BAD_USER_INPUT`.
+    pub fn after_key<T>(&self, parse: impl FnOnce(&str) -> Option<T>) -> ApiResult<Option<T>> {
+        self.after.as_deref().map(|key| parse(key).ok_or_else(invalid_cursor)).transpose()
     }
 
     /// How many rows to fetch: one more than the page, to learn whether another page follows.

@@ -18,10 +18,9 @@ pub fn error_response(err: ApiError, status: Option<StatusCode>, request_id: &st
         ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     });
+    err.log();
     let code = err.code();
     let message = err.message();
-    // Converting logs what the client does not see.
-    drop(async_graphql::Error::from(err));
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] });
     (status, Json(body)).into_response()
 }

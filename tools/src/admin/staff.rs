@@ -7,7 +7,7 @@ use crate::kit::{Allow, ApiError, Gql, access, audit, db};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::staff;
-use policies::{Action, Grant, Resource};
+use policies::{Action, Grant, PolicySnapshot, Resource};
 
 /// A member of staff. Their roles come from the policy in force for this request.
 pub struct StaffMember {
@@ -16,9 +16,15 @@ pub struct StaffMember {
 }
 
 impl StaffMember {
+    /// With the roles `policy` grants.
+    fn under(policy: &PolicySnapshot, model: staff::Model) -> Self {
+        let roles = policy.roles_of(&model.sub).iter().map(|r| r.as_str().to_owned()).collect();
+        StaffMember { model, roles }
+    }
+
+    /// With the roles of the policy this request runs under.
     fn new(ctx: &Context<'_>, model: staff::Model) -> Gql<Self> {
-        let roles = access(ctx)?.policy().roles_of(&model.sub).iter().map(|r| r.as_str().to_owned()).collect();
-        Ok(StaffMember { model, roles })
+        Ok(Self::under(access(ctx)?.policy(), model))
     }
 }
 
@@ -139,7 +145,5 @@ impl StaffMutation {
 
 /// The member as stored now, with roles from the policy now in force.
 async fn fresh(ctx: &Context<'_>, member: staff::Model) -> Gql<StaffMember> {
-    let policy = ctx.data::<PolicyStore>()?.authorizer().snapshot();
-    let roles = policy.roles_of(&member.sub).iter().map(|r| r.as_str().to_owned()).collect();
-    Ok(StaffMember { model: member, roles })
+    Ok(StaffMember::under(&ctx.data::<PolicyStore>()?.authorizer().snapshot(), member))
 }

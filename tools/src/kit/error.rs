@@ -83,8 +83,8 @@ impl ApiError {
         }
     }
 
-    /// Logs what the client will not see.
-    fn log(&self) {
+    /// Logs what the client will not see (the cause of an internal or unavailable error).
+    pub fn log(&self) {
         match self {
             ApiError::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),

@@ -40,10 +40,23 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain: exit 0 when intact, 1 with the first broken sequence number.
-    Verify(DatabaseArgs),
+    /// Walk the hash chain: exit 0 when intact, 1 with the first broken sequence number; with
+    /// --checkpoints, also require every signed checkpoint's head to be in the chain.
+    Verify(AuditVerifyArgs),
     /// Write a patient's accounting of disclosures as CSV.
     Export(AuditExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The directory of signed checkpoints (WARD_AUDIT_CHECKPOINT_DIR of the servers).
+    #[arg(long)]
+    pub checkpoints: Option<std::path::PathBuf>,
+    /// The SPKI PEM public key of WARD_AUDIT_SIGNING_KEY.
+    #[arg(long)]
+    pub public_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +130,21 @@ pub struct ServeArgs {
     /// How long a break-glass grant opens access.
     #[arg(long, env = "WARD_BREAK_GLASS_MINUTES", default_value_t = 60)]
     pub break_glass_minutes: i64,
+    /// How many open break-glass grants one staff member may hold at once.
+    #[arg(long, env = "WARD_BREAK_GLASS_MAX_ACTIVE", default_value_t = 2)]
+    pub break_glass_max_active: u64,
+    /// How many break-glass grants one staff member may open in 24 hours.
+    #[arg(long, env = "WARD_BREAK_GLASS_PER_DAY", default_value_t = 5)]
+    pub break_glass_per_day: u64,
+    /// How often a signed checkpoint of the audit chain's head is written (and at shutdown).
+    #[arg(long, env = "WARD_AUDIT_CHECKPOINT", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub audit_checkpoint: Duration,
+    /// Directory of append-only checkpoint files, outside the database (`--demo`: beside it).
+    #[arg(long, env = "WARD_AUDIT_CHECKPOINT_DIR")]
+    pub audit_checkpoint_dir: Option<std::path::PathBuf>,
+    /// PEM (PKCS#8) Ed25519 private key that signs checkpoints (`--demo`: generated beside the database).
+    #[arg(long, env = "WARD_AUDIT_SIGNING_KEY")]
+    pub audit_signing_key: Option<std::path::PathBuf>,
     /// How often the policy store is re-read (edits on this instance apply at once).
     #[arg(long, env = "WARD_POLICY_REFRESH", default_value = "5s", value_parser = humantime::parse_duration)]
     pub policy_refresh: Duration,
@@ -205,7 +233,16 @@ impl ServeArgs {
                 acquire_timeout: self.db_acquire_timeout,
             },
             jwt,
-            break_glass_minutes: self.break_glass_minutes,
+            break_glass: tools::compliance::BreakGlassConfig {
+                minutes: self.break_glass_minutes,
+                max_active: self.break_glass_max_active,
+                per_day: self.break_glass_per_day,
+            },
+            checkpoints: tools::kit::audit::checkpoint::CheckpointConfig {
+                every: self.audit_checkpoint,
+                dir: self.audit_checkpoint_dir,
+                signing_key: self.audit_signing_key,
+            },
             policy_refresh: self.policy_refresh,
             sla_hours: self.sla_hours,
             limits: Limits {

@@ -18,8 +18,10 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub jwt: JwtConfig,
     pub limits: Limits,
-    /// How long a break-glass grant lasts.
-    pub break_glass_minutes: i64,
+    /// How long a break-glass grant lasts, how many one member may hold and open a day.
+    pub break_glass: tools::compliance::BreakGlassConfig,
+    /// Signed checkpoints of the audit chain's head, written outside the database.
+    pub checkpoints: tools::kit::audit::checkpoint::CheckpointConfig,
     /// How often each instance re-reads the policy store (besides PostgreSQL `NOTIFY`).
     pub policy_refresh: Duration,
     /// Ticket SLA hours by priority.
@@ -71,7 +73,8 @@ impl Config {
             },
             jwt: JwtConfig::hs256(jwt_secret),
             limits: Limits::default(),
-            break_glass_minutes: 60,
+            break_glass: tools::compliance::BreakGlassConfig::default(),
+            checkpoints: tools::kit::audit::checkpoint::CheckpointConfig::default(),
             policy_refresh: Duration::from_secs(5),
             sla_hours: tools::cx::SlaHours::default(),
         }

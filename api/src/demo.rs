@@ -55,6 +55,29 @@ pub fn load_or_create_secret(database_url: &str) -> Result<String, SecretError> 
     Ok(secret)
 }
 
+/// Demo mode's audit checkpoints: a signing key generated beside the database (once), its
+/// public key beside it for `ward audit verify`, and a checkpoint directory beside it.
+/// Settings given explicitly win.
+pub fn audit_checkpoints(
+    database_url: &str,
+    mut config: tools::kit::audit::checkpoint::CheckpointConfig,
+) -> Result<tools::kit::audit::checkpoint::CheckpointConfig, String> {
+    let base = match db::sqlite_path(database_url) {
+        Some(path) => path.to_owned(),
+        None => "ward-demo".to_owned(),
+    };
+    if config.signing_key.is_none() {
+        let private = PathBuf::from(format!("{base}.audit-key.pem"));
+        let public = PathBuf::from(format!("{base}.audit-key.pub.pem"));
+        tools::kit::audit::checkpoint::generate_key_pair(&private, &public).map_err(|e| e.to_string())?;
+        config.signing_key = Some(private);
+    }
+    if config.dir.is_none() {
+        config.dir = Some(PathBuf::from(format!("{base}.checkpoints")));
+    }
+    Ok(config)
+}
+
 /// The banner `ward serve --demo` prints once it is ready.
 pub fn banner(address: std::net::SocketAddr, keys: &TokenKeys) -> String {
     let mut out = format!(

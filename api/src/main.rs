@@ -1,7 +1,8 @@
 //! `ward`: parses the command line and hands over to the library.
 
 use api::cli::{
-    AuditCommand, AuditExportArgs, Cli, Command, PolicyCheckArgs, PolicyCommand, SeedArgs, ServeArgs, TokenArgs,
+    AuditCommand, AuditExportArgs, AuditVerifyArgs, Cli, Command, PolicyCheckArgs, PolicyCommand, SeedArgs, ServeArgs,
+    TokenArgs,
 };
 use api::config::DatabaseConfig;
 use api::seed::{SeedOptions, SeedOutcome};
@@ -25,7 +26,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args).await,
-        Command::Audit(AuditCommand::Verify(args)) => audit_verify(&args.database_url).await,
+        Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Audit(AuditCommand::Export(args)) => audit_export(args).await,
     };
     match result {
@@ -55,7 +56,10 @@ async fn serve(args: ServeArgs) -> CmdResult {
     };
     let demo = args.demo;
     let jwt = args.jwt_config(secret)?;
-    let config = args.into_config(jwt);
+    let mut config = args.into_config(jwt);
+    if demo {
+        config.checkpoints = demo::audit_checkpoints(&url, config.checkpoints)?;
+    }
     let keys = TokenKeys::from_config(&config.jwt, config.is_production()).map_err(|e| e.to_string())?;
     if demo {
         let conn = db::connect(&config.database, config.limits.request_timeout).await.map_err(|e| e.to_string())?;
@@ -153,16 +157,33 @@ async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
     Ok(())
 }
 
-async fn audit_verify(url: &str) -> CmdResult {
+async fn audit_verify(args: AuditVerifyArgs) -> CmdResult {
+    use tools::kit::audit::checkpoint;
+    // Read the key first: a wrong path should not cost a walk of the whole chain.
+    let public_key = match (&args.checkpoints, &args.public_key) {
+        (Some(_), Some(path)) => Some(checkpoint::read_public_key(path).map_err(|e| e.to_string())?),
+        (Some(_), None) => return Err("--checkpoints needs --public-key (the signing key's public half)".into()),
+        (None, Some(_)) => return Err("--public-key goes with --checkpoints DIR".into()),
+        (None, None) => None,
+    };
+    let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    match tools::kit::audit::verify::verify(&conn).await.map_err(|e| e.message())? {
-        Ok(events) => {
-            let _ = writeln!(std::io::stdout(), "audit chain intact: {events} events");
-            Ok(())
+    let events = match tools::kit::audit::verify::verify(&conn).await.map_err(|e| e.message())? {
+        Ok(events) => events,
+        Err(broken) => return Err(format!("audit chain broken at seq {}: {}", broken.seq, broken.reason)),
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "audit chain intact: {events} events");
+    if let (Some(dir), Some(key)) = (&args.checkpoints, &public_key) {
+        match checkpoint::verify_dir(&conn, dir, key).await.map_err(|e| e.message())? {
+            Ok(count) => {
+                let _ = writeln!(out, "checkpoints hold: {count} signed checkpoints in {}", dir.display());
+            }
+            Err(broken) => return Err(format!("audit checkpoint {} fails: {}", broken.at, broken.reason)),
         }
-        Err(broken) => Err(format!("audit chain broken at seq {}: {}", broken.seq, broken.reason)),
     }
+    Ok(())
 }
 
 async fn audit_export(args: AuditExportArgs) -> CmdResult {

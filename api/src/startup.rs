@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tools::kit::audit::AuditWriter;
+use tools::kit::audit::checkpoint::{CheckpointError, Checkpointer};
 use tools::kit::policy_store::PolicyStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,8 @@ pub enum StartupError {
     Database(#[from] DbSetupError),
     #[error(transparent)]
     Keys(#[from] KeyError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
     #[error("cannot load the policy store: {0}")]
     Policy(String),
     #[error("cannot listen on {addr}: {cause}. Choose another address with --bind or WARD_BIND")]
@@ -32,6 +35,8 @@ pub struct App {
     router: axum::Router,
     db: DatabaseConnection,
     refresher: tokio::task::JoinHandle<()>,
+    checkpointer: Arc<Checkpointer>,
+    checkpoints: tokio::task::JoinHandle<()>,
 }
 
 impl App {
@@ -46,6 +51,8 @@ impl App {
         let mut audit_config = config.database.clone();
         audit_config.max_connections = 2;
         let audit_db = db::connect(&audit_config, config.limits.request_timeout).await?;
+        let checkpointer = Arc::new(Checkpointer::new(&config.checkpoints)?);
+        let checkpoints = tokio::spawn(checkpointer.clone().run(audit_db.clone(), config.checkpoints.every));
         let production = config.is_production();
         let state = AppState {
             schema: schema::build(db.clone(), policy.clone(), &config, production),
@@ -55,14 +62,18 @@ impl App {
             audit: AuditWriter::spawn(audit_db),
             limits: config.limits.clone(),
             graphiql: !production,
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(Metrics::new(checkpointer.head_seq())),
         };
         let refresher =
             tokio::spawn(policy_refresh::run(policy, db.clone(), config.database.url.clone(), config.policy_refresh));
         let listener =
             TcpListener::bind(config.bind).await.map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
         let address = listener.local_addr().map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
-        Ok(App { listener, address, router: http::router(state), db, refresher })
+        if !checkpointer.signs() {
+            let why = "no WARD_AUDIT_SIGNING_KEY: audit checkpoints go to the log and /metrics only, unsigned";
+            if production { tracing::warn!("{why}") } else { tracing::info!("{why}") }
+        }
+        Ok(App { listener, address, router: http::router(state), db, refresher, checkpointer, checkpoints })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -77,6 +88,11 @@ impl App {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
         self.refresher.abort();
+        self.checkpoints.abort();
+        // The last word on the chain's head, after the last request was answered.
+        if let Err(err) = self.checkpointer.checkpoint(&self.db).await {
+            tracing::error!(error = ?err, "final audit checkpoint failed");
+        }
         self.db.close().await.ok();
         Ok(())
     }

@@ -20,7 +20,12 @@ pub struct Model {
     pub reason: Option<String>,
     pub purpose: Option<String>,
     pub policy_version: String,
+    /// The server's own id of the request (unique per request).
     pub request_id: String,
+    /// The id a client or proxy sent in `x-request-id`, kept apart: it proves nothing.
+    pub client_request_id: Option<String>,
+    /// Which canonical body the hash covers (1: before `client_request_id`; 2: with it).
+    pub format: i16,
     pub prev_hash: String,
     pub hash: String,
 }

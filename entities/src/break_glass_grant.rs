@@ -18,6 +18,9 @@ pub struct Model {
     pub reviewed_at: Option<DateTimeUtc>,
     #[sea_orm(column_type = "Text", nullable)]
     pub review_note: Option<String>,
+    /// When the grant was ended early (by its requester, compliance, or an UNJUSTIFIED verdict).
+    pub ended_at: Option<DateTimeUtc>,
+    pub ended_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

@@ -13,6 +13,7 @@ mod m20261125_000007_create_audit_event;
 mod m20261125_000008_protect_audit_event;
 mod m20261125_000009_create_audit_append_function;
 mod m20261125_000010_create_ticket_history_and_macro;
+mod m20261126_000011_seal_phi_core;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_protect_audit_event::Migration),
             Box::new(m20261125_000009_create_audit_append_function::Migration),
             Box::new(m20261125_000010_create_ticket_history_and_macro::Migration),
+            Box::new(m20261126_000011_seal_phi_core::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const UP: &str = r#"
+pub(crate) const UP: &str = r#"
 CREATE FUNCTION ward_audit_append(events jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     head_seq bigint;

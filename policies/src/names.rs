@@ -55,6 +55,8 @@ named_enum!(
         Contact => "contact",
         Identity => "identity",
         Clinical => "clinical",
+        Billing => "billing",
+        Correspondence => "correspondence",
     }
 );
 
@@ -84,6 +86,8 @@ named_enum!(
         Contact => "contact",
         Identity => "identity",
         Clinical => "clinical",
+        Billing => "billing",
+        Correspondence => "correspondence",
         Comment => "comment",
         Create => "create",
         Update => "update",
@@ -104,8 +108,8 @@ impl Resource {
         match self {
             Resource::Patient => &[Read, Contact, Identity],
             Resource::Provider | Resource::Appointment | Resource::Denial | Resource::Audit => &[Read],
-            Resource::Ticket => &[Read, Comment, Create, Update, Assign, Transition],
-            Resource::Claim => &[Read, Clinical],
+            Resource::Ticket => &[Read, Correspondence, Comment, Create, Update, Assign, Transition],
+            Resource::Claim => &[Read, Billing, Clinical],
             Resource::Escalation => &[Read, Create, Assign, Transition],
             Resource::CareRecord => &[Read, Clinical, Edit],
             Resource::CareReview => &[Read, Create, Complete],
@@ -123,7 +127,26 @@ impl PhiClass {
             PhiClass::Contact => Action::Contact,
             PhiClass::Identity => Action::Identity,
             PhiClass::Clinical => Action::Clinical,
+            PhiClass::Billing => Action::Billing,
+            PhiClass::Correspondence => Action::Correspondence,
         }
+    }
+
+    /// The resources whose values carry this class: where it is checked and disclosed.
+    /// The access report and break-glass derive from this one table.
+    pub fn resources(self) -> &'static [Resource] {
+        match self {
+            PhiClass::Contact | PhiClass::Identity => &[Resource::Patient],
+            PhiClass::Clinical => &[Resource::CareRecord, Resource::Claim],
+            PhiClass::Billing => &[Resource::Claim],
+            PhiClass::Correspondence => &[Resource::Ticket],
+        }
+    }
+
+    /// Whether a break-glass grant opens this class of its patient (emergency care needs who
+    /// the patient is and their clinical picture, not their bills or tickets).
+    pub fn opened_by_break_glass(self) -> bool {
+        matches!(self, PhiClass::Identity | PhiClass::Clinical)
     }
 }
 

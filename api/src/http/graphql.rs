@@ -1,24 +1,31 @@
 //! `POST /graphql`: authenticate, bound the body and the batch, execute within the timeout.
 
+use super::AppState;
 use super::errors::error_response;
-use super::{AppState, request_id};
+use super::request_id::{self, ClientRequestId};
 use crate::auth;
 use crate::schema::default_code;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse};
 use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
 use tools::kit::purpose::{self, Purpose};
 use tools::kit::{Access, ApiError, code};
 
-pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn graphql(
+    State(state): State<AppState>,
+    client_id: Option<Extension<ClientRequestId>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     state.metrics.request();
     let request_id = request_id::of(&headers);
-    match handle(&state, &headers, body, &request_id).await {
+    let ids = RequestIds { server: &request_id, client: client_id.map(|Extension(id)| id.0) };
+    match handle(&state, &headers, body, ids).await {
         Ok(response) => {
             let response = finish(response, &request_id, &state);
             let mut http = GraphQLResponse::from(response).into_response();
@@ -37,13 +44,24 @@ pub async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bo
 /// A refusal before or instead of execution, with its HTTP status when the code alone does not say.
 type Refusal = (ApiError, Option<StatusCode>);
 
-async fn handle(state: &AppState, headers: &HeaderMap, body: Body, request_id: &str) -> Result<BatchResponse, Refusal> {
+/// The server's id of a request, and the one its client sent (if any).
+struct RequestIds<'a> {
+    server: &'a str,
+    client: Option<String>,
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    ids: RequestIds<'_>,
+) -> Result<BatchResponse, Refusal> {
     let policy = state.policy.authorizer().snapshot();
     let principal = auth::authenticate(headers, &state.keys, &state.db, &policy).await.map_err(|err| (err, None))?;
-    let access = Arc::new(Access::new(principal, policy, request_id));
+    let access = Arc::new(Access::new(principal, policy, ids.server).with_client_request_id(ids.client));
     if let Some(value) = headers.get(purpose::HEADER) {
         let purpose = Purpose::parse(value.to_str().unwrap_or_default()).map_err(|err| (err, None))?;
-        purpose.check(&access, &state.db).await.map_err(|err| (err, None))?;
+        let purpose = purpose.check(&access, &state.db).await.map_err(|err| (err, None))?;
         access.set_purpose(purpose);
     }
     let limits = &state.limits;

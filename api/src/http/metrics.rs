@@ -1,11 +1,14 @@
-//! Prometheus counters: requests, and GraphQL errors by code.
+//! Prometheus metrics: requests, GraphQL errors by code, and the audit chain's checkpointed
+//! head (an anchor outside the database: a monitoring system that scrapes it notices a head
+//! that moves backwards).
 
 use super::AppState;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use tools::kit::code;
 
 const CODES: [&str; 8] = [
@@ -23,9 +26,14 @@ const CODES: [&str; 8] = [
 pub struct Metrics {
     graphql_requests: AtomicU64,
     errors: [AtomicU64; CODES.len()],
+    audit_head_seq: Arc<AtomicI64>,
 }
 
 impl Metrics {
+    pub fn new(audit_head_seq: Arc<AtomicI64>) -> Self {
+        Metrics { audit_head_seq, ..Default::default() }
+    }
+
     pub fn request(&self) {
         self.graphql_requests.fetch_add(1, Ordering::Relaxed);
     }
@@ -46,6 +54,12 @@ impl Metrics {
         for (code, count) in CODES.iter().zip(&self.errors) {
             let _ = writeln!(out, "ward_graphql_errors_total{{code=\"{code}\"}} {}", count.load(Ordering::Relaxed));
         }
+        let _ = writeln!(
+            out,
+            "# HELP ward_audit_head_seq Sequence number of the audit chain's head at the last signed checkpoint."
+        );
+        let _ = writeln!(out, "# TYPE ward_audit_head_seq gauge");
+        let _ = writeln!(out, "ward_audit_head_seq {}", self.audit_head_seq.load(Ordering::Relaxed));
         out
     }
 }

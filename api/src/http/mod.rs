@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(
             ServiceBuilder::new()
-                .layer(axum::middleware::map_request(request_id::drop_unsafe_request_id))
+                .layer(axum::middleware::map_request(request_id::set_aside_client_request_id))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
                 .layer(PropagateRequestIdLayer::x_request_id()),

@@ -6,7 +6,7 @@ use crate::config::Config;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 use tools::admin::{AdminMutation, AdminQuery};
-use tools::compliance::{BreakGlassConfig, ComplianceMutation, ComplianceQuery};
+use tools::compliance::{ComplianceMutation, ComplianceQuery};
 use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
 use tools::kit::policy_store::PolicyStore;
@@ -29,7 +29,7 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(db)
         .data(policy)
-        .data(BreakGlassConfig { minutes: config.break_glass_minutes })
+        .data(config.break_glass)
         .data(config.sla_hours)
         .data(limits.page)
         .extension(QueryLimits { max_depth: limits.max_depth, max_complexity: limits.max_complexity })

@@ -75,7 +75,27 @@ fn operations() -> Vec<Operation> {
             &["ops", "medical"],
         ),
         // ticket · read, comment; create, update, assign, transition (DESIGN.md: cx edits, care teams read)
-        op("ticket", "query($ticket1: ID!) { ticket(id: $ticket1) { subject status } }", &["ticket", "subject"], CARE),
+        op("ticket", "query($ticket1: ID!) { ticket(id: $ticket1) { status } }", &["ticket", "status"], CARE),
+        // ticket · correspondence
+        op("ticket.subject", "query($ticket1: ID!) { ticket(id: $ticket1) { subject } }", &["ticket", "subject"], CARE),
+        op(
+            "ticket.description",
+            "query($ticket1: ID!) { ticket(id: $ticket1) { description } }",
+            &["ticket", "description"],
+            CARE,
+        ),
+        op(
+            "ticket.comments",
+            "query($ticket1: ID!) { ticket(id: $ticket1) { comments { id } } }",
+            &["ticket", "comments"],
+            CARE,
+        ),
+        op(
+            "tickets(text)",
+            "{ tickets(first: 2, filter: { text: \"session\" }) { edges { node { id } } } }",
+            &["tickets"],
+            CARE,
+        ),
         op("tickets", "{ tickets(first: 2) { edges { node { id } } } }", &["tickets", "edges", "node", "id"], CARE),
         op(
             "patient.tickets",
@@ -157,7 +177,20 @@ fn operations() -> Vec<Operation> {
             "claim.procedureCodes",
             "query($claim: ID!) { claim(id: $claim) { procedureCodes } }",
             &["claim", "procedureCodes"],
-            &["ops"],
+            &["cx", "ops"],
+        ),
+        // claim · billing: procedure codes, amounts, payment status (one class)
+        op(
+            "claim.status",
+            "query($claim: ID!) { claim(id: $claim) { status paidCents } }",
+            &["claim", "status"],
+            &["cx", "ops"],
+        ),
+        op(
+            "denial.deniedCents",
+            "query($claim: ID!) { claim(id: $claim) { denials { deniedCents } } }",
+            &["claim", "denials", "deniedCents"],
+            &["cx", "ops"],
         ),
         // care_record · read, clinical
         op(

@@ -355,3 +355,96 @@ async fn two_instances_write_one_chain() {
     assert_eq!(events(&first).await.len(), 100);
     assert!(verify(&first).await.status.success());
 }
+
+both!(a_refusal_keeps_the_patient_it_was_about, |app| {
+    let chart = chart(&app, 0).await;
+    let body = app.gql("cora", "query($p: ID!) { patient(id: $p) { id } }", json!({ "p": chart.patient })).await;
+    assert_eq!(only_code(&body), "FORBIDDEN");
+    let body =
+        app.gql("alice", "query($r: ID!) { careRecord(id: $r) { id } }", json!({ "r": chart.care_record })).await;
+    assert_eq!(only_code(&body), "FORBIDDEN");
+    let all = events(&app).await;
+    for actor in ["cora", "alice"] {
+        let denial = all.iter().find(|e| e.actor == actor && e.outcome == "denied").unwrap();
+        assert_eq!(denial.patient_id, Some(chart.patient), "{denial:?}");
+    }
+});
+
+both!(a_withheld_macro_placeholder_is_a_recorded_refusal, |app| {
+    let chart = chart(&app, 0).await;
+    let ticket = crate::tickets::create_ticket(&app, chart.patient, "NORMAL").await;
+    let created = app
+        .gql(
+            "alice",
+            "mutation { createMacro(name: \"Greeting by first name\", body: \"Hello {{patient.firstName}}\") { id } }",
+            json!({}),
+        )
+        .await;
+    let removed = app
+        .gql(
+            "adam",
+            "mutation { removePolicyRule(role: \"cx\", resource: \"patient\", action: \"read\") { version } }",
+            json!({}),
+        )
+        .await;
+    assert!(removed["errors"].is_null(), "{removed}");
+    let body = app
+        .gql(
+            "alice",
+            "query($t: ID!, $m: ID!) { renderMacro(ticketId: $t, macroId: $m) { text refusedPlaceholders } }",
+            json!({ "t": ticket["id"], "m": created["data"]["createMacro"]["id"] }),
+        )
+        .await;
+    assert_eq!(body["data"]["renderMacro"]["refusedPlaceholders"], json!(["patient.firstName"]), "{body}");
+    let denial = events(&app).await.into_iter().find(|e| e.actor == "alice" && e.outcome == "denied");
+    let denial = denial.expect("the withheld placeholder is on record");
+    assert_eq!((denial.resource_type.as_str(), denial.patient_id), ("patient", Some(chart.patient)));
+});
+
+both!(each_request_has_its_own_server_request_id_and_the_clients_is_kept_apart, |app| {
+    let chart = chart(&app, 0).await;
+    let mut answered = Vec::new();
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(app.token("owen"))
+            .header("x-request-id", "same-id-from-a-proxy")
+            .json(&json!({ "query": PHI_READ, "variables": { "id": chart.patient } }))
+            .send()
+            .await
+            .unwrap();
+        answered.push(response.headers()["x-request-id"].to_str().unwrap().to_owned());
+    }
+    assert_ne!(answered[0], answered[1]);
+    assert!(answered.iter().all(|id| id != "same-id-from-a-proxy"));
+    let rows = app.sql("SELECT request_id, client_request_id FROM audit_event WHERE actor = 'owen' ORDER BY seq").await;
+    let ids: Vec<(String, Option<String>)> = rows
+        .iter()
+        .map(|r| (r.try_get("", "request_id").unwrap(), r.try_get("", "client_request_id").unwrap()))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), answered);
+    assert!(ids.iter().all(|(_, client)| client.as_deref() == Some("same-id-from-a-proxy")));
+    assert!(verify(&app).await.status.success());
+});
+
+both!(a_time_rewritten_in_another_form_does_not_hide_an_event_from_a_range, |app| {
+    let chart = chart(&app, 0).await;
+    app.gql("owen", PHI_READ, json!({ "id": chart.patient })).await;
+    let event = events(&app).await.into_iter().find(|e| e.actor == "owen").unwrap();
+    drop_append_only_triggers(&app).await;
+    // The same instant, written as another offset: what an operator's hand edit might leave.
+    let shifted = (event.occurred_at + chrono::Duration::hours(2)).format("%Y-%m-%d %H:%M:%S%.6f+02:00");
+    app.db
+        .execute_unprepared(&format!("UPDATE audit_event SET occurred_at = '{shifted}' WHERE seq = {}", event.seq))
+        .await
+        .unwrap();
+    let from = (event.occurred_at - chrono::Duration::seconds(1)).to_rfc3339();
+    let to = (event.occurred_at + chrono::Duration::seconds(1)).to_rfc3339();
+    let body = app
+        .gql("cora", "query($f: DateTime!, $t: DateTime!) { auditEvents(filter: { actor: \"owen\", from: $f, to: $t }) { edges { node { seq } } } }", json!({ "f": from, "t": to }))
+        .await;
+    let found = body["data"]["auditEvents"]["edges"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{body}");
+});

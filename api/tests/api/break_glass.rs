@@ -67,7 +67,7 @@ both!(a_grant_lasts_the_configured_minutes, |app| {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ward_break_glass_minutes_sets_the_duration() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = spawn_app_with(backend, |c| c.break_glass_minutes = 5).await else {
+        let Some(app) = spawn_app_with(backend, |c| c.break_glass.minutes = 5).await else {
             continue;
         };
         let target = chart(&app, 0).await;
@@ -141,4 +141,152 @@ both!(the_access_report_names_everyone_who_can_see_the_patient_now, |app| {
         )
         .await;
     assert_eq!(only_code(&unknown), "NOT_FOUND");
+});
+
+const CARE_RECORD: &str = "query($r: ID!) { careRecord(id: $r) { body } }";
+
+async fn reads_the_record(app: &TestApp, sub: &str, record: uuid::Uuid) -> bool {
+    app.gql(sub, CARE_RECORD, json!({ "r": record })).await["data"]["careRecord"]["body"].is_string()
+}
+
+async fn admin(app: &TestApp, mutation: &str) {
+    let body = app.gql("adam", mutation, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+async fn grant_active(app: &TestApp, id: &Value) -> bool {
+    let body = app.gql("cora", "{ breakGlassGrants { edges { node { id active } } } }", json!({})).await;
+    let edges = body["data"]["breakGlassGrants"]["edges"].as_array().unwrap();
+    edges.iter().find(|e| e["node"]["id"] == *id).unwrap()["node"]["active"].as_bool().unwrap()
+}
+
+async fn report_lists_break_glass(app: &TestApp, patient: uuid::Uuid, sub: &str) -> bool {
+    let body = app
+        .gql("cora", "query($p: ID!) { accessReport(patientId: $p) { entries { sub via } } }", json!({ "p": patient }))
+        .await;
+    body["data"]["accessReport"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["sub"] == sub && e["via"] == "BREAK_GLASS")
+}
+
+both!(a_grant_ends_when_its_requester_loses_the_right_to_ask, |app| {
+    let target = chart(&app, 0).await;
+    let grant = open(&app, "alice", target.patient).await;
+    assert!(reads_the_record(&app, "alice", target.care_record).await);
+    admin(
+        &app,
+        "mutation { removePolicyRule(role: \"cx\", resource: \"break_glass\", action: \"request\") { version } }",
+    )
+    .await;
+    assert!(!reads_the_record(&app, "alice", target.care_record).await, "no role may ask: the grant is not in force");
+    assert!(!grant_active(&app, &grant["id"]).await);
+    assert!(!report_lists_break_glass(&app, target.patient, "alice").await);
+});
+
+both!(a_grant_ends_when_its_requester_is_deactivated, |app| {
+    let target = chart(&app, 0).await;
+    let grant = open(&app, "alice", target.patient).await;
+    let staff = app.gql("adam", "{ staffMembers(first: 20) { edges { node { sub version } } } }", json!({})).await;
+    let version = staff["data"]["staffMembers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["sub"] == "alice")
+        .unwrap()["node"]["version"]
+        .clone();
+    let body = app
+        .gql(
+            "adam",
+            "mutation($v: Int!) { deactivateStaff(sub: \"alice\", expectedVersion: $v) { active } }",
+            json!({ "v": version }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(!grant_active(&app, &grant["id"]).await);
+    assert!(!report_lists_break_glass(&app, target.patient, "alice").await);
+});
+
+both!(an_unjustified_verdict_ends_the_grant_at_once, |app| {
+    let target = chart(&app, 0).await;
+    let grant = open(&app, "alice", target.patient).await;
+    let review = app
+        .gql("cora", "mutation($id: ID!) { reviewBreakGlass(id: $id, expectedVersion: 1, verdict: UNJUSTIFIED, note: \"No emergency on the call record\") { reviewStatus active } }", json!({ "id": grant["id"] }))
+        .await;
+    assert_eq!(review["data"]["reviewBreakGlass"]["active"], false, "{review}");
+    assert!(!reads_the_record(&app, "alice", target.care_record).await);
+});
+
+both!(the_requester_or_compliance_ends_a_grant_and_nobody_else, |app| {
+    let target = chart(&app, 0).await;
+    let end = "mutation($id: ID!) { endBreakGlass(id: $id) { active endedAt } }";
+    let first = open(&app, "alice", target.patient).await;
+    let by_other = app.gql("owen", end, json!({ "id": first["id"] })).await;
+    assert_eq!(only_code(&by_other), "FORBIDDEN");
+    assert!(reads_the_record(&app, "alice", target.care_record).await);
+    let by_self = app.gql("alice", end, json!({ "id": first["id"] })).await;
+    assert_eq!(by_self["data"]["endBreakGlass"]["active"], false, "{by_self}");
+    assert!(!reads_the_record(&app, "alice", target.care_record).await);
+
+    let second = open(&app, "owen", target.patient).await;
+    let by_compliance = app.gql("cora", end, json!({ "id": second["id"] })).await;
+    assert!(by_compliance["data"]["endBreakGlass"]["endedAt"].is_string(), "{by_compliance}");
+    assert!(!reads_the_record(&app, "owen", target.care_record).await);
+});
+
+both!(nobody_reviews_a_grant_they_requested, |app| {
+    let target = chart(&app, 0).await;
+    admin(&app, "mutation { grantRole(sub: \"alice\", role: \"compliance\") { roles } }").await;
+    let grant = open(&app, "alice", target.patient).await;
+    let review = app
+        .gql(
+            "alice",
+            "mutation($id: ID!) { reviewBreakGlass(id: $id, expectedVersion: 1, verdict: JUSTIFIED) { reviewStatus } }",
+            json!({ "id": grant["id"] }),
+        )
+        .await;
+    assert_eq!(only_code(&review), "FORBIDDEN", "{review}");
+    let status: String =
+        app.sql("SELECT review_status FROM break_glass_grant").await[0].try_get("", "review_status").unwrap();
+    assert_eq!(status, "pending");
+});
+
+both!(open_grants_and_grants_a_day_are_capped_and_a_refusal_is_flagged, |app| {
+    let mutation = "mutation($p: ID!, $why: String!) { requestBreakGlass(patientId: $p, reason: $why) { id } }";
+    let patients: Vec<uuid::Uuid> = app
+        .sql("SELECT id FROM patient ORDER BY id LIMIT 8")
+        .await
+        .iter()
+        .map(|r| r.try_get("", "id").unwrap())
+        .collect();
+    let ask = |p: uuid::Uuid| app.gql("alice", mutation, json!({ "p": p, "why": REASON }));
+    let a = ask(patients[0]).await;
+    let b = ask(patients[1]).await;
+    assert!(a["errors"].is_null() && b["errors"].is_null(), "{a} {b}");
+    let third = ask(patients[2]).await;
+    assert_eq!(only_code(&third), "LIMIT_EXCEEDED", "at most 2 open: {third}");
+
+    // Ending grants frees the open slots, but not the day's count.
+    let end = "mutation($id: ID!) { endBreakGlass(id: $id) { active } }";
+    for grant in [&a, &b] {
+        app.gql("alice", end, json!({ "id": grant["data"]["requestBreakGlass"]["id"] })).await;
+    }
+    for p in &patients[2..5] {
+        let body = ask(*p).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let id = body["data"]["requestBreakGlass"]["id"].clone();
+        app.gql("alice", end, json!({ "id": id })).await;
+    }
+    let sixth = ask(patients[5]).await;
+    assert_eq!(only_code(&sixth), "LIMIT_EXCEEDED", "at most 5 a day: {sixth}");
+    assert_eq!(app.sql("SELECT id FROM break_glass_grant").await.len(), 5);
+
+    let flagged = app
+        .gql("cora", "{ auditEvents(filter: { actor: \"alice\", action: \"request\", outcome: DENIED }) { edges { node { resourceType patientId reason } } } }", json!({}))
+        .await;
+    let refusals = flagged["data"]["auditEvents"]["edges"].as_array().unwrap();
+    assert_eq!(refusals.len(), 2, "{flagged}");
+    assert!(refusals.iter().all(|e| e["node"]["resourceType"] == "break_glass" && e["node"]["patientId"].is_string()));
+    assert!(refusals[0]["node"]["reason"].as_str().unwrap().contains("limit"));
 });

@@ -271,5 +271,5 @@ async fn policy_check_prints_the_decision_and_the_deciding_rule() {
         &check("owen", "claims", "read").await,
         "unknown resource: \"claims\"; resources are: patient",
     );
-    assert_one_clear_line(&check("owen", "claim", "edit").await, "actions on claim are: read, clinical");
+    assert_one_clear_line(&check("owen", "claim", "edit").await, "actions on claim are: read, billing, clinical");
 }

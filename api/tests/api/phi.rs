@@ -83,18 +83,18 @@ both!(relations_are_checked_like_the_direct_queries, |app| {
     assert!(record["body"].is_string() && record["patient"]["dateOfBirth"].is_string(), "{body}");
     assert_eq!(forbidden_paths(&body), vec![json!(["careRecord", "patient", "claims"])]);
 
-    // cx reads the claim, not its clinical codes nor the patient's identity.
+    // cx reads the claim and its billing, not its clinical codes nor the patient's identity.
     let body = app
         .gql(
             "alice",
-            "query($c: ID!) { claim(id: $c) { status procedureCodes patient { memberId } } }",
+            "query($c: ID!) { claim(id: $c) { status diagnosisCodes patient { memberId } } }",
             json!({ "c": chart.claim }),
         )
         .await;
     assert!(body["data"]["claim"]["status"].is_string());
     assert_eq!(
         forbidden_paths(&body),
-        vec![json!(["claim", "patient", "memberId"]), json!(["claim", "procedureCodes"])]
+        vec![json!(["claim", "diagnosisCodes"]), json!(["claim", "patient", "memberId"])]
     );
     assert!(!body.to_string().contains("F3") && !body.to_string().contains("F4"), "no ICD-10 code leaked: {body}");
 });

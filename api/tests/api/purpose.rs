@@ -57,3 +57,56 @@ both!(a_break_glass_purpose_must_be_the_callers_own_grant, |app| {
     assert_eq!(with_purpose(&app, "alice", &purpose).await.0, 200);
     assert_eq!(with_purpose(&app, "owen", &purpose).await.0, 400);
 });
+
+async fn read_with_purpose(app: &TestApp, sub: &str, purpose: &str, query: &str, vars: Value) -> Value {
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(app.token(sub))
+        .header("x-ward-purpose", purpose)
+        .json(&json!({ "query": query, "variables": vars }))
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+both!(a_purpose_opens_only_the_phi_of_the_patient_its_record_is_about, |app| {
+    let mine = chart(&app, 0).await;
+    let other = chart(&app, 1).await;
+    let ticket = crate::tickets::create_ticket(&app, mine.patient, "NORMAL").await;
+    let purpose = format!("ticket:{}", ticket["id"].as_str().unwrap());
+    let query = "query($a: ID!, $b: ID!) { a: patient(id: $a) { name } b: patient(id: $b) { id name } }";
+    let body =
+        read_with_purpose(&app, "alice", &purpose, query, json!({ "a": mine.patient, "b": other.patient })).await;
+    assert!(body["data"]["a"]["name"].is_string(), "{body}");
+    assert!(body["data"]["b"]["id"].is_string() && body["data"]["b"]["name"].is_null(), "{body}");
+    assert_eq!(only_code(&body), "FORBIDDEN");
+    assert_eq!(body["errors"][0]["path"], json!(["b", "name"]));
+
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let about_other = entities::audit_event::Entity::find()
+        .filter(entities::audit_event::Column::Actor.eq("alice"))
+        .filter(entities::audit_event::Column::PatientId.eq(other.patient))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = about_other.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["denied"], "the refusal is on record, and no false purpose for the other patient");
+});
+
+both!(a_claim_purpose_opens_its_own_patient_only, |app| {
+    let mine = chart(&app, 0).await;
+    let other = chart(&app, 1).await;
+    let query = "query($a: ID!, $b: ID!) { a: patient(id: $a) { dateOfBirth } b: patient(id: $b) { dateOfBirth } }";
+    let body = read_with_purpose(
+        &app,
+        "owen",
+        &format!("claim:{}", mine.claim),
+        query,
+        json!({ "a": mine.patient, "b": other.patient }),
+    )
+    .await;
+    assert!(body["data"]["a"]["dateOfBirth"].is_string(), "{body}");
+    assert!(body["data"]["b"]["dateOfBirth"].is_null(), "{body}");
+});

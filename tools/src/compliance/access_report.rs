@@ -1,6 +1,7 @@
 //! "Who can see this patient?": every staff member who could read each PHI class of one
 //! patient right now, by role or by an active break-glass grant.
 
+use super::service::in_force;
 use crate::directory::service::{find_patient, parse_id};
 use crate::kit::{Allow, ApiError, Gql, access, db};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
@@ -20,6 +21,8 @@ pub enum PhiClassName {
     Contact,
     Identity,
     Clinical,
+    Billing,
+    Correspondence,
 }
 
 impl From<PhiClass> for PhiClassName {
@@ -28,6 +31,8 @@ impl From<PhiClass> for PhiClassName {
             PhiClass::Contact => PhiClassName::Contact,
             PhiClass::Identity => PhiClassName::Identity,
             PhiClass::Clinical => PhiClassName::Clinical,
+            PhiClass::Billing => PhiClassName::Billing,
+            PhiClass::Correspondence => PhiClassName::Correspondence,
         }
     }
 }
@@ -55,13 +60,10 @@ pub struct AccessReport {
     pub entries: Vec<AccessEntry>,
 }
 
-/// Where each PHI class is disclosed.
-const DISCLOSURES: [(PhiClass, Resource); 4] = [
-    (PhiClass::Contact, Resource::Patient),
-    (PhiClass::Identity, Resource::Patient),
-    (PhiClass::Clinical, Resource::CareRecord),
-    (PhiClass::Clinical, Resource::Claim),
-];
+/// Where each PHI class is disclosed: every (class, resource) pair of the vocabulary.
+fn disclosures() -> impl Iterator<Item = (PhiClass, Resource)> {
+    PhiClass::ALL.iter().flat_map(|class| class.resources().iter().map(move |resource| (*class, *resource)))
+}
 
 #[derive(Default)]
 pub struct AccessReportQuery;
@@ -81,7 +83,7 @@ impl AccessReportQuery {
         let now = Utc::now();
         let active_staff = staff::Entity::find().filter(staff::Column::Active.eq(true)).all(db).await?;
         let mut entries = Vec::new();
-        for (class, resource) in DISCLOSURES {
+        for (class, resource) in disclosures() {
             for member in &active_staff {
                 if let Some(permission) = policy.decide_for(&member.sub, resource, class.action()).permission {
                     entries.push(AccessEntry {
@@ -96,18 +98,21 @@ impl AccessReportQuery {
                 }
             }
         }
-        let grants = break_glass_grant::Entity::find()
+        let grants = in_force(break_glass_grant::Entity::find(), now)
             .filter(break_glass_grant::Column::PatientId.eq(patient_id))
-            .filter(break_glass_grant::Column::ExpiresAt.gt(now))
             .all(db)
             .await?;
         for grant in grants {
+            // In force only while its requester is active and may still ask for one.
             let Some(member) = active_staff.iter().find(|m| m.id == grant.staff_id) else {
                 continue;
             };
-            for (class, resource) in DISCLOSURES.iter().filter(|(c, _)| *c != PhiClass::Contact) {
+            if !policy.decide_for(&member.sub, Resource::BreakGlass, Action::Request).allowed {
+                continue;
+            }
+            for (class, resource) in disclosures().filter(|(c, _)| c.opened_by_break_glass()) {
                 entries.push(AccessEntry {
-                    phi_class: (*class).into(),
+                    phi_class: class.into(),
                     resource: resource.as_str().into(),
                     sub: member.sub.clone(),
                     display_name: member.display_name.clone(),

@@ -8,7 +8,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::audit_event;
 use policies::{Action, Resource};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -85,8 +88,13 @@ impl AuditEvent {
     async fn policy_version(&self) -> &str {
         &self.0.policy_version
     }
+    /// The server's id of the request (unique; in the server's log lines).
     async fn request_id(&self) -> &str {
         &self.0.request_id
+    }
+    /// The `x-request-id` the client or a proxy sent, if any (neither unique nor trusted).
+    async fn client_request_id(&self) -> Option<&str> {
+        self.0.client_request_id.as_deref()
     }
     async fn hash(&self) -> &str {
         &self.0.hash
@@ -107,6 +115,20 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// Until this time (exclusive).
     pub to: Option<DateTime<Utc>>,
+}
+
+/// `occurred_at <op> at`, comparing instants. PostgreSQL stores `timestamptz`; SQLite stores
+/// text, where a time rewritten in another form (another offset, a space for the `T`) would
+/// compare wrongly as text and could hide an event from a range, so SQLite compares the
+/// instants both texts denote.
+fn compare_time(db: &impl ConnectionTrait, op: &'static str, at: DateTime<Utc>) -> SimpleExpr {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            Expr::cust_with_values(format!("unixepoch(occurred_at, 'subsec') {op} unixepoch(?, 'subsec')"), [at])
+        }
+        _ if op == ">=" => audit_event::Column::OccurredAt.gte(at),
+        _ => audit_event::Column::OccurredAt.lt(at),
+    }
 }
 
 /// Events newest first, keyset-paginated by sequence number.
@@ -161,14 +183,15 @@ impl AuditQuery {
         if let Some(outcome) = filter.outcome {
             query = query.filter(audit_event::Column::Outcome.eq(outcome.as_str()));
         }
+        let db = db(ctx)?;
         if let Some(from) = filter.from {
-            query = query.filter(audit_event::Column::OccurredAt.gte(from));
+            query = query.filter(compare_time(db, ">=", from));
         }
         if let Some(to) = filter.to {
-            query = query.filter(audit_event::Column::OccurredAt.lt(to));
+            query = query.filter(compare_time(db, "<", to));
         }
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = page_of(db(ctx)?, query, &page).await?;
+        let rows = page_of(db, query, &page).await?;
         access(ctx)?.record_read("audit.read", Resource::Audit, patient);
         Ok(page.into_page(rows, |e| e.seq.to_string(), AuditEvent))
     }

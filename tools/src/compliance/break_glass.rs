@@ -5,7 +5,7 @@ use super::service::{self, GrantFilter};
 use crate::directory::service::parse_id;
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Allow, Gql, access, audit, db};
+use crate::kit::{Allow, ApiError, Gql, access, audit, db};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
@@ -13,15 +13,20 @@ use entities::staff;
 use policies::{Action, Resource};
 use sea_orm::EntityTrait;
 
-/// How long a grant lasts (`WARD_BREAK_GLASS_MINUTES`, default 60).
+/// How long a grant lasts and how many one member may hold and open.
 #[derive(Clone, Copy, Debug)]
 pub struct BreakGlassConfig {
+    /// `WARD_BREAK_GLASS_MINUTES`, default 60.
     pub minutes: i64,
+    /// Open grants one member may hold at once: `WARD_BREAK_GLASS_MAX_ACTIVE`, default 2.
+    pub max_active: u64,
+    /// Grants one member may open in 24 hours: `WARD_BREAK_GLASS_PER_DAY`, default 5.
+    pub per_day: u64,
 }
 
 impl Default for BreakGlassConfig {
     fn default() -> Self {
-        BreakGlassConfig { minutes: 60 }
+        BreakGlassConfig { minutes: 60, max_active: 2, per_day: 5 }
     }
 }
 
@@ -61,9 +66,22 @@ impl BreakGlassGrant {
         self.0.expires_at
     }
 
-    /// Whether it still opens access now.
-    async fn active(&self) -> bool {
-        self.0.expires_at > Utc::now()
+    /// Whether it opens access now: unexpired, not ended, not found unjustified, and its
+    /// requester still active and holding a role that may ask for break-glass.
+    async fn active(&self, ctx: &Context<'_>) -> Gql<bool> {
+        if !service::is_in_force(&self.0, Utc::now()) {
+            return Ok(false);
+        }
+        let Some(member) = staff::Entity::find_by_id(self.0.staff_id).one(db(ctx)?).await? else {
+            return Ok(false);
+        };
+        let policy = access(ctx)?.policy();
+        Ok(member.active && policy.decide_for(&member.sub, Resource::BreakGlass, Action::Request).allowed)
+    }
+
+    /// When it was ended early (by its requester, compliance, or an UNJUSTIFIED verdict).
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.0.ended_at
     }
 
     async fn review_status(&self) -> BreakGlassReview {
@@ -135,10 +153,18 @@ impl BreakGlassMutation {
     #[graphql(guard = "Allow(Resource::BreakGlass, Action::Request)")]
     async fn request_break_glass(&self, ctx: &Context<'_>, patient_id: ID, reason: String) -> Gql<BreakGlassGrant> {
         let patient_id = parse_id(&patient_id, "patient")?;
-        let minutes = ctx.data_opt::<BreakGlassConfig>().copied().unwrap_or_default().minutes;
+        let config = ctx.data_opt::<BreakGlassConfig>().copied().unwrap_or_default();
         let access = access(ctx)?;
         let txn = audit::begin(db(ctx)?).await?;
-        let grant = service::request(&*txn, access.principal().staff_id, patient_id, &reason, minutes).await?;
+        let grant = match service::request(&*txn, access.principal().staff_id, patient_id, &reason, &config).await {
+            Ok(grant) => grant,
+            // Over a limit: refused and on the record, where compliance's queue finds it.
+            Err(err @ ApiError::LimitExceeded(_)) => {
+                tracing::warn!(patient = %patient_id, "break-glass request over the limit refused");
+                return Err(access.refuse(Resource::BreakGlass, Action::Request, Some(patient_id), err).into());
+            }
+            Err(err) => return Err(err.into()),
+        };
         let event = access.event("request", Resource::BreakGlass, Some(grant.id.to_string()), Some(patient_id));
         txn.append(vec![event.because(grant.reason.clone())]).await?;
         txn.commit().await?;
@@ -159,11 +185,38 @@ impl BreakGlassMutation {
         let id = parse_id(&id, "break-glass grant")?;
         let access = access(ctx)?;
         let txn = audit::begin(db(ctx)?).await?;
-        let grant =
-            service::review(&*txn, id, expected_version, access.principal().staff_id, verdict.into(), note).await?;
+        let reviewer = access.principal().staff_id;
+        let grant = match service::review(&*txn, id, expected_version, reviewer, verdict.into(), note).await {
+            Ok(grant) => grant,
+            // Reviewing one's own grant: refused and on the record.
+            Err(err @ ApiError::Forbidden(_)) => {
+                return Err(access.refuse(Resource::BreakGlass, Action::Review, None, err).into());
+            }
+            Err(err) => return Err(err.into()),
+        };
         let event = access.event("review", Resource::BreakGlass, Some(id.to_string()), Some(grant.patient_id));
         txn.append(vec![event.because(format!("{verdict:?}"))]).await?;
         txn.commit().await?;
+        Ok(BreakGlassGrant(grant))
+    }
+
+    /// Ends a grant at once: its requester's own, or any grant for compliance.
+    async fn end_break_glass(&self, ctx: &Context<'_>, id: ID) -> Gql<BreakGlassGrant> {
+        let id = parse_id(&id, "break-glass grant")?;
+        let access = access(ctx)?;
+        let may_end_others = access.allows(Resource::BreakGlass, Action::Review);
+        let txn = audit::begin(db(ctx)?).await?;
+        let grant = match service::end(&*txn, id, access.principal().staff_id, may_end_others).await {
+            Ok(grant) => grant,
+            Err(err @ ApiError::Forbidden(_)) => {
+                return Err(access.refuse(Resource::BreakGlass, Action::Review, None, err).into());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let event = access.event("end", Resource::BreakGlass, Some(id.to_string()), Some(grant.patient_id));
+        txn.append(vec![event]).await?;
+        txn.commit().await?;
+        tracing::warn!(grant = %grant.id, "break-glass access ended");
         Ok(BreakGlassGrant(grant))
     }
 }

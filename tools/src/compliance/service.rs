@@ -1,27 +1,45 @@
-//! Break-glass grants: opening, listing, reviewing.
+//! Break-glass grants: opening (within limits), listing, reviewing, ending.
 
+use super::break_glass::BreakGlassConfig;
 use crate::kit::pagination::PageRequest;
 use crate::kit::{ApiError, ApiResult};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
 use entities::{patient, staff};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
+
+/// Grants that still open access at `now` as far as the grant itself says: unexpired, not
+/// ended, not found unjustified. (Whether the requester may still ask is the caller's part.)
+pub fn in_force(query: Select<break_glass_grant::Entity>, now: DateTime<Utc>) -> Select<break_glass_grant::Entity> {
+    query
+        .filter(break_glass_grant::Column::ExpiresAt.gt(now))
+        .filter(break_glass_grant::Column::EndedAt.is_null())
+        .filter(break_glass_grant::Column::ReviewStatus.ne(BreakGlassReviewStatus::Unjustified))
+}
+
+/// Whether `grant` opens access at `now`, by the same rule as [`in_force`].
+pub fn is_in_force(grant: &break_glass_grant::Model, now: DateTime<Utc>) -> bool {
+    grant.expires_at > now && grant.ended_at.is_none() && grant.review_status != BreakGlassReviewStatus::Unjustified
+}
 
 /// A written reason shorter than this is refused: "emergency" alone explains nothing.
 pub const MIN_REASON_CHARS: usize = 20;
 const MAX_REASON_CHARS: usize = 2_000;
 
-/// Opens emergency access of `staff_id` to one patient for `minutes`.
+/// Opens emergency access of `staff_id` to one patient for `config.minutes`, unless the
+/// member holds `config.max_active` open grants or opened `config.per_day` in the last 24
+/// hours (`LIMIT_EXCEEDED`).
 #[tracing::instrument(skip(db, reason))]
 pub async fn request(
     db: &impl ConnectionTrait,
     staff_id: Uuid,
     patient_id: Uuid,
     reason: &str,
-    minutes: i64,
+    config: &BreakGlassConfig,
 ) -> ApiResult<break_glass_grant::Model> {
     let reason = reason.trim();
     let length = reason.chars().count();
@@ -37,22 +55,55 @@ pub async fn request(
         return Err(ApiError::NotFound(format!("patient {patient_id}")));
     }
     let now = Utc::now();
+    within_limits(db, staff_id, now, config).await?;
     let grant = break_glass_grant::ActiveModel {
         id: Set(Uuid::now_v7()),
         staff_id: Set(staff_id),
         patient_id: Set(patient_id),
         reason: Set(reason.to_owned()),
         granted_at: Set(now),
-        expires_at: Set(now + Duration::minutes(minutes)),
+        expires_at: Set(now + Duration::minutes(config.minutes)),
         review_status: Set(BreakGlassReviewStatus::Pending),
         reviewed_by: Set(None),
         reviewed_at: Set(None),
         review_note: Set(None),
+        ended_at: Set(None),
+        ended_by: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
     };
     Ok(grant.insert(db).await?)
+}
+
+/// The member's open grants and the grants of the last 24 hours, against the limits. Two
+/// requests of one member are serialised (a row lock on PostgreSQL; SQLite's audited
+/// transactions are serial already), so a burst cannot slip past the count.
+async fn within_limits(
+    db: &impl ConnectionTrait,
+    staff_id: Uuid,
+    now: DateTime<Utc>,
+    config: &BreakGlassConfig,
+) -> ApiResult<()> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        staff::Entity::find_by_id(staff_id).lock_exclusive().one(db).await?;
+    }
+    let mine = || break_glass_grant::Entity::find().filter(break_glass_grant::Column::StaffId.eq(staff_id));
+    let open = in_force(mine(), now).count(db).await?;
+    if open >= config.max_active {
+        return Err(ApiError::LimitExceeded(format!(
+            "break-glass limit: you hold {open} open grants (at most {}); end one before opening another",
+            config.max_active
+        )));
+    }
+    let today = mine().filter(break_glass_grant::Column::GrantedAt.gt(now - Duration::hours(24))).count(db).await?;
+    if today >= config.per_day {
+        return Err(ApiError::LimitExceeded(format!(
+            "break-glass limit: {today} grants opened in the last 24 hours (at most {}); compliance has been told",
+            config.per_day
+        )));
+    }
+    Ok(())
 }
 
 /// Filters of compliance's review queue.
@@ -89,7 +140,7 @@ pub async fn list(
         query = query.filter(break_glass_grant::Column::PatientId.eq(patient_id));
     }
     if filter.active_only {
-        query = query.filter(break_glass_grant::Column::ExpiresAt.gt(Utc::now()));
+        query = in_force(query, Utc::now());
     }
     if let Some(after) = page.after_id()? {
         query = query.filter(break_glass_grant::Column::Id.lt(after));
@@ -97,7 +148,8 @@ pub async fn list(
     Ok(query.limit(page.fetch_limit()).all(db).await?)
 }
 
-/// Records compliance's verdict on a grant, once.
+/// Records compliance's verdict on a grant, once, never by the grant's own requester. An
+/// UNJUSTIFIED verdict ends the grant at once.
 #[tracing::instrument(skip(db, note))]
 pub async fn review(
     db: &impl ConnectionTrait,
@@ -111,6 +163,9 @@ pub async fn review(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))?;
+    if grant.staff_id == reviewer_id {
+        return Err(ApiError::Forbidden("nobody reviews a break-glass grant they requested".into()));
+    }
     if verdict == BreakGlassReviewStatus::Pending {
         return Err(ApiError::BadUserInput("a review concludes JUSTIFIED or UNJUSTIFIED".into()));
     }
@@ -118,7 +173,13 @@ pub async fn review(
         return Err(ApiError::Conflict("this grant was reviewed already".into()));
     }
     let now = Utc::now();
-    let updated = break_glass_grant::Entity::update_many()
+    let mut update = break_glass_grant::Entity::update_many();
+    if verdict == BreakGlassReviewStatus::Unjustified && grant.ended_at.is_none() {
+        update = update
+            .col_expr(break_glass_grant::Column::EndedAt, Some(now).into())
+            .col_expr(break_glass_grant::Column::EndedBy, Some(reviewer_id).into());
+    }
+    let updated = update
         .col_expr(break_glass_grant::Column::ReviewStatus, verdict.into())
         .col_expr(break_glass_grant::Column::ReviewedBy, Some(reviewer_id).into())
         .col_expr(break_glass_grant::Column::ReviewedAt, Some(now).into())
@@ -134,6 +195,44 @@ pub async fn review(
             "the grant is at version {}, not {expected_version}: reload and try again",
             grant.version
         )));
+    }
+    break_glass_grant::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))
+}
+
+/// Ends a grant now. `may_end_others`: the caller reviews grants (compliance); anyone else
+/// may end only their own.
+#[tracing::instrument(skip(db))]
+pub async fn end(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    caller: Uuid,
+    may_end_others: bool,
+) -> ApiResult<break_glass_grant::Model> {
+    let grant = break_glass_grant::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))?;
+    if grant.staff_id != caller && !may_end_others {
+        return Err(ApiError::Forbidden("only the requester or compliance may end a break-glass grant".into()));
+    }
+    let now = Utc::now();
+    if !is_in_force(&grant, now) {
+        return Err(ApiError::Conflict("this grant no longer opens access: nothing to end".into()));
+    }
+    let updated = break_glass_grant::Entity::update_many()
+        .col_expr(break_glass_grant::Column::EndedAt, Some(now).into())
+        .col_expr(break_glass_grant::Column::EndedBy, Some(caller).into())
+        .col_expr(break_glass_grant::Column::UpdatedAt, now.into())
+        .col_expr(break_glass_grant::Column::Version, (grant.version + 1).into())
+        .filter(break_glass_grant::Column::Id.eq(id))
+        .filter(break_glass_grant::Column::Version.eq(grant.version))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ApiError::Conflict("the grant changed while it was being ended: reload and try again".into()));
     }
     break_glass_grant::Entity::find_by_id(id)
         .one(db)

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 /// What a placeholder may name, and the PHI class it discloses.
 const PLACEHOLDERS: &[(&str, Option<PhiClass>)] = &[
-    ("ticket.subject", None),
+    ("ticket.subject", Some(PhiClass::Correspondence)),
     ("ticket.id", None),
     ("agent.name", None),
     ("provider.name", None),
@@ -100,29 +100,49 @@ impl MacroQuery {
             .one(db)
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("macro {macro_id}")))?;
+        let parts = parse(&saved.body)?;
+        let uses = |prefix: &str| parts.iter().any(|(_, name)| name.as_deref().is_some_and(|n| n.starts_with(prefix)));
+        // A relation the agent may not read leaves its placeholders withheld; the refusal
+        // is on the record like any other.
         let patient = match ticket.patient_id {
-            Some(id) if access.allows(Resource::Patient, Action::Read) => find_patient(db, id).await?,
+            Some(id) if uses("patient.") => match access.require_about(Resource::Patient, Action::Read, Some(id)) {
+                Ok(_) => find_patient(db, id).await?,
+                Err(_) => None,
+            },
             _ => None,
         };
         let provider = match ticket.provider_id {
-            Some(id) if access.allows(Resource::Provider, Action::Read) => find_provider(db, id).await?,
+            Some(id) if uses("provider.") => match access.require(Resource::Provider, Action::Read) {
+                Ok(_) => find_provider(db, id).await?,
+                Err(_) => None,
+            },
             _ => None,
         };
         let mut text = String::new();
         let mut refused = Vec::new();
-        for (literal, name) in parse(&saved.body)? {
+        for (literal, name) in parts {
             text.push_str(&literal);
             let Some(name) = name else { continue };
             let class = PLACEHOLDERS.iter().find(|(k, _)| *k == name).and_then(|(_, c)| *c);
-            if let (Some(class), Some(p)) = (class, &patient) {
-                match access.require_for_patient(db, p.id, Resource::Patient, class.action()).await {
-                    Ok(via) => access.disclosed(p.id, Resource::Patient, p.id, class, via),
-                    Err(_) => {
-                        text.push_str(WITHHELD);
-                        refused.push(name);
-                        continue;
+            let checked = match (class, &patient) {
+                (Some(PhiClass::Correspondence), _) => match ticket.patient_id {
+                    Some(p) => {
+                        let class = PhiClass::Correspondence;
+                        let via = access.require_for_patient(db, p, Resource::Ticket, class.action()).await;
+                        via.map(|via| access.disclosed(p, Resource::Ticket, ticket.id, class, via))
                     }
-                }
+                    None => access.require(Resource::Ticket, Action::Correspondence).map(|_| ()),
+                },
+                (Some(class), Some(p)) => access
+                    .require_for_patient(db, p.id, Resource::Patient, class.action())
+                    .await
+                    .map(|via| access.disclosed(p.id, Resource::Patient, p.id, class, via)),
+                _ => Ok(()),
+            };
+            if checked.is_err() {
+                text.push_str(WITHHELD);
+                refused.push(name);
+                continue;
             }
             let value = match (name.as_str(), &patient, &provider) {
                 ("ticket.subject", _, _) => Some(ticket.subject.clone()),

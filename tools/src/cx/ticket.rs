@@ -6,11 +6,11 @@ use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiResult, Gql, access, audit, db, null_on_error};
+use crate::kit::{Access, Allow, ApiResult, Gql, access, audit, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel as Channel, TicketPriority as Priority, TicketStatus as Status};
-use policies::{Action, Resource};
+use policies::{Action, PhiClass, Resource};
 use uuid::Uuid;
 
 mirror_enum!(TicketStatus = Status { Open, Pending, Resolved, Closed });
@@ -37,18 +37,45 @@ impl Ticket {
         access.require(Resource::Ticket, Action::Read)?;
         Ok(Ticket(model))
     }
+
+    /// The gate of the ticket's text (subject, description, comments): people write
+    /// diagnoses into tickets, so about a patient it is PHI of class `correspondence`,
+    /// checked for that patient and recorded; otherwise the role's `ticket · correspondence`.
+    async fn correspondence(&self, ctx: &Context<'_>) -> Option<()> {
+        correspondence_of(ctx, &self.0).await
+    }
 }
+
+/// [`Ticket::correspondence`] for a ticket row.
+async fn correspondence_of(ctx: &Context<'_>, ticket: &ticket::Model) -> Option<()> {
+    match ticket.patient_id {
+        Some(patient) => phi_field(ctx, patient, Resource::Ticket, ticket.id, PhiClass::Correspondence).await,
+        None => {
+            let allowed = access(ctx).and_then(|a| a.require(Resource::Ticket, Action::Correspondence)).map(|_| ());
+            null_on_error(ctx, allowed)
+        }
+    }
+}
+
+/// Whether a history entry's changes quote the ticket's text.
+fn quotes_text(changes: &serde_json::Value) -> bool {
+    TEXT_FIELDS.iter().any(|field| changes.get(field).is_some())
+}
+
+const TEXT_FIELDS: [&str; 2] = ["subject", "description"];
 
 #[Object]
 impl Ticket {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    async fn subject(&self) -> &str {
-        &self.0.subject
+    /// PHI: correspondence (for a ticket about a patient).
+    async fn subject(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.correspondence(ctx).await.map(|_| self.0.subject.as_str())
     }
-    async fn description(&self) -> &str {
-        &self.0.description
+    /// PHI: correspondence (for a ticket about a patient).
+    async fn description(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.correspondence(ctx).await.map(|_| self.0.description.as_str())
     }
     async fn channel(&self) -> TicketChannel {
         self.0.channel.into()
@@ -102,26 +129,39 @@ impl Ticket {
     async fn claim_id(&self) -> Option<ID> {
         self.0.claim_id.map(|id| ID(id.to_string()))
     }
-    /// Comments, oldest first.
-    async fn comments(&self, ctx: &Context<'_>) -> Gql<Vec<TicketComment>> {
+    /// Comments, oldest first. PHI: correspondence (for a ticket about a patient).
+    async fn comments(&self, ctx: &Context<'_>) -> Gql<Option<Vec<TicketComment>>> {
+        if self.correspondence(ctx).await.is_none() {
+            return Ok(None);
+        }
         let rows = service::comments(db(ctx)?, self.0.id).await?;
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
             out.push(TicketComment {
                 author: agent(ctx, Some(c.author_id)).await?,
                 id: ID(c.id.to_string()),
-                body: c.body,
+                body: Some(c.body),
                 internal: c.internal,
                 created_at: c.created_at,
             });
         }
-        Ok(out)
+        Ok(Some(out))
     }
-    /// Every change, oldest first: who, when, what (`{"field": [old, new]}`).
+    /// Every change, oldest first: who, when, what (`{"field": [old, new]}`). Old and new
+    /// subjects and descriptions are correspondence: without it they read `null`.
     async fn history(&self, ctx: &Context<'_>) -> Gql<Vec<TicketHistoryEntry>> {
         let rows = service::events(db(ctx)?, self.0.id).await?;
+        let text_open =
+            if rows.iter().any(|e| quotes_text(&e.changes)) { self.correspondence(ctx).await.is_some() } else { true };
         let mut out = Vec::with_capacity(rows.len());
-        for e in rows {
+        for mut e in rows {
+            if !text_open && let Some(changes) = e.changes.as_object_mut() {
+                for field in TEXT_FIELDS {
+                    if let Some(change) = changes.get_mut(field) {
+                        *change = serde_json::json!([null, null]);
+                    }
+                }
+            }
             out.push(TicketHistoryEntry {
                 actor: agent(ctx, Some(e.actor_id)).await?,
                 kind: e.kind,
@@ -137,7 +177,8 @@ impl Ticket {
 pub struct TicketComment {
     pub id: ID,
     pub author: Option<Agent>,
-    pub body: String,
+    /// PHI: correspondence (for a ticket about a patient).
+    pub body: Option<String>,
     /// Internal notes are never shown to the requester.
     pub internal: bool,
     pub created_at: DateTime<Utc>,
@@ -160,7 +201,9 @@ pub struct TicketFilterInput {
     pub patient_id: Option<ID>,
     pub provider_id: Option<ID>,
     pub sla_breached: Option<bool>,
-    /// Words in the subject or description (2 to 100 characters).
+    /// Words in the subject or description (2 to 100 characters). Matching reads ticket
+    /// text, so it needs `ticket · correspondence`, and every ticket about a patient that it
+    /// returns is a recorded disclosure of that class.
     pub text: Option<String>,
 }
 
@@ -209,8 +252,20 @@ impl TicketQuery {
             sla_breached: input.sla_breached,
             text: input.text,
         };
+        let access = access(ctx)?;
+        if filter.text.is_some() {
+            access.require(Resource::Ticket, Action::Correspondence)?;
+        }
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list(db, &filter, &page).await?;
+        if let Some(term) = filter.text.as_deref() {
+            for ticket in &rows {
+                let Some(patient) = ticket.patient_id else { continue };
+                let via = access.require_for_patient(db, patient, Resource::Ticket, Action::Correspondence).await?;
+                let class = PhiClass::Correspondence;
+                access.disclosed_by_match(patient, Resource::Ticket, ticket.id, class, via, term.trim());
+            }
+        }
         Ok(page.into_page(rows, service::cursor, Ticket))
     }
 }
@@ -361,10 +416,11 @@ impl TicketMutation {
         let ticket = service::find(&*txn, id).await?;
         txn.append(vec![access.event("comment", Resource::Ticket, Some(id.to_string()), ticket.patient_id)]).await?;
         txn.commit().await?;
+        let body = correspondence_of(ctx, &ticket).await.map(|_| comment.body);
         Ok(TicketComment {
             author: agent(ctx, Some(comment.author_id)).await?,
             id: ID(comment.id.to_string()),
-            body: comment.body,
+            body,
             internal: comment.internal,
             created_at: comment.created_at,
         })

@@ -10,10 +10,11 @@ pub use provider::{Provider, ProviderQuery};
 #[derive(async_graphql::MergedObject, Default)]
 pub struct DirectoryQuery(PatientQuery, ProviderQuery);
 
-/// The patient behind a relation, checked like `patient(id)`.
+/// The patient behind `patient(id)` and every relation: `patient · read`, a refusal recorded
+/// against the patient's id.
 pub async fn patient_of(ctx: &async_graphql::Context<'_>, id: uuid::Uuid) -> crate::kit::ApiResult<Patient> {
     let access = crate::kit::access(ctx)?;
-    access.require(policies::Resource::Patient, policies::Action::Read)?;
+    access.require_about(policies::Resource::Patient, policies::Action::Read, Some(id))?;
     let model = service::find_patient(crate::kit::db(ctx)?, id)
         .await?
         .ok_or_else(|| crate::kit::ApiError::NotFound(format!("patient {id}")))?;

@@ -4,7 +4,7 @@
 
 use super::service;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
+use crate::kit::{Access, Allow, ApiResult, Gql, access, db, null_on_error, phi_field};
 use crate::medical::CareRecord;
 use crate::ops::Claim;
 use async_graphql::{Context, ID, Object};
@@ -147,16 +147,16 @@ pub struct PatientQuery;
 
 #[Object]
 impl PatientQuery {
-    /// One patient by id.
-    #[graphql(guard = "Allow(Resource::Patient, Action::Read)")]
+    /// One patient by id. Requires `patient · read` (a refusal is recorded against the id).
     async fn patient(&self, ctx: &Context<'_>, id: ID) -> Gql<Patient> {
         let id = service::parse_id(&id, "patient")?;
-        let found = service::find_patient(db(ctx)?, id).await?;
-        Ok(Patient::visible(access(ctx)?, found.ok_or_else(|| ApiError::NotFound(format!("patient {id}")))?)?)
+        Ok(super::patient_of(ctx, id).await?)
     }
 
     /// Patients, oldest first. `search` (2 to 100 characters) matches the start of name words
-    /// or part of the email: it reads contact PHI, so it needs `patient · contact`.
+    /// or part of the email: it reads contact PHI, so it needs `patient · contact`, and every
+    /// patient it returns is a recorded disclosure of their contact class, whatever fields
+    /// are selected.
     #[graphql(
         guard = "Allow(Resource::Patient, Action::Read)",
         complexity = "crate::kit::pagination::complexity(first, child_complexity)"
@@ -169,12 +169,21 @@ impl PatientQuery {
         after: Option<String>,
     ) -> Gql<Page<Patient>> {
         let access = access(ctx)?;
+        let db = db(ctx)?;
         if search.is_some() {
             access.require(Resource::Patient, Action::Contact)?;
         }
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = service::list_patients(db(ctx)?, search.as_deref(), &page).await?;
-        Ok(page.into_page(rows, |p| p.id.to_string(), Patient))
+        let rows = service::list_patients(db, search.as_deref(), &page).await?;
+        let page = page.into_page(rows, |p| p.id.to_string(), Patient);
+        if let Some(term) = search.as_deref() {
+            for edge in &page.edges {
+                let id = edge.node.0.id;
+                let via = access.require_for_patient(db, id, Resource::Patient, Action::Contact).await?;
+                access.disclosed_by_match(id, Resource::Patient, id, PhiClass::Contact, via, term.trim());
+            }
+        }
+        Ok(page)
     }
 }
 

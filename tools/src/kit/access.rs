@@ -9,7 +9,7 @@ use super::purpose::Purpose;
 use async_graphql::{Context, Guard};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant;
-use policies::{Action, Permission, PolicySnapshot, Resource};
+use policies::{Action, Permission, PhiClass, PolicySnapshot, Resource};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -38,6 +38,7 @@ pub struct Access {
     policy: Arc<PolicySnapshot>,
     break_glass: OnceCell<Vec<ActiveGrant>>,
     request_id: String,
+    client_request_id: Option<String>,
     purpose: std::sync::OnceLock<Purpose>,
     recorder: Recorder,
 }
@@ -49,9 +50,16 @@ impl Access {
             policy,
             break_glass: OnceCell::new(),
             request_id: request_id.into(),
+            client_request_id: None,
             purpose: std::sync::OnceLock::new(),
             recorder: Recorder::default(),
         }
+    }
+
+    /// Keeps the `x-request-id` the client sent, apart from the server's own id.
+    pub fn with_client_request_id(mut self, id: Option<String>) -> Self {
+        self.client_request_id = id;
+        self
     }
 
     /// States the request's (checked) purpose of use.
@@ -68,9 +76,26 @@ impl Access {
     }
 
     /// Records that the response carries `class` of `patient` from record `resource_id`.
-    pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: policies::PhiClass, via: Via) {
+    pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, via: Via) {
         let break_glass = matches!(via, Via::BreakGlass { .. });
-        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass });
+        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched: None });
+    }
+
+    /// Records that a search or filter on `class` returned record `resource_id` of `patient`:
+    /// the match discloses the class whatever fields the response selects. `term` is what
+    /// was searched for (the audit trail is itself access-controlled).
+    pub fn disclosed_by_match(
+        &self,
+        patient: Uuid,
+        resource: Resource,
+        resource_id: Uuid,
+        class: PhiClass,
+        via: Via,
+        term: &str,
+    ) {
+        let break_glass = matches!(via, Via::BreakGlass { .. });
+        let matched = Some(term.to_owned());
+        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched });
     }
 
     /// Records a read that is not PHI but belongs on the record (e.g. of the audit trail).
@@ -86,6 +111,7 @@ impl Access {
             actor_roles: self.principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
             policy_version: self.policy.version().to_owned(),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
             purpose: self.purpose().map(|p| p.to_string()),
         }
     }
@@ -111,8 +137,22 @@ impl Access {
 
     /// Records a refusal and returns its error.
     fn deny(&self, resource: Resource, action: Action, patient: Option<Uuid>) -> ApiError {
-        self.recorder.record(Entry::Denial { resource, action, patient });
+        self.recorder.record(Entry::Denial { resource, action, patient, reason: None });
         forbidden(&self.principal, resource, action)
+    }
+
+    /// Records a refusal for a reason other than the policy (a limit, a purpose) and
+    /// returns `error` unchanged.
+    pub fn refuse(&self, resource: Resource, action: Action, patient: Option<Uuid>, error: ApiError) -> ApiError {
+        let reason = Some(error.message());
+        self.recorder.record(Entry::Denial { resource, action, patient, reason });
+        error
+    }
+
+    /// `FORBIDDEN` unless a role of the caller may do `action` on `resource`; a refusal is
+    /// recorded as about `patient` (a by-id read of that patient's record).
+    pub fn require_about(&self, resource: Resource, action: Action, patient: Option<Uuid>) -> ApiResult<Permission> {
+        self.permission(resource, action).ok_or_else(|| self.deny(resource, action, patient))
     }
 
     pub fn principal(&self) -> &Principal {
@@ -147,6 +187,14 @@ impl Access {
         resource: Resource,
         action: Action,
     ) -> ApiResult<Via> {
+        if let Some(purpose) = self.purpose()
+            && purpose.patient != Some(patient_id)
+        {
+            let error = ApiError::Forbidden(format!(
+                "this request states the purpose {purpose}, which is not about this patient: {resource} · {action} refused"
+            ));
+            return Err(self.refuse(resource, action, Some(patient_id), error));
+        }
         if let Some(permission) = self.permission(resource, action) {
             return Ok(Via::Role(permission));
         }
@@ -174,21 +222,27 @@ impl Access {
         Ok(break_glass_reaches(resource, action) && !self.active_grants(db).await?.is_empty())
     }
 
-    /// The caller's unexpired break-glass grants, read once per request.
+    /// The caller's break-glass grants in force, read once per request. A grant is in force
+    /// while it has not expired or been ended (by its requester, compliance or an UNJUSTIFIED
+    /// verdict) and its requester may still ask for one: the caller is active (or the request
+    /// was refused at the door) and holds a role with `break_glass · request` now.
     pub async fn active_grants(&self, db: &impl ConnectionTrait) -> ApiResult<&[ActiveGrant]> {
         let grants = self
             .break_glass
             .get_or_try_init(|| async {
-                let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> = break_glass_grant::Entity::find()
-                    .select_only()
-                    .column(break_glass_grant::Column::Id)
-                    .column(break_glass_grant::Column::PatientId)
-                    .column(break_glass_grant::Column::ExpiresAt)
-                    .filter(break_glass_grant::Column::StaffId.eq(self.principal.staff_id))
-                    .filter(break_glass_grant::Column::ExpiresAt.gt(Utc::now()))
-                    .into_tuple()
-                    .all(db)
-                    .await?;
+                if !self.allows(Resource::BreakGlass, Action::Request) {
+                    return Ok(Vec::new());
+                }
+                let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> =
+                    crate::compliance::service::in_force(break_glass_grant::Entity::find(), Utc::now())
+                        .select_only()
+                        .column(break_glass_grant::Column::Id)
+                        .column(break_glass_grant::Column::PatientId)
+                        .column(break_glass_grant::Column::ExpiresAt)
+                        .filter(break_glass_grant::Column::StaffId.eq(self.principal.staff_id))
+                        .into_tuple()
+                        .all(db)
+                        .await?;
                 Ok::<_, ApiError>(
                     rows.into_iter()
                         .map(|(id, patient_id, expires_at)| ActiveGrant { id, patient_id, expires_at })
@@ -200,9 +254,13 @@ impl Access {
     }
 }
 
-/// Break-glass opens identity and clinical PHI of one patient, and that patient's care records.
+/// Break-glass opens the PHI classes that say so ([`PhiClass::opened_by_break_glass`]) of one
+/// patient, and reading that patient's care records (where the clinical class lives).
 pub fn break_glass_reaches(resource: Resource, action: Action) -> bool {
-    matches!((resource, action), (_, Action::Identity) | (_, Action::Clinical) | (Resource::CareRecord, Action::Read))
+    (resource, action) == (Resource::CareRecord, Action::Read)
+        || PhiClass::ALL
+            .iter()
+            .any(|c| c.opened_by_break_glass() && c.action() == action && c.resources().contains(&resource))
 }
 
 fn forbidden(principal: &Principal, resource: Resource, action: Action) -> ApiError {
@@ -242,7 +300,7 @@ pub async fn phi_field(
     patient: Uuid,
     resource: Resource,
     resource_id: Uuid,
-    class: policies::PhiClass,
+    class: PhiClass,
 ) -> Option<()> {
     let checked = async {
         let access = access(ctx)?;

@@ -1,9 +1,11 @@
 //! Purpose of use: why a request reads PHI (`x-ward-purpose: ticket:<id>`), recorded with
-//! every disclosure of that request. A purpose must name a record the caller may read.
+//! every disclosure of that request. A purpose must name a record the caller may read, and it
+//! opens only the PHI of the patient that record is about: any other patient's PHI in the
+//! same request is refused (see `Access::require_for_patient`).
 
 use super::access::Access;
 use super::error::{ApiError, ApiResult};
-use entities::{break_glass_grant, care_review, claim, ticket};
+use entities::{break_glass_grant, care_record, care_review, claim, ticket};
 use policies::{Action, Resource};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::fmt;
@@ -23,6 +25,9 @@ pub enum PurposeKind {
 pub struct Purpose {
     pub kind: PurposeKind,
     pub id: Uuid,
+    /// The patient the named record is about (none for a ticket about a provider only);
+    /// known once [`Purpose::check`] has read the record.
+    pub patient: Option<Uuid>,
 }
 
 impl fmt::Display for Purpose {
@@ -54,31 +59,40 @@ impl Purpose {
             _ => return Err(invalid()),
         };
         let id = Uuid::parse_str(id).map_err(|_| invalid())?;
-        Ok(Purpose { kind, id })
+        Ok(Purpose { kind, id, patient: None })
     }
 
-    /// The named record exists and the caller may read it. Both failures give the same
-    /// answer, so a purpose cannot probe for records.
-    pub async fn check(&self, access: &Access, db: &impl ConnectionTrait) -> ApiResult<()> {
-        let readable = match self.kind {
-            PurposeKind::Ticket => {
-                access.allows(Resource::Ticket, Action::Read)
-                    && ticket::Entity::find_by_id(self.id).one(db).await?.is_some()
+    /// The named record exists and the caller may read it; returns the purpose with the
+    /// patient it is about. Both failures give the same answer, so a purpose cannot probe
+    /// for records.
+    pub async fn check(mut self, access: &Access, db: &impl ConnectionTrait) -> ApiResult<Self> {
+        // `None`: not readable; `Some(patient)`: readable, about `patient` (if any).
+        let about: Option<Option<Uuid>> = match self.kind {
+            PurposeKind::Ticket if access.allows(Resource::Ticket, Action::Read) => {
+                ticket::Entity::find_by_id(self.id).one(db).await?.map(|t| t.patient_id)
             }
-            PurposeKind::Claim => {
-                access.allows(Resource::Claim, Action::Read)
-                    && claim::Entity::find_by_id(self.id).one(db).await?.is_some()
+            PurposeKind::Claim if access.allows(Resource::Claim, Action::Read) => {
+                claim::Entity::find_by_id(self.id).one(db).await?.map(|c| Some(c.patient_id))
             }
-            PurposeKind::CareReview => {
-                access.allows(Resource::CareReview, Action::Read)
-                    && care_review::Entity::find_by_id(self.id).one(db).await?.is_some()
+            PurposeKind::CareReview if access.allows(Resource::CareReview, Action::Read) => {
+                match care_review::Entity::find_by_id(self.id).one(db).await? {
+                    Some(review) => care_record::Entity::find_by_id(review.care_record_id)
+                        .one(db)
+                        .await?
+                        .map(|r| Some(r.patient_id)),
+                    None => None,
+                }
             }
             PurposeKind::BreakGlass => break_glass_grant::Entity::find_by_id(self.id)
                 .one(db)
                 .await?
-                .is_some_and(|g| g.staff_id == access.principal().staff_id),
+                .filter(|g| g.staff_id == access.principal().staff_id)
+                .map(|g| Some(g.patient_id)),
+            _ => None,
         };
-        if readable { Ok(()) } else { Err(invalid()) }
+        let about = about.ok_or_else(invalid)?;
+        self.patient = about;
+        Ok(self)
     }
 }
 

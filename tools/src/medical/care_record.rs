@@ -83,14 +83,16 @@ pub struct CareRecordQuery;
 #[Object]
 impl CareRecordQuery {
     /// One care record by id: `care_record · read` by role, or break-glass for its patient.
+    /// A refusal is recorded against the record's patient.
     async fn care_record(&self, ctx: &Context<'_>, id: ID) -> Gql<CareRecord> {
         let access = access(ctx)?;
         let db = db(ctx)?;
-        // Refuse before reading anything when neither a role nor any grant could allow it.
-        if !access.may_for_some_patient(db, Resource::CareRecord, Action::Read).await? {
-            access.require(Resource::CareRecord, Action::Read)?;
-        }
         let id = parse_id(&id, "care record")?;
+        if !access.may_for_some_patient(db, Resource::CareRecord, Action::Read).await? {
+            // Nothing of the record is answered; its patient is read for the record only.
+            let patient = service::find_care_record(db, id).await?.map(|r| r.patient_id);
+            access.require_about(Resource::CareRecord, Action::Read, patient)?;
+        }
         let record =
             service::find_care_record(db, id).await?.ok_or_else(|| ApiError::NotFound(format!("care record {id}")))?;
         access.require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read).await?;

@@ -1,11 +1,14 @@
-//! The `Claim` and `Denial` types. A claim's diagnosis and procedure codes are clinical PHI.
+//! The `Claim` and `Denial` types. A claim's diagnosis codes are clinical PHI; its procedure
+//! codes, amounts and payment status are billing PHI: one class, because the amounts follow
+//! from the procedure codes (fee schedules price by code), so no field a role may read
+//! determines one it may not.
 
 use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
+use crate::kit::{Access, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus as Status};
@@ -31,9 +34,9 @@ impl Claim {
         Claim(model)
     }
 
-    /// A clinical value of this claim: the value, or `null` and `FORBIDDEN` at the field.
-    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
-        phi_field(ctx, self.0.patient_id, Resource::Claim, self.0.id, PhiClass::Clinical).await.map(|_| value(&self.0))
+    /// A PHI value of this claim: the value, or `null` and `FORBIDDEN` at the field.
+    async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
+        phi_field(ctx, self.0.patient_id, Resource::Claim, self.0.id, class).await.map(|_| value(&self.0))
     }
 }
 
@@ -47,8 +50,9 @@ impl Claim {
         &self.0.claim_number
     }
 
-    async fn status(&self) -> ClaimStatus {
-        self.0.status.into()
+    /// Payment status. PHI: billing.
+    async fn status(&self, ctx: &Context<'_>) -> Option<ClaimStatus> {
+        self.phi(ctx, PhiClass::Billing, |c| c.status.into()).await
     }
 
     async fn payer(&self) -> &str {
@@ -59,16 +63,19 @@ impl Claim {
         self.0.service_date
     }
 
-    async fn billed_cents(&self) -> i64 {
-        self.0.billed_cents
+    /// PHI: billing.
+    async fn billed_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        self.phi(ctx, PhiClass::Billing, |c| c.billed_cents).await
     }
 
-    async fn allowed_cents(&self) -> Option<i64> {
-        self.0.allowed_cents
+    /// What the payer allowed, once adjudicated. PHI: billing.
+    async fn allowed_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        self.phi(ctx, PhiClass::Billing, |c| c.allowed_cents).await.flatten()
     }
 
-    async fn paid_cents(&self) -> i64 {
-        self.0.paid_cents
+    /// PHI: billing.
+    async fn paid_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        self.phi(ctx, PhiClass::Billing, |c| c.paid_cents).await
     }
 
     async fn submitted_at(&self) -> DateTime<Utc> {
@@ -77,12 +84,12 @@ impl Claim {
 
     /// ICD-10 codes billed. PHI: clinical.
     async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.diagnosis_codes)).await
+        self.phi(ctx, PhiClass::Clinical, |c| crate::medical::split_codes(&c.diagnosis_codes)).await
     }
 
-    /// CPT codes billed. PHI: clinical.
+    /// CPT codes billed. PHI: billing.
     async fn procedure_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.clinical(ctx, |c| crate::medical::split_codes(&c.procedure_codes)).await
+        self.phi(ctx, PhiClass::Billing, |c| crate::medical::split_codes(&c.procedure_codes)).await
     }
 
     /// The payer's denials of this claim. Requires `denial · read`.
@@ -90,7 +97,7 @@ impl Claim {
         let denials = async {
             access(ctx)?.require(Resource::Denial, Action::Read)?;
             let rows = service::denials_of(db(ctx)?, self.0.id).await?;
-            Ok(rows.into_iter().map(Denial).collect())
+            Ok(rows.into_iter().map(|model| Denial { model, patient_id: self.0.patient_id }).collect())
         };
         null_on_error(ctx, denials.await)
     }
@@ -107,47 +114,53 @@ impl Claim {
 }
 
 /// A payer's denial: X12 claim adjustment group and reason code, optional remark code.
-pub struct Denial(denial::Model);
+pub struct Denial {
+    model: denial::Model,
+    /// The claim's patient, whose billing class the denied amount belongs to.
+    patient_id: uuid::Uuid,
+}
 
 #[Object]
 impl Denial {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.model.id.to_string())
     }
 
     /// CO (contractual), PR (patient responsibility) or OA (other).
     async fn carc_group(&self) -> &str {
-        &self.0.carc_group
+        &self.model.carc_group
     }
 
     async fn carc_code(&self) -> &str {
-        &self.0.carc_code
+        &self.model.carc_code
     }
 
     /// What the reason code means.
     async fn carc_description(&self) -> Option<&'static str> {
-        CARC.iter().find(|c| c.code == self.0.carc_code).map(|c| c.description)
+        CARC.iter().find(|c| c.code == self.model.carc_code).map(|c| c.description)
     }
 
     async fn rarc_code(&self) -> Option<&str> {
-        self.0.rarc_code.as_deref()
+        self.model.rarc_code.as_deref()
     }
 
     async fn rarc_description(&self) -> Option<&'static str> {
-        let code = self.0.rarc_code.as_deref()?;
+        let code = self.model.rarc_code.as_deref()?;
         RARC.iter().find(|c| c.code == code).map(|c| c.description)
     }
 
-    async fn denied_cents(&self) -> i64 {
-        self.0.denied_cents
+    /// PHI: billing (of the claim).
+    async fn denied_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        let (patient, claim) = (self.patient_id, self.model.claim_id);
+        phi_field(ctx, patient, Resource::Claim, claim, PhiClass::Billing).await.map(|_| self.model.denied_cents)
     }
 
     async fn denied_at(&self) -> DateTime<Utc> {
-        self.0.denied_at
+        self.model.denied_at
     }
 
     async fn appeal_deadline(&self) -> NaiveDate {
-        self.0.appeal_deadline
+        self.model.appeal_deadline
     }
 }
 
@@ -156,11 +169,12 @@ pub struct ClaimQuery;
 
 #[Object]
 impl ClaimQuery {
-    /// One claim by id.
-    #[graphql(guard = "Allow(Resource::Claim, Action::Read)")]
+    /// One claim by id. Requires `claim · read`; a refusal is recorded against its patient.
     async fn claim(&self, ctx: &Context<'_>, id: ID) -> Gql<Claim> {
         let id = parse_id(&id, "claim")?;
+        let access = access(ctx)?;
         let found = service::find_claim(db(ctx)?, id).await?;
-        Ok(Claim::visible(access(ctx)?, found.ok_or_else(|| ApiError::NotFound(format!("claim {id}")))?)?)
+        access.require_about(Resource::Claim, Action::Read, found.as_ref().map(|c| c.patient_id))?;
+        Ok(Claim::visible(access, found.ok_or_else(|| ApiError::NotFound(format!("claim {id}")))?)?)
     }
 }

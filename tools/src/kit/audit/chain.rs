@@ -31,10 +31,15 @@ fn timestamp(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The body format new events are written in. Format 1 (before `client_request_id`) stays
+/// verifiable: each event names the format its hash covers.
+pub const FORMAT: i16 = 2;
+
 /// The canonical body of an event: every field but the sequence number and the hashes, in a
-/// fixed order, as a JSON array.
+/// fixed order, as a JSON array; the time in one UTC form (microseconds, `Z`), whatever form
+/// the database hands back.
 pub fn body(event: &audit_event::Model) -> String {
-    serde_json::json!([
+    let mut fields = serde_json::json!([
         timestamp(&event.occurred_at),
         event.actor,
         event.actor_roles,
@@ -48,8 +53,14 @@ pub fn body(event: &audit_event::Model) -> String {
         event.purpose,
         event.policy_version,
         event.request_id,
-    ])
-    .to_string()
+    ]);
+    if event.format >= 2
+        && let Some(fields) = fields.as_array_mut()
+    {
+        fields.push(serde_json::json!(event.format));
+        fields.push(serde_json::json!(event.client_request_id));
+    }
+    fields.to_string()
 }
 
 /// SHA-256 (hex) over the previous hash, the sequence number, 0x1F and the body.
@@ -79,6 +90,8 @@ fn unlinked(event: NewEvent) -> audit_event::Model {
         purpose: event.purpose,
         policy_version: event.policy_version,
         request_id: event.request_id,
+        client_request_id: event.client_request_id,
+        format: FORMAT,
         prev_hash: String::new(),
         hash: String::new(),
     }
@@ -115,6 +128,8 @@ async fn append_postgres(db: &impl ConnectionTrait, events: Vec<NewEvent>) -> Ap
                 "purpose": m.purpose,
                 "policy_version": m.policy_version,
                 "request_id": m.request_id,
+                "client_request_id": m.client_request_id,
+                "format": m.format,
             })
         })
         .collect();
@@ -202,6 +217,8 @@ fn active(m: audit_event::Model) -> audit_event::ActiveModel {
         purpose: Set(m.purpose),
         policy_version: Set(m.policy_version),
         request_id: Set(m.request_id),
+        client_request_id: Set(m.client_request_id),
+        format: Set(m.format),
         prev_hash: Set(m.prev_hash),
         hash: Set(m.hash),
     }

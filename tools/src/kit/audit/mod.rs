@@ -2,6 +2,7 @@
 //! the hash chain ([`chain`]), the group-commit writer ([`AuditWriter`]) and the verifier.
 
 pub mod chain;
+pub mod checkpoint;
 pub mod recorder;
 pub mod verify;
 mod writer;
@@ -48,7 +49,10 @@ pub struct NewEvent {
     pub reason: Option<String>,
     pub purpose: Option<String>,
     pub policy_version: String,
+    /// The server's own id of the request.
     pub request_id: String,
+    /// What the client sent as `x-request-id`, if anything (not trusted, not unique).
+    pub client_request_id: Option<String>,
 }
 
 impl NewEvent {

@@ -11,10 +11,18 @@ use uuid::Uuid;
 /// One fact of a request.
 #[derive(Clone, Debug)]
 pub enum Entry {
-    /// A PHI value of `patient` that the response carries.
-    Disclosure { patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, break_glass: bool },
-    /// A refused access.
-    Denial { resource: Resource, action: Action, patient: Option<Uuid> },
+    /// A PHI value of `patient` that the response carries, or (`matched`: the term) a record
+    /// that a search or filter on its PHI returned.
+    Disclosure {
+        patient: Uuid,
+        resource: Resource,
+        resource_id: Uuid,
+        class: PhiClass,
+        break_glass: bool,
+        matched: Option<String>,
+    },
+    /// A refused access, with why when it was not the policy (a limit, a purpose).
+    Denial { resource: Resource, action: Action, patient: Option<Uuid>, reason: Option<String> },
     /// A read that is not PHI but is itself worth recording (e.g. reading the audit trail).
     Read { action: &'static str, resource: Resource, patient: Option<Uuid> },
 }
@@ -27,6 +35,7 @@ pub struct EventBase {
     pub actor_roles: String,
     pub policy_version: String,
     pub request_id: String,
+    pub client_request_id: Option<String>,
     pub purpose: Option<String>,
 }
 
@@ -52,9 +61,13 @@ impl EventBase {
             purpose: self.purpose.clone(),
             policy_version: self.policy_version.clone(),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
         }
     }
 }
+
+/// One event per disclosed record: patient, resource, record id, by break-glass.
+type DisclosureKey = (Uuid, Resource, Uuid, bool);
 
 #[derive(Default)]
 pub struct Recorder {
@@ -76,20 +89,27 @@ impl Recorder {
     /// disclosed), one per distinct refusal. Leaves the recorder empty.
     pub fn drain(&self, base: &EventBase) -> Vec<NewEvent> {
         let entries = self.entries.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default();
-        let mut disclosures: BTreeMap<(Uuid, Resource, Uuid, bool), Vec<PhiClass>> = BTreeMap::new();
-        let mut denials: Vec<(Resource, Action, Option<Uuid>)> = Vec::new();
+        let mut disclosures: BTreeMap<DisclosureKey, (Vec<PhiClass>, Vec<String>)> = BTreeMap::new();
+        let mut denials: Vec<(Resource, Action, Option<Uuid>, Option<String>)> = Vec::new();
         let mut events = Vec::new();
         for entry in entries {
             match entry {
-                Entry::Disclosure { patient, resource, resource_id, class, break_glass } => {
-                    let classes = disclosures.entry((patient, resource, resource_id, break_glass)).or_default();
+                Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched } => {
+                    let (classes, terms) =
+                        disclosures.entry((patient, resource, resource_id, break_glass)).or_default();
                     if !classes.contains(&class) {
                         classes.push(class);
                     }
+                    if let Some(term) = matched.map(|t| format!("matched {class} search {t:?}"))
+                        && !terms.contains(&term)
+                    {
+                        terms.push(term);
+                    }
                 }
-                Entry::Denial { resource, action, patient } => {
-                    if !denials.contains(&(resource, action, patient)) {
-                        denials.push((resource, action, patient));
+                Entry::Denial { resource, action, patient, reason } => {
+                    let denial = (resource, action, patient, reason);
+                    if !denials.contains(&denial) {
+                        denials.push(denial);
                     }
                 }
                 Entry::Read { action, resource, patient } => {
@@ -97,15 +117,17 @@ impl Recorder {
                 }
             }
         }
-        for ((patient, resource, resource_id, break_glass), mut classes) in disclosures {
+        for ((patient, resource, resource_id, break_glass), (mut classes, terms)) in disclosures {
             classes.sort();
             let mut event = base.event("read", resource.as_str(), Some(resource_id.to_string()), Some(patient));
             event.phi_classes = classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
             event.outcome = if break_glass { Outcome::BreakGlass } else { Outcome::Allowed };
+            event.reason = (!terms.is_empty()).then(|| terms.join("; "));
             events.push(event);
         }
-        for (resource, action, patient) in denials {
+        for (resource, action, patient, reason) in denials {
             let mut event = base.event(action.as_str(), resource.as_str(), None, patient);
+            event.reason = reason;
             if let Some(class) = PhiClass::ALL.iter().find(|c| c.action() == action) {
                 event.phi_classes = class.as_str().to_owned();
             }

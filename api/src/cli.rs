@@ -174,8 +174,27 @@ pub struct LimitArgs {
     pub max_body_bytes: usize,
     #[arg(long, env = "WARD_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
+    /// The whole request: body, parsing, validation, execution (and its SQL statement).
     #[arg(long, env = "WARD_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub request_timeout: Duration,
+    /// Fields of a document after fragment expansion (counted without expanding it).
+    #[arg(long, env = "WARD_MAX_FIELDS", default_value_t = 2_000)]
+    pub max_fields: usize,
+    /// A larger response is refused with LIMIT_EXCEEDED.
+    #[arg(long, env = "WARD_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_response_bytes: usize,
+    /// How long a connection may take to send its request headers, or stay idle between requests.
+    #[arg(long, env = "WARD_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "WARD_MAX_CONNECTIONS", default_value_t = 1_024)]
+    pub max_connections: usize,
+    /// After SIGTERM, how long in-flight requests may finish before ward exits anyway.
+    #[arg(long, env = "WARD_SHUTDOWN_GRACE", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+    /// Tokens whose lifetime (exp - iat) is longer are refused.
+    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub jwt_max_ttl: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +224,9 @@ pub struct TokenArgs {
     pub ttl: Duration,
     #[arg(long, env = "WARD_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// The longest lifetime the servers accept; a longer --ttl is refused.
+    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub jwt_max_ttl: Duration,
 }
 
 impl ServeArgs {
@@ -220,6 +242,7 @@ impl ServeArgs {
             algorithm: self.jwt_algorithm.clone(),
             issuer: self.jwt_issuer.clone(),
             audience: self.jwt_audience.clone(),
+            max_ttl: Some(self.limits.jwt_max_ttl),
         })
     }
 
@@ -252,7 +275,12 @@ impl ServeArgs {
                 max_body_bytes: self.limits.max_body_bytes,
                 max_batch: self.limits.max_batch,
                 request_timeout: self.limits.request_timeout,
+                max_fields: self.limits.max_fields,
+                max_response_bytes: self.limits.max_response_bytes,
+                header_read_timeout: self.limits.header_read_timeout,
+                max_connections: self.limits.max_connections,
             },
+            shutdown_grace: self.limits.shutdown_grace,
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct Config {
     pub policy_refresh: Duration,
     /// Ticket SLA hours by priority.
     pub sla_hours: tools::cx::SlaHours,
+    /// After SIGTERM, how long in-flight requests may run before the process exits anyway.
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -44,7 +46,17 @@ pub struct Limits {
     pub page: PageLimits,
     pub max_body_bytes: usize,
     pub max_batch: usize,
+    /// The whole request: reading the body, parsing, validating and executing.
     pub request_timeout: Duration,
+    /// Fields of a document once its fragments are expanded (counted without expanding).
+    pub max_fields: usize,
+    /// A response larger than this is refused (and nothing of it recorded as disclosed).
+    pub max_response_bytes: usize,
+    /// How long a connection may take to send a request's headers (and stay idle between
+    /// requests) before it is closed.
+    pub header_read_timeout: Duration,
+    /// Open connections served at once; further connections wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -56,6 +68,10 @@ impl Default for Limits {
             max_body_bytes: 256 * 1024,
             max_batch: 10,
             request_timeout: Duration::from_secs(10),
+            max_fields: 2_000,
+            max_response_bytes: 8 * 1024 * 1024,
+            header_read_timeout: Duration::from_secs(5),
+            max_connections: 1_024,
         }
     }
 }
@@ -77,6 +93,7 @@ impl Config {
             checkpoints: tools::kit::audit::checkpoint::CheckpointConfig::default(),
             policy_refresh: Duration::from_secs(5),
             sla_hours: tools::cx::SlaHours::default(),
+            shutdown_grace: Duration::from_secs(15),
         }
     }
 

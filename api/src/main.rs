@@ -113,7 +113,7 @@ async fn token(args: TokenArgs) -> CmdResult {
                 .to_string()
         })?,
     };
-    let keys = TokenKeys::hs256(&secret).map_err(|e| e.to_string())?;
+    let keys = TokenKeys::hs256(&secret).map_err(|e| e.to_string())?.with_max_ttl(args.jwt_max_ttl);
     let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
     let exists = tools::admin::service::staff_exists(&conn, &args.sub)

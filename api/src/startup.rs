@@ -37,6 +37,7 @@ pub struct App {
     refresher: tokio::task::JoinHandle<()>,
     checkpointer: Arc<Checkpointer>,
     checkpoints: tokio::task::JoinHandle<()>,
+    connections: http::ConnectionLimits,
 }
 
 impl App {
@@ -73,7 +74,13 @@ impl App {
             let why = "no WARD_AUDIT_SIGNING_KEY: audit checkpoints go to the log and /metrics only, unsigned";
             if production { tracing::warn!("{why}") } else { tracing::info!("{why}") }
         }
-        Ok(App { listener, address, router: http::router(state), db, refresher, checkpointer, checkpoints })
+        let connections = http::ConnectionLimits {
+            max_connections: config.limits.max_connections,
+            header_read_timeout: config.limits.header_read_timeout,
+            shutdown_grace: config.shutdown_grace,
+        };
+        let router = http::router(state);
+        Ok(App { listener, address, router, db, refresher, checkpointer, checkpoints, connections })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -86,7 +93,7 @@ impl App {
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await?;
+        http::serve(self.listener, self.router, self.connections, shutdown).await;
         self.refresher.abort();
         self.checkpoints.abort();
         // The last word on the chain's head, after the last request was answered.

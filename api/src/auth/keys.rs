@@ -23,6 +23,8 @@ pub struct Claims {
 #[derive(Debug, Deserialize)]
 struct Subject {
     sub: String,
+    exp: i64,
+    iat: Option<i64>,
 }
 
 /// Where verification keys come from (`WARD_JWT_*`).
@@ -38,7 +40,12 @@ pub struct JwtConfig {
     pub algorithm: Option<String>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// The longest lifetime (`exp` - `iat`) a token may have; [`DEFAULT_MAX_TTL`] when unset.
+    pub max_ttl: Option<Duration>,
 }
+
+/// `WARD_JWT_MAX_TTL`'s default: a working day, so a leaked token does not live for weeks.
+pub const DEFAULT_MAX_TTL: Duration = Duration::from_secs(12 * 3600);
 
 impl JwtConfig {
     pub fn hs256(secret: impl Into<String>) -> Self {
@@ -68,6 +75,8 @@ pub enum KeyError {
     BadKey(String),
     #[error("this server verifies tokens from an identity provider and cannot issue them")]
     CannotIssue,
+    #[error("a token may live at most {max:?} (WARD_JWT_MAX_TTL); asked for {asked:?}")]
+    TooLong { asked: Duration, max: Duration },
     #[error("cannot sign the token: {0}")]
     Sign(#[from] jsonwebtoken::errors::Error),
 }
@@ -84,6 +93,7 @@ enum Keys {
 pub struct TokenKeys {
     keys: Keys,
     validation: Validation,
+    max_ttl: Duration,
 }
 
 impl TokenKeys {
@@ -101,7 +111,7 @@ impl TokenKeys {
             }
             let mut keys = Self::hs256(secret)?;
             keys.expect_issuer_audience(config);
-            return Ok(keys);
+            return Ok(keys.with_max_ttl(config.max_ttl.unwrap_or(DEFAULT_MAX_TTL)));
         }
         let (Some(_), Some(_)) = (&config.issuer, &config.audience) else {
             return Err(KeyError::IssuerAudienceRequired);
@@ -131,9 +141,9 @@ impl TokenKeys {
             }
             Keys::Set(keys)
         };
-        let mut token_keys = TokenKeys { keys, validation: validation(algorithm) };
+        let mut token_keys = TokenKeys { keys, validation: validation(algorithm), max_ttl: DEFAULT_MAX_TTL };
         token_keys.expect_issuer_audience(config);
-        Ok(token_keys)
+        Ok(token_keys.with_max_ttl(config.max_ttl.unwrap_or(DEFAULT_MAX_TTL)))
     }
 
     /// HS256 with a shared secret of at least 32 bytes.
@@ -147,7 +157,14 @@ impl TokenKeys {
                 decoding: DecodingKey::from_secret(secret.as_bytes()),
             },
             validation: validation(Algorithm::HS256),
+            max_ttl: DEFAULT_MAX_TTL,
         })
+    }
+
+    /// Refuse tokens (and refuse to issue them) that live longer than `max_ttl`.
+    pub fn with_max_ttl(mut self, max_ttl: Duration) -> Self {
+        self.max_ttl = max_ttl;
+        self
     }
 
     fn expect_issuer_audience(&mut self, config: &JwtConfig) {
@@ -172,6 +189,9 @@ impl TokenKeys {
         let Keys::Shared { encoding, .. } = &self.keys else {
             return Err(KeyError::CannotIssue);
         };
+        if ttl > self.max_ttl {
+            return Err(KeyError::TooLong { asked: ttl, max: self.max_ttl });
+        }
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims { sub: sub.to_owned(), iat: now, exp: now.saturating_add(ttl) };
@@ -181,20 +201,35 @@ impl TokenKeys {
     /// The token's subject, if the token is valid. The reason of a refusal is logged, never
     /// the token.
     pub fn verify(&self, token: &str) -> Option<String> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        // RFC 7515 §4.1.11: a `crit` extension the verifier does not understand makes the
+        // token invalid. ward understands none.
+        if header.crit.is_some() {
+            tracing::info!("bearer token refused: it names critical header extensions");
+            return None;
+        }
         let key = match &self.keys {
             Keys::Shared { decoding, .. } => decoding,
             Keys::Public(key) => key,
-            Keys::Set(keys) => {
-                let kid = jsonwebtoken::decode_header(token).ok()?.kid;
-                match (kid, keys.as_slice()) {
-                    (None, [(_, only)]) => only,
-                    (Some(kid), keys) => &keys.iter().find(|(id, _)| id.as_deref() == Some(kid.as_str()))?.1,
-                    _ => return None,
-                }
-            }
+            Keys::Set(keys) => match (header.kid, keys.as_slice()) {
+                (None, [(_, only)]) => only,
+                (Some(kid), keys) => &keys.iter().find(|(id, _)| id.as_deref() == Some(kid.as_str()))?.1,
+                _ => return None,
+            },
         };
         match jsonwebtoken::decode::<Subject>(token, key, &self.validation) {
-            Ok(data) => Some(data.claims.sub),
+            Ok(data) => {
+                // A token without `iat` is judged by what remains of its life.
+                let claims = data.claims;
+                let born = claims.iat.unwrap_or_else(|| chrono::Utc::now().timestamp());
+                let lifetime = claims.exp.saturating_sub(born);
+                let max = i64::try_from(self.max_ttl.as_secs()).unwrap_or(i64::MAX);
+                if lifetime > max.saturating_add(LEEWAY_SECONDS as i64) {
+                    tracing::info!(lifetime, max, "bearer token refused: it lives longer than WARD_JWT_MAX_TTL");
+                    return None;
+                }
+                Some(claims.sub)
+            }
             Err(err) => {
                 tracing::info!(reason = ?err.kind(), "bearer token refused");
                 None

@@ -1,4 +1,5 @@
-//! `POST /graphql`: authenticate, bound the body and the batch, execute within the timeout.
+//! `POST /graphql`: a JSON body only; authenticate, bound the body, the batch and the whole
+//! request's time, execute, bound the response, record, answer.
 
 use super::AppState;
 use super::errors::error_response;
@@ -7,12 +8,14 @@ use crate::auth;
 use crate::schema::default_code;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse};
-use async_graphql_axum::GraphQLResponse;
 use axum::body::Body;
 use axum::extract::{Extension, State};
+use axum::http::header::{CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
+use tokio::time::Instant;
+use tools::kit::audit::Outcome;
 use tools::kit::purpose::{self, Purpose};
 use tools::kit::{Access, ApiError, code};
 
@@ -25,20 +28,21 @@ pub async fn graphql(
     state.metrics.request();
     let request_id = request_id::of(&headers);
     let ids = RequestIds { server: &request_id, client: client_id.map(|Extension(id)| id.0) };
-    match handle(&state, &headers, body, ids).await {
-        Ok(response) => {
-            let response = finish(response, &request_id, &state);
-            let mut http = GraphQLResponse::from(response).into_response();
-            if let Ok(value) = request_id.parse() {
-                http.headers_mut().insert(request_id::HEADER, value);
-            }
+    let mut http = match handle(&state, &headers, body, ids).await {
+        Ok(json) => {
+            let mut http = (StatusCode::OK, json).into_response();
+            http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             http
         }
         Err((err, status)) => {
             state.metrics.error(err.code());
             error_response(err, status, &request_id)
         }
+    };
+    if let Ok(value) = request_id.parse() {
+        http.headers_mut().insert(request_id::HEADER, value);
     }
+    http
 }
 
 /// A refusal before or instead of execution, with its HTTP status when the code alone does not say.
@@ -50,12 +54,18 @@ struct RequestIds<'a> {
     client: Option<String>,
 }
 
-async fn handle(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Body,
-    ids: RequestIds<'_>,
-) -> Result<BatchResponse, Refusal> {
+/// The request, answered as the response body's bytes.
+async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestIds<'_>) -> Result<Vec<u8>, Refusal> {
+    // The whole request, the body's arrival included, runs against one deadline: a client
+    // that drips its body a byte at a time holds nothing for longer than the timeout.
+    let limits = &state.limits;
+    let deadline = Instant::now() + limits.request_timeout;
+    let timed_out = || {
+        let message =
+            format!("the request ran longer than {}s and was cancelled", limits.request_timeout.as_secs_f32());
+        (ApiError::LimitExceeded(message), Some(StatusCode::GATEWAY_TIMEOUT))
+    };
+    require_json(headers)?;
     let policy = state.policy.authorizer().snapshot();
     let principal = auth::authenticate(headers, &state.keys, &state.db, &policy).await.map_err(|err| (err, None))?;
     let access = Arc::new(Access::new(principal, policy, ids.server).with_client_request_id(ids.client));
@@ -64,10 +74,10 @@ async fn handle(
         let purpose = purpose.check(&access, &state.db).await.map_err(|err| (err, None))?;
         access.set_purpose(purpose);
     }
-    let limits = &state.limits;
     let too_large = || ApiError::LimitExceeded(format!("the request body is over {} bytes", limits.max_body_bytes));
-    let bytes = axum::body::to_bytes(body, limits.max_body_bytes)
+    let bytes = tokio::time::timeout_at(deadline, axum::body::to_bytes(body, limits.max_body_bytes))
         .await
+        .map_err(|_| timed_out())?
         .map_err(|_| (too_large(), Some(StatusCode::PAYLOAD_TOO_LARGE)))?;
     let batch: BatchRequest = serde_json::from_slice(&bytes)
         .map_err(|err| (ApiError::BadUserInput(format!("the body is not a GraphQL request: {err}")), None))?;
@@ -80,19 +90,52 @@ async fn handle(
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
     let batch = batch.data(access.clone());
-    let executed = tokio::time::timeout(limits.request_timeout, state.schema.execute_batch(batch)).await;
+    let executed = tokio::time::timeout_at(deadline, state.schema.execute_batch(batch)).await;
+    let Ok(response) = executed else {
+        // Nothing is sent: record the refusals, not what would have been disclosed.
+        state.audit.commit(undisclosed(&access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
+        return Err(timed_out());
+    };
+    let response = finish(response, ids.server, state);
+    let json = serde_json::to_vec(&response)
+        .map_err(|err| (ApiError::internal("serialising a response", anyhow::anyhow!(err)), None))?;
+    if json.len() > limits.max_response_bytes {
+        state.audit.commit(undisclosed(&access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
+        let message = format!(
+            "the response would be {} bytes; the limit is {}: ask for fewer rows or fields",
+            json.len(),
+            limits.max_response_bytes
+        );
+        return Err((ApiError::LimitExceeded(message), None));
+    }
     // Fail closed: what the response discloses, and every refusal, is on record before it
     // leaves; if the record cannot be written, nothing leaves.
-    let recorded = state.audit.commit(access.drain_events()).await;
-    match (executed, recorded) {
-        (Ok(response), Ok(())) => Ok(response),
-        (Ok(_), Err(err)) => Err((err, Some(StatusCode::SERVICE_UNAVAILABLE))),
-        (Err(_), _) => {
-            let message =
-                format!("the request ran longer than {}s and was cancelled", limits.request_timeout.as_secs_f32());
-            Err((ApiError::LimitExceeded(message), Some(StatusCode::GATEWAY_TIMEOUT)))
-        }
+    state.audit.commit(access.drain_events()).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
+    Ok(json)
+}
+
+/// POST bodies must be JSON (`application/json`, or the GraphQL-over-HTTP
+/// `application/graphql-response+json`): a form or plain-text POST, which a browser sends
+/// cross-site without asking, is refused before anything runs.
+fn require_json(headers: &HeaderMap) -> Result<(), Refusal> {
+    let media_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase());
+    match media_type.as_deref() {
+        Some("application/json" | "application/graphql-response+json") => Ok(()),
+        _ => Err((
+            ApiError::BadUserInput("POST /graphql takes a JSON body: send `Content-Type: application/json`".into()),
+            Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        )),
     }
+}
+
+/// The events of a request whose response is not sent: its refusals and reads of the
+/// trail, without the disclosures it would have made.
+fn undisclosed(access: &Access) -> Vec<tools::kit::audit::NewEvent> {
+    access.drain_events().into_iter().filter(|e| e.outcome == Outcome::Denied || e.phi_classes.is_empty()).collect()
 }
 
 /// Every error leaves with a code: errors async-graphql raised itself (bad syntax, unknown

@@ -5,6 +5,7 @@ mod graphql;
 mod health;
 mod metrics;
 mod request_id;
+mod serve;
 
 use crate::auth::TokenKeys;
 use crate::config::Limits;
@@ -21,6 +22,7 @@ use tower_http::trace::TraceLayer;
 
 pub use errors::error_response;
 pub use metrics::Metrics;
+pub use serve::{ConnectionLimits, serve};
 
 /// What every handler shares; cheap to clone.
 #[derive(Clone)]

@@ -1,12 +1,19 @@
-//! Depth and complexity limits, and codes for the errors async-graphql raises before execution.
+//! Depth, field and complexity limits, and codes for the errors async-graphql raises before
+//! execution.
 //!
-//! async-graphql's own limit errors carry no code; this extension checks the measured depth
-//! and complexity itself so both answer `LIMIT_EXCEEDED`, and marks parse errors
-//! `BAD_USER_INPUT`. All of it happens before any resolver, so before any SQL.
+//! Right after parsing, the document's expanded size (fields and depth) is measured without
+//! expanding its fragments ([`super::cost`]) and refused over the limits, so validation, which
+//! does expand them, only ever sees a bounded document. async-graphql's own limit errors carry
+//! no code; this extension checks depth and complexity itself so both answer `LIMIT_EXCEEDED`,
+//! and marks parse errors `BAD_USER_INPUT`. All of it happens before any resolver, so before
+//! any SQL.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use super::{cost, text};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextValidation,
+};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Variables};
 use std::sync::Arc;
 use tools::kit::code;
 
@@ -14,6 +21,7 @@ use tools::kit::code;
 pub struct QueryLimits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    pub max_fields: usize,
 }
 
 impl ExtensionFactory for QueryLimits {
@@ -24,6 +32,43 @@ impl ExtensionFactory for QueryLimits {
 
 #[async_trait::async_trait]
 impl Extension for QueryLimits {
+    /// Parses the document once, here, and refuses it before async-graphql walks it: its own
+    /// recursion check and its validation both follow every fragment spread, which costs
+    /// time exponential in a hostile document's size.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let nul_in_variables = text::variables_hold_nul(&request.variables);
+        let document = request.parsed_query().map_err(|err| {
+            // The parser's own nesting guard: a query this deep is over the depth limit too.
+            let code = if err.message.contains("recursion") { code::LIMIT_EXCEEDED } else { code::BAD_USER_INPUT };
+            with_code(err, code)
+        })?;
+        if nul_in_variables || text::document_holds_nul(document) {
+            let message = "text must not contain the NUL character (\\u0000)";
+            return Err(with_code(ServerError::new(message, None), code::BAD_USER_INPUT));
+        }
+        let cost = cost::measure(document).map_err(|cost::CostError::Cycle(name)| {
+            with_code(ServerError::new(format!("fragment {name:?} spreads itself"), None), code::BAD_USER_INPUT)
+        })?;
+        if cost.depth > self.max_depth as u64 {
+            return Err(limit_exceeded(format!(
+                "the query is nested {} levels deep; the limit is {}",
+                cost.depth, self.max_depth
+            )));
+        }
+        if cost.fields > self.max_fields as u64 {
+            return Err(limit_exceeded(format!(
+                "the query selects {} fields and fragments once its fragments are expanded; the limit is {}",
+                cost.fields, self.max_fields
+            )));
+        }
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -32,7 +77,6 @@ impl Extension for QueryLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|err| {
-            // The parser's own nesting guard: a query this deep is over the depth limit too.
             let code = if err.message.contains("recursion") { code::LIMIT_EXCEEDED } else { code::BAD_USER_INPUT };
             with_code(err, code)
         })

@@ -1,6 +1,8 @@
 //! The GraphQL schema: every tool's roots merged once, with the limits of DESIGN.md.
 
+mod cost;
 mod limits;
+mod text;
 
 use crate::config::Config;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -32,7 +34,11 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
         .data(config.break_glass)
         .data(config.sla_hours)
         .data(limits.page)
-        .extension(QueryLimits { max_depth: limits.max_depth, max_complexity: limits.max_complexity })
+        .extension(QueryLimits {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_fields: limits.max_fields,
+        })
         // Deep enough that the depth limit, not the parser, answers a deep query.
         .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32));
     if production {

@@ -86,7 +86,7 @@ fn operations() -> Vec<Operation> {
         ),
         op(
             "ticket.comments",
-            "query($ticket1: ID!) { ticket(id: $ticket1) { comments { id } } }",
+            "query($ticket1: ID!) { ticket(id: $ticket1) { comments { edges { node { id } } } } }",
             &["ticket", "comments"],
             CARE,
         ),

@@ -54,6 +54,7 @@ both!(a_body_that_is_not_json_is_bad_user_input, |app| {
         .client
         .post(app.url("/graphql"))
         .bearer_auth(app.token("alice"))
+        .header("content-type", "application/json")
         .body("{ me { sub } }")
         .send()
         .await

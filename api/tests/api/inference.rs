@@ -131,7 +131,7 @@ both!(ticket_text_is_correspondence_read_on_the_record, |app| {
         )
         .await;
     assert!(comment["errors"].is_null(), "{comment}");
-    let read = "query($t: ID!) { ticket(id: $t) { status subject description comments { body } } }";
+    let read = "query($t: ID!) { ticket(id: $t) { status subject description comments { edges { node { body } } } } }";
     let body = app.gql("owen", read, json!({ "t": ticket["id"] })).await;
     assert!(body["errors"].is_null() && body["data"]["ticket"]["subject"].is_string(), "{body}");
     let events = events_of(&app, "owen").await;

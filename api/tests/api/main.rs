@@ -14,6 +14,7 @@ mod errors;
 mod fixtures;
 mod health;
 mod helpers;
+mod hostile;
 mod inference;
 mod keys;
 mod limits;

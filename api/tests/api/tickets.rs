@@ -6,7 +6,7 @@ use crate::helpers::*;
 use serde_json::{Value, json};
 
 const CREATE: &str = "mutation($input: CreateTicketInput!) { createTicket(input: $input) {
-    id status priority version slaDueAt slaBreached createdAt history { kind actor { sub } changes } } }";
+    id status priority version slaDueAt slaBreached createdAt history { edges { node { kind actor { sub } changes } } } } }";
 
 pub async fn create_ticket(app: &TestApp, patient: uuid::Uuid, priority: &str) -> Value {
     let input = json!({ "subject": "Cannot join my video session", "description": "The link says expired.", "channel": "CHAT", "priority": priority, "patientId": patient });
@@ -27,8 +27,8 @@ both!(a_new_ticket_is_open_with_an_sla_from_its_priority_and_a_history, |app| {
     let due = chrono::DateTime::parse_from_rfc3339(ticket["slaDueAt"].as_str().unwrap()).unwrap();
     assert_eq!((due - created).num_minutes(), 4 * 60);
     assert_eq!(ticket["slaBreached"], false);
-    assert_eq!(ticket["history"][0]["kind"], "created");
-    assert_eq!(ticket["history"][0]["actor"]["sub"], "alice");
+    assert_eq!(ticket["history"]["edges"][0]["node"]["kind"], "created");
+    assert_eq!(ticket["history"]["edges"][0]["node"]["actor"]["sub"], "alice");
 });
 
 both!(bad_tickets_are_refused_and_store_nothing, |app| {
@@ -71,12 +71,16 @@ both!(transitions_follow_the_table_and_name_the_allowed_moves, |app| {
     let history = app
         .gql(
             "alice",
-            "query($id: ID!) { ticket(id: $id) { resolvedAt history { kind changes } } }",
+            "query($id: ID!) { ticket(id: $id) { resolvedAt history { edges { node { kind changes } } } } }",
             json!({ "id": id }),
         )
         .await;
-    let kinds: Vec<&str> =
-        history["data"]["ticket"]["history"].as_array().unwrap().iter().map(|h| h["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = history["data"]["ticket"]["history"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["node"]["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["created", "transitioned", "transitioned", "transitioned", "transitioned"]);
     assert!(history["data"]["ticket"]["resolvedAt"].is_string());
 });
@@ -118,12 +122,20 @@ both!(two_agents_editing_at_once_one_wins_the_other_conflicts_nothing_lost, |app
     );
     let winner = if codes(&a).is_empty() { &a } else { &b };
     let stored = app
-        .gql("alice", "query($id: ID!) { ticket(id: $id) { subject version history { kind } } }", json!({ "id": id }))
+        .gql(
+            "alice",
+            "query($id: ID!) { ticket(id: $id) { subject version history { edges { node { kind } } } } }",
+            json!({ "id": id }),
+        )
         .await;
     assert_eq!(stored["data"]["ticket"]["subject"], winner["data"]["updateTicket"]["subject"]);
     assert_eq!(stored["data"]["ticket"]["version"], 2);
-    let updates =
-        stored["data"]["ticket"]["history"].as_array().unwrap().iter().filter(|h| h["kind"] == "updated").count();
+    let updates = stored["data"]["ticket"]["history"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["node"]["kind"] == "updated")
+        .count();
     assert_eq!(updates, 1);
 });
 
@@ -214,11 +226,11 @@ both!(comments_and_relations_follow_each_readers_access, |app| {
     let body = app
         .gql(
             "alice",
-            "query($id: ID!) { ticket(id: $id) { comments { body internal } patient { name memberId } } }",
+            "query($id: ID!) { ticket(id: $id) { comments { edges { node { body internal } } } patient { name memberId } } }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(body["data"]["ticket"]["comments"].as_array().unwrap().len(), 2);
+    assert_eq!(body["data"]["ticket"]["comments"]["edges"].as_array().unwrap().len(), 2);
     assert!(body["data"]["ticket"]["patient"]["name"].is_string());
     assert!(body["data"]["ticket"]["patient"]["memberId"].is_null(), "cx: no identity through a ticket either");
     assert_eq!(only_code(&body), "FORBIDDEN");

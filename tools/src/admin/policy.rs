@@ -59,7 +59,10 @@ pub struct PolicyQuery;
 #[Object]
 impl PolicyQuery {
     /// The policy in force for this request.
-    #[graphql(guard = "Allow(Resource::Policy, Action::Read)")]
+    #[graphql(
+        guard = "Allow(Resource::Policy, Action::Read)",
+        complexity = "crate::kit::pagination::REPORT_COMPLEXITY + child_complexity"
+    )]
     async fn policy(&self, ctx: &Context<'_>) -> Gql<Policy> {
         Ok(Policy::from(access(ctx)?.policy()))
     }

@@ -72,7 +72,10 @@ pub struct AccessReportQuery;
 impl AccessReportQuery {
     /// Who can read each PHI class of this patient now (active staff by role, and active
     /// break-glass grants). Compliance only.
-    #[graphql(guard = "Allow(Resource::Audit, Action::Read)")]
+    #[graphql(
+        guard = "Allow(Resource::Audit, Action::Read)",
+        complexity = "crate::kit::pagination::REPORT_COMPLEXITY + child_complexity"
+    )]
     async fn access_report(&self, ctx: &Context<'_>, patient_id: ID) -> Gql<AccessReport> {
         let db = db(ctx)?;
         let policy = access(ctx)?.policy();

@@ -9,7 +9,9 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{Datelike, Utc};
 use entities::reply_macro;
 use policies::{Action, PhiClass, Resource};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 /// What a placeholder may name, and the PHI class it discloses.
@@ -28,6 +30,9 @@ const PLACEHOLDERS: &[(&str, Option<PhiClass>)] = &[
 ];
 
 const WITHHELD: &str = "[withheld]";
+
+/// A desk's saved replies are a curated set: more than this is refused at creation.
+pub const MAX_MACROS: usize = 100;
 
 /// The text split into literal runs and placeholder names, in order.
 fn parse(body: &str) -> ApiResult<Vec<(String, Option<String>)>> {
@@ -82,10 +87,17 @@ pub struct MacroQuery;
 
 #[Object]
 impl MacroQuery {
-    /// Saved replies, by name.
-    #[graphql(guard = "Allow(Resource::Ticket, Action::Read)")]
+    /// Saved replies, by name (at most [`MAX_MACROS`]).
+    #[graphql(
+        guard = "Allow(Resource::Ticket, Action::Read)",
+        complexity = "crate::kit::pagination::list_complexity(MAX_MACROS, child_complexity)"
+    )]
     async fn macros(&self, ctx: &Context<'_>) -> Gql<Vec<ReplyMacro>> {
-        let rows = reply_macro::Entity::find().order_by_asc(reply_macro::Column::Name).all(db(ctx)?).await?;
+        let rows = reply_macro::Entity::find()
+            .order_by_asc(reply_macro::Column::Name)
+            .limit(MAX_MACROS as u64)
+            .all(db(ctx)?)
+            .await?;
         Ok(rows.into_iter().map(ReplyMacro).collect())
     }
 
@@ -203,6 +215,9 @@ impl MacroMutation {
         let txn = audit::begin(db(ctx)?).await?;
         if reply_macro::Entity::find().filter(reply_macro::Column::Name.eq(name.as_str())).one(&*txn).await?.is_some() {
             return Err(ApiError::Conflict(format!("a macro named {name:?} exists already")).into());
+        }
+        if reply_macro::Entity::find().count(&*txn).await? >= MAX_MACROS as u64 {
+            return Err(ApiError::BadUserInput(format!("the desk keeps at most {MAX_MACROS} saved replies")).into());
         }
         let now = Utc::now();
         let saved = reply_macro::ActiveModel {

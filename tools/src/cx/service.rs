@@ -380,21 +380,34 @@ pub fn cursor(t: &ticket::Model) -> String {
     format!("{}|{}", t.sla_due_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), t.id)
 }
 
-pub async fn comments(db: &impl ConnectionTrait, ticket_id: Uuid) -> ApiResult<Vec<ticket_comment::Model>> {
-    Ok(ticket_comment::Entity::find()
+/// One page of a ticket's comments, oldest first (UUIDv7 ids are time-ordered).
+pub async fn comments(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    page: &PageRequest,
+) -> ApiResult<Vec<ticket_comment::Model>> {
+    let mut query = ticket_comment::Entity::find()
         .filter(ticket_comment::Column::TicketId.eq(ticket_id))
-        .order_by_asc(ticket_comment::Column::CreatedAt)
-        .order_by_asc(ticket_comment::Column::Id)
-        .all(db)
-        .await?)
+        .order_by_asc(ticket_comment::Column::Id);
+    if let Some(after) = page.after_id()? {
+        query = query.filter(ticket_comment::Column::Id.gt(after));
+    }
+    Ok(query.limit(page.fetch_limit()).all(db).await?)
 }
 
-pub async fn events(db: &impl ConnectionTrait, ticket_id: Uuid) -> ApiResult<Vec<ticket_event::Model>> {
-    Ok(ticket_event::Entity::find()
+/// One page of a ticket's history, oldest first.
+pub async fn events(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    page: &PageRequest,
+) -> ApiResult<Vec<ticket_event::Model>> {
+    let mut query = ticket_event::Entity::find()
         .filter(ticket_event::Column::TicketId.eq(ticket_id))
-        .order_by_asc(ticket_event::Column::Id)
-        .all(db)
-        .await?)
+        .order_by_asc(ticket_event::Column::Id);
+    if let Some(after) = page.after_id()? {
+        query = query.filter(ticket_event::Column::Id.gt(after));
+    }
+    Ok(query.limit(page.fetch_limit()).all(db).await?)
 }
 
 pub async fn staff_member(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<staff::Model>> {

@@ -129,15 +129,23 @@ impl Ticket {
     async fn claim_id(&self) -> Option<ID> {
         self.0.claim_id.map(|id| ID(id.to_string()))
     }
-    /// Comments, oldest first. PHI: correspondence (for a ticket about a patient).
-    async fn comments(&self, ctx: &Context<'_>) -> Gql<Option<Vec<TicketComment>>> {
+    /// Comments, oldest first, a page at a time. PHI: correspondence (for a ticket about a
+    /// patient).
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Option<Page<TicketComment>>> {
         if self.correspondence(ctx).await.is_none() {
             return Ok(None);
         }
-        let rows = service::comments(db(ctx)?, self.0.id).await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = service::comments(db(ctx)?, self.0.id, &page).await?;
+        let mut comments = Vec::with_capacity(rows.len());
         for c in rows {
-            out.push(TicketComment {
+            comments.push(TicketComment {
                 author: agent(ctx, Some(c.author_id)).await?,
                 id: ID(c.id.to_string()),
                 body: Some(c.body),
@@ -145,12 +153,19 @@ impl Ticket {
                 created_at: c.created_at,
             });
         }
-        Ok(Some(out))
+        Ok(Some(page.into_page(comments, |c| c.id.to_string(), |c| c)))
     }
-    /// Every change, oldest first: who, when, what (`{"field": [old, new]}`). Old and new
-    /// subjects and descriptions are correspondence: without it they read `null`.
-    async fn history(&self, ctx: &Context<'_>) -> Gql<Vec<TicketHistoryEntry>> {
-        let rows = service::events(db(ctx)?, self.0.id).await?;
+    /// Every change, oldest first, a page at a time: who, when, what (`{"field": [old, new]}`).
+    /// Old and new subjects and descriptions are correspondence: without it they read `null`.
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<TicketHistoryEntry>> {
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = service::events(db(ctx)?, self.0.id, &page).await?;
         let text_open =
             if rows.iter().any(|e| quotes_text(&e.changes)) { self.correspondence(ctx).await.is_some() } else { true };
         let mut out = Vec::with_capacity(rows.len());
@@ -163,13 +178,14 @@ impl Ticket {
                 }
             }
             out.push(TicketHistoryEntry {
+                id: e.id,
                 actor: agent(ctx, Some(e.actor_id)).await?,
                 kind: e.kind,
                 changes: Json(e.changes),
                 at: e.created_at,
             });
         }
-        Ok(out)
+        Ok(page.into_page(out, |h| h.id.to_string(), |h| h))
     }
 }
 
@@ -186,6 +202,8 @@ pub struct TicketComment {
 
 #[derive(SimpleObject)]
 pub struct TicketHistoryEntry {
+    #[graphql(skip)]
+    pub id: Uuid,
     pub kind: String,
     pub actor: Option<Agent>,
     pub changes: Json<serde_json::Value>,

@@ -61,6 +61,15 @@ pub type Page<Node> =
     Connection<Cursor, Node, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName, DisableNodesField>;
 
 /// Complexity of a connection field: its children count once per row of the page asked for.
+/// What a whole report costs (a field that reads and returns a table's worth of rows, such as
+/// the access report): aliases of it add up quickly.
+pub const REPORT_COMPLEXITY: usize = 200;
+
+/// The complexity of a list field of at most `max_len` items: every item pays for its fields.
+pub fn list_complexity(max_len: usize, child_complexity: usize) -> usize {
+    max_len.saturating_mul(child_complexity).saturating_add(1)
+}
+
 pub fn complexity(first: Option<i32>, child_complexity: usize) -> usize {
     let rows = first.map_or(PageLimits::default().default_size as usize, |n| n.max(1) as usize);
     rows.saturating_mul(child_complexity).saturating_add(1)

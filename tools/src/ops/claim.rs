@@ -92,7 +92,9 @@ impl Claim {
         self.phi(ctx, PhiClass::Billing, |c| crate::medical::split_codes(&c.procedure_codes)).await
     }
 
-    /// The payer's denials of this claim. Requires `denial · read`.
+    /// The payer's denials of this claim (at most [`service::MAX_DENIALS_PER_CLAIM`], oldest
+    /// first). Requires `denial · read`.
+    #[graphql(complexity = "crate::kit::pagination::list_complexity(service::MAX_DENIALS_PER_CLAIM, child_complexity)")]
     async fn denials(&self, ctx: &Context<'_>) -> Option<Vec<Denial>> {
         let denials = async {
             access(ctx)?.require(Resource::Denial, Action::Read)?;

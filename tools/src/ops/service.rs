@@ -26,11 +26,16 @@ pub async fn claims_of(
     Ok(query.limit(page.fetch_limit()).all(db).await?)
 }
 
+/// A claim is adjudicated a handful of times (a denial, a corrected claim, an appeal): no
+/// real claim has more denials than this, and the list is priced by it.
+pub const MAX_DENIALS_PER_CLAIM: usize = 20;
+
 #[tracing::instrument(skip(db))]
 pub async fn denials_of(db: &impl ConnectionTrait, claim_id: Uuid) -> ApiResult<Vec<denial::Model>> {
     Ok(denial::Entity::find()
         .filter(denial::Column::ClaimId.eq(claim_id))
         .order_by_asc(denial::Column::DeniedAt)
+        .limit(MAX_DENIALS_PER_CLAIM as u64)
         .all(db)
         .await?)
 }

@@ -2,15 +2,27 @@
 //! at once, and a periodic re-read as the safety net (and the only path on SQLite).
 
 use sea_orm::DatabaseConnection;
+use sea_orm::sqlx::PgPool;
+use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
 use std::time::Duration;
 use tools::kit::policy_store::{NOTIFY_CHANNEL, PolicyStore};
 
-pub async fn run(store: PolicyStore, db: DatabaseConnection, url: String, every: Duration) {
+/// The listener's own one-connection pool on PostgreSQL: closing it at shutdown ends the
+/// listening session cleanly (the server sees a goodbye, not a dropped socket).
+pub fn listener_pool(url: &str) -> Option<PgPool> {
+    if crate::db::backend(url).ok() != Some(crate::db::Backend::Postgres) {
+        return None;
+    }
+    PgPoolOptions::new().max_connections(1).min_connections(0).connect_lazy(url).ok()
+}
+
+pub async fn run(store: PolicyStore, db: DatabaseConnection, listener: Option<PgPool>, every: Duration) {
     let poll = poll(store.clone(), db.clone(), every);
-    if crate::db::backend(&url).ok() == Some(crate::db::Backend::Postgres) {
-        tokio::join!(poll, listen(store, db, url));
-    } else {
-        poll.await;
+    match listener {
+        Some(pool) => {
+            tokio::join!(poll, listen(store, db, pool));
+        }
+        None => poll.await,
     }
 }
 
@@ -25,10 +37,9 @@ async fn poll(store: PolicyStore, db: DatabaseConnection, every: Duration) {
     }
 }
 
-async fn listen(store: PolicyStore, db: DatabaseConnection, url: String) {
-    use sea_orm::sqlx::postgres::PgListener;
-    loop {
-        let mut listener = match PgListener::connect(&url).await {
+async fn listen(store: PolicyStore, db: DatabaseConnection, pool: PgPool) {
+    while !pool.is_closed() {
+        let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
             Err(err) => {
                 tracing::warn!(error = %err, "policy listener cannot connect; retrying");

@@ -38,6 +38,8 @@ pub struct App {
     checkpointer: Arc<Checkpointer>,
     checkpoints: tokio::task::JoinHandle<()>,
     connections: http::ConnectionLimits,
+    audit_db: DatabaseConnection,
+    policy_listener: Option<sea_orm::sqlx::PgPool>,
 }
 
 impl App {
@@ -60,13 +62,14 @@ impl App {
             db: db.clone(),
             keys,
             policy: policy.clone(),
-            audit: AuditWriter::spawn(audit_db),
+            audit: AuditWriter::spawn(audit_db.clone()),
             limits: config.limits.clone(),
             graphiql: !production,
             metrics: Arc::new(Metrics::new(checkpointer.head_seq())),
         };
+        let policy_listener = policy_refresh::listener_pool(&config.database.url);
         let refresher =
-            tokio::spawn(policy_refresh::run(policy, db.clone(), config.database.url.clone(), config.policy_refresh));
+            tokio::spawn(policy_refresh::run(policy, db.clone(), policy_listener.clone(), config.policy_refresh));
         let listener =
             TcpListener::bind(config.bind).await.map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
         let address = listener.local_addr().map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
@@ -80,7 +83,18 @@ impl App {
             shutdown_grace: config.shutdown_grace,
         };
         let router = http::router(state);
-        Ok(App { listener, address, router, db, refresher, checkpointer, checkpoints, connections })
+        Ok(App {
+            listener,
+            address,
+            router,
+            db,
+            refresher,
+            checkpointer,
+            checkpoints,
+            connections,
+            audit_db,
+            policy_listener,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -94,13 +108,21 @@ impl App {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         http::serve(self.listener, self.router, self.connections, shutdown).await;
+        if let Some(pool) = &self.policy_listener {
+            // Ends the policy listener's wait (it sees the pool close) and its session.
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), pool.close()).await;
+        }
         self.refresher.abort();
         self.checkpoints.abort();
         // The last word on the chain's head, after the last request was answered.
         if let Err(err) = self.checkpointer.checkpoint(&self.db).await {
             tracing::error!(error = ?err, "final audit checkpoint failed");
         }
-        self.db.close().await.ok();
+        // Close the pools: each connection ends its session cleanly instead of being reset.
+        // A connection still held by a request the grace abandoned is not waited for.
+        let bounded = std::time::Duration::from_secs(2);
+        let _ = tokio::time::timeout(bounded, self.audit_db.close()).await;
+        let _ = tokio::time::timeout(bounded, self.db.close()).await;
         Ok(())
     }
 

@@ -27,8 +27,20 @@ pub async fn graphql(
 ) -> Response {
     state.metrics.request();
     let request_id = request_id::of(&headers);
-    let ids = RequestIds { server: &request_id, client: client_id.map(|Extension(id)| id.0) };
-    let mut http = match handle(&state, &headers, body, ids).await {
+    // The request runs to its end in a task of its own: a client that hangs up mid-mutation
+    // drops this handler, but never a transaction half-way through a statement (which would
+    // hand the pool a connection in an unknown transaction state).
+    let work = {
+        let (state, request_id) = (state.clone(), request_id.clone());
+        tokio::spawn(async move {
+            let ids = RequestIds { server: &request_id, client: client_id.map(|Extension(id)| id.0) };
+            handle(&state, &headers, body, ids).await
+        })
+    };
+    let outcome = work.await.unwrap_or_else(|err| {
+        Err((ApiError::internal("running a request", anyhow::anyhow!("the request task failed: {err}")), None))
+    });
+    let mut http = match outcome {
         Ok(json) => {
             let mut http = (StatusCode::OK, json).into_response();
             http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -24,3 +24,4 @@ mod purpose;
 mod schema;
 mod serving;
 mod tickets;
+mod workflows;

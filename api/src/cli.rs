@@ -1,4 +1,4 @@
-//! The `ward` command line: DESIGN.md's contract, parsed by clap.
+//! The `ward` command line: the contract clients and scripts rely on, parsed by clap.
 
 use crate::auth::JwtConfig;
 use crate::config::{Config, DatabaseConfig, Environment, Limits};

@@ -38,7 +38,7 @@ pub struct DatabaseConfig {
     pub acquire_timeout: Duration,
 }
 
-/// Every limit of DESIGN.md's "Limits"; each one answers `LIMIT_EXCEEDED`.
+/// Every request limit (README, "Configuration"); each one answers `LIMIT_EXCEEDED`.
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub max_depth: usize,

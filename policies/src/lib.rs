@@ -13,7 +13,7 @@ pub use policy::{Grant, Permission, PolicyError, PolicySet};
 /// The casbin model (request, policy, role definition, matcher).
 pub const MODEL: &str = include_str!("../model.conf");
 
-/// The baseline policy loaded into an empty policy store: DESIGN.md's access table.
+/// The baseline policy loaded into an empty policy store: the access table of docs/ARCHITECTURE.md.
 pub const BASELINE_POLICY: &str = include_str!("../policy.csv");
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The GraphQL schema: every tool's roots merged once, with the limits of DESIGN.md.
+//! The GraphQL schema: every tool's roots merged once, with the request limits.
 
 mod cost;
 mod limits;

@@ -1,4 +1,4 @@
-//! DESIGN.md's access table, cell by cell, through the real server: every query, mutation and
+//! The access table (docs/ARCHITECTURE.md), cell by cell, through the real server: every query, mutation and
 //! PHI field, for every role, and for no token, a bad token and a deactivated member.
 //! Each tool issue adds its operations to `operations()`.
 
@@ -74,7 +74,7 @@ fn operations() -> Vec<Operation> {
             &["patient", "memberId"],
             &["ops", "medical"],
         ),
-        // ticket · read, comment; create, update, assign, transition (DESIGN.md: cx edits, care teams read)
+        // ticket · read, comment; create, update, assign, transition (cx edits, care teams read)
         op("ticket", "query($ticket1: ID!) { ticket(id: $ticket1) { status } }", &["ticket", "status"], CARE),
         // ticket · correspondence
         op("ticket.subject", "query($ticket1: ID!) { ticket(id: $ticket1) { subject } }", &["ticket", "subject"], CARE),

@@ -1,4 +1,4 @@
-//! DESIGN.md's limits: each answers LIMIT_EXCEEDED.
+//! The request limits: each answers LIMIT_EXCEEDED.
 
 use crate::both;
 use crate::helpers::*;

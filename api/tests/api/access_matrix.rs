@@ -187,6 +187,24 @@ fn operations() -> Vec<Operation> {
             &["cx", "ops"],
         ),
         op(
+            "claim.billedCents",
+            "query($claim: ID!) { claim(id: $claim) { billedCents } }",
+            &["claim", "billedCents"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claim.paidCents",
+            "query($claim: ID!) { claim(id: $claim) { paidCents } }",
+            &["claim", "paidCents"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claim.allowedCents",
+            "query($paid: ID!) { claim(id: $paid) { allowedCents } }",
+            &["claim", "allowedCents"],
+            &["cx", "ops"],
+        ),
+        op(
             "denial.deniedCents",
             "query($claim: ID!) { claim(id: $claim) { denials { deniedCents } } }",
             &["claim", "denials", "deniedCents"],
@@ -242,6 +260,13 @@ fn operations() -> Vec<Operation> {
             "mutation($other: ID!) { requestBreakGlass(patientId: $other, reason: \"Patient in crisis on the phone, verifying identity\") { id } }",
             &["requestBreakGlass", "id"],
             CARE,
+        ),
+        // Only the requester (milo, outside this table) or compliance ends a grant.
+        op(
+            "endBreakGlass",
+            "mutation($milos: ID!) { endBreakGlass(id: $milos) { active } }",
+            &["endBreakGlass", "active"],
+            &["compliance"],
         ),
         op(
             "breakGlassGrants",
@@ -339,6 +364,13 @@ async fn arrange(app: &TestApp) -> Value {
         .await;
     let grant = grant["data"]["requestBreakGlass"]["id"].clone();
     assert!(grant.is_string(), "{grant}");
+    let milos = app
+        .gql("milo", "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Covering a colleague's crisis call, verifying identity\") { id } }", json!({ "p": other }))
+        .await;
+    let milos = milos["data"]["requestBreakGlass"]["id"].clone();
+    assert!(milos.is_string(), "{milos}");
+    let paid: uuid::Uuid =
+        app.sql("SELECT id FROM claim WHERE status = 'paid' ORDER BY id LIMIT 1").await[0].try_get("", "id").unwrap();
     let setup = app.gql("adam", "mutation { grantRole(sub: \"milo\", role: \"cx\") { sub } addPolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }", json!({})).await;
     assert!(setup["errors"].is_null(), "{setup}");
     let mut tickets = Vec::new();
@@ -353,7 +385,7 @@ async fn arrange(app: &TestApp) -> Value {
         .find(|m| m["name"] == "Masked identity check")
         .unwrap()["id"]
         .clone();
-    json!({ "patient": patient, "claim": claim, "record": record, "other": other, "provider": provider, "grant": grant,
+    json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "record": record, "other": other, "provider": provider, "grant": grant,
             "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked })
 }
 
@@ -412,3 +444,81 @@ crate::both!(every_role_gets_exactly_its_cells_of_the_access_table, |app| {
     }
     assert!(failures.is_empty(), "{} cells wrong:\n{}", failures.len(), failures.join("\n"));
 });
+
+/// The exported schema's root fields, and its fields whose description says they carry PHI,
+/// as `(type, field, description)`.
+fn schema_fields() -> (Vec<String>, Vec<(String, String)>) {
+    let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let (mut roots, mut phi) = (Vec::new(), Vec::new());
+    let (mut current_type, mut description, mut in_description) = (None::<String>, String::new(), false);
+    for line in sdl.lines() {
+        if let Some(rest) = line.strip_prefix("type ") {
+            current_type = rest.split_whitespace().next().map(str::to_owned);
+            continue;
+        }
+        if line == "}" {
+            current_type = None;
+            continue;
+        }
+        let Some(inner) = line.strip_prefix('\t') else { continue };
+        if inner.starts_with("\"\"\"") {
+            in_description = !in_description || inner.len() > 3 && inner.ends_with("\"\"\"");
+            if inner.len() > 3 && inner.ends_with("\"\"\"") && inner.len() > 6 {
+                description = inner.to_owned();
+                in_description = false;
+            }
+            continue;
+        }
+        if in_description {
+            description.push_str(inner);
+            description.push(' ');
+            continue;
+        }
+        let Some(ty) = &current_type else { continue };
+        let name: String = inner.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        if name.is_empty() {
+            continue;
+        }
+        if ty == "QueryRoot" || ty == "MutationRoot" {
+            roots.push(name.clone());
+        }
+        if description.contains("PHI:") {
+            phi.push((ty.clone(), name));
+        }
+        description.clear();
+    }
+    (roots, phi)
+}
+
+/// Fields whose matrix row is named after the relation that reaches them.
+const COVERED_BY: &[(&str, &str)] = &[("TicketComment.body", "ticket.comments")];
+
+#[test]
+fn every_root_field_and_every_phi_field_has_a_row_in_the_access_matrix() {
+    let names: Vec<&str> = operations().iter().map(|o| o.name).collect();
+    let (roots, phi) = schema_fields();
+    assert!(roots.len() > 20 && phi.len() > 10, "the SDL was read: {roots:?} {phi:?}");
+    let mut missing = Vec::new();
+    for root in &roots {
+        let covered = names.iter().any(|n| {
+            n == root
+                || n.strip_prefix(root.as_str()).is_some_and(|rest| rest.starts_with('(') || rest.starts_with('.'))
+        });
+        if !covered {
+            missing.push(format!("root field `{root}`"));
+        }
+    }
+    for (ty, field) in &phi {
+        let qualified = format!("{ty}.{field}");
+        let mut lower = ty.clone();
+        lower[..1].make_ascii_lowercase();
+        let row = COVERED_BY
+            .iter()
+            .find(|(f, _)| *f == qualified)
+            .map_or(format!("{lower}.{field}"), |(_, r)| (*r).to_owned());
+        if !names.contains(&row.as_str()) {
+            missing.push(format!("PHI field `{qualified}` (a row named `{row}`)"));
+        }
+    }
+    assert!(missing.is_empty(), "the access matrix has no row for:\n{}", missing.join("\n"));
+}

@@ -3,7 +3,7 @@
 
 use super::service;
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, Gql, access, audit, db};
+use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, Object, SimpleObject};
 use policies::{Action, Permission, PolicySnapshot, Resource};
 
@@ -87,11 +87,9 @@ impl PolicyMutation {
     #[graphql(guard = "Allow(Resource::Policy, Action::Edit)")]
     async fn add_policy_rule(&self, ctx: &Context<'_>, role: String, resource: String, action: String) -> Gql<Policy> {
         let permission = parse(&role, &resource, &action)?;
-        let txn = audit::begin(db(ctx)?).await?;
-        service::add_permission(&txn, &permission).await?;
-        txn.append(vec![access(ctx)?.event("add_policy_rule", Resource::Policy, Some(permission.to_string()), None)])
-            .await?;
-        txn.commit().await?;
+        let change = Audited::begin(ctx, Some((Resource::Policy, Action::Edit))).await?;
+        service::add_permission(change.txn(), &permission).await?;
+        change.commit(Event::new(AuditAction::PolicyRuleAdd, permission)).await?;
         in_force(ctx).await
     }
 
@@ -105,16 +103,9 @@ impl PolicyMutation {
         action: String,
     ) -> Gql<Policy> {
         let permission = parse(&role, &resource, &action)?;
-        let txn = audit::begin(db(ctx)?).await?;
-        service::remove_permission(&txn, &permission).await?;
-        txn.append(vec![access(ctx)?.event(
-            "remove_policy_rule",
-            Resource::Policy,
-            Some(permission.to_string()),
-            None,
-        )])
-        .await?;
-        txn.commit().await?;
+        let change = Audited::begin(ctx, Some((Resource::Policy, Action::Edit))).await?;
+        service::remove_permission(change.txn(), &permission).await?;
+        change.commit(Event::new(AuditAction::PolicyRuleRemove, permission)).await?;
         in_force(ctx).await
     }
 }

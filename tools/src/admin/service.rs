@@ -1,10 +1,11 @@
 //! Staff and policy administration, each change in one transaction.
 
 use crate::kit::policy_store::{grant_row, permission_row};
+use crate::kit::versioned;
 use crate::kit::{ApiError, ApiResult, Principal};
-use chrono::Utc;
 use entities::{policy_rule, staff};
 use policies::{Grant, Permission, PolicySnapshot, Role};
+use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -128,22 +129,9 @@ pub async fn revoke_role(txn: &DatabaseTransaction, grant: &Grant) -> ApiResult<
 /// Deactivates a staff member: their tokens stop working on the next request.
 pub async fn deactivate_staff(txn: &DatabaseTransaction, sub: &str, expected_version: i32) -> ApiResult<staff::Model> {
     lock_policy(txn).await?;
-    let now = Utc::now();
-    let updated = staff::Entity::update_many()
-        .col_expr(staff::Column::Active, false.into())
-        .col_expr(staff::Column::UpdatedAt, now.into())
-        .col_expr(staff::Column::Version, (expected_version + 1).into())
-        .filter(staff::Column::Sub.eq(sub))
-        .filter(staff::Column::Version.eq(expected_version))
-        .exec(txn)
-        .await?;
     let member = find_staff(txn, sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
-    if updated.rows_affected == 0 {
-        return Err(ApiError::Conflict(format!(
-            "{sub} is at version {}, not {expected_version}: reload and try again",
-            member.version
-        )));
-    }
+    let next = staff::ActiveModel { active: Set(false), ..Default::default() };
+    let member = versioned::update::<staff::Entity>(txn, member.id, expected_version, next, None).await?;
     if active_admins(txn).await? == 0 {
         return Err(last_admin());
     }

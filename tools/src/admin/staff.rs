@@ -3,7 +3,7 @@
 use super::service;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, Gql, access, audit, db};
+use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::staff;
@@ -108,13 +108,10 @@ impl StaffMutation {
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn grant_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
-        let db = db(ctx)?;
-        let txn = audit::begin(db).await?;
-        let member = service::grant_role(&txn, &grant).await?;
-        let event = access(ctx)?.event("grant_role", Resource::Staff, Some(grant.sub.clone()), None);
-        txn.append(vec![event.because(grant.to_string())]).await?;
-        txn.commit().await?;
-        ctx.data::<PolicyStore>()?.changed(db).await?;
+        let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
+        let member = service::grant_role(change.txn(), &grant).await?;
+        change.commit(Event::new(AuditAction::RoleGrant, &grant.sub).because(grant.to_string())).await?;
+        ctx.data::<PolicyStore>()?.changed(db(ctx)?).await?;
         fresh(ctx, member).await
     }
 
@@ -122,23 +119,19 @@ impl StaffMutation {
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn revoke_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
-        let db = db(ctx)?;
-        let txn = audit::begin(db).await?;
-        let member = service::revoke_role(&txn, &grant).await?;
-        let event = access(ctx)?.event("revoke_role", Resource::Staff, Some(grant.sub.clone()), None);
-        txn.append(vec![event.because(grant.to_string())]).await?;
-        txn.commit().await?;
-        ctx.data::<PolicyStore>()?.changed(db).await?;
+        let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
+        let member = service::revoke_role(change.txn(), &grant).await?;
+        change.commit(Event::new(AuditAction::RoleRevoke, &grant.sub).because(grant.to_string())).await?;
+        ctx.data::<PolicyStore>()?.changed(db(ctx)?).await?;
         fresh(ctx, member).await
     }
 
     /// Deactivates a staff member: their tokens are refused from the next request on.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn deactivate_staff(&self, ctx: &Context<'_>, sub: String, expected_version: i32) -> Gql<StaffMember> {
-        let txn = audit::begin(db(ctx)?).await?;
-        let member = service::deactivate_staff(&txn, &sub, expected_version).await?;
-        txn.append(vec![access(ctx)?.event("deactivate", Resource::Staff, Some(sub), None)]).await?;
-        txn.commit().await?;
+        let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
+        let member = service::deactivate_staff(change.txn(), &sub, expected_version).await?;
+        change.commit(Event::new(AuditAction::StaffDeactivate, sub)).await?;
         StaffMember::new(ctx, member)
     }
 }

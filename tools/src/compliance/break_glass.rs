@@ -5,7 +5,7 @@ use super::service::{self, GrantFilter};
 use crate::directory::service::parse_id;
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Allow, ApiError, Gql, access, audit, db};
+use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
@@ -154,20 +154,19 @@ impl BreakGlassMutation {
     async fn request_break_glass(&self, ctx: &Context<'_>, patient_id: ID, reason: String) -> Gql<BreakGlassGrant> {
         let patient_id = parse_id(&patient_id, "patient")?;
         let config = ctx.data_opt::<BreakGlassConfig>().copied().unwrap_or_default();
-        let access = access(ctx)?;
-        let txn = audit::begin(db(ctx)?).await?;
-        let grant = match service::request(&*txn, access.principal().staff_id, patient_id, &reason, &config).await {
+        let change = Audited::begin(ctx, Some((Resource::BreakGlass, Action::Request))).await?;
+        let grant = match service::request(change.txn(), change.actor(), patient_id, &reason, &config).await {
             Ok(grant) => grant,
             // Over a limit: refused and on the record, where compliance's queue finds it.
             Err(err @ ApiError::LimitExceeded(_)) => {
                 tracing::warn!(patient = %patient_id, "break-glass request over the limit refused");
-                return Err(access.refuse(Resource::BreakGlass, Action::Request, Some(patient_id), err).into());
+                let refused = change.access().refuse(Resource::BreakGlass, Action::Request, Some(patient_id), err);
+                return Err(refused.into());
             }
             Err(err) => return Err(err.into()),
         };
-        let event = access.event("request", Resource::BreakGlass, Some(grant.id.to_string()), Some(patient_id));
-        txn.append(vec![event.because(grant.reason.clone())]).await?;
-        txn.commit().await?;
+        let event = Event::new(AuditAction::BreakGlassRequest, grant.id).about(Some(patient_id));
+        change.commit(event.because(grant.reason.clone())).await?;
         tracing::warn!(grant = %grant.id, "break-glass access opened");
         Ok(BreakGlassGrant(grant))
     }
@@ -183,39 +182,35 @@ impl BreakGlassMutation {
         note: Option<String>,
     ) -> Gql<BreakGlassGrant> {
         let id = parse_id(&id, "break-glass grant")?;
-        let access = access(ctx)?;
-        let txn = audit::begin(db(ctx)?).await?;
-        let reviewer = access.principal().staff_id;
-        let grant = match service::review(&*txn, id, expected_version, reviewer, verdict.into(), note).await {
-            Ok(grant) => grant,
-            // Reviewing one's own grant: refused and on the record.
-            Err(err @ ApiError::Forbidden(_)) => {
-                return Err(access.refuse(Resource::BreakGlass, Action::Review, None, err).into());
-            }
-            Err(err) => return Err(err.into()),
-        };
-        let event = access.event("review", Resource::BreakGlass, Some(id.to_string()), Some(grant.patient_id));
-        txn.append(vec![event.because(format!("{verdict:?}"))]).await?;
-        txn.commit().await?;
+        let change = Audited::begin(ctx, Some((Resource::BreakGlass, Action::Review))).await?;
+        let grant =
+            match service::review(change.txn(), id, expected_version, change.actor(), verdict.into(), note).await {
+                Ok(grant) => grant,
+                // Reviewing one's own grant: refused and on the record.
+                Err(err @ ApiError::Forbidden(_)) => {
+                    return Err(change.access().refuse(Resource::BreakGlass, Action::Review, None, err).into());
+                }
+                Err(err) => return Err(err.into()),
+            };
+        let event = Event::new(AuditAction::BreakGlassReview, id).about(Some(grant.patient_id));
+        change.commit(event.because(format!("{verdict:?}"))).await?;
         Ok(BreakGlassGrant(grant))
     }
 
     /// Ends a grant at once: its requester's own, or any grant for compliance.
     async fn end_break_glass(&self, ctx: &Context<'_>, id: ID) -> Gql<BreakGlassGrant> {
         let id = parse_id(&id, "break-glass grant")?;
-        let access = access(ctx)?;
-        let may_end_others = access.allows(Resource::BreakGlass, Action::Review);
-        let txn = audit::begin(db(ctx)?).await?;
-        let grant = match service::end(&*txn, id, access.principal().staff_id, may_end_others).await {
+        // The requester ends their own; compliance ends any (checked against the grant).
+        let change = Audited::begin(ctx, None).await?;
+        let may_end_others = change.access().allows(Resource::BreakGlass, Action::Review);
+        let grant = match service::end(change.txn(), id, change.actor(), may_end_others).await {
             Ok(grant) => grant,
             Err(err @ ApiError::Forbidden(_)) => {
-                return Err(access.refuse(Resource::BreakGlass, Action::Review, None, err).into());
+                return Err(change.access().refuse(Resource::BreakGlass, Action::Review, None, err).into());
             }
             Err(err) => return Err(err.into()),
         };
-        let event = access.event("end", Resource::BreakGlass, Some(id.to_string()), Some(grant.patient_id));
-        txn.append(vec![event]).await?;
-        txn.commit().await?;
+        change.commit(Event::new(AuditAction::BreakGlassEnd, id).about(Some(grant.patient_id))).await?;
         tracing::warn!(grant = %grant.id, "break-glass access ended");
         Ok(BreakGlassGrant(grant))
     }

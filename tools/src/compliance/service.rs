@@ -2,6 +2,7 @@
 
 use super::break_glass::BreakGlassConfig;
 use crate::kit::pagination::PageRequest;
+use crate::kit::versioned;
 use crate::kit::{ApiError, ApiResult};
 use chrono::{DateTime, Duration, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
@@ -173,33 +174,18 @@ pub async fn review(
         return Err(ApiError::Conflict("this grant was reviewed already".into()));
     }
     let now = Utc::now();
-    let mut update = break_glass_grant::Entity::update_many();
+    let mut next = break_glass_grant::ActiveModel {
+        review_status: Set(verdict),
+        reviewed_by: Set(Some(reviewer_id)),
+        reviewed_at: Set(Some(now)),
+        review_note: Set(note),
+        ..Default::default()
+    };
     if verdict == BreakGlassReviewStatus::Unjustified && grant.ended_at.is_none() {
-        update = update
-            .col_expr(break_glass_grant::Column::EndedAt, Some(now).into())
-            .col_expr(break_glass_grant::Column::EndedBy, Some(reviewer_id).into());
+        next.ended_at = Set(Some(now));
+        next.ended_by = Set(Some(reviewer_id));
     }
-    let updated = update
-        .col_expr(break_glass_grant::Column::ReviewStatus, verdict.into())
-        .col_expr(break_glass_grant::Column::ReviewedBy, Some(reviewer_id).into())
-        .col_expr(break_glass_grant::Column::ReviewedAt, Some(now).into())
-        .col_expr(break_glass_grant::Column::ReviewNote, note.into())
-        .col_expr(break_glass_grant::Column::UpdatedAt, now.into())
-        .col_expr(break_glass_grant::Column::Version, (expected_version + 1).into())
-        .filter(break_glass_grant::Column::Id.eq(id))
-        .filter(break_glass_grant::Column::Version.eq(expected_version))
-        .exec(db)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(ApiError::Conflict(format!(
-            "the grant is at version {}, not {expected_version}: reload and try again",
-            grant.version
-        )));
-    }
-    break_glass_grant::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))
+    versioned::update::<break_glass_grant::Entity>(db, id, expected_version, next, None).await
 }
 
 /// Ends a grant now. `may_end_others`: the caller reviews grants (compliance); anyone else
@@ -222,20 +208,7 @@ pub async fn end(
     if !is_in_force(&grant, now) {
         return Err(ApiError::Conflict("this grant no longer opens access: nothing to end".into()));
     }
-    let updated = break_glass_grant::Entity::update_many()
-        .col_expr(break_glass_grant::Column::EndedAt, Some(now).into())
-        .col_expr(break_glass_grant::Column::EndedBy, Some(caller).into())
-        .col_expr(break_glass_grant::Column::UpdatedAt, now.into())
-        .col_expr(break_glass_grant::Column::Version, (grant.version + 1).into())
-        .filter(break_glass_grant::Column::Id.eq(id))
-        .filter(break_glass_grant::Column::Version.eq(grant.version))
-        .exec(db)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(ApiError::Conflict("the grant changed while it was being ended: reload and try again".into()));
-    }
-    break_glass_grant::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))
+    let next =
+        break_glass_grant::ActiveModel { ended_at: Set(Some(now)), ended_by: Set(Some(caller)), ..Default::default() };
+    versioned::update::<break_glass_grant::Entity>(db, id, grant.version, next, None).await
 }

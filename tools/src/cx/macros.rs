@@ -4,7 +4,7 @@
 
 use super::service;
 use crate::directory::service::{find_patient, find_provider, parse_id};
-use crate::kit::{Allow, ApiError, ApiResult, Gql, access, audit, db};
+use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{Datelike, Utc};
 use entities::reply_macro;
@@ -211,12 +211,12 @@ impl MacroMutation {
             .into());
         }
         parse(&body)?;
-        let access = access(ctx)?;
-        let txn = audit::begin(db(ctx)?).await?;
-        if reply_macro::Entity::find().filter(reply_macro::Column::Name.eq(name.as_str())).one(&*txn).await?.is_some() {
+        let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Create))).await?;
+        let txn = change.txn();
+        if reply_macro::Entity::find().filter(reply_macro::Column::Name.eq(name.as_str())).one(txn).await?.is_some() {
             return Err(ApiError::Conflict(format!("a macro named {name:?} exists already")).into());
         }
-        if reply_macro::Entity::find().count(&*txn).await? >= MAX_MACROS as u64 {
+        if reply_macro::Entity::find().count(txn).await? >= MAX_MACROS as u64 {
             return Err(ApiError::BadUserInput(format!("the desk keeps at most {MAX_MACROS} saved replies")).into());
         }
         let now = Utc::now();
@@ -224,15 +224,14 @@ impl MacroMutation {
             id: Set(Uuid::now_v7()),
             name: Set(name),
             body: Set(body),
-            created_by: Set(access.principal().staff_id),
+            created_by: Set(change.actor()),
             created_at: Set(now),
             updated_at: Set(now),
             version: Set(1),
         }
-        .insert(&*txn)
+        .insert(txn)
         .await?;
-        txn.append(vec![access.event("create_macro", Resource::Ticket, Some(saved.id.to_string()), None)]).await?;
-        txn.commit().await?;
+        change.commit(Event::new(AuditAction::MacroCreate, saved.id)).await?;
         Ok(ReplyMacro(saved))
     }
 }

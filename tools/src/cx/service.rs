@@ -3,6 +3,7 @@
 use super::workflow::{SlaHours, check_transition};
 use crate::kit::pagination::PageRequest;
 use crate::kit::text_search::contains;
+use crate::kit::versioned::{self, HistoryEntry, Versioned};
 use crate::kit::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel, TicketPriority, TicketStatus};
@@ -67,18 +68,15 @@ where
     Ok(())
 }
 
-async fn history(db: &impl ConnectionTrait, ticket_id: Uuid, actor: Uuid, kind: &str, changes: Value) -> ApiResult<()> {
-    ticket_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        ticket_id: Set(ticket_id),
-        actor_id: Set(actor),
-        kind: Set(kind.to_owned()),
-        changes: Set(changes),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+/// A history entry outside a versioned update (creation, comments).
+async fn history(
+    db: &impl ConnectionTrait,
+    ticket_id: Uuid,
+    actor: Uuid,
+    kind: &'static str,
+    changes: Value,
+) -> ApiResult<()> {
+    <ticket::Entity as Versioned>::record_history(db, ticket_id, &HistoryEntry { actor, kind, changes }).await
 }
 
 #[tracing::instrument(skip(db, new, sla))]
@@ -136,36 +134,15 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<ticket::Mode
     ticket::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("ticket {id}")))
 }
 
-/// Writes `next` if the stored row is still at `expected_version`; `CONFLICT` otherwise.
+/// Writes `next` over the ticket at `expected_version`, with its history entry.
 async fn save(
     db: &impl ConnectionTrait,
-    current: &ticket::Model,
+    id: Uuid,
     expected_version: i32,
     next: ticket::ActiveModel,
+    history: HistoryEntry,
 ) -> ApiResult<ticket::Model> {
-    if current.version != expected_version {
-        return Err(stale(current.version, expected_version));
-    }
-    let mut next = next;
-    next.version = Set(expected_version + 1);
-    next.updated_at = Set(Utc::now());
-    let result = ticket::Entity::update_many()
-        .set(next)
-        .filter(ticket::Column::Id.eq(current.id))
-        .filter(ticket::Column::Version.eq(expected_version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        let now = find(db, current.id).await?;
-        return Err(stale(now.version, expected_version));
-    }
-    find(db, current.id).await
-}
-
-fn stale(current: i32, expected: i32) -> ApiError {
-    ApiError::Conflict(format!(
-        "the ticket is at version {current}, not {expected}: someone changed it; reload and try again"
-    ))
+    versioned::update::<ticket::Entity>(db, id, expected_version, next, Some(history)).await
 }
 
 fn name<T: std::fmt::Debug>(value: T) -> String {
@@ -205,9 +182,7 @@ pub async fn update(
     if what.is_empty() {
         return Err(ApiError::BadUserInput("nothing to change: give at least one field".into()));
     }
-    let saved = save(db, &current, expected_version, next).await?;
-    history(db, id, actor, "updated", Value::Object(what)).await?;
-    Ok(saved)
+    save(db, id, expected_version, next, HistoryEntry { actor, kind: "updated", changes: Value::Object(what) }).await
 }
 
 /// Assigns to an active CX agent (`None` unassigns).
@@ -242,15 +217,8 @@ pub async fn assign(
         }
     };
     let next = ticket::ActiveModel { assignee_id: Set(assignee.as_ref().map(|m| m.id)), ..Default::default() };
-    let saved = save(db, &current, expected_version, next).await?;
-    history(
-        db,
-        id,
-        actor,
-        "assigned",
-        json!({ "assignee": [current.assignee_id, assignee.as_ref().map(|m| m.sub.clone())] }),
-    )
-    .await?;
+    let changes = json!({ "assignee": [current.assignee_id, assignee.as_ref().map(|m| m.sub.clone())] });
+    let saved = save(db, id, expected_version, next, HistoryEntry { actor, kind: "assigned", changes }).await?;
     Ok((saved, assignee))
 }
 
@@ -270,9 +238,8 @@ pub async fn transition(
         _ => None,
     };
     let next = ticket::ActiveModel { status: Set(to), resolved_at: Set(resolved_at), ..Default::default() };
-    let saved = save(db, &current, expected_version, next).await?;
-    history(db, id, actor, "transitioned", json!({ "status": [name(current.status), name(to)] })).await?;
-    Ok(saved)
+    let changes = json!({ "status": [name(current.status), name(to)] });
+    save(db, id, expected_version, next, HistoryEntry { actor, kind: "transitioned", changes }).await
 }
 
 #[tracing::instrument(skip(db, body))]

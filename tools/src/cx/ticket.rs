@@ -6,7 +6,7 @@ use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiResult, Gql, access, audit, db, null_on_error, phi_field};
+use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel as Channel, TicketPriority as Priority, TicketStatus as Status};
@@ -331,11 +331,9 @@ fn optional_id(id: Option<ID>, what: &str) -> ApiResult<Option<Uuid>> {
     id.map(|id| parse_id(&id, what)).transpose()
 }
 
-/// Commits `model`'s change with its audit event, and returns the ticket.
-async fn audited(ctx: &Context<'_>, txn: audit::AuditTxn, action: &str, model: ticket::Model) -> Gql<Ticket> {
-    let event = access(ctx)?.event(action, Resource::Ticket, Some(model.id.to_string()), model.patient_id);
-    txn.append(vec![event]).await?;
-    txn.commit().await?;
+/// Commits the ticket's change with its audit event, and returns the ticket.
+async fn done(change: Audited<'_>, action: AuditAction, model: ticket::Model) -> Gql<Ticket> {
+    change.commit(Event::new(action, model.id).about(model.patient_id)).await?;
     Ok(Ticket(model))
 }
 
@@ -357,9 +355,9 @@ impl TicketMutation {
             appointment_id: optional_id(input.appointment_id, "appointment")?,
             claim_id: optional_id(input.claim_id, "claim")?,
         };
-        let txn = audit::begin(db(ctx)?).await?;
-        let model = service::create(&*txn, access(ctx)?.principal().staff_id, new, &sla(ctx)).await?;
-        audited(ctx, txn, "create", model).await
+        let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Create))).await?;
+        let model = service::create(change.txn(), change.actor(), new, &sla(ctx)).await?;
+        done(change, AuditAction::TicketCreate, model).await
     }
 
     /// Changes subject, description, channel or priority (the SLA follows the priority).
@@ -378,10 +376,9 @@ impl TicketMutation {
             channel: input.channel.map(Into::into),
             priority: input.priority.map(Into::into),
         };
-        let txn = audit::begin(db(ctx)?).await?;
-        let model =
-            service::update(&*txn, access(ctx)?.principal().staff_id, id, expected_version, changes, &sla(ctx)).await?;
-        audited(ctx, txn, "update", model).await
+        let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Update))).await?;
+        let model = service::update(change.txn(), change.actor(), id, expected_version, changes, &sla(ctx)).await?;
+        done(change, AuditAction::TicketUpdate, model).await
     }
 
     /// Assigns the ticket to an active CX agent (`assignee: null` unassigns).
@@ -394,11 +391,10 @@ impl TicketMutation {
         assignee: Option<String>,
     ) -> Gql<Ticket> {
         let id = parse_id(&id, "ticket")?;
-        let txn = audit::begin(db(ctx)?).await?;
+        let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Assign))).await?;
         let (model, _) =
-            service::assign(&*txn, access(ctx)?.principal().staff_id, id, expected_version, assignee.as_deref())
-                .await?;
-        audited(ctx, txn, "assign", model).await
+            service::assign(change.txn(), change.actor(), id, expected_version, assignee.as_deref()).await?;
+        done(change, AuditAction::TicketAssign, model).await
     }
 
     /// Moves the ticket: open ⇄ pending, open|pending → resolved → closed, resolved → open.
@@ -411,10 +407,9 @@ impl TicketMutation {
         to: TicketStatus,
     ) -> Gql<Ticket> {
         let id = parse_id(&id, "ticket")?;
-        let txn = audit::begin(db(ctx)?).await?;
-        let model =
-            service::transition(&*txn, access(ctx)?.principal().staff_id, id, expected_version, to.into()).await?;
-        audited(ctx, txn, "transition", model).await
+        let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Transition))).await?;
+        let model = service::transition(change.txn(), change.actor(), id, expected_version, to.into()).await?;
+        done(change, AuditAction::TicketTransition, model).await
     }
 
     /// Adds a comment; `internal` (default false) notes are never shown to the requester.
@@ -428,12 +423,10 @@ impl TicketMutation {
     ) -> Gql<TicketComment> {
         let internal = internal.unwrap_or(false);
         let id = parse_id(&ticket_id, "ticket")?;
-        let access = access(ctx)?;
-        let txn = audit::begin(db(ctx)?).await?;
-        let comment = service::comment(&*txn, access.principal().staff_id, id, &body, internal).await?;
-        let ticket = service::find(&*txn, id).await?;
-        txn.append(vec![access.event("comment", Resource::Ticket, Some(id.to_string()), ticket.patient_id)]).await?;
-        txn.commit().await?;
+        let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Comment))).await?;
+        let comment = service::comment(change.txn(), change.actor(), id, &body, internal).await?;
+        let ticket = service::find(change.txn(), id).await?;
+        change.commit(Event::new(AuditAction::TicketComment, id).about(ticket.patient_id)).await?;
         let body = correspondence_of(ctx, &ticket).await.map(|_| comment.body);
         Ok(TicketComment {
             author: agent(ctx, Some(comment.author_id)).await?,

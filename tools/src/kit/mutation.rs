@@ -1,0 +1,125 @@
+//! Ceremony once: every mutation is its permission, one transaction, the change, its typed
+//! audit event appended in that same transaction, and the commit. A resolver opens an
+//! [`Audited`] change, does its work on [`Audited::txn`], and commits it with the event; an
+//! error anywhere drops the transaction, so nothing is half-written and nothing is recorded
+//! as done that was not.
+
+use super::access::{Access, access};
+use super::audit::{self, AuditTxn};
+use super::{ApiResult, db};
+use async_graphql::Context;
+use policies::{Action, Resource};
+use sea_orm::DatabaseTransaction;
+use uuid::Uuid;
+
+/// What a mutation did: the audit trail's `action` on its resource. The names stored are
+/// part of the trail's meaning; they never change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    TicketCreate,
+    TicketUpdate,
+    TicketAssign,
+    TicketTransition,
+    TicketComment,
+    MacroCreate,
+    BreakGlassRequest,
+    BreakGlassReview,
+    BreakGlassEnd,
+    RoleGrant,
+    RoleRevoke,
+    StaffDeactivate,
+    PolicyRuleAdd,
+    PolicyRuleRemove,
+}
+
+impl AuditAction {
+    /// The resource and the action name the event is stored under.
+    pub fn stored_as(self) -> (Resource, &'static str) {
+        use AuditAction::*;
+        match self {
+            TicketCreate => (Resource::Ticket, "create"),
+            TicketUpdate => (Resource::Ticket, "update"),
+            TicketAssign => (Resource::Ticket, "assign"),
+            TicketTransition => (Resource::Ticket, "transition"),
+            TicketComment => (Resource::Ticket, "comment"),
+            MacroCreate => (Resource::Ticket, "create_macro"),
+            BreakGlassRequest => (Resource::BreakGlass, "request"),
+            BreakGlassReview => (Resource::BreakGlass, "review"),
+            BreakGlassEnd => (Resource::BreakGlass, "end"),
+            RoleGrant => (Resource::Staff, "grant_role"),
+            RoleRevoke => (Resource::Staff, "revoke_role"),
+            StaffDeactivate => (Resource::Staff, "deactivate"),
+            PolicyRuleAdd => (Resource::Policy, "add_policy_rule"),
+            PolicyRuleRemove => (Resource::Policy, "remove_policy_rule"),
+        }
+    }
+}
+
+/// The audit event of one change: what, on which record, about which patient, and why.
+#[derive(Clone, Debug)]
+pub struct Event {
+    action: AuditAction,
+    record: String,
+    patient: Option<Uuid>,
+    reason: Option<String>,
+}
+
+impl Event {
+    pub fn new(action: AuditAction, record: impl ToString) -> Self {
+        Event { action, record: record.to_string(), patient: None, reason: None }
+    }
+
+    /// The patient the changed record is about.
+    pub fn about(mut self, patient: Option<Uuid>) -> Self {
+        self.patient = patient;
+        self
+    }
+
+    /// What changed, or why.
+    pub fn because(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+/// A mutation in progress: its permission checked, its transaction open.
+pub struct Audited<'a> {
+    access: &'a Access,
+    txn: AuditTxn,
+}
+
+impl<'a> Audited<'a> {
+    /// Checks `rule` (a refusal is `FORBIDDEN` and recorded) and opens the transaction.
+    /// `None` for a mutation whose permission depends on the record (the change checks it).
+    pub async fn begin(ctx: &Context<'a>, rule: Option<(Resource, Action)>) -> ApiResult<Audited<'a>> {
+        let access = access(ctx)?;
+        if let Some((resource, action)) = rule {
+            access.require(resource, action)?;
+        }
+        let txn = audit::begin(db(ctx)?).await?;
+        Ok(Audited { access, txn })
+    }
+
+    /// The transaction the change runs in.
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn access(&self) -> &'a Access {
+        self.access
+    }
+
+    /// The staff member making the change.
+    pub fn actor(&self) -> Uuid {
+        self.access.principal().staff_id
+    }
+
+    /// Appends `event` to the audit chain in the change's transaction, and commits both.
+    pub async fn commit(self, event: Event) -> ApiResult<()> {
+        let (resource, action) = event.action.stored_as();
+        let mut recorded = self.access.event(action, resource, Some(event.record), event.patient);
+        recorded.reason = event.reason;
+        self.txn.append(vec![recorded]).await?;
+        self.txn.commit().await
+    }
+}

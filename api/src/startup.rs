@@ -46,14 +46,17 @@ impl App {
     /// Connects, checks the schema is current, and binds the listener (port 0 picks a free one).
     pub async fn build(config: Config) -> Result<App, StartupError> {
         let keys = TokenKeys::from_config(&config.jwt, config.is_production())?;
-        let db = db::connect(&config.database, config.limits.request_timeout).await?;
+        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut db = db::connect(&config.database, config.limits.request_timeout).await?;
+        db.set_metric_callback(count_into(statements.clone()));
         db::ensure_current(&db).await?;
         let policy = PolicyStore::open(&db).await.map_err(|e| StartupError::Policy(e.message()))?;
         // The audit writer has connections of its own: it never queues behind the requests
         // that wait for it.
         let mut audit_config = config.database.clone();
         audit_config.max_connections = 2;
-        let audit_db = db::connect(&audit_config, config.limits.request_timeout).await?;
+        let mut audit_db = db::connect(&audit_config, config.limits.request_timeout).await?;
+        audit_db.set_metric_callback(count_into(statements.clone()));
         let checkpointer = Arc::new(Checkpointer::new(&config.checkpoints)?);
         let checkpoints = tokio::spawn(checkpointer.clone().run(audit_db.clone(), config.checkpoints.every));
         let production = config.is_production();
@@ -65,7 +68,7 @@ impl App {
             audit: AuditWriter::spawn(audit_db.clone()),
             limits: config.limits.clone(),
             graphiql: !production,
-            metrics: Arc::new(Metrics::new(checkpointer.head_seq())),
+            metrics: Arc::new(Metrics::new(checkpointer.head_seq(), statements)),
         };
         let policy_listener = policy_refresh::listener_pool(&config.database.url);
         let refresher =
@@ -129,6 +132,13 @@ impl App {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Counts every statement run on a pool into `counter` (`ward_db_statements_total`).
+fn count_into(counter: Arc<std::sync::atomic::AtomicU64>) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync {
+    move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -101,7 +101,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestI
     if operations == 0 {
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
-    let batch = batch.data(access.clone());
+    let batch = batch.data(access.clone()).data(tools::kit::loaders::for_request(state.db.clone()));
     let executed = tokio::time::timeout_at(deadline, state.schema.execute_batch(batch)).await;
     let Ok(response) = executed else {
         // Nothing is sent: record the refusals, not what would have been disclosed.

@@ -27,11 +27,12 @@ pub struct Metrics {
     graphql_requests: AtomicU64,
     errors: [AtomicU64; CODES.len()],
     audit_head_seq: Arc<AtomicI64>,
+    db_statements: Arc<AtomicU64>,
 }
 
 impl Metrics {
-    pub fn new(audit_head_seq: Arc<AtomicI64>) -> Self {
-        Metrics { audit_head_seq, ..Default::default() }
+    pub fn new(audit_head_seq: Arc<AtomicI64>, db_statements: Arc<AtomicU64>) -> Self {
+        Metrics { audit_head_seq, db_statements, ..Default::default() }
     }
 
     pub fn request(&self) {
@@ -60,6 +61,12 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE ward_audit_head_seq gauge");
         let _ = writeln!(out, "ward_audit_head_seq {}", self.audit_head_seq.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "# HELP ward_db_statements_total SQL statements ward ran (requests, audit writer, background work)."
+        );
+        let _ = writeln!(out, "# TYPE ward_db_statements_total counter");
+        let _ = writeln!(out, "ward_db_statements_total {}", self.db_statements.load(Ordering::Relaxed));
         out
     }
 }

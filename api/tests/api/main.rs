@@ -23,5 +23,6 @@ mod phi;
 mod purpose;
 mod schema;
 mod serving;
+mod statements;
 mod tickets;
 mod workflows;

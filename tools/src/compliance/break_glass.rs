@@ -4,14 +4,13 @@
 use super::service::{self, GrantFilter};
 use crate::directory::service::parse_id;
 use crate::kit::graphql_enum::mirror_enum;
+use crate::kit::loaders::{StaffId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
-use entities::staff;
 use policies::{Action, Resource};
-use sea_orm::EntityTrait;
 
 /// How long a grant lasts and how many one member may hold and open.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +45,7 @@ impl BreakGlassGrant {
 
     /// Who opened it (`sub`).
     async fn staff_sub(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
-        Ok(staff::Entity::find_by_id(self.0.staff_id).one(db(ctx)?).await?.map(|m| m.sub))
+        Ok(loaders(ctx)?.load_one(StaffId(self.0.staff_id)).await.map_err(load_error)?.map(|m| m.sub))
     }
 
     /// The patient it opens (the id only: the patient's data needs its own permissions).
@@ -72,7 +71,7 @@ impl BreakGlassGrant {
         if !service::is_in_force(&self.0, Utc::now()) {
             return Ok(false);
         }
-        let Some(member) = staff::Entity::find_by_id(self.0.staff_id).one(db(ctx)?).await? else {
+        let Some(member) = loaders(ctx)?.load_one(StaffId(self.0.staff_id)).await.map_err(load_error)? else {
             return Ok(false);
         };
         let policy = access(ctx)?.policy();

@@ -5,6 +5,7 @@ use super::workflow::{SlaHours, sla_breached};
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::graphql_enum::mirror_enum;
+use crate::kit::loaders::{StaffId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
@@ -26,7 +27,8 @@ pub struct Agent {
 
 async fn agent(ctx: &Context<'_>, id: Option<Uuid>) -> Gql<Option<Agent>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(service::staff_member(db(ctx)?, id).await?.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
+    let member = loaders(ctx)?.load_one(StaffId(id)).await.map_err(load_error)?;
+    Ok(member.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
 }
 
 /// A support ticket. Reaching one requires `ticket · read`.

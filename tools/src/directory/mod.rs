@@ -7,6 +7,8 @@ pub mod service;
 pub use patient::{Patient, PatientQuery};
 pub use provider::{Provider, ProviderQuery};
 
+use crate::kit::loaders::{PatientId, ProviderId, load_error, loaders};
+
 #[derive(async_graphql::MergedObject, Default)]
 pub struct DirectoryQuery(PatientQuery, ProviderQuery);
 
@@ -15,8 +17,10 @@ pub struct DirectoryQuery(PatientQuery, ProviderQuery);
 pub async fn patient_of(ctx: &async_graphql::Context<'_>, id: uuid::Uuid) -> crate::kit::ApiResult<Patient> {
     let access = crate::kit::access(ctx)?;
     access.require_about(policies::Resource::Patient, policies::Action::Read, Some(id))?;
-    let model = service::find_patient(crate::kit::db(ctx)?, id)
-        .await?
+    let model = loaders(ctx)?
+        .load_one(PatientId(id))
+        .await
+        .map_err(load_error)?
         .ok_or_else(|| crate::kit::ApiError::NotFound(format!("patient {id}")))?;
     Patient::visible(access, model)
 }
@@ -25,8 +29,10 @@ pub async fn patient_of(ctx: &async_graphql::Context<'_>, id: uuid::Uuid) -> cra
 pub async fn provider_of(ctx: &async_graphql::Context<'_>, id: uuid::Uuid) -> crate::kit::ApiResult<Provider> {
     let access = crate::kit::access(ctx)?;
     access.require(policies::Resource::Provider, policies::Action::Read)?;
-    let model = service::find_provider(crate::kit::db(ctx)?, id)
-        .await?
+    let model = loaders(ctx)?
+        .load_one(ProviderId(id))
+        .await
+        .map_err(load_error)?
         .ok_or_else(|| crate::kit::ApiError::NotFound(format!("provider {id}")))?;
     Provider::visible(access, model)
 }

@@ -6,6 +6,7 @@ pub mod codes;
 pub mod context;
 pub mod error;
 pub mod graphql_enum;
+pub mod loaders;
 pub mod mutation;
 pub mod pagination;
 pub mod policy_store;

@@ -8,6 +8,7 @@ use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
+use crate::kit::loaders::{DenialsOf, load_error, loaders};
 use crate::kit::{Access, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -98,8 +99,9 @@ impl Claim {
     async fn denials(&self, ctx: &Context<'_>) -> Option<Vec<Denial>> {
         let denials = async {
             access(ctx)?.require(Resource::Denial, Action::Read)?;
-            let rows = service::denials_of(db(ctx)?, self.0.id).await?;
-            Ok(rows.into_iter().map(|model| Denial { model, patient_id: self.0.patient_id }).collect())
+            let rows = loaders(ctx)?.load_one(DenialsOf(self.0.id)).await.map_err(load_error)?.unwrap_or_default();
+            let rows = rows.into_iter().take(service::MAX_DENIALS_PER_CLAIM);
+            Ok(rows.map(|model| Denial { model, patient_id: self.0.patient_id }).collect())
         };
         null_on_error(ctx, denials.await)
     }

@@ -1,0 +1,91 @@
+//! One loader per relation: within a request, every row that asks for its patient, provider,
+//! staff member or denials at the same depth is answered by one batched statement, so a list
+//! of N costs one statement per level, not N. Access is still checked per value, by the
+//! relation's resolver, before anything is loaded.
+
+use super::{ApiError, ApiResult};
+use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entities::{denial, patient, provider, staff};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// The loaders of one request, over the request pool.
+pub struct Loaders {
+    db: DatabaseConnection,
+}
+
+/// The request's loaders, cached for its duration (a record asked for twice is read once).
+pub type RequestLoaders = DataLoader<Loaders, HashMapCache>;
+
+/// Creates the loaders for one request (shared by the operations of a batch). A load waits
+/// 1 ms for its siblings: every row of a list asks within the same poll, so they share it.
+pub fn for_request(db: DatabaseConnection) -> Arc<RequestLoaders> {
+    let loaders = DataLoader::with_cache(Loaders { db }, tokio::spawn, HashMapCache::default());
+    Arc::new(loaders.delay(std::time::Duration::from_millis(1)))
+}
+
+/// The request's loaders, from the GraphQL context.
+pub fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoaders> {
+    ctx.data::<Arc<RequestLoaders>>()
+        .map(Arc::as_ref)
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("no loaders in the request context: {}", err.message)))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PatientId(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProviderId(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct StaffId(pub Uuid);
+/// A claim's denials, oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DenialsOf(pub Uuid);
+
+/// Loader errors must be cloneable; the database's error is shared.
+pub type LoadError = Arc<DbErr>;
+
+/// Turns a loader's error back into the API's (so a database outage stays `UNAVAILABLE`).
+pub fn load_error(err: LoadError) -> ApiError {
+    ApiError::from((*err).clone())
+}
+
+macro_rules! by_id {
+    ($key:ident, $module:ident) => {
+        impl Loader<$key> for Loaders {
+            type Value = $module::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = $module::Entity::find().filter($module::Column::Id.is_in(ids)).all(&self.db).await?;
+                Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
+            }
+        }
+    };
+}
+
+by_id!(PatientId, patient);
+by_id!(ProviderId, provider);
+by_id!(StaffId, staff);
+
+impl Loader<DenialsOf> for Loaders {
+    type Value = Vec<denial::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[DenialsOf]) -> Result<HashMap<DenialsOf, Self::Value>, Self::Error> {
+        let claims: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = denial::Entity::find()
+            .filter(denial::Column::ClaimId.is_in(claims))
+            .order_by_asc(denial::Column::DeniedAt)
+            .all(&self.db)
+            .await?;
+        let mut by_claim: HashMap<DenialsOf, Vec<denial::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            by_claim.entry(DenialsOf(row.claim_id)).or_default().push(row);
+        }
+        Ok(by_claim)
+    }
+}

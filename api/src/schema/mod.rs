@@ -8,6 +8,7 @@ use crate::config::Config;
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 use tools::admin::{AdminMutation, AdminQuery};
+use tools::approvals::{ApprovalsMutation, ApprovalsQuery};
 use tools::compliance::{ComplianceMutation, ComplianceQuery};
 use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
@@ -18,10 +19,10 @@ use tools::ops::OpsQuery;
 pub use limits::{QueryLimits, default_code};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(AdminQuery, DirectoryQuery, CxQuery, MedicalQuery, OpsQuery, ComplianceQuery);
+pub struct QueryRoot(AdminQuery, DirectoryQuery, CxQuery, MedicalQuery, OpsQuery, ComplianceQuery, ApprovalsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AdminMutation, CxMutation, ComplianceMutation);
+pub struct MutationRoot(AdminMutation, CxMutation, ComplianceMutation, ApprovalsMutation);
 
 pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

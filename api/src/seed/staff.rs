@@ -1,5 +1,5 @@
-//! The demo staff: one member per role, a deactivated agent, and a second ops and medical
-//! member for four-eyes approvals.
+//! The demo staff: one member per role, a deactivated agent, and a second ops, medical and
+//! admin member for four-eyes approvals.
 
 use entities::{policy_rule, staff};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
@@ -21,6 +21,7 @@ pub const DEMO_STAFF: &[DemoStaff] = &[
     DemoStaff { sub: "dan", name: "Dan Whitfield", roles: &["cx"], active: false },
     DemoStaff { sub: "olga", name: "Olga Novak", roles: &["ops"], active: true },
     DemoStaff { sub: "milo", name: "Dr. Milo Tanaka", roles: &["medical"], active: true },
+    DemoStaff { sub: "ada", name: "Ada Lindgren", roles: &["admin"], active: true },
 ];
 
 /// Inserts the demo staff and their role grants; returns the rows written.

@@ -306,6 +306,26 @@ fn operations() -> Vec<Operation> {
             &["admin"],
         ),
         op("policy", "{ policy { version permissions { role resource action } } }", &["policy", "version"], &["admin"]),
+        // Four eyes: everyone sees the queue they may decide (and their own requests); a
+        // second admin decides a role grant.
+        op(
+            "pendingApprovals",
+            "{ pendingApprovals { edges { node { id } } } }",
+            &["pendingApprovals"],
+            &["cx", "ops", "medical", "compliance", "admin"],
+        ),
+        op(
+            "approve",
+            "mutation($approval1: ID!) { approve(id: $approval1, expectedVersion: 1) { status } }",
+            &["approve", "status"],
+            &["admin"],
+        ),
+        op(
+            "reject",
+            "mutation($approval2: ID!) { reject(id: $approval2, expectedVersion: 1, note: \"Not needed for the rota\") { status } }",
+            &["reject", "status"],
+            &["admin"],
+        ),
         op(
             "addPolicyRule",
             "mutation { addPolicyRule(role: \"cx\", resource: \"patient\", action: \"read\") { version } }",
@@ -371,8 +391,42 @@ async fn arrange(app: &TestApp) -> Value {
     assert!(milos.is_string(), "{milos}");
     let paid: uuid::Uuid =
         app.sql("SELECT id FROM claim WHERE status = 'paid' ORDER BY id LIMIT 1").await[0].try_get("", "id").unwrap();
-    let setup = app.gql("adam", "mutation { grantRole(sub: \"milo\", role: \"cx\") { sub } addPolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }", json!({})).await;
+    crate::fixtures::grant_approved(app, "milo", "cx").await;
+    let setup = app
+        .gql(
+            "adam",
+            "mutation { addPolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }",
+            json!({}),
+        )
+        .await;
     assert!(setup["errors"].is_null(), "{setup}");
+    // Two requests of ada's for adam to decide: one to approve, one to reject.
+    let mut asked = Vec::new();
+    for (sub, role) in [("olga", "cx"), ("milo", "ops")] {
+        let body = app
+            .gql(
+                "ada",
+                "mutation($s: String!, $r: String!) { grantRole(sub: $s, role: $r) { sub } }",
+                json!({ "s": sub, "r": role }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+        let queue = app
+            .gql(
+                "adam",
+                "{ pendingApprovals(filter: { status: PENDING }) { edges { node { id change } } } }",
+                json!({}),
+            )
+            .await;
+        let id = queue["data"]["pendingApprovals"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["change"]["sub"] == sub)
+            .unwrap()["node"]["id"]
+            .clone();
+        asked.push(id);
+    }
     let mut tickets = Vec::new();
     for _ in 0..3 {
         tickets.push(crate::tickets::create_ticket(app, patient, "NORMAL").await["id"].clone());
@@ -385,7 +439,7 @@ async fn arrange(app: &TestApp) -> Value {
         .find(|m| m["name"] == "Masked identity check")
         .unwrap()["id"]
         .clone();
-    json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "record": record, "other": other, "provider": provider, "grant": grant,
+    json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "approval1": asked[0], "approval2": asked[1], "record": record, "other": other, "provider": provider, "grant": grant,
             "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked })
 }
 

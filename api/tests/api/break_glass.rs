@@ -237,7 +237,7 @@ both!(the_requester_or_compliance_ends_a_grant_and_nobody_else, |app| {
 
 both!(nobody_reviews_a_grant_they_requested, |app| {
     let target = chart(&app, 0).await;
-    admin(&app, "mutation { grantRole(sub: \"alice\", role: \"compliance\") { roles } }").await;
+    crate::fixtures::grant_approved(&app, "alice", "compliance").await;
     let grant = open(&app, "alice", target.patient).await;
     let review = app
         .gql(

@@ -34,3 +34,39 @@ pub async fn chart(app: &TestApp, nth: usize) -> Chart {
     }
     charts.into_iter().nth(nth).expect("the demo data has charts")
 }
+
+/// Grants a role that needs four eyes: adam asks, ada approves. Returns the member's roles.
+pub async fn grant_approved(app: &TestApp, sub: &str, role: &str) -> serde_json::Value {
+    let asked = app
+        .gql(
+            "adam",
+            "mutation($s: String!, $r: String!) { grantRole(sub: $s, role: $r) { roles } }",
+            serde_json::json!({ "s": sub, "r": role }),
+        )
+        .await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    let queue = app
+        .gql(
+            "ada",
+            "{ pendingApprovals(filter: { status: PENDING }) { edges { node { id version change } } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let request = queue["data"]["pendingApprovals"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["change"]["sub"] == sub && n["change"]["role"] == role)
+        .unwrap_or_else(|| panic!("no pending grant of {role} to {sub}: {queue}"))
+        .clone();
+    let approved = app
+        .gql(
+            "ada",
+            "mutation($id: ID!, $v: Int!) { approve(id: $id, expectedVersion: $v) { status } }",
+            serde_json::json!({ "id": request["id"], "v": request["version"] }),
+        )
+        .await;
+    assert_eq!(approved["data"]["approve"]["status"], "APPROVED", "{approved}");
+    app.gql(sub, "{ me { roles } }", serde_json::json!({})).await["data"]["me"]["roles"].clone()
+}

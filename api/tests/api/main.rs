@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod admin;
+mod approvals;
 mod audit;
 mod authentication;
 mod break_glass;

@@ -5,7 +5,7 @@ pub mod service;
 mod staff;
 
 pub use policy::{PolicyMutation, PolicyQuery};
-pub use staff::{StaffMember, StaffMutation, StaffQuery};
+pub use staff::{StaffMember, StaffMutation, StaffQuery, apply_role_grant};
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct AdminQuery(StaffQuery, PolicyQuery);

@@ -107,6 +107,16 @@ pub async fn grant_role(txn: &DatabaseTransaction, grant: &Grant) -> ApiResult<s
     Ok(member)
 }
 
+/// The member a role may be granted to: one that exists and is active.
+pub async fn grantable(db: &impl ConnectionTrait, grant: &Grant) -> ApiResult<staff::Model> {
+    let member =
+        find_staff(db, &grant.sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
+    if !member.active {
+        return Err(ApiError::BadUserInput(format!("{} is deactivated; roles cannot be granted", grant.sub)));
+    }
+    Ok(member)
+}
+
 /// Revokes `role`; refuses to leave no active admin.
 pub async fn revoke_role(txn: &DatabaseTransaction, grant: &Grant) -> ApiResult<staff::Model> {
     lock_policy(txn).await?;

@@ -1,13 +1,15 @@
 //! The `StaffMember` type, `me`, and staff administration.
 
 use super::service;
+use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
+use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entities::staff;
+use entities::{pending_approval, staff};
 use policies::{Action, Grant, PolicySnapshot, Resource};
+use sea_orm::DatabaseTransaction;
 
 /// A member of staff. Their roles come from the policy in force for this request.
 pub struct StaffMember {
@@ -104,11 +106,39 @@ pub struct StaffMutation;
 
 #[Object]
 impl StaffMutation {
-    /// Grants a role (`cx`, `ops`, `medical`, `compliance`, `admin`); effective on the next request.
+    /// Grants a role (`cx`, `ops`, `medical`, `compliance`, `admin`); effective on the next
+    /// request. Nobody grants a role to themselves. A role that opens PHI or the audit trail
+    /// waits for a second admin: the member is answered as they are, and the request is in
+    /// `pendingApprovals` until `approve` applies it.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
-    async fn grant_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        sub: String,
+        role: String,
+        reason: Option<String>,
+    ) -> Gql<StaffMember> {
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
+        if grant.sub == change.access().principal().sub {
+            let refused = ApiError::Forbidden("nobody grants a role to themselves".into());
+            return Err(change.access().refuse(Resource::Staff, Action::Manage, None, refused).into());
+        }
+        if opens_phi_or_audit(change.access().policy(), grant.role) {
+            let member = service::grantable(change.txn(), &grant).await?;
+            let reason = reason.unwrap_or_else(|| format!("grant {} to {}", grant.role, grant.sub));
+            let new = NewApproval {
+                kind: ApprovalKind::GrantRole,
+                resource: Resource::Staff,
+                resource_id: member.id,
+                target_version: member.version,
+                reason: reason.clone(),
+                payload: serde_json::json!({ "sub": grant.sub, "role": grant.role.as_str() }),
+            };
+            approvals::request(change.txn(), change.actor(), new).await?;
+            change.commit(Event::new(AuditAction::RoleGrantRequest, &grant.sub).because(reason)).await?;
+            return fresh(ctx, member).await;
+        }
         let member = service::grant_role(change.txn(), &grant).await?;
         change.commit(Event::new(AuditAction::RoleGrant, &grant.sub).because(grant.to_string())).await?;
         ctx.data::<PolicyStore>()?.changed(db(ctx)?).await?;
@@ -134,6 +164,34 @@ impl StaffMutation {
         change.commit(Event::new(AuditAction::StaffDeactivate, sub)).await?;
         StaffMember::new(ctx, member)
     }
+}
+
+/// Whether `role` may read any PHI class or the audit trail under `policy`: such a grant
+/// needs a second admin.
+fn opens_phi_or_audit(policy: &policies::PolicySnapshot, role: policies::Role) -> bool {
+    let roles = [role];
+    let phi = policies::PhiClass::ALL
+        .iter()
+        .flat_map(|class| class.resources().iter().map(move |resource| (*resource, class.action())));
+    phi.chain([(Resource::Audit, Action::Read)])
+        .any(|(resource, action)| policy.decide(&roles, resource, action).permission.is_some())
+}
+
+/// Applies an approved role grant, unless the member changed since the request.
+pub async fn apply_role_grant(txn: &DatabaseTransaction, approval: &pending_approval::Model) -> ApiResult<()> {
+    let field = |name: &str| approval.payload.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let grant = Grant::parse(&field("sub"), &field("role")).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
+    let member = service::find_staff(txn, &grant.sub)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
+    if approvals::target_version(approval) != Some(member.version) {
+        return Err(ApiError::Conflict(format!(
+            "{} changed since the request (now at version {}): ask again",
+            grant.sub, member.version
+        )));
+    }
+    service::grant_role(txn, &grant).await?;
+    Ok(())
 }
 
 /// The member as stored now, with roles from the policy now in force.

@@ -4,7 +4,9 @@
 
 use super::{ApiError, ApiResult};
 use chrono::Utc;
-use entities::{break_glass_grant, care_record, care_review, escalation, reply_macro, staff, ticket, ticket_event};
+use entities::{
+    break_glass_grant, care_record, care_review, escalation, pending_approval, reply_macro, staff, ticket, ticket_event,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -104,6 +106,7 @@ versioned!(
     care_review => "care review",
     escalation => "escalation",
     reply_macro => "saved reply",
+    pending_approval => "approval request",
 );
 
 impl Versioned for ticket::Entity {

@@ -1,0 +1,176 @@
+//! The approvals queue: four-eyes changes waiting for a second member, and the decisions on
+//! them. Each kind's change is applied by the tool that owns it ([`apply`]), in the same
+//! transaction as the decision and its audit event.
+
+use crate::directory::service::parse_id;
+use crate::kit::approvals::{self, ApprovalKind};
+use crate::kit::graphql_enum::mirror_enum;
+use crate::kit::loaders::{StaffId, load_error, loaders};
+use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::{ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
+use async_graphql::{Context, ID, InputObject, Json, Object};
+use chrono::{DateTime, Utc};
+use entities::pending_approval::{self, ApprovalStatus as Status};
+use sea_orm::DatabaseTransaction;
+
+mirror_enum!(
+    /// Where a four-eyes request stands.
+    ApprovalStatus = Status { Pending, Approved, Rejected }
+);
+
+/// A change waiting for (or decided by) a second member of the team.
+pub struct PendingApproval(pending_approval::Model);
+
+#[Object]
+impl PendingApproval {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// e.g. `grant_role`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn resource_type(&self) -> &str {
+        &self.0.resource_type
+    }
+    async fn resource_id(&self) -> ID {
+        ID(self.0.resource_id.to_string())
+    }
+    /// The team whose second member decides.
+    async fn team(&self) -> &str {
+        &self.0.team
+    }
+    /// Who asked (`sub`).
+    async fn requested_by(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(loaders(ctx)?.load_one(StaffId(self.0.requested_by)).await.map_err(load_error)?.map(|m| m.sub))
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    /// The change, as its kind describes it, with the record version it was made against.
+    async fn change(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+    async fn status(&self) -> ApprovalStatus {
+        self.0.status.into()
+    }
+    /// Who decided (`sub`).
+    async fn decided_by(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        let Some(id) = self.0.decided_by else { return Ok(None) };
+        Ok(loaders(ctx)?.load_one(StaffId(id)).await.map_err(load_error)?.map(|m| m.sub))
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Name it as `expectedVersion` when deciding.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ApprovalFilter {
+    pub status: Option<ApprovalStatus>,
+}
+
+#[derive(Default)]
+pub struct ApprovalsQuery;
+
+#[Object]
+impl ApprovalsQuery {
+    /// The approvals queue: requests the caller may decide, and the caller's own, newest first.
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn pending_approvals(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ApprovalFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<PendingApproval>> {
+        let access = access(ctx)?;
+        let decidable: Vec<ApprovalKind> = ApprovalKind::ALL
+            .into_iter()
+            .filter(|kind| {
+                let (resource, action) = kind.approver_rule();
+                access.allows(resource, action)
+            })
+            .collect();
+        let status = filter.unwrap_or_default().status.map(Into::into);
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = approvals::list(db(ctx)?, &decidable, access.principal().staff_id, status, &page).await?;
+        Ok(page.into_page(rows, |a| a.id.to_string(), PendingApproval))
+    }
+}
+
+#[derive(Default)]
+pub struct ApprovalsMutation;
+
+#[Object]
+impl ApprovalsMutation {
+    /// Approves a request and applies its change, at the version read. Another member
+    /// holding the kind's approver permission only; never the requester.
+    async fn approve(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        note: Option<String>,
+    ) -> Gql<PendingApproval> {
+        Ok(PendingApproval(decide(ctx, id, expected_version, true, note).await?))
+    }
+
+    /// Rejects a request with a note; nothing is changed.
+    async fn reject(&self, ctx: &Context<'_>, id: ID, expected_version: i32, note: String) -> Gql<PendingApproval> {
+        Ok(PendingApproval(decide(ctx, id, expected_version, false, Some(note)).await?))
+    }
+}
+
+async fn decide(
+    ctx: &Context<'_>,
+    id: ID,
+    expected_version: i32,
+    approve: bool,
+    note: Option<String>,
+) -> ApiResult<pending_approval::Model> {
+    let id = parse_id(&id, "approval request")?;
+    let request = approvals::find(db(ctx)?, id).await?;
+    let kind = ApprovalKind::parse(&request.kind)
+        .ok_or_else(|| ApiError::internal("deciding an approval", anyhow::anyhow!("unknown kind {}", request.kind)))?;
+    let change = Audited::begin(ctx, Some(kind.approver_rule())).await?;
+    let decided = match approvals::decide(change.txn(), id, expected_version, change.actor(), approve, note).await {
+        Ok(decided) => decided,
+        Err(err @ ApiError::Forbidden(_)) => {
+            let (resource, action) = kind.approver_rule();
+            return Err(change.access().refuse(resource, action, None, err));
+        }
+        Err(err) => return Err(err),
+    };
+    if approve {
+        apply(change.txn(), kind, &decided).await?;
+    }
+    let action = match (kind, approve) {
+        (ApprovalKind::GrantRole, true) => AuditAction::RoleGrantApprove,
+        (ApprovalKind::GrantRole, false) => AuditAction::RoleGrantReject,
+    };
+    change.commit(Event::new(action, decided.id).because(decided.payload.to_string())).await?;
+    if kind == ApprovalKind::GrantRole && approve {
+        let store = ctx.data::<crate::kit::policy_store::PolicyStore>().map_err(|err| {
+            ApiError::internal("reloading the policy", anyhow::anyhow!("no policy store: {}", err.message))
+        })?;
+        store.changed(db(ctx)?).await?;
+    }
+    Ok(decided)
+}
+
+/// Applies an approved request's change; a record changed since the request is `CONFLICT`.
+async fn apply(txn: &DatabaseTransaction, kind: ApprovalKind, approval: &pending_approval::Model) -> ApiResult<()> {
+    match kind {
+        ApprovalKind::GrantRole => crate::admin::apply_role_grant(txn, approval).await,
+    }
+}

@@ -1,0 +1,178 @@
+//! Four eyes: a change that needs a second person is stored as a pending request (who asked,
+//! what, why, and the version of the record it was made against). Another active member who
+//! holds the kind's approver permission approves it (the change is applied in the same
+//! transaction) or rejects it; the requester never can; an approval of a record that changed
+//! since the request is `CONFLICT`.
+
+use super::pagination::PageRequest;
+use super::versioned;
+use super::{ApiError, ApiResult};
+use chrono::Utc;
+use entities::pending_approval::{self, ApprovalStatus};
+use policies::{Action, Resource, Role};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What a pending request would do once approved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApprovalKind {
+    /// Grant a role that opens PHI or the audit trail.
+    GrantRole,
+}
+
+impl ApprovalKind {
+    pub const ALL: [ApprovalKind; 1] = [ApprovalKind::GrantRole];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalKind::GrantRole => "grant_role",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The permission an approver must hold (and the team it is: the role that holds it in
+    /// the baseline policy).
+    pub fn approver_rule(self) -> (Resource, Action) {
+        match self {
+            ApprovalKind::GrantRole => (Resource::Staff, Action::Manage),
+        }
+    }
+
+    pub fn team(self) -> Role {
+        match self {
+            ApprovalKind::GrantRole => Role::Admin,
+        }
+    }
+}
+
+/// A request for a second pair of eyes.
+pub struct NewApproval {
+    pub kind: ApprovalKind,
+    pub resource: Resource,
+    pub resource_id: Uuid,
+    /// The version of the record the request was made against.
+    pub target_version: i32,
+    pub reason: String,
+    /// What to apply, as the kind understands it.
+    pub payload: Value,
+}
+
+/// Stores a pending request. An identical one already pending is `CONFLICT`.
+pub async fn request(
+    db: &impl ConnectionTrait,
+    requested_by: Uuid,
+    new: NewApproval,
+) -> ApiResult<pending_approval::Model> {
+    let mut payload = new.payload;
+    if let Some(object) = payload.as_object_mut() {
+        object.insert("targetVersion".into(), new.target_version.into());
+    }
+    let same = pending_approval::Entity::find()
+        .filter(pending_approval::Column::Status.eq(ApprovalStatus::Pending))
+        .filter(pending_approval::Column::Kind.eq(new.kind.as_str()))
+        .filter(pending_approval::Column::ResourceId.eq(new.resource_id))
+        .all(db)
+        .await?;
+    if same.iter().any(|p| without_version(&p.payload) == without_version(&payload)) {
+        return Err(ApiError::Conflict("the same change is already waiting for approval".into()));
+    }
+    let now = Utc::now();
+    Ok(pending_approval::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(new.kind.as_str().to_owned()),
+        resource_type: Set(new.resource.as_str().to_owned()),
+        resource_id: Set(new.resource_id),
+        team: Set(new.kind.team().as_str().to_owned()),
+        requested_by: Set(requested_by),
+        reason: Set(new.reason),
+        payload: Set(payload),
+        status: Set(ApprovalStatus::Pending),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        decision_note: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?)
+}
+
+fn without_version(payload: &Value) -> Value {
+    let mut payload = payload.clone();
+    if let Some(object) = payload.as_object_mut() {
+        object.remove("targetVersion");
+    }
+    payload
+}
+
+/// The version a request was made against.
+pub fn target_version(approval: &pending_approval::Model) -> Option<i32> {
+    approval.payload.get("targetVersion").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok())
+}
+
+/// Records a decision on a pending request at `expected_version`. The caller has checked the
+/// approver permission; this refuses the requester and a request already decided.
+pub async fn decide(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: i32,
+    decider: Uuid,
+    approve: bool,
+    note: Option<String>,
+) -> ApiResult<pending_approval::Model> {
+    let approval = find(db, id).await?;
+    if approval.requested_by == decider {
+        return Err(ApiError::Forbidden("nobody approves or rejects their own request".into()));
+    }
+    if approval.status != ApprovalStatus::Pending {
+        return Err(ApiError::Conflict("this request was decided already".into()));
+    }
+    let next = pending_approval::ActiveModel {
+        status: Set(if approve { ApprovalStatus::Approved } else { ApprovalStatus::Rejected }),
+        decided_by: Set(Some(decider)),
+        decided_at: Set(Some(Utc::now())),
+        decision_note: Set(note),
+        ..Default::default()
+    };
+    versioned::update::<pending_approval::Entity>(db, id, expected_version, next, None).await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<pending_approval::Model> {
+    pending_approval::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("approval request {id}")))
+}
+
+/// The queue: requests of the given kinds (those the caller may decide) or made by
+/// `requested_by`, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kinds: &[ApprovalKind],
+    requested_by: Uuid,
+    status: Option<ApprovalStatus>,
+    page: &PageRequest,
+) -> ApiResult<Vec<pending_approval::Model>> {
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let mut query = pending_approval::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(pending_approval::Column::Kind.is_in(kinds))
+                .add(pending_approval::Column::RequestedBy.eq(requested_by)),
+        )
+        .order_by_desc(pending_approval::Column::Id);
+    if let Some(status) = status {
+        query = query.filter(pending_approval::Column::Status.eq(status));
+    }
+    if let Some(after) = page.after_id()? {
+        query = query.filter(pending_approval::Column::Id.lt(after));
+    }
+    Ok(query.limit(page.fetch_limit()).all(db).await?)
+}

@@ -104,10 +104,11 @@ impl Patient {
     ) -> Option<Page<CareRecord>> {
         let page = async {
             let db = db(ctx)?;
-            access(ctx)?.require_for_patient(db, self.0.id, Resource::CareRecord, Action::Read).await?;
+            let check = access(ctx)?.check_read(db, self.0.id, Resource::CareRecord).await?;
             let page = PageRequest::new(ctx, first, after)?;
             let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
-            Ok(page.into_page(rows, |r| r.id.to_string(), CareRecord::checked))
+            let rows = rows.into_iter().map(|r| CareRecord::read(&check, r)).collect::<ApiResult<Vec<_>>>()?;
+            Ok(page.into_page(rows, |r| r.key().to_string(), |r| r))
         };
         null_on_error(ctx, page.await)
     }
@@ -116,10 +117,12 @@ impl Patient {
     #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
     async fn claims(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Option<Page<Claim>> {
         let page = async {
-            access(ctx)?.require(Resource::Claim, Action::Read)?;
+            let db = db(ctx)?;
+            let check = access(ctx)?.check_read(db, self.0.id, Resource::Claim).await?;
             let page = PageRequest::new(ctx, first, after)?;
-            let rows = crate::ops::service::claims_of(db(ctx)?, self.0.id, &page).await?;
-            Ok(page.into_page(rows, |c| c.id.to_string(), Claim::checked))
+            let rows = crate::ops::service::claims_of(db, self.0.id, &page).await?;
+            let rows = rows.into_iter().map(|c| Claim::read(&check, c)).collect::<ApiResult<Vec<_>>>()?;
+            Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))
         };
         null_on_error(ctx, page.await)
     }

@@ -32,6 +32,29 @@ pub struct ActiveGrant {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Proof that the caller may read `resource` records of one patient (by role or by a
+/// break-glass grant). Only [`Access::check_read`] makes one, so a value that carries PHI and
+/// is built from it (a patient's care records, their claims) was checked for that patient.
+#[derive(Debug)]
+pub struct ReadCheck {
+    patient: Uuid,
+    resource: Resource,
+}
+
+impl ReadCheck {
+    /// `INTERNAL` unless this check was made for `patient`'s `resource` records: building a
+    /// value from the wrong proof is a bug, never a disclosure.
+    pub fn covers(&self, patient: Uuid, resource: Resource) -> ApiResult<()> {
+        if self.patient == patient && self.resource == resource {
+            return Ok(());
+        }
+        Err(ApiError::internal(
+            "building a checked value",
+            anyhow::anyhow!("a read check of {} for another patient was used", self.resource),
+        ))
+    }
+}
+
 /// Who is asking and under which policy version: one per request, shared by its resolvers.
 pub struct Access {
     principal: Principal,
@@ -206,6 +229,18 @@ impl Access {
             }
         }
         Err(self.deny(resource, action, Some(patient_id)))
+    }
+
+    /// Checks that the caller may read `resource` records of `patient` (a refusal is recorded)
+    /// and returns the proof that the values built from them need.
+    pub async fn check_read(
+        &self,
+        db: &impl ConnectionTrait,
+        patient: Uuid,
+        resource: Resource,
+    ) -> ApiResult<ReadCheck> {
+        self.require_for_patient(db, patient, resource, Action::Read).await?;
+        Ok(ReadCheck { patient, resource })
     }
 
     /// Whether `action` on `resource` could be allowed for some patient: by a role, or by a

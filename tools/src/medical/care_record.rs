@@ -3,7 +3,8 @@
 use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
-use crate::kit::{ApiError, Gql, access, db, null_on_error, phi_field};
+use crate::kit::access::ReadCheck;
+use crate::kit::{ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::care_record;
@@ -14,9 +15,15 @@ use policies::{Action, PhiClass, Resource};
 pub struct CareRecord(care_record::Model);
 
 impl CareRecord {
-    /// For rows whose patient's access was checked by the caller (a patient's list).
-    pub(crate) fn checked(model: care_record::Model) -> Self {
-        CareRecord(model)
+    /// The record's id (its page cursor).
+    pub fn key(&self) -> uuid::Uuid {
+        self.0.id
+    }
+
+    /// A record of the patient `check` was made for (a patient's list).
+    pub fn read(check: &ReadCheck, model: care_record::Model) -> ApiResult<Self> {
+        check.covers(model.patient_id, Resource::CareRecord)?;
+        Ok(CareRecord(model))
     }
 
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.

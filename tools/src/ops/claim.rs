@@ -6,6 +6,7 @@
 use super::service;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
+use crate::kit::access::ReadCheck;
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{DenialsOf, load_error, loaders};
@@ -30,9 +31,15 @@ impl Claim {
         Ok(Claim(model))
     }
 
-    /// For rows the caller's `claim · read` was checked for already.
-    pub(crate) fn checked(model: claim::Model) -> Self {
-        Claim(model)
+    /// The claim's id (its page cursor).
+    pub fn key(&self) -> uuid::Uuid {
+        self.0.id
+    }
+
+    /// A claim of the patient `check` was made for (a patient's list).
+    pub fn read(check: &ReadCheck, model: claim::Model) -> ApiResult<Self> {
+        check.covers(model.patient_id, Resource::Claim)?;
+        Ok(Claim(model))
     }
 
     /// A PHI value of this claim: the value, or `null` and `FORBIDDEN` at the field.

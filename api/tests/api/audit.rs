@@ -12,7 +12,7 @@ async fn events(app: &TestApp) -> Vec<audit_event::Model> {
     audit_event::Entity::find().order_by_asc(audit_event::Column::Seq).all(&app.db).await.unwrap()
 }
 
-async fn verify(app: &TestApp) -> std::process::Output {
+pub(crate) async fn verify(app: &TestApp) -> std::process::Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"))
         .args(["audit", "verify", "--database-url", &app.test_db.url])
         .env("WARD_LOG", "warn")
@@ -22,7 +22,7 @@ async fn verify(app: &TestApp) -> std::process::Output {
 }
 
 /// Lets a test tamper as someone with DDL rights could: the append-only triggers go first.
-async fn drop_append_only_triggers(app: &TestApp) {
+pub(crate) async fn drop_append_only_triggers(app: &TestApp) {
     let statements: &[&str] = if app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         &["DROP TRIGGER trg_audit_event_no_update_delete ON audit_event"]
     } else {

@@ -1,6 +1,7 @@
 //! The chain anchored outside the database: signed checkpoints of its head, so that deleting
 //! the newest events, or rewriting history and recomputing every hash, no longer verifies.
 
+use crate::audit::drop_append_only_triggers;
 use crate::fixtures::chart;
 use crate::helpers::*;
 use sea_orm::ConnectionTrait;
@@ -84,17 +85,6 @@ async fn checkpointed(app: &TestApp, anchor: &Anchor) -> i64 {
     panic!("no checkpoint of seq {head} was written");
 }
 
-async fn drop_append_only_triggers(app: &TestApp) {
-    let statements: &[&str] = if app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        &["DROP TRIGGER trg_audit_event_no_update_delete ON audit_event"]
-    } else {
-        &["DROP TRIGGER trg_audit_event_no_update", "DROP TRIGGER trg_audit_event_no_delete"]
-    };
-    for statement in statements {
-        app.db.execute_unprepared(statement).await.unwrap();
-    }
-}
-
 async fn some_phi_reads(app: &TestApp, n: usize) {
     let chart = chart(app, 0).await;
     for _ in 0..n {
@@ -140,12 +130,7 @@ async fn deleting_the_newest_events_fails_verification_naming_the_checkpoint() {
         drop_append_only_triggers(&app).await;
         app.db.execute_unprepared(&format!("DELETE FROM audit_event WHERE seq > {}", head - 2)).await.unwrap();
         // Without the anchor the shortened chain looks whole: that was the hole.
-        let plain = tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"))
-            .args(["audit", "verify", "--database-url", &app.test_db.url])
-            .env("WARD_LOG", "warn")
-            .output()
-            .await
-            .unwrap();
+        let plain = crate::audit::verify(&app).await;
         assert!(plain.status.success());
         let output = verify(&app, anchor).await;
         assert!(!output.status.success());
@@ -166,12 +151,7 @@ async fn rewriting_history_and_recomputing_every_hash_fails_verification() {
         // database password and ward's source code could.
         app.db.execute_unprepared("UPDATE audit_event SET actor = 'nobody' WHERE seq = 1").await.unwrap();
         relink(&app).await;
-        let plain = tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"))
-            .args(["audit", "verify", "--database-url", &app.test_db.url])
-            .env("WARD_LOG", "warn")
-            .output()
-            .await
-            .unwrap();
+        let plain = crate::audit::verify(&app).await;
         assert!(plain.status.success(), "the recomputed chain is self-consistent: {}", stderr(&plain));
         let output = verify(&app, anchor).await;
         assert!(!output.status.success());

@@ -6,13 +6,12 @@ use super::errors::error_response;
 use super::request_id::{self, ClientRequestId};
 use crate::auth;
 use crate::schema::default_code;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse};
 use axum::body::Body;
 use axum::extract::{Extension, State};
 use axum::http::header::{CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use tokio::time::Instant;
 use tools::kit::audit::Outcome;
@@ -167,13 +166,4 @@ fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> BatchR
         BatchResponse::Single(response) => BatchResponse::Single(finish_one(response)),
         BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(finish_one).collect()),
     }
-}
-
-/// GraphiQL, unless the server runs in production mode.
-pub async fn graphiql(State(state): State<AppState>) -> Response {
-    if !state.graphiql {
-        return (StatusCode::NOT_FOUND, "GraphiQL is off in production; POST GraphQL requests to /graphql")
-            .into_response();
-    }
-    Html(GraphiQLSource::build().endpoint("/graphql").title("ward").finish()).into_response()
 }

@@ -4,6 +4,7 @@ mod errors;
 mod graphql;
 mod health;
 mod metrics;
+mod query_page;
 mod request_id;
 mod serve;
 
@@ -39,7 +40,8 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::graphql))
+        .route("/graphql", get(query_page::page).post(graphql::graphql))
+        .route("/graphql/assets/{file}", get(query_page::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))

@@ -133,10 +133,17 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
     }
 }
 
-both!(development_mode_serves_graphiql_and_introspection, |app| {
-    let graphiql = app.client.get(app.url("/graphql")).send().await.unwrap();
-    assert_eq!(graphiql.status().as_u16(), 200);
-    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+both!(development_mode_serves_the_query_console_and_introspection, |app| {
+    let page = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("ward query console"));
+    assert!(!html.contains("http://") && !html.contains("https://"), "no third-party script or style: {html}");
+    let script = app.client.get(app.url("/graphql/assets/query.js")).send().await.unwrap();
+    assert_eq!(script.status().as_u16(), 200);
+    assert!(script.text().await.unwrap().contains("fetch(\"/graphql\""));
     let body = app.gql("alice", "{ __schema { queryType { name } } }", json!({})).await;
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
 });

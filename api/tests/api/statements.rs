@@ -25,16 +25,24 @@ async fn statements(app: &TestApp) -> u64 {
     metrics.lines().find_map(|l| l.strip_prefix("ward_db_statements_total ")).unwrap().parse().unwrap()
 }
 
-/// Statements one request ran, and its body.
+/// Statements one request ran (the least of three runs: a loader batches what arrives within
+/// a millisecond, and a busy machine can split a batch; a missing loader costs one statement
+/// per row on every run), and its body.
 async fn cost(app: &TestApp, sub: &str, query: &str, variables: Value) -> (u64, Value) {
-    let before = statements(app).await;
-    let body = app.gql(sub, query, variables).await;
-    assert!(body["errors"].is_null(), "{body}");
-    (statements(app).await - before, body)
+    let mut least = u64::MAX;
+    let mut body = Value::Null;
+    for _ in 0..3 {
+        let before = statements(app).await;
+        body = app.gql(sub, query, variables.clone()).await;
+        assert!(body["errors"].is_null(), "{body}");
+        least = least.min(statements(app).await - before);
+    }
+    (least, body)
 }
 
 const QUEUE: &str = "{ tickets(first: 20) { edges { node { id subject patient { name } assignee { displayName } createdBy { sub } } } } }";
 const CHART: &str = "query($p: ID!) { patient(id: $p) { name tickets(first: 10) { edges { node { subject assignee { sub } createdBy { sub } } } } claims(first: 10) { edges { node { status denials { carcCode deniedCents } provider { name } } } } } }";
+const NESTED: &str = "{ tickets(first: 20) { edges { node { comments(first: 3) { edges { node { body author { sub } } } } history(first: 3) { edges { node { kind actor { sub } } } } patient { claims(first: 3) { edges { node { status } } } tickets(first: 2) { edges { node { id } } } } } } } }";
 const LOG: &str = "{ auditEvents(first: 20) { edges { node { seq actor patientId phiClasses } } } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,11 +75,23 @@ async fn lists_cost_one_statement_per_relation_per_level_not_one_per_row() {
             "{backend:?}: a patient's chart ran {chart_cost} statements (own {own}, append {append})"
         );
 
+        // Lists inside a list: each relation's first pages for all 20 parents in one statement.
+        let (nested, body) = cost(&app, "owen", NESTED, json!({})).await;
+        assert_eq!(body["data"]["tickets"]["edges"].as_array().unwrap().len(), 20);
+        // tickets; comments, history, patients; comment authors and history actors (one staff
+        // load); claims and the patients' tickets.
+        assert!(
+            nested <= own + append + 7,
+            "{backend:?}: lists inside the queue ran {nested} statements (own {own}, append {append})"
+        );
+
         let (log, _) = cost(&app, "cora", LOG, json!({})).await;
         assert!(
             log <= own + append + 1,
             "{backend:?}: the audit log ran {log} statements (own {own}, append {append})"
         );
-        eprintln!("{backend:?}: own {own}, append {append}; queue {queue}, chart {chart_cost}, log {log}");
+        eprintln!(
+            "{backend:?}: own {own}, append {append}; queue {queue}, chart {chart_cost}, nested {nested}, log {log}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use super::workflow::{SlaHours, sla_breached};
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{StaffId, load_error, loaders};
+use crate::kit::loaders::{PatientTickets, StaffId, TicketComments, TicketHistory, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
@@ -144,7 +144,12 @@ impl Ticket {
             return Ok(None);
         }
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = service::comments(db(ctx)?, self.0.id, &page).await?;
+        let rows = if page.is_first_page() {
+            let key = TicketComments { parent: self.0.id, limit: page.fetch_limit() };
+            loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
+        } else {
+            service::comments(db(ctx)?, self.0.id, &page).await?
+        };
         let mut comments = Vec::with_capacity(rows.len());
         for c in rows {
             comments.push(TicketComment {
@@ -167,7 +172,12 @@ impl Ticket {
         after: Option<String>,
     ) -> Gql<Page<TicketHistoryEntry>> {
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = service::events(db(ctx)?, self.0.id, &page).await?;
+        let rows = if page.is_first_page() {
+            let key = TicketHistory { parent: self.0.id, limit: page.fetch_limit() };
+            loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
+        } else {
+            service::events(db(ctx)?, self.0.id, &page).await?
+        };
         let text_open =
             if rows.iter().any(|e| quotes_text(&e.changes)) { self.correspondence(ctx).await.is_some() } else { true };
         let mut out = Vec::with_capacity(rows.len());
@@ -299,8 +309,13 @@ pub async fn tickets_of_patient(
 ) -> ApiResult<Page<Ticket>> {
     access(ctx)?.require(Resource::Ticket, Action::Read)?;
     let page = PageRequest::new(ctx, first, after)?;
-    let filter = TicketFilter { patient_id: Some(patient), ..Default::default() };
-    let rows = service::list(db(ctx)?, &filter, &page).await?;
+    let rows = if page.is_first_page() {
+        let key = PatientTickets { parent: patient, limit: page.fetch_limit() };
+        loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
+    } else {
+        let filter = TicketFilter { patient_id: Some(patient), ..Default::default() };
+        service::list(db(ctx)?, &filter, &page).await?
+    };
     Ok(page.into_page(rows, service::cursor, Ticket))
 }
 

@@ -3,6 +3,7 @@
 //! grant) open, and `null` with a `FORBIDDEN` error for the rest.
 
 use super::service;
+use crate::kit::loaders::{PatientCareRecords, PatientClaims, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Access, Allow, ApiResult, Gql, access, db, null_on_error, phi_field};
 use crate::medical::CareRecord;
@@ -106,7 +107,12 @@ impl Patient {
             let db = db(ctx)?;
             let check = access(ctx)?.check_read(db, self.0.id, Resource::CareRecord).await?;
             let page = PageRequest::new(ctx, first, after)?;
-            let rows = crate::medical::service::care_records_of(db, self.0.id, &page).await?;
+            let rows = if page.is_first_page() {
+                let key = PatientCareRecords { parent: self.0.id, limit: page.fetch_limit() };
+                loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
+            } else {
+                crate::medical::service::care_records_of(db, self.0.id, &page).await?
+            };
             let rows = rows.into_iter().map(|r| CareRecord::read(&check, r)).collect::<ApiResult<Vec<_>>>()?;
             Ok(page.into_page(rows, |r| r.key().to_string(), |r| r))
         };
@@ -120,7 +126,12 @@ impl Patient {
             let db = db(ctx)?;
             let check = access(ctx)?.check_read(db, self.0.id, Resource::Claim).await?;
             let page = PageRequest::new(ctx, first, after)?;
-            let rows = crate::ops::service::claims_of(db, self.0.id, &page).await?;
+            let rows = if page.is_first_page() {
+                let key = PatientClaims { parent: self.0.id, limit: page.fetch_limit() };
+                loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
+            } else {
+                crate::ops::service::claims_of(db, self.0.id, &page).await?
+            };
             let rows = rows.into_iter().map(|c| Claim::read(&check, c)).collect::<ApiResult<Vec<_>>>()?;
             Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))
         };

@@ -6,7 +6,7 @@
 use super::{ApiError, ApiResult};
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{denial, patient, provider, staff};
+use entities::{care_record, claim, denial, patient, provider, staff, ticket, ticket_comment, ticket_event};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -89,3 +89,87 @@ impl Loader<DenialsOf> for Loaders {
         Ok(by_claim)
     }
 }
+
+/// The first rows of each parent's list, `limit` each, in one statement for all parents
+/// (a window over the parent column). A later page (`after` a cursor) is read on its own.
+async fn first_rows<E>(
+    db: &DatabaseConnection,
+    table: &str,
+    parent: &str,
+    order: &str,
+    parents: Vec<Uuid>,
+    limit: u64,
+) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    use sea_orm::{DatabaseBackend, Statement};
+    let backend = db.get_database_backend();
+    let placeholders: Vec<String> = (1..=parents.len())
+        .map(|i| if backend == DatabaseBackend::Postgres { format!("${i}") } else { "?".to_owned() })
+        .collect();
+    let sql = format!(
+        "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{parent} ORDER BY {order}) AS ward_rank \
+         FROM {table} t WHERE t.{parent} IN ({})) ranked WHERE ward_rank <= {limit} ORDER BY {parent}, ward_rank",
+        placeholders.join(", ")
+    );
+    let values: Vec<sea_orm::Value> = parents.into_iter().map(Into::into).collect();
+    E::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await
+}
+
+macro_rules! first_page {
+    ($(#[$doc:meta])* $key:ident, $module:ident, $parent_field:ident, $parent:literal, $order:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key {
+            pub parent: Uuid,
+            /// Rows to fetch (a page and one more, to know whether another follows).
+            pub limit: u64,
+        }
+
+        impl Loader<$key> for Loaders {
+            type Value = Vec<$module::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let mut out: HashMap<$key, Vec<$module::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+                let mut limits: Vec<u64> = keys.iter().map(|k| k.limit).collect();
+                limits.sort_unstable();
+                limits.dedup();
+                for limit in limits {
+                    let parents: Vec<Uuid> = keys.iter().filter(|k| k.limit == limit).map(|k| k.parent).collect();
+                    let table = sea_orm::EntityName::table_name(&$module::Entity);
+                    let rows = first_rows::<$module::Entity>(&self.db, table, $parent, $order, parents, limit).await?;
+                    for row in rows {
+                        let parent: Option<Uuid> = row.$parent_field.into();
+                        if let Some(parent) = parent {
+                            out.entry($key { parent, limit }).or_default().push(row);
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+first_page!(
+    /// A ticket's first comments, oldest first.
+    TicketComments, ticket_comment, ticket_id, "ticket_id", "t.id ASC"
+);
+first_page!(
+    /// A ticket's first history entries, oldest first.
+    TicketHistory, ticket_event, ticket_id, "ticket_id", "t.id ASC"
+);
+first_page!(
+    /// A patient's first claims, newest first.
+    PatientClaims, claim, patient_id, "patient_id", "t.id DESC"
+);
+first_page!(
+    /// A patient's first care records, newest first.
+    PatientCareRecords, care_record, patient_id, "patient_id", "t.id DESC"
+);
+first_page!(
+    /// A patient's first tickets, soonest SLA first.
+    PatientTickets, ticket, patient_id, "patient_id", "t.sla_due_at ASC, t.id ASC"
+);

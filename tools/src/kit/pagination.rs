@@ -111,6 +111,11 @@ impl PageRequest {
         self.after.as_deref().map(|key| parse(key).ok_or_else(invalid_cursor)).transpose()
     }
 
+    /// Whether this is a list's first page (no `after`): the page a relation loader batches.
+    pub fn is_first_page(&self) -> bool {
+        self.after.is_none()
+    }
+
     /// How many rows to fetch: one more than the page, to learn whether another page follows.
     pub fn fetch_limit(&self) -> u64 {
         self.first + 1

@@ -110,22 +110,25 @@ impl App {
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        http::serve(self.listener, self.router, self.connections, shutdown).await;
+        let began = http::serve(self.listener, self.router, self.connections, shutdown).await;
+        // Everything after the drain fits in what is left of the grace.
+        let deadline = began + self.connections.shutdown_grace;
         if let Some(pool) = &self.policy_listener {
             // Ends the policy listener's wait (it sees the pool close) and its session.
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), pool.close()).await;
+            let _ = tokio::time::timeout_at(deadline, pool.close()).await;
         }
         self.refresher.abort();
         self.checkpoints.abort();
         // The last word on the chain's head, after the last request was answered.
-        if let Err(err) = self.checkpointer.checkpoint(&self.db).await {
-            tracing::error!(error = ?err, "final audit checkpoint failed");
+        match tokio::time::timeout_at(deadline, self.checkpointer.checkpoint(&self.db)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!(error = ?err, "final audit checkpoint failed"),
+            Err(_) => tracing::error!("final audit checkpoint cut off by the shutdown grace"),
         }
         // Close the pools: each connection ends its session cleanly instead of being reset.
         // A connection still held by a request the grace abandoned is not waited for.
-        let bounded = std::time::Duration::from_secs(2);
-        let _ = tokio::time::timeout(bounded, self.audit_db.close()).await;
-        let _ = tokio::time::timeout(bounded, self.db.close()).await;
+        let _ = tokio::time::timeout_at(deadline, self.audit_db.close()).await;
+        let _ = tokio::time::timeout_at(deadline, self.db.close()).await;
         Ok(())
     }
 

@@ -22,13 +22,15 @@ pub struct ConnectionLimits {
     pub shutdown_grace: Duration,
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then drains within the grace.
+/// Serves `router` on `listener` until `shutdown` resolves, then drains in-flight requests
+/// for the first three quarters of the grace (the rest is the caller's, to close up).
+/// Returns when shutdown began.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) {
+) -> tokio::time::Instant {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
@@ -65,11 +67,14 @@ pub async fn serve(
             drop(slot);
         });
     }
+    let began = tokio::time::Instant::now();
     drop(listener);
+    let drain = limits.shutdown_grace.mul_f32(0.75);
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections finished"),
-        () = tokio::time::sleep(limits.shutdown_grace) => {
+        () = tokio::time::sleep(drain) => {
             tracing::warn!(grace = ?limits.shutdown_grace, "shutdown grace ran out: abandoning in-flight requests");
         }
     }
+    began
 }

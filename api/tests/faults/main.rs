@@ -52,6 +52,23 @@ async fn verify_chain(url: &str) {
     assert!(output.status.success(), "audit verify: {}", String::from_utf8_lossy(&output.stderr));
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The `ward` binary serving `url` on `port`, with extra `WARD_*` settings.
+fn spawn_ward(url: &str, port: u16, settings: &[(&str, &str)]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"))
+        .args(["serve", "--database-url", url, "--bind", &format!("127.0.0.1:{port}")])
+        .env("WARD_JWT_SECRET", SECRET)
+        .env("WARD_LOG", "warn")
+        .envs(settings.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
 /// Waits until ward answers a GraphQL request again; returns how long that took.
 async fn until_serving(client: &reqwest::Client, base: &str) -> Duration {
     let token = api::auth::TokenKeys::hs256(SECRET).unwrap().issue("alice", Duration::from_secs(600)).unwrap();
@@ -119,18 +136,9 @@ async fn postgres_stopped_under_load_answers_unavailable_and_ward_recovers_witho
 async fn ward_killed_mid_burst_loses_nothing_it_acknowledged_and_half_writes_nothing() {
     let cluster = Cluster::start();
     let url = prepare(&cluster, "killed").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let spawn = || {
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"))
-            .args(["serve", "--database-url", &url, "--bind", &format!("127.0.0.1:{port}")])
-            .env("WARD_JWT_SECRET", SECRET)
-            .env("WARD_LOG", "warn")
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap()
-    };
+    let spawn = || spawn_ward(&url, port, &[]);
     let client = reqwest::Client::new();
     let mut ward = spawn();
     until_serving(&client, &base).await;
@@ -241,18 +249,9 @@ async fn clients_that_hang_up_mid_mutation_leave_no_transaction_behind_and_shutd
 async fn sigterm_ends_ward_within_the_grace_even_with_a_request_stuck_in_the_database() {
     let cluster = Cluster::start();
     let url = prepare(&cluster, "grace").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut ward = tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"))
-        .args(["serve", "--database-url", &url, "--bind", &format!("127.0.0.1:{port}")])
-        .env("WARD_JWT_SECRET", SECRET)
-        .env("WARD_LOG", "warn")
-        .env("WARD_REQUEST_TIMEOUT", "60s")
-        .env("WARD_SHUTDOWN_GRACE", "1s")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut ward = spawn_ward(&url, port, &[("WARD_REQUEST_TIMEOUT", "60s"), ("WARD_SHUTDOWN_GRACE", "1s")]);
     let client = reqwest::Client::new();
     until_serving(&client, &base).await;
 

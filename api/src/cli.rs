@@ -106,7 +106,7 @@ pub struct ServeArgs {
     /// Migrate, seed demo data into an empty database, and print a token per demo staff member.
     #[arg(long)]
     pub demo: bool,
-    /// `production` turns off introspection, GraphiQL and "did you mean" suggestions.
+    /// `production` turns off introspection, the query console and "did you mean" suggestions.
     #[arg(long, env = "WARD_ENV", value_enum, default_value = "development")]
     pub env: Environment,
     /// HS256 signing secret for bearer tokens (at least 32 bytes; development).

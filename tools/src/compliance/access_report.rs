@@ -1,7 +1,7 @@
 //! "Who can see this patient?": every staff member who could read each PHI class of one
 //! patient right now, by role or by an active break-glass grant.
 
-use super::service::in_force;
+use super::service::{in_force, requester_may_ask};
 use crate::directory::service::{find_patient, parse_id};
 use crate::kit::{Allow, ApiError, Gql, access, db};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
@@ -110,7 +110,7 @@ impl AccessReportQuery {
             let Some(member) = active_staff.iter().find(|m| m.id == grant.staff_id) else {
                 continue;
             };
-            if !policy.decide_for(&member.sub, Resource::BreakGlass, Action::Request).allowed {
+            if !requester_may_ask(policy, member) {
                 continue;
             }
             for (class, resource) in disclosures().filter(|(c, _)| c.opened_by_break_glass()) {

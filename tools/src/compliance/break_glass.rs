@@ -74,8 +74,7 @@ impl BreakGlassGrant {
         let Some(member) = loaders(ctx)?.load_one(StaffId(self.0.staff_id)).await.map_err(load_error)? else {
             return Ok(false);
         };
-        let policy = access(ctx)?.policy();
-        Ok(member.active && policy.decide_for(&member.sub, Resource::BreakGlass, Action::Request).allowed)
+        Ok(service::requester_may_ask(access(ctx)?.policy(), &member))
     }
 
     /// When it was ended early (by its requester, compliance, or an UNJUSTIFIED verdict).

@@ -27,6 +27,19 @@ pub fn is_in_force(grant: &break_glass_grant::Model, now: DateTime<Utc>) -> bool
     grant.expires_at > now && grant.ended_at.is_none() && grant.review_status != BreakGlassReviewStatus::Unjustified
 }
 
+/// Whether a grant's requester may still hold it: active, and holding a role that may ask for
+/// break-glass under `policy` (the requester of a request in flight is checked by `Access`).
+pub fn requester_may_ask(policy: &policies::PolicySnapshot, member: &staff::Model) -> bool {
+    member.active && policy.decide_for(&member.sub, policies::Resource::BreakGlass, policies::Action::Request).allowed
+}
+
+pub async fn find_grant(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<break_glass_grant::Model> {
+    break_glass_grant::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))
+}
+
 /// A written reason shorter than this is refused: "emergency" alone explains nothing.
 pub const MIN_REASON_CHARS: usize = 20;
 const MAX_REASON_CHARS: usize = 2_000;
@@ -160,10 +173,7 @@ pub async fn review(
     verdict: BreakGlassReviewStatus,
     note: Option<String>,
 ) -> ApiResult<break_glass_grant::Model> {
-    let grant = break_glass_grant::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))?;
+    let grant = find_grant(db, id).await?;
     if grant.staff_id == reviewer_id {
         return Err(ApiError::Forbidden("nobody reviews a break-glass grant they requested".into()));
     }
@@ -197,10 +207,7 @@ pub async fn end(
     caller: Uuid,
     may_end_others: bool,
 ) -> ApiResult<break_glass_grant::Model> {
-    let grant = break_glass_grant::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("break-glass grant {id}")))?;
+    let grant = find_grant(db, id).await?;
     if grant.staff_id != caller && !may_end_others {
         return Err(ApiError::Forbidden("only the requester or compliance may end a break-glass grant".into()));
     }

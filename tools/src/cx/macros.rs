@@ -137,14 +137,7 @@ impl MacroQuery {
             let Some(name) = name else { continue };
             let class = PLACEHOLDERS.iter().find(|(k, _)| *k == name).and_then(|(_, c)| *c);
             let checked = match (class, &patient) {
-                (Some(PhiClass::Correspondence), _) => match ticket.patient_id {
-                    Some(p) => {
-                        let class = PhiClass::Correspondence;
-                        let via = access.require_for_patient(db, p, Resource::Ticket, class.action()).await;
-                        via.map(|via| access.disclosed(p, Resource::Ticket, ticket.id, class, via))
-                    }
-                    None => access.require(Resource::Ticket, Action::Correspondence).map(|_| ()),
-                },
+                (Some(PhiClass::Correspondence), _) => super::ticket::check_correspondence(access, db, &ticket).await,
                 (Some(class), Some(p)) => access
                     .require_for_patient(db, p.id, Resource::Patient, class.action())
                     .await

@@ -7,11 +7,12 @@ use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{PatientTickets, StaffId, TicketComments, TicketHistory, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
+use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel as Channel, TicketPriority as Priority, TicketStatus as Status};
 use policies::{Action, PhiClass, Resource};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 mirror_enum!(TicketStatus = Status { Open, Pending, Resolved, Closed });
@@ -48,14 +49,28 @@ impl Ticket {
     }
 }
 
-/// [`Ticket::correspondence`] for a ticket row.
+/// [`Ticket::correspondence`] for a ticket row: `null` and `FORBIDDEN` at the field if refused.
 async fn correspondence_of(ctx: &Context<'_>, ticket: &ticket::Model) -> Option<()> {
+    let checked = async { check_correspondence(access(ctx)?, db(ctx)?, ticket).await };
+    null_on_error(ctx, checked.await)
+}
+
+/// The one rule for a ticket's text (fields, saved-reply placeholders): about a patient, the
+/// `correspondence` class checked for that patient and the disclosure recorded; otherwise the
+/// role's `ticket · correspondence`. Refusals are recorded either way.
+pub(super) async fn check_correspondence(
+    access: &Access,
+    db: &impl ConnectionTrait,
+    ticket: &ticket::Model,
+) -> ApiResult<()> {
+    let class = PhiClass::Correspondence;
     match ticket.patient_id {
-        Some(patient) => phi_field(ctx, patient, Resource::Ticket, ticket.id, PhiClass::Correspondence).await,
-        None => {
-            let allowed = access(ctx).and_then(|a| a.require(Resource::Ticket, Action::Correspondence)).map(|_| ());
-            null_on_error(ctx, allowed)
+        Some(patient) => {
+            let via = access.require_for_patient(db, patient, Resource::Ticket, class.action()).await?;
+            access.disclosed(patient, Resource::Ticket, ticket.id, class, via);
+            Ok(())
         }
+        None => access.require(Resource::Ticket, class.action()).map(|_| ()),
     }
 }
 

@@ -304,12 +304,9 @@ impl TicketQuery {
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list(db, &filter, &page).await?;
         if let Some(term) = filter.text.as_deref() {
-            for ticket in &rows {
-                let Some(patient) = ticket.patient_id else { continue };
-                let via = access.require_for_patient(db, patient, Resource::Ticket, Action::Correspondence).await?;
-                let class = PhiClass::Correspondence;
-                access.disclosed_by_match(patient, Resource::Ticket, ticket.id, class, via, term.trim());
-            }
+            let about_patients: Vec<_> =
+                rows.iter().filter_map(|t| t.patient_id.map(|patient| (patient, t.id))).collect();
+            access.disclose_matches(db, about_patients, Resource::Ticket, PhiClass::Correspondence, term).await?;
         }
         Ok(page.into_page(rows, service::cursor, Ticket))
     }

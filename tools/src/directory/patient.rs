@@ -191,11 +191,8 @@ impl PatientQuery {
         let rows = service::list_patients(db, search.as_deref(), &page).await?;
         let page = page.into_page(rows, |p| p.id.to_string(), Patient);
         if let Some(term) = search.as_deref() {
-            for edge in &page.edges {
-                let id = edge.node.0.id;
-                let via = access.require_for_patient(db, id, Resource::Patient, Action::Contact).await?;
-                access.disclosed_by_match(id, Resource::Patient, id, PhiClass::Contact, via, term.trim());
-            }
+            let found: Vec<_> = page.edges.iter().map(|edge| (edge.node.0.id, edge.node.0.id)).collect();
+            access.disclose_matches(db, found, Resource::Patient, PhiClass::Contact, term).await?;
         }
         Ok(page)
     }

@@ -104,21 +104,25 @@ impl Access {
         self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched: None });
     }
 
-    /// Records that a search or filter on `class` returned record `resource_id` of `patient`:
-    /// the match discloses the class whatever fields the response selects. `term` is what
-    /// was searched for (the audit trail is itself access-controlled).
-    pub fn disclosed_by_match(
+    /// For the records `(patient, record id)` that a search or filter on `class` returned:
+    /// the match discloses the class whatever fields the response selects, so each is
+    /// checked for its patient (purpose included; one refusal refuses the search) and recorded
+    /// with `term`, what was searched for (the audit trail is itself access-controlled).
+    pub async fn disclose_matches(
         &self,
-        patient: Uuid,
+        db: &impl ConnectionTrait,
+        matches: impl IntoIterator<Item = (Uuid, Uuid)>,
         resource: Resource,
-        resource_id: Uuid,
         class: PhiClass,
-        via: Via,
         term: &str,
-    ) {
-        let break_glass = matches!(via, Via::BreakGlass { .. });
-        let matched = Some(term.to_owned());
-        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched });
+    ) -> ApiResult<()> {
+        for (patient, resource_id) in matches {
+            let via = self.require_for_patient(db, patient, resource, class.action()).await?;
+            let break_glass = matches!(via, Via::BreakGlass { .. });
+            let matched = Some(term.trim().to_owned());
+            self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched });
+        }
+        Ok(())
     }
 
     /// Records a read that is not PHI but belongs on the record (e.g. of the audit trail).

@@ -90,7 +90,7 @@ const ASSIGN: &str = "mutation($id: ID!, $v: Int!, $to: String) { assignTicket(i
 both!(tickets_go_only_to_active_cx_agents, |app| {
     let chart = chart(&app, 0).await;
     let id = create_ticket(&app, chart.patient, "HIGH").await["id"].clone();
-    for (who, why) in [("dan", "deactivated"), ("owen", "not a CX agent"), ("mallory", "not a staff member")] {
+    for (who, why) in [("dan", "deactivated"), ("owen", "not in the cx team"), ("mallory", "not a staff member")] {
         let body = app.gql("alice", ASSIGN, json!({ "id": id, "v": 1, "to": who })).await;
         assert_eq!(only_code(&body), "BAD_USER_INPUT", "{who}");
         assert!(body["errors"][0]["message"].as_str().unwrap().contains(why), "{body}");

@@ -38,6 +38,27 @@ pub async fn find_staff(db: &impl ConnectionTrait, sub: &str) -> ApiResult<Optio
     Ok(staff::Entity::find().filter(staff::Column::Sub.eq(sub)).one(db).await?)
 }
 
+/// The active member `sub` of `team` (a role held directly): whom that team's work can go
+/// to. `work` names the work in the refusals ("tickets", "escalations").
+pub async fn active_member_of(db: &impl ConnectionTrait, sub: &str, team: Role, work: &str) -> ApiResult<staff::Model> {
+    let member = find_staff(db, sub).await?;
+    let member = member.ok_or_else(|| ApiError::BadUserInput(format!("{sub:?} is not a staff member")))?;
+    if !member.active {
+        return Err(ApiError::BadUserInput(format!("{sub} is deactivated and cannot take {work}")));
+    }
+    let in_team = policy_rule::Entity::find()
+        .filter(policy_rule::Column::Ptype.eq("g"))
+        .filter(policy_rule::Column::V0.eq(sub))
+        .filter(policy_rule::Column::V1.eq(team.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    if !in_team {
+        return Err(ApiError::BadUserInput(format!("{sub} is not in the {team} team; {work} go to the {team} team")));
+    }
+    Ok(member)
+}
+
 /// A page of staff in `sub` order, after `after`.
 pub async fn list_staff(db: &impl ConnectionTrait, after: Option<&str>, limit: u64) -> ApiResult<Vec<staff::Model>> {
     let mut query = staff::Entity::find().order_by_asc(staff::Column::Sub);

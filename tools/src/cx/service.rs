@@ -7,7 +7,8 @@ use crate::kit::versioned::{self, HistoryEntry, Versioned};
 use crate::kit::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel, TicketPriority, TicketStatus};
-use entities::{appointment, claim, patient, policy_rule, provider, staff, ticket_comment, ticket_event};
+use entities::{appointment, claim, patient, provider, staff, ticket_comment, ticket_event};
+use policies::Role;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -197,24 +198,7 @@ pub async fn assign(
     let current = find(db, id).await?;
     let assignee = match assignee_sub {
         None => None,
-        Some(sub) => {
-            let member = staff::Entity::find().filter(staff::Column::Sub.eq(sub)).one(db).await?;
-            let member = member.ok_or_else(|| ApiError::BadUserInput(format!("{sub:?} is not a staff member")))?;
-            if !member.active {
-                return Err(ApiError::BadUserInput(format!("{sub} is deactivated and cannot take tickets")));
-            }
-            let is_cx = policy_rule::Entity::find()
-                .filter(policy_rule::Column::Ptype.eq("g"))
-                .filter(policy_rule::Column::V0.eq(sub))
-                .filter(policy_rule::Column::V1.eq("cx"))
-                .one(db)
-                .await?
-                .is_some();
-            if !is_cx {
-                return Err(ApiError::BadUserInput(format!("{sub} is not a CX agent; tickets go to the cx team")));
-            }
-            Some(member)
-        }
+        Some(sub) => Some(crate::admin::service::active_member_of(db, sub, Role::Cx, "tickets").await?),
     };
     let next = ticket::ActiveModel { assignee_id: Set(assignee.as_ref().map(|m| m.id)), ..Default::default() };
     let changes = json!({ "assignee": [current.assignee_id, assignee.as_ref().map(|m| m.sub.clone())] });

@@ -4,8 +4,9 @@ use super::service::{self, NewTicket, TicketChanges, TicketFilter};
 use super::workflow::{SlaHours, sla_breached};
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
+use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{PatientTickets, StaffId, TicketComments, TicketHistory, load_error, loaders};
+use crate::kit::loaders::{PatientTickets, TicketComments, TicketHistory, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
@@ -18,19 +19,6 @@ use uuid::Uuid;
 mirror_enum!(TicketStatus = Status { Open, Pending, Resolved, Closed });
 mirror_enum!(TicketPriority = Priority { Low, Normal, High, Urgent });
 mirror_enum!(TicketChannel = Channel { Email, Phone, Chat });
-
-/// A staff member as the ticket desk shows them.
-#[derive(SimpleObject)]
-pub struct Agent {
-    pub sub: String,
-    pub display_name: String,
-}
-
-async fn agent(ctx: &Context<'_>, id: Option<Uuid>) -> Gql<Option<Agent>> {
-    let Some(id) = id else { return Ok(None) };
-    let member = loaders(ctx)?.load_one(StaffId(id)).await.map_err(load_error)?;
-    Ok(member.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
-}
 
 /// A support ticket. Reaching one requires `ticket · read`.
 pub struct Ticket(ticket::Model);

@@ -1,6 +1,7 @@
 //! What every tool uses: request context, errors, Relay pagination.
 
 pub mod access;
+pub mod agent;
 pub mod approvals;
 pub mod audit;
 pub mod codes;

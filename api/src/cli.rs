@@ -151,6 +151,9 @@ pub struct ServeArgs {
     /// Ticket SLA hours by priority, e.g. `urgent=4,high=8,normal=24,low=72`.
     #[arg(long, env = "WARD_SLA_HOURS", default_value = "urgent=4,high=8,normal=24,low=72", value_parser = tools::cx::SlaHours::parse)]
     pub sla_hours: tools::cx::SlaHours,
+    /// Write-offs of this many cents or more need a second ops member's approval.
+    #[arg(long, env = "WARD_WRITE_OFF_APPROVAL_CENTS", default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(0..))]
+    pub write_off_approval_cents: i64,
     #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
@@ -268,6 +271,7 @@ impl ServeArgs {
             },
             policy_refresh: self.policy_refresh,
             sla_hours: self.sla_hours,
+            write_off_approval: tools::ops::WriteOffThreshold(self.write_off_approval_cents),
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,

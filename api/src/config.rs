@@ -26,6 +26,8 @@ pub struct Config {
     pub policy_refresh: Duration,
     /// Ticket SLA hours by priority.
     pub sla_hours: tools::cx::SlaHours,
+    /// Write-offs at or above this amount wait for a second ops member.
+    pub write_off_approval: tools::ops::WriteOffThreshold,
     /// After SIGTERM, how long in-flight requests may run before the process exits anyway.
     pub shutdown_grace: Duration,
 }
@@ -93,6 +95,7 @@ impl Config {
             checkpoints: tools::kit::audit::checkpoint::CheckpointConfig::default(),
             policy_refresh: Duration::from_secs(5),
             sla_hours: tools::cx::SlaHours::default(),
+            write_off_approval: tools::ops::WriteOffThreshold::default(),
             shutdown_grace: Duration::from_secs(15),
         }
     }

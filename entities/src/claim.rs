@@ -33,6 +33,10 @@ pub enum ClaimStatus {
     Paid,
     PartiallyPaid,
     Denied,
+    /// A denial of it is under appeal.
+    Appealed,
+    /// Its denied amount was written off.
+    WrittenOff,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! Ops working one claim denial: escalate, appeal, resolve or write off.
+//! Ops working one claim denial: review it, appeal it through the payer's levels, and win,
+//! lose or write it off.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,7 +14,13 @@ pub struct Model {
     pub assignee_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]
     pub summary: String,
+    /// The filing deadline of the step being worked: the first appeal's while open or in
+    /// review, then the next level's once an appeal is lost.
     pub appeal_deadline: Date,
+    /// The level of the appeal in flight, while `appealed`.
+    pub appeal_level: Option<super::appeal::AppealLevel>,
+    /// What a won appeal brought back.
+    pub recovered_cents: Option<i64>,
     pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
@@ -24,9 +31,10 @@ pub struct Model {
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))", rename_all = "snake_case")]
 pub enum EscalationStatus {
     Open,
-    Escalated,
+    InReview,
     Appealed,
-    Resolved,
+    Won,
+    Lost,
     WrittenOff,
 }
 

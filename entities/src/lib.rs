@@ -1,5 +1,6 @@
 //! ward's tables as SeaORM entities: one module per table, data only.
 
+pub mod appeal;
 pub mod appointment;
 pub mod audit_event;
 pub mod break_glass_grant;
@@ -9,7 +10,9 @@ pub mod care_review;
 pub mod claim;
 pub mod denial;
 pub mod escalation;
+pub mod escalation_event;
 pub mod patient;
+pub mod payer;
 pub mod pending_approval;
 pub mod policy_rule;
 pub mod prelude;

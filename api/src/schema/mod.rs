@@ -14,7 +14,7 @@ use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
 use tools::kit::policy_store::PolicyStore;
 use tools::medical::MedicalQuery;
-use tools::ops::OpsQuery;
+use tools::ops::{OpsMutation, OpsQuery};
 
 pub use limits::{QueryLimits, default_code};
 
@@ -22,7 +22,7 @@ pub use limits::{QueryLimits, default_code};
 pub struct QueryRoot(AdminQuery, DirectoryQuery, CxQuery, MedicalQuery, OpsQuery, ComplianceQuery, ApprovalsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AdminMutation, CxMutation, ComplianceMutation, ApprovalsMutation);
+pub struct MutationRoot(AdminMutation, CxMutation, OpsMutation, ComplianceMutation, ApprovalsMutation);
 
 pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -34,6 +34,7 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
         .data(policy)
         .data(config.break_glass)
         .data(config.sla_hours)
+        .data(config.write_off_approval)
         .data(limits.page)
         .extension(QueryLimits {
             max_depth: limits.max_depth,

@@ -5,6 +5,7 @@
 
 mod batch;
 mod names;
+mod ops;
 mod population;
 pub mod staff;
 

@@ -8,11 +8,13 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound as _, Utc};
 use entities::appointment::AppointmentStatus;
 use entities::care_review::CareReviewStatus;
 use entities::claim::ClaimStatus;
-use entities::escalation::EscalationStatus;
 use entities::ticket::{TicketChannel, TicketPriority, TicketStatus};
-use entities::{appointment, care_record, care_review, claim, denial, escalation, patient, provider, staff, ticket};
+use entities::{
+    appeal, appointment, care_record, care_review, claim, denial, escalation, escalation_event, patient, provider,
+    staff, ticket,
+};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
-use tools::kit::codes::{CARC, CPT, ICD10, RARC};
+use tools::kit::codes::{CPT, ICD10};
 use uuid::Uuid;
 
 /// Patients generated and written per round, to bound memory on large seeds.
@@ -20,26 +22,26 @@ const PATIENTS_PER_ROUND: u32 = 2_000;
 /// Ids are UUIDv7 on a fixed clock, so the same seed gives the same ids, in creation order.
 const ID_EPOCH_MS: u64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
-struct Generator {
-    rng: fastrand::Rng,
+pub(super) struct Generator {
+    pub(super) rng: fastrand::Rng,
     next_id_ms: u64,
     claims: u64,
-    now: DateTime<Utc>,
+    pub(super) now: DateTime<Utc>,
 }
 
 impl Generator {
-    fn id(&mut self) -> Uuid {
+    pub(super) fn id(&mut self) -> Uuid {
         let mut random = [0u8; 10];
         self.rng.fill(&mut random);
         self.next_id_ms += 1;
         uuid::Builder::from_unix_timestamp_millis(self.next_id_ms, &random).into_uuid()
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.rng.usize(..items.len())]
     }
 
-    fn chance(&mut self, percent: u32) -> bool {
+    pub(super) fn chance(&mut self, percent: u32) -> bool {
         self.rng.u32(..100) < percent
     }
 
@@ -48,21 +50,23 @@ impl Generator {
     }
 }
 
-struct Staff {
-    cx: Vec<Uuid>,
-    ops: Vec<Uuid>,
-    medical: Vec<Uuid>,
+pub(super) struct Staff {
+    pub(super) cx: Vec<Uuid>,
+    pub(super) ops: Vec<Uuid>,
+    pub(super) medical: Vec<Uuid>,
 }
 
 #[derive(Default)]
-struct Rows {
+pub(super) struct Rows {
     patients: Vec<patient::ActiveModel>,
     appointments: Vec<appointment::ActiveModel>,
     care_records: Vec<care_record::ActiveModel>,
     care_reviews: Vec<care_review::ActiveModel>,
     claims: Vec<claim::ActiveModel>,
-    denials: Vec<denial::ActiveModel>,
-    escalations: Vec<escalation::ActiveModel>,
+    pub(super) denials: Vec<denial::ActiveModel>,
+    pub(super) escalations: Vec<escalation::ActiveModel>,
+    pub(super) appeals: Vec<appeal::ActiveModel>,
+    pub(super) escalation_events: Vec<escalation_event::ActiveModel>,
     tickets: Vec<ticket::ActiveModel>,
 }
 
@@ -76,6 +80,8 @@ impl Rows {
             + flush(db, &mut self.claims).await?
             + flush(db, &mut self.denials).await?
             + flush(db, &mut self.escalations).await?
+            + flush(db, &mut self.appeals).await?
+            + flush(db, &mut self.escalation_events).await?
             + flush(db, &mut self.tickets).await?)
     }
 }
@@ -85,6 +91,7 @@ pub async fn insert(db: &impl ConnectionTrait, options: &SeedOptions) -> Result<
     let now = Utc::now().trunc_subsecs(0);
     let mut g = Generator { rng: fastrand::Rng::with_seed(options.seed), next_id_ms: ID_EPOCH_MS, claims: 0, now };
     let staff = load_staff(db).await?;
+    let payers = entities::payer::Entity::find().all(db).await?;
     let providers = providers(&mut g, options.patients);
     let provider_ids: Vec<Uuid> = providers.iter().filter_map(|p| p.id.clone().take()).collect();
     let mut providers = providers;
@@ -95,7 +102,7 @@ pub async fn insert(db: &impl ConnectionTrait, options: &SeedOptions) -> Result<
         // Spread sign-ups over two years, oldest first.
         let created_at = now
             - Duration::minutes(((options.patients - i) as i64) * 2 * 365 * 24 * 60 / options.patients.max(1) as i64);
-        patient_with_history(&mut g, &mut rows, &staff, &provider_ids, created_at);
+        patient_with_history(&mut g, &mut rows, &staff, &payers, &provider_ids, created_at);
         if (i + 1) % PATIENTS_PER_ROUND == 0 {
             written += rows.flush(db).await?;
         }
@@ -144,6 +151,7 @@ fn patient_with_history(
     g: &mut Generator,
     rows: &mut Rows,
     staff: &Staff,
+    payers: &[entities::payer::Model],
     providers: &[Uuid],
     created_at: DateTime<Utc>,
 ) {
@@ -210,7 +218,7 @@ fn patient_with_history(
                     starts_at,
                     cpt,
                     &diagnosis_codes,
-                    payer,
+                    payers.iter().find(|p| p.name == payer),
                 );
             }
         }
@@ -280,83 +288,57 @@ fn claim_for(
     at: DateTime<Utc>,
     cpt: &str,
     diagnosis_codes: &str,
-    payer: &str,
+    payer: Option<&entities::payer::Model>,
 ) {
+    let Some(payer) = payer else { return };
     let id = g.id();
     g.claims += 1;
-    let billed: i64 = match cpt {
+    let rate: i64 = match cpt {
         "90791" => 25_000,
         "90837" => 20_000,
         "90834" => 15_000,
         _ => 12_000,
     };
-    let status = match g.rng.u32(..100) {
+    // A quarter of claims bill a month of weekly sessions on separate lines.
+    let lines = if g.chance(25) { g.rng.usize(2..=5) } else { 1 };
+    let billed = rate * lines as i64;
+    let mut status = match g.rng.u32(..100) {
         0..=64 => ClaimStatus::Paid,
         65..=84 => ClaimStatus::Denied,
         85..=89 => ClaimStatus::PartiallyPaid,
         _ => ClaimStatus::Submitted,
     };
     let allowed = billed * 8 / 10;
-    let paid = match status {
+    let mut paid = match status {
         ClaimStatus::Paid => allowed,
         ClaimStatus::PartiallyPaid => allowed / 2,
         _ => 0,
     };
     let submitted_at = at + Duration::days(2);
+    if status == ClaimStatus::Denied {
+        let worked = super::ops::work_denial(g, rows, staff, payer, id, billed, submitted_at);
+        status = worked.claim_status;
+        paid += worked.recovered_cents;
+    }
     rows.claims.push(claim::ActiveModel {
         id: Set(id),
         claim_number: Set(format!("CLM-{}-{:07}", at.year(), g.claims)),
         patient_id: Set(patient_id),
         provider_id: Set(provider_id),
         appointment_id: Set(Some(appointment_id)),
-        payer: Set(payer.to_owned()),
+        payer: Set(payer.name.clone()),
         service_date: Set(at.date_naive()),
         billed_cents: Set(billed),
-        allowed_cents: Set((status != ClaimStatus::Submitted && status != ClaimStatus::Denied).then_some(allowed)),
+        allowed_cents: Set(matches!(status, ClaimStatus::Paid | ClaimStatus::PartiallyPaid).then_some(allowed)),
         paid_cents: Set(paid),
         status: Set(status),
         diagnosis_codes: Set(diagnosis_codes.to_owned()),
-        procedure_codes: Set(cpt.to_owned()),
+        procedure_codes: Set(vec![cpt; lines].join(",")),
         submitted_at: Set(submitted_at),
         created_at: Set(submitted_at),
         updated_at: Set(submitted_at),
         version: Set(1),
     });
-    if status != ClaimStatus::Denied {
-        return;
-    }
-    let carc = g.pick(&CARC);
-    let denied_at = submitted_at + Duration::days(g.rng.i64(10..30));
-    let appeal_deadline = (denied_at + Duration::days(g.rng.i64(30..180))).date_naive();
-    let denial_id = g.id();
-    rows.denials.push(denial::ActiveModel {
-        id: Set(denial_id),
-        claim_id: Set(id),
-        carc_group: Set(carc.usual_group.to_owned()),
-        carc_code: Set(carc.code.to_owned()),
-        rarc_code: Set(g.chance(50).then(|| g.pick(&RARC).code.to_owned())),
-        denied_cents: Set(billed),
-        denied_at: Set(denied_at),
-        appeal_deadline: Set(appeal_deadline),
-        created_at: Set(denied_at),
-    });
-    if g.chance(35) && !staff.ops.is_empty() {
-        let status = *g.pick(&[EscalationStatus::Open, EscalationStatus::Escalated, EscalationStatus::Appealed]);
-        let opened_at = denied_at + Duration::days(1);
-        rows.escalations.push(escalation::ActiveModel {
-            id: Set(g.id()),
-            denial_id: Set(denial_id),
-            status: Set(status),
-            opened_by: Set(*g.pick(&staff.ops)),
-            assignee_id: Set(g.chance(70).then(|| *g.pick(&staff.ops))),
-            summary: Set(format!("{}-{} denial: {}", carc.usual_group, carc.code, carc.description)),
-            appeal_deadline: Set(appeal_deadline),
-            closed_at: Set(None),
-            created_at: Set(opened_at),
-            updated_at: Set(opened_at),
-            version: Set(1),
-        });
-    }
 }
 
 fn ticket_for(

@@ -210,6 +210,117 @@ fn operations() -> Vec<Operation> {
             &["claim", "denials", "deniedCents"],
             &["cx", "ops"],
         ),
+        op(
+            "denial.allowedCents",
+            "query($won: ID!) { escalation(id: $won) { denial { allowedCents } } }",
+            &["escalation", "denial", "allowedCents"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claims",
+            "{ claims(first: 2) { edges { node { claimNumber } } } }",
+            &["claims", "edges", "node", "claimNumber"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claims(status)",
+            "{ claims(first: 2, filter: { status: [DENIED] }) { edges { node { id } } } }",
+            &["claims", "edges", "node", "id"],
+            &["cx", "ops"],
+        ),
+        op(
+            "denials",
+            "{ denials(first: 2) { edges { node { carcCode daysLeft } } } }",
+            &["denials", "edges", "node", "carcCode"],
+            &["cx", "ops"],
+        ),
+        op("payers", "{ payers { name level1AppealDays } }", &["payers", "name"], &["cx", "ops"]),
+        // escalation · read (cx, ops); create, assign, transition (ops)
+        op(
+            "escalation",
+            "query($escalation: ID!) { escalation(id: $escalation) { status daysLeft payer } }",
+            &["escalation", "status"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalations",
+            "{ escalations(first: 2) { edges { node { id appealDeadline } } } }",
+            &["escalations", "edges", "node", "id"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalations(minAmount)",
+            "{ escalations(first: 2, filter: { minAmount: 1 }) { edges { node { id } } } }",
+            &["escalations", "edges", "node", "id"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.summary",
+            "query($escalation: ID!) { escalation(id: $escalation) { summary } }",
+            &["escalation", "summary"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.amountAtStake",
+            "query($escalation: ID!) { escalation(id: $escalation) { amountAtStake } }",
+            &["escalation", "amountAtStake"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.recoveredCents",
+            "query($won: ID!) { escalation(id: $won) { recoveredCents } }",
+            &["escalation", "recoveredCents"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.history",
+            "query($escalation: ID!) { escalation(id: $escalation) { history { edges { node { kind } } } } }",
+            &["escalation", "history", "edges", "node", "kind"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.claim",
+            "query($escalation: ID!) { escalation(id: $escalation) { claim { claimNumber } } }",
+            &["escalation", "claim", "claimNumber"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.patient",
+            "query($escalation: ID!) { escalation(id: $escalation) { patient { id } } }",
+            &["escalation", "patient", "id"],
+            &["cx", "ops"],
+        ),
+        // An appeal argues medical necessity from the diagnosis: clinical, ops only.
+        op(
+            "appeal.sent",
+            "query($escalation: ID!) { escalation(id: $escalation) { appeals { sent } } }",
+            &["escalation", "appeals", "sent"],
+            &["ops"],
+        ),
+        op(
+            "escalationSummary",
+            "{ escalationSummary { byStatus { key count } recoveryRate } }",
+            &["escalationSummary", "byStatus", "key"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalateDenial",
+            "mutation($denial: ID!) { escalateDenial(denialId: $denial, reason: \"Authorization was on file\") { id } }",
+            &["escalateDenial", "id"],
+            &["ops"],
+        ),
+        op(
+            "assignEscalation",
+            "mutation($fresh1: ID!) { assignEscalation(id: $fresh1, expectedVersion: 1, assignee: \"olga\") { version } }",
+            &["assignEscalation", "version"],
+            &["ops"],
+        ),
+        op(
+            "transitionEscalation",
+            "mutation($fresh2: ID!) { transitionEscalation(id: $fresh2, expectedVersion: 1, to: IN_REVIEW, note: \"Pulling the records\") { status } }",
+            &["transitionEscalation", "status"],
+            &["ops"],
+        ),
         // care_record · read, clinical
         op(
             "careRecord",
@@ -427,6 +538,32 @@ async fn arrange(app: &TestApp) -> Value {
             .clone();
         asked.push(id);
     }
+    // An escalation with appeals, a won one, two fresh ones (version 1) and a denial to escalate.
+    let with_appeal: uuid::Uuid =
+        app.sql("SELECT escalation_id AS id FROM appeal ORDER BY escalation_id LIMIT 1").await[0]
+            .try_get("", "id")
+            .unwrap();
+    let won: uuid::Uuid = app.sql("SELECT id FROM escalation WHERE status = 'won' ORDER BY id LIMIT 1").await[0]
+        .try_get("", "id")
+        .unwrap();
+    let free: Vec<uuid::Uuid> = app
+        .sql("SELECT d.id AS id FROM denial d WHERE NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.id LIMIT 3")
+        .await
+        .iter()
+        .map(|r| r.try_get("", "id").unwrap())
+        .collect();
+    let mut fresh = Vec::new();
+    for denial in &free[..2] {
+        let body = app
+            .gql(
+                "olga",
+                "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Set up for the matrix\") { id } }",
+                json!({ "d": denial }),
+            )
+            .await;
+        fresh.push(body["data"]["escalateDenial"]["id"].clone());
+        assert!(fresh.last().unwrap().is_string(), "{body}");
+    }
     let mut tickets = Vec::new();
     for _ in 0..3 {
         tickets.push(crate::tickets::create_ticket(app, patient, "NORMAL").await["id"].clone());
@@ -440,7 +577,8 @@ async fn arrange(app: &TestApp) -> Value {
         .unwrap()["id"]
         .clone();
     json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "approval1": asked[0], "approval2": asked[1], "record": record, "other": other, "provider": provider, "grant": grant,
-            "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked })
+            "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked,
+            "escalation": with_appeal, "won": won, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2] })
 }
 
 async fn care_record_of(app: &TestApp, patient: uuid::Uuid) -> Option<uuid::Uuid> {

@@ -20,6 +20,7 @@ mod inference;
 mod keys;
 mod limits;
 mod migrations;
+mod ops;
 mod phi;
 mod purpose;
 mod schema;

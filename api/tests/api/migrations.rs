@@ -17,7 +17,8 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 18] = [
+const TABLES: [&str; 21] = [
+    "appeal",
     "appointment",
     "audit_event",
     "break_glass_grant",
@@ -27,7 +28,9 @@ const TABLES: [&str; 18] = [
     "claim",
     "denial",
     "escalation",
+    "escalation_event",
     "patient",
+    "payer",
     "pending_approval",
     "policy_rule",
     "provider",
@@ -59,7 +62,13 @@ async fn every_migration_runs_up_down_and_up_again() {
 }
 
 crate::both!(a_denial_has_at_most_one_unfinished_escalation, |app| {
-    let existing = escalation::Entity::find().one(&app.db).await.unwrap().expect("the demo data has escalations");
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let existing = escalation::Entity::find()
+        .filter(escalation::Column::Status.eq(escalation::EscalationStatus::InReview))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo data has escalations in review");
     let now = chrono::Utc::now();
     let another = |status| escalation::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
@@ -69,13 +78,16 @@ crate::both!(a_denial_has_at_most_one_unfinished_escalation, |app| {
         assignee_id: Set(None),
         summary: Set("second".into()),
         appeal_deadline: Set(existing.appeal_deadline),
+        appeal_level: Set(None),
+        recovered_cents: Set(None),
         closed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
     };
     assert!(another(escalation::EscalationStatus::Open).insert(&app.db).await.is_err());
-    assert!(another(escalation::EscalationStatus::Resolved).insert(&app.db).await.is_ok());
+    assert!(another(escalation::EscalationStatus::Appealed).insert(&app.db).await.is_err());
+    assert!(another(escalation::EscalationStatus::Lost).insert(&app.db).await.is_ok());
 });
 
 crate::both!(foreign_keys_hold, |app| {
@@ -101,4 +113,35 @@ crate::both!(foreign_keys_hold, |app| {
         version: Set(1),
     };
     assert!(ticket.insert(&app.db).await.is_err(), "a ticket of an unknown patient is refused");
+});
+
+crate::both!(the_ops_workflow_migration_keeps_what_existing_escalations_meant, |app| {
+    use escalation::EscalationStatus::*;
+    use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter};
+    let count = |status: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let sql = format!("SELECT COUNT(*) AS n FROM escalation WHERE status = '{status}'");
+            let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+            rows[0].try_get::<i64>("", "n").unwrap()
+        }
+    };
+    let (in_review, won, lost) = (count("in_review").await, count("won").await, count("lost").await);
+    assert!(in_review > 0 && won > 0 && lost > 0, "the demo data has every stage");
+    // Back to the old statuses: in review was "escalated", an outcome was "resolved".
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    assert_eq!(count("escalated").await, in_review);
+    assert_eq!(count("resolved").await, won + lost);
+    assert_eq!(count("in_review").await, 0);
+    // And forward again: "resolved" reads as won (the old table had no lost).
+    Migrator::up(&app.db, None).await.unwrap();
+    assert_eq!(count("in_review").await, in_review);
+    assert_eq!(count("won").await, won + lost);
+    let appealed_without_level = escalation::Entity::find()
+        .filter(escalation::Column::Status.eq(Appealed))
+        .filter(escalation::Column::AppealLevel.is_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(appealed_without_level, 0, "an old appeal is a first-level appeal");
 });

@@ -21,12 +21,18 @@ mirror_enum!(
 /// A change waiting for (or decided by) a second member of the team.
 pub struct PendingApproval(pending_approval::Model);
 
+impl From<pending_approval::Model> for PendingApproval {
+    fn from(model: pending_approval::Model) -> Self {
+        PendingApproval(model)
+    }
+}
+
 #[Object]
 impl PendingApproval {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// e.g. `grant_role`.
+    /// `grant_role` or `write_off`.
     async fn kind(&self) -> &str {
         &self.0.kind
     }
@@ -151,14 +157,14 @@ async fn decide(
         }
         Err(err) => return Err(err),
     };
-    if approve {
-        apply(change.txn(), kind, &decided).await?;
-    }
+    let patient = if approve { apply(change.txn(), kind, &decided, change.actor()).await? } else { None };
     let action = match (kind, approve) {
         (ApprovalKind::GrantRole, true) => AuditAction::RoleGrantApprove,
         (ApprovalKind::GrantRole, false) => AuditAction::RoleGrantReject,
+        (ApprovalKind::WriteOff, true) => AuditAction::WriteOffApprove,
+        (ApprovalKind::WriteOff, false) => AuditAction::WriteOffReject,
     };
-    change.commit(Event::new(action, decided.id).because(decided.payload.to_string())).await?;
+    change.commit(Event::new(action, decided.id).about(patient).because(decided.payload.to_string())).await?;
     if kind == ApprovalKind::GrantRole && approve {
         let store = ctx.data::<crate::kit::policy_store::PolicyStore>().map_err(|err| {
             ApiError::internal("reloading the policy", anyhow::anyhow!("no policy store: {}", err.message))
@@ -168,9 +174,19 @@ async fn decide(
     Ok(decided)
 }
 
-/// Applies an approved request's change; a record changed since the request is `CONFLICT`.
-async fn apply(txn: &DatabaseTransaction, kind: ApprovalKind, approval: &pending_approval::Model) -> ApiResult<()> {
+/// Applies an approved request's change (by `approver`); a record changed since the request
+/// is `CONFLICT`. Answers the patient the change is about, if any.
+async fn apply(
+    txn: &DatabaseTransaction,
+    kind: ApprovalKind,
+    approval: &pending_approval::Model,
+    approver: uuid::Uuid,
+) -> ApiResult<Option<uuid::Uuid>> {
     match kind {
-        ApprovalKind::GrantRole => crate::admin::apply_role_grant(txn, approval).await,
+        ApprovalKind::GrantRole => crate::admin::apply_role_grant(txn, approval).await.map(|_| None),
+        ApprovalKind::WriteOff => {
+            let row = crate::ops::escalation_service::apply_write_off(txn, approver, approval).await?;
+            Ok(Some(row.patient_id()))
+        }
     }
 }

@@ -21,14 +21,17 @@ use uuid::Uuid;
 pub enum ApprovalKind {
     /// Grant a role that opens PHI or the audit trail.
     GrantRole,
+    /// Write off a denial at or above the write-off threshold.
+    WriteOff,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 1] = [ApprovalKind::GrantRole];
+    pub const ALL: [ApprovalKind; 2] = [ApprovalKind::GrantRole, ApprovalKind::WriteOff];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ApprovalKind::GrantRole => "grant_role",
+            ApprovalKind::WriteOff => "write_off",
         }
     }
 
@@ -41,12 +44,14 @@ impl ApprovalKind {
     pub fn approver_rule(self) -> (Resource, Action) {
         match self {
             ApprovalKind::GrantRole => (Resource::Staff, Action::Manage),
+            ApprovalKind::WriteOff => (Resource::Escalation, Action::Transition),
         }
     }
 
     pub fn team(self) -> Role {
         match self {
             ApprovalKind::GrantRole => Role::Admin,
+            ApprovalKind::WriteOff => Role::Ops,
         }
     }
 }

@@ -6,7 +6,10 @@
 use super::{ApiError, ApiResult};
 use async_graphql::Context;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{care_record, claim, denial, patient, provider, staff, ticket, ticket_comment, ticket_event};
+use entities::{
+    appeal, care_record, claim, denial, escalation, escalation_event, patient, provider, staff, ticket, ticket_comment,
+    ticket_event,
+};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,6 +46,13 @@ pub struct StaffId(pub Uuid);
 /// A claim's denials, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DenialsOf(pub Uuid);
+
+/// The escalation working a denial (its latest).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EscalationOf(pub Uuid);
+/// An escalation's appeals, lowest level first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AppealsOf(pub Uuid);
 
 /// Loader errors must be cloneable; the database's error is shared.
 pub type LoadError = Arc<DbErr>;
@@ -87,6 +97,41 @@ impl Loader<DenialsOf> for Loaders {
             by_claim.entry(DenialsOf(row.claim_id)).or_default().push(row);
         }
         Ok(by_claim)
+    }
+}
+
+impl Loader<EscalationOf> for Loaders {
+    type Value = escalation::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[EscalationOf]) -> Result<HashMap<EscalationOf, Self::Value>, Self::Error> {
+        let denials: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = escalation::Entity::find()
+            .filter(escalation::Column::DenialId.is_in(denials))
+            .order_by_asc(escalation::Column::Id)
+            .all(&self.db)
+            .await?;
+        // Oldest first, so the latest of each denial is the one kept.
+        Ok(rows.into_iter().map(|row| (EscalationOf(row.denial_id), row)).collect())
+    }
+}
+
+impl Loader<AppealsOf> for Loaders {
+    type Value = Vec<appeal::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[AppealsOf]) -> Result<HashMap<AppealsOf, Self::Value>, Self::Error> {
+        let escalations: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = appeal::Entity::find()
+            .filter(appeal::Column::EscalationId.is_in(escalations))
+            .order_by_asc(appeal::Column::Level)
+            .all(&self.db)
+            .await?;
+        let mut by_escalation: HashMap<AppealsOf, Vec<appeal::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            by_escalation.entry(AppealsOf(row.escalation_id)).or_default().push(row);
+        }
+        Ok(by_escalation)
     }
 }
 
@@ -160,6 +205,10 @@ first_page!(
 first_page!(
     /// A ticket's first history entries, oldest first.
     TicketHistory, ticket_event, ticket_id, "ticket_id", "t.id ASC"
+);
+first_page!(
+    /// An escalation's first history entries, oldest first.
+    EscalationHistory, escalation_event, escalation_id, "escalation_id", "t.id ASC"
 );
 first_page!(
     /// A patient's first claims, newest first.

@@ -33,6 +33,12 @@ pub enum AuditAction {
     StaffDeactivate,
     PolicyRuleAdd,
     PolicyRuleRemove,
+    EscalationCreate,
+    EscalationAssign,
+    EscalationTransition,
+    WriteOffRequest,
+    WriteOffApprove,
+    WriteOffReject,
 }
 
 impl AuditAction {
@@ -57,6 +63,12 @@ impl AuditAction {
             StaffDeactivate => (Resource::Staff, "deactivate"),
             PolicyRuleAdd => (Resource::Policy, "add_policy_rule"),
             PolicyRuleRemove => (Resource::Policy, "remove_policy_rule"),
+            EscalationCreate => (Resource::Escalation, "create"),
+            EscalationAssign => (Resource::Escalation, "assign"),
+            EscalationTransition => (Resource::Escalation, "transition"),
+            WriteOffRequest => (Resource::Escalation, "request_write_off"),
+            WriteOffApprove => (Resource::Escalation, "approve_write_off"),
+            WriteOffReject => (Resource::Escalation, "reject_write_off"),
         }
     }
 }

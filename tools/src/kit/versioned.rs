@@ -5,7 +5,8 @@
 use super::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::{
-    break_glass_grant, care_record, care_review, escalation, pending_approval, reply_macro, staff, ticket, ticket_event,
+    break_glass_grant, care_record, care_review, claim, escalation, escalation_event, pending_approval, reply_macro,
+    staff, ticket, ticket_event,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -104,37 +105,42 @@ versioned!(
     break_glass_grant => "break-glass grant",
     care_record => "care record",
     care_review => "care review",
-    escalation => "escalation",
+    claim => "claim",
     reply_macro => "saved reply",
     pending_approval => "approval request",
 );
 
-impl Versioned for ticket::Entity {
-    const NOUN: &'static str = "ticket";
-    fn id_column() -> Self::Column {
-        ticket::Column::Id
-    }
-    fn version_column() -> Self::Column {
-        ticket::Column::Version
-    }
-    fn updated_at_column() -> Self::Column {
-        ticket::Column::UpdatedAt
-    }
+/// An entity that keeps its history in a table of events (`id`, the parent's id, `actor_id`,
+/// `kind`, `changes`, `created_at`).
+macro_rules! versioned_with_history {
+    ($($module:ident => $noun:literal, history in $events:ident.$parent:ident),+ $(,)?) => {$(
+        impl Versioned for $module::Entity {
+            const NOUN: &'static str = $noun;
+            fn id_column() -> Self::Column { $module::Column::Id }
+            fn version_column() -> Self::Column { $module::Column::Version }
+            fn updated_at_column() -> Self::Column { $module::Column::UpdatedAt }
 
-    async fn record_history(db: &impl ConnectionTrait, id: Uuid, change: &HistoryEntry) -> ApiResult<()> {
-        ticket_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            ticket_id: Set(id),
-            actor_id: Set(change.actor),
-            kind: Set(change.kind.to_owned()),
-            changes: Set(change.changes.clone()),
-            created_at: Set(Utc::now()),
+            async fn record_history(db: &impl ConnectionTrait, id: Uuid, change: &HistoryEntry) -> ApiResult<()> {
+                $events::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    $parent: Set(id),
+                    actor_id: Set(change.actor),
+                    kind: Set(change.kind.to_owned()),
+                    changes: Set(change.changes.clone()),
+                    created_at: Set(Utc::now()),
+                }
+                .insert(db)
+                .await?;
+                Ok(())
+            }
         }
-        .insert(db)
-        .await?;
-        Ok(())
-    }
+    )+};
 }
+
+versioned_with_history!(
+    ticket => "ticket", history in ticket_event.ticket_id,
+    escalation => "escalation", history in escalation_event.escalation_id,
+);
 
 // Column names are checked once here rather than at every call.
 #[cfg(test)]

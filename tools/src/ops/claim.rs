@@ -3,15 +3,16 @@
 //! from the procedure codes (fee schedules price by code), so no field a role may read
 //! determines one it may not.
 
-use super::service;
+use super::service::{self, ClaimFilter, DenialFilter};
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{DenialsOf, load_error, loaders};
-use crate::kit::{Access, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
-use async_graphql::{Context, ID, Object};
+use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus as Status};
 use entities::denial;
@@ -19,7 +20,7 @@ use policies::{Action, PhiClass, Resource};
 
 mirror_enum!(
     /// Where a claim stands with the payer.
-    ClaimStatus = Status { Submitted, Paid, PartiallyPaid, Denied }
+    ClaimStatus = Status { Submitted, Paid, PartiallyPaid, Denied, Appealed, WrittenOff }
 );
 
 /// An insurance claim. Reaching one requires `claim · read`.
@@ -108,7 +109,7 @@ impl Claim {
             access(ctx)?.require(Resource::Denial, Action::Read)?;
             let rows = loaders(ctx)?.load_one(DenialsOf(self.0.id)).await.map_err(load_error)?.unwrap_or_default();
             let rows = rows.into_iter().take(service::MAX_DENIALS_PER_CLAIM);
-            Ok(rows.map(|model| Denial { model, patient_id: self.0.patient_id }).collect())
+            Ok(rows.map(|model| Denial { model, claim: self.0.clone() }).collect())
         };
         null_on_error(ctx, denials.await)
     }
@@ -125,10 +126,30 @@ impl Claim {
 }
 
 /// A payer's denial: X12 claim adjustment group and reason code, optional remark code.
+/// Reaching one requires `denial · read`.
 pub struct Denial {
     model: denial::Model,
-    /// The claim's patient, whose billing class the denied amount belongs to.
-    patient_id: uuid::Uuid,
+    /// The denied claim: its patient owns the billing class of the amounts.
+    claim: claim::Model,
+}
+
+impl Denial {
+    pub fn visible(access: &Access, model: denial::Model, claim: claim::Model) -> ApiResult<Self> {
+        access.require(Resource::Denial, Action::Read)?;
+        Ok(Denial { model, claim })
+    }
+
+    /// A billing value of the denied claim: the value, or `null` and `FORBIDDEN` at the field.
+    async fn billing<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&Self) -> T) -> Option<T> {
+        phi_field(ctx, self.claim.patient_id, Resource::Claim, self.claim.id, PhiClass::Billing)
+            .await
+            .map(|_| value(self))
+    }
+}
+
+/// Days from today to `deadline` (negative once it passed).
+pub fn days_left(deadline: NaiveDate) -> i64 {
+    (deadline - Utc::now().date_naive()).num_days()
 }
 
 #[Object]
@@ -137,7 +158,8 @@ impl Denial {
         ID(self.model.id.to_string())
     }
 
-    /// CO (contractual), PR (patient responsibility) or OA (other).
+    /// CO (contractual obligation), PR (patient responsibility), OA (other adjustment) or PI
+    /// (payer initiated).
     async fn carc_group(&self) -> &str {
         &self.model.carc_group
     }
@@ -162,17 +184,104 @@ impl Denial {
 
     /// PHI: billing (of the claim).
     async fn denied_cents(&self, ctx: &Context<'_>) -> Option<i64> {
-        let (patient, claim) = (self.patient_id, self.model.claim_id);
-        phi_field(ctx, patient, Resource::Claim, claim, PhiClass::Billing).await.map(|_| self.model.denied_cents)
+        self.billing(ctx, |d| d.model.denied_cents).await
+    }
+
+    /// What the payer allowed on the claim, if it adjudicated an amount. PHI: billing.
+    async fn allowed_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        self.billing(ctx, |d| d.claim.allowed_cents).await.flatten()
+    }
+
+    /// The payer that denied the claim.
+    async fn payer(&self) -> &str {
+        &self.claim.payer
     }
 
     async fn denied_at(&self) -> DateTime<Utc> {
         self.model.denied_at
     }
 
+    /// The last day to file the first appeal: the payer's level-1 window from the day the
+    /// denial arrived (fixed when the denial is recorded).
     async fn appeal_deadline(&self) -> NaiveDate {
         self.model.appeal_deadline
     }
+
+    /// Days until the appeal deadline, negative once it passed (computed, never stored).
+    async fn days_left(&self) -> i64 {
+        days_left(self.model.appeal_deadline)
+    }
+
+    /// The denied claim, checked like `claim(id)`.
+    async fn claim(&self, ctx: &Context<'_>) -> Option<Claim> {
+        let claim = async { Claim::visible(access(ctx)?, self.claim.clone()) };
+        null_on_error(ctx, claim.await)
+    }
+
+    /// The escalation working this denial (the latest), checked like `escalation(id)`.
+    async fn escalation(&self, ctx: &Context<'_>) -> Option<super::Escalation> {
+        let found = async {
+            access(ctx)?.require(Resource::Escalation, Action::Read)?;
+            super::escalation::of_denial(ctx, &self.model, &self.claim).await
+        };
+        null_on_error(ctx, found.await).flatten()
+    }
+}
+
+/// CARC groups: contractual obligation, patient responsibility, other adjustment, payer initiated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum CarcGroup {
+    Co,
+    Pr,
+    Oa,
+    Pi,
+}
+
+impl CarcGroup {
+    /// As X12 (and the `denial` table) writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            CarcGroup::Co => "CO",
+            CarcGroup::Pr => "PR",
+            CarcGroup::Oa => "OA",
+            CarcGroup::Pi => "PI",
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ClaimFilterInput {
+    /// Payment status. Filtering on it reads billing PHI, so it needs `claim · billing`, and
+    /// every claim it returns is a recorded disclosure of that class.
+    pub status: Option<Vec<ClaimStatus>>,
+    pub payer: Option<String>,
+    pub provider_id: Option<ID>,
+    pub patient_id: Option<ID>,
+    /// Service on or after this day.
+    pub service_from: Option<NaiveDate>,
+    /// Service on or before this day.
+    pub service_to: Option<NaiveDate>,
+}
+
+#[derive(InputObject, Default)]
+pub struct DenialFilterInput {
+    pub carc_group: Option<CarcGroup>,
+    pub carc_code: Option<String>,
+    pub payer: Option<String>,
+    /// `true`: still to be worked (no escalation of it reached an outcome); `false`: worked.
+    pub open: Option<bool>,
+    /// Appeal deadline before this day.
+    pub deadline_before: Option<NaiveDate>,
+}
+
+/// An insurer and its windows, in days.
+#[derive(SimpleObject)]
+pub struct Payer {
+    pub name: String,
+    pub level1_appeal_days: i32,
+    pub level2_appeal_days: i32,
+    pub external_review_days: i32,
+    pub timely_filing_days: i32,
 }
 
 #[derive(Default)]
@@ -180,6 +289,87 @@ pub struct ClaimQuery;
 
 #[Object]
 impl ClaimQuery {
+    /// Claims, newest first, by status, payer, provider, patient and service dates.
+    #[graphql(
+        guard = "Allow(Resource::Claim, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ClaimFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<Claim>> {
+        let input = filter.unwrap_or_default();
+        let statuses: Vec<Status> = input.status.unwrap_or_default().into_iter().map(Into::into).collect();
+        let filter = ClaimFilter {
+            payer: input.payer,
+            provider_id: input.provider_id.map(|id| parse_id(&id, "provider")).transpose()?,
+            patient_id: input.patient_id.map(|id| parse_id(&id, "patient")).transpose()?,
+            service_from: input.service_from,
+            service_to: input.service_to,
+            statuses,
+        };
+        let access = access(ctx)?;
+        if !filter.statuses.is_empty() {
+            access.require(Resource::Claim, Action::Billing)?;
+        }
+        let page = PageRequest::new(ctx, first, after)?;
+        let db = db(ctx)?;
+        let rows = service::list_claims(db, &filter, &page).await?;
+        if !filter.statuses.is_empty() {
+            let term = format!("status: {:?}", filter.statuses).to_lowercase();
+            let matched: Vec<_> = rows.iter().take(page.first as usize).map(|c| (c.patient_id, c.id)).collect();
+            access.disclose_matches(db, matched, Resource::Claim, PhiClass::Billing, &term).await?;
+        }
+        let rows = rows.into_iter().map(|c| Claim::visible(access, c)).collect::<ApiResult<Vec<_>>>()?;
+        Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))
+    }
+
+    /// Denials, soonest appeal deadline first, with their reason codes explained.
+    #[graphql(
+        guard = "Allow(Resource::Denial, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn denials(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<DenialFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<Denial>> {
+        let input = filter.unwrap_or_default();
+        let filter = DenialFilter {
+            carc_group: input.carc_group.map(|g| g.code().to_owned()),
+            carc_code: input.carc_code,
+            payer: input.payer,
+            open: input.open,
+            deadline_before: input.deadline_before,
+        };
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = service::list_denials(db(ctx)?, &filter, &page).await?;
+        let access = access(ctx)?;
+        let rows = rows.into_iter().map(|(d, c)| Denial::visible(access, d, c)).collect::<ApiResult<Vec<_>>>()?;
+        Ok(page.into_page(rows, |d| service::deadline_cursor(d.model.appeal_deadline, d.model.id), |d| d))
+    }
+
+    /// The payers ward knows, with their appeal windows.
+    #[graphql(guard = "Allow(Resource::Denial, Action::Read)")]
+    async fn payers(&self, ctx: &Context<'_>) -> Gql<Vec<Payer>> {
+        let payers = service::payers(db(ctx)?).await?;
+        Ok(payers
+            .into_iter()
+            .map(|p| Payer {
+                name: p.name,
+                level1_appeal_days: p.level_1_appeal_days,
+                level2_appeal_days: p.level_2_appeal_days,
+                external_review_days: p.external_review_days,
+                timely_filing_days: p.timely_filing_days,
+            })
+            .collect())
+    }
+
     /// One claim by id. Requires `claim · read`; a refusal is recorded against its patient.
     async fn claim(&self, ctx: &Context<'_>, id: ID) -> Gql<Claim> {
         let id = parse_id(&id, "claim")?;

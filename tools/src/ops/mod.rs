@@ -1,9 +1,20 @@
-//! The ops tool: claims, their denials, and the escalations that work them.
+//! The ops tool: claims, their denials, and the escalations that work them through appeal
+//! levels to an outcome, with four eyes on large write-offs.
 
 mod claim;
+mod escalation;
+pub mod escalation_service;
 pub mod service;
+mod summary;
+pub mod workflow;
 
 pub use claim::{Claim, ClaimQuery, Denial};
+pub use escalation::{Escalation, EscalationMutation, EscalationQuery};
+pub use summary::SummaryQuery;
+pub use workflow::WriteOffThreshold;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct OpsQuery(ClaimQuery);
+pub struct OpsQuery(ClaimQuery, EscalationQuery, SummaryQuery);
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct OpsMutation(EscalationMutation);

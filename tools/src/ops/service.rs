@@ -1,9 +1,14 @@
-//! Claim and denial reads, on a plain connection.
+//! Claim and denial reads, on a plain connection: one claim, a patient's claims, the claims
+//! list and the denial list (soonest appeal deadline first).
 
-use crate::kit::ApiResult;
+use super::workflow::FINISHED;
 use crate::kit::pagination::PageRequest;
-use entities::{claim, denial};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::kit::{ApiError, ApiResult};
+use chrono::NaiveDate;
+use entities::claim::ClaimStatus;
+use entities::{claim, denial, escalation, payer};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 #[tracing::instrument(skip(db))]
@@ -18,8 +23,52 @@ pub async fn claims_of(
     patient_id: Uuid,
     page: &PageRequest,
 ) -> ApiResult<Vec<claim::Model>> {
-    let mut query =
-        claim::Entity::find().filter(claim::Column::PatientId.eq(patient_id)).order_by_desc(claim::Column::Id);
+    let filter = ClaimFilter { patient_id: Some(patient_id), ..Default::default() };
+    list_claims(db, &filter, page).await
+}
+
+/// The claims list's filters.
+#[derive(Default, Debug)]
+pub struct ClaimFilter {
+    pub statuses: Vec<ClaimStatus>,
+    pub payer: Option<String>,
+    pub provider_id: Option<Uuid>,
+    pub patient_id: Option<Uuid>,
+    pub service_from: Option<NaiveDate>,
+    pub service_to: Option<NaiveDate>,
+}
+
+/// Claims, newest first (UUIDv7 ids follow submission); keyset cursor: the id.
+#[tracing::instrument(skip(db))]
+pub async fn list_claims(
+    db: &impl ConnectionTrait,
+    filter: &ClaimFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<claim::Model>> {
+    let mut query = claim::Entity::find().order_by_desc(claim::Column::Id);
+    if !filter.statuses.is_empty() {
+        query = query.filter(claim::Column::Status.is_in(filter.statuses.clone()));
+    }
+    if let Some(payer) = &filter.payer {
+        query = query.filter(claim::Column::Payer.eq(payer.as_str()));
+    }
+    if let Some(id) = filter.provider_id {
+        query = query.filter(claim::Column::ProviderId.eq(id));
+    }
+    if let Some(id) = filter.patient_id {
+        query = query.filter(claim::Column::PatientId.eq(id));
+    }
+    if let (Some(from), Some(to)) = (filter.service_from, filter.service_to)
+        && from > to
+    {
+        return Err(ApiError::BadUserInput(format!("`serviceFrom` {from} is after `serviceTo` {to}")));
+    }
+    if let Some(from) = filter.service_from {
+        query = query.filter(claim::Column::ServiceDate.gte(from));
+    }
+    if let Some(to) = filter.service_to {
+        query = query.filter(claim::Column::ServiceDate.lte(to));
+    }
     if let Some(after) = page.after_id()? {
         query = query.filter(claim::Column::Id.lt(after));
     }
@@ -38,4 +87,91 @@ pub async fn denials_of(db: &impl ConnectionTrait, claim_id: Uuid) -> ApiResult<
         .limit(MAX_DENIALS_PER_CLAIM as u64)
         .all(db)
         .await?)
+}
+
+/// The denial list's filters.
+#[derive(Default, Debug)]
+pub struct DenialFilter {
+    pub carc_group: Option<String>,
+    pub carc_code: Option<String>,
+    pub payer: Option<String>,
+    /// Still to be worked: no escalation of it reached an outcome.
+    pub open: Option<bool>,
+    /// Appeal deadline strictly before this day.
+    pub deadline_before: Option<NaiveDate>,
+}
+
+/// Denials with their claims, soonest appeal deadline first; keyset cursor `deadline|id`.
+#[tracing::instrument(skip(db))]
+pub async fn list_denials(
+    db: &impl ConnectionTrait,
+    filter: &DenialFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<(denial::Model, claim::Model)>> {
+    let mut query = denial::Entity::find()
+        .find_also_related(claim::Entity)
+        .order_by_asc(denial::Column::AppealDeadline)
+        .order_by_asc(denial::Column::Id);
+    if let Some(group) = &filter.carc_group {
+        query = query.filter(denial::Column::CarcGroup.eq(group.as_str()));
+    }
+    if let Some(code) = &filter.carc_code {
+        query = query.filter(denial::Column::CarcCode.eq(code.as_str()));
+    }
+    if let Some(payer) = &filter.payer {
+        query = query.filter(claim::Column::Payer.eq(payer.as_str()));
+    }
+    if let Some(open) = filter.open {
+        let worked = Query::select()
+            .expr(Expr::val(1))
+            .from(escalation::Entity)
+            .and_where(
+                Expr::col((escalation::Entity, escalation::Column::DenialId))
+                    .equals((denial::Entity, denial::Column::Id)),
+            )
+            .and_where(Expr::col((escalation::Entity, escalation::Column::Status)).is_in(FINISHED))
+            .to_owned();
+        let worked = Expr::exists(worked);
+        query = query.filter(if open { worked.not() } else { worked });
+    }
+    if let Some(before) = filter.deadline_before {
+        query = query.filter(denial::Column::AppealDeadline.lt(before));
+    }
+    if let Some((deadline, id)) = page.after_key(deadline_key)? {
+        query = query.filter(
+            Condition::any()
+                .add(denial::Column::AppealDeadline.gt(deadline))
+                .add(Condition::all().add(denial::Column::AppealDeadline.eq(deadline)).add(denial::Column::Id.gt(id))),
+        );
+    }
+    let rows = query.limit(page.fetch_limit()).all(db).await?;
+    rows.into_iter()
+        .map(|(denial, claim)| {
+            let claim = claim.ok_or_else(|| {
+                ApiError::internal("listing denials", anyhow::anyhow!("denial {} has no claim", denial.id))
+            })?;
+            Ok((denial, claim))
+        })
+        .collect()
+}
+
+/// A deadline-ordered list's cursor: `deadline|id`.
+pub fn deadline_cursor(deadline: NaiveDate, id: Uuid) -> String {
+    format!("{deadline}|{id}")
+}
+
+pub fn deadline_key(key: &str) -> Option<(NaiveDate, Uuid)> {
+    let (deadline, id) = key.split_once('|')?;
+    Some((deadline.parse().ok()?, Uuid::parse_str(id).ok()?))
+}
+
+/// Every payer ward knows, by name.
+pub async fn payers(db: &impl ConnectionTrait) -> ApiResult<Vec<payer::Model>> {
+    Ok(payer::Entity::find().order_by_asc(payer::Column::Name).all(db).await?)
+}
+
+pub async fn payer_named(db: &impl ConnectionTrait, name: &str) -> ApiResult<payer::Model> {
+    payer::Entity::find().filter(payer::Column::Name.eq(name)).one(db).await?.ok_or_else(|| {
+        ApiError::BadUserInput(format!("the claim's payer {name:?} has no appeal windows on file; add it to `payer`"))
+    })
 }

@@ -1,0 +1,173 @@
+//! The ops world of a denied claim: the denial (a realistic CARC/RARC pair, the appeal
+//! deadline from the payer's window) and, for a share of denials, an escalation at every
+//! stage of its table, with the appeals sent, the history written and the claim following.
+
+use super::population::{Generator, Rows, Staff};
+use chrono::{DateTime, Duration, Utc};
+use entities::appeal::AppealLevel;
+use entities::claim::ClaimStatus;
+use entities::escalation::EscalationStatus;
+use entities::{appeal, denial, escalation, escalation_event, payer};
+use sea_orm::ActiveValue::Set;
+use serde_json::json;
+use tools::kit::codes::CARC;
+use tools::ops::workflow::{self, Stage};
+use uuid::Uuid;
+
+/// Denial reasons as behavioral-health claims meet them (CARC, RARC), the common ones more
+/// than once: missing authorization, medical necessity, billing errors, coverage.
+const REASONS: &[(&str, Option<&str>)] = &[
+    ("197", Some("N54")),
+    ("197", None),
+    ("50", None),
+    ("50", None),
+    ("16", Some("MA130")),
+    ("16", Some("N290")),
+    ("11", Some("M76")),
+    ("167", Some("M76")),
+    ("27", Some("N30")),
+    ("204", Some("N30")),
+    ("22", Some("N479")),
+    ("22", Some("MA04")),
+    ("97", Some("M15")),
+    ("185", Some("N290")),
+    ("170", None),
+    ("151", None),
+    ("29", None),
+    ("252", None),
+    ("242", None),
+    ("119", None),
+    ("2", None),
+    ("18", None),
+];
+
+/// What the claim became after its denial was worked.
+pub(super) struct Worked {
+    pub claim_status: ClaimStatus,
+    pub recovered_cents: i64,
+}
+
+pub(super) fn work_denial(
+    g: &mut Generator,
+    rows: &mut Rows,
+    staff: &Staff,
+    payer: &payer::Model,
+    claim_id: Uuid,
+    billed: i64,
+    submitted_at: DateTime<Utc>,
+) -> Worked {
+    let (carc, rarc) = *g.pick(REASONS);
+    let group = CARC.iter().find(|c| c.code == carc).map_or("CO", |c| c.usual_group);
+    let denied_at = (submitted_at + Duration::days(g.rng.i64(10..30))).min(g.now - Duration::days(1));
+    let deadline = workflow::first_appeal_deadline(payer, denied_at.date_naive());
+    let denial_id = g.id();
+    rows.denials.push(denial::ActiveModel {
+        id: Set(denial_id),
+        claim_id: Set(claim_id),
+        carc_group: Set(group.to_owned()),
+        carc_code: Set(carc.to_owned()),
+        rarc_code: Set(rarc.map(str::to_owned)),
+        denied_cents: Set(billed),
+        denied_at: Set(denied_at),
+        appeal_deadline: Set(deadline),
+        created_at: Set(denied_at),
+    });
+    let denied = Worked { claim_status: ClaimStatus::Denied, recovered_cents: 0 };
+    if staff.ops.is_empty() || !g.chance(55) {
+        return denied;
+    }
+    // How far it got: every stage of the table, the early ones more often.
+    let path: &[Stage] = &[
+        Stage::of(EscalationStatus::Open, None),
+        Stage::of(EscalationStatus::InReview, None),
+        Stage::of(EscalationStatus::Appealed, Some(AppealLevel::Level1)),
+        Stage::of(EscalationStatus::Appealed, Some(AppealLevel::Level2)),
+        Stage::of(EscalationStatus::Appealed, Some(AppealLevel::External)),
+    ];
+    let (reached, outcome) = match g.rng.u32(..100) {
+        0..=19 => (1, None),
+        20..=39 => (2, None),
+        40..=54 => (3, None),
+        55..=61 => (4, None),
+        62..=64 => (5, None),
+        65..=76 => (3 + usize::from(g.chance(30)), Some(EscalationStatus::Won)),
+        77..=84 => (3 + usize::from(g.chance(40)), Some(EscalationStatus::Lost)),
+        _ => (g.rng.usize(1..=3), Some(EscalationStatus::WrittenOff)),
+    };
+    let id = g.id();
+    let opener = *g.pick(&staff.ops);
+    let assignee = g.chance(75).then(|| *g.pick(&staff.ops));
+    let mut at = denied_at + Duration::days(1);
+    let mut events =
+        vec![(at, opener, "escalated", json!({ "status": [null, "open"], "note": "Denial received; starting work" }))];
+    let mut stage = path[0];
+    let mut deadline_now = deadline;
+    for next in &path[1..reached] {
+        at = (at + Duration::days(g.rng.i64(2..12))).min(g.now);
+        let actor = assignee.unwrap_or(opener);
+        let mut changes = json!({ "status": [stage.name(), next.name()], "note": "Worked the denial" });
+        if let Some(level) = next.level {
+            let sent_on = at.date_naive();
+            rows.appeals.push(appeal::ActiveModel {
+                id: Set(g.id()),
+                escalation_id: Set(id),
+                level: Set(level),
+                sent: Set(format!(
+                    "Appeal letter ({}) with the session notes and treatment plan; argues the service met the payer's criteria for CARC {carc}.",
+                    workflow::level_name(level)
+                )),
+                sent_on: Set(sent_on),
+                filed_by: Set(actor),
+                created_at: Set(at),
+            });
+            if let Some(next_deadline) = workflow::deadline_after_appeal(payer, level, sent_on) {
+                deadline_now = next_deadline;
+            }
+            changes["appealDeadline"] = json!(deadline_now);
+        }
+        events.push((at, actor, "transitioned", changes));
+        stage = *next;
+    }
+    let mut recovered = None;
+    if let Some(outcome) = outcome {
+        at = (at + Duration::days(g.rng.i64(5..30))).min(g.now);
+        let mut changes = json!({ "status": [stage.name(), workflow::status_name(outcome)], "note": "Payer decided" });
+        if outcome == EscalationStatus::Won {
+            let cents = if g.chance(70) { billed } else { billed * g.rng.i64(3..=9) / 10 };
+            recovered = Some(cents);
+            changes["recoveredCents"] = json!([null, cents]);
+        }
+        events.push((at, assignee.unwrap_or(opener), "transitioned", changes));
+        stage = Stage::of(outcome, None);
+    }
+    rows.escalations.push(escalation::ActiveModel {
+        id: Set(id),
+        denial_id: Set(denial_id),
+        status: Set(stage.status),
+        opened_by: Set(opener),
+        assignee_id: Set(assignee),
+        summary: Set(format!(
+            "{group}-{carc} denial: {}",
+            CARC.iter().find(|c| c.code == carc).map_or("", |c| c.description)
+        )),
+        appeal_deadline: Set(deadline_now),
+        appeal_level: Set(stage.level),
+        recovered_cents: Set(recovered),
+        closed_at: Set(stage.is_finished().then_some(at)),
+        created_at: Set(denied_at + Duration::days(1)),
+        updated_at: Set(at),
+        version: Set(events.len() as i32),
+    });
+    for (at, actor, kind, changes) in events {
+        rows.escalation_events.push(escalation_event::ActiveModel {
+            id: Set(g.id()),
+            escalation_id: Set(id),
+            actor_id: Set(actor),
+            kind: Set(kind.to_owned()),
+            changes: Set(changes),
+            created_at: Set(at),
+        });
+    }
+    let claim_status = workflow::claim_status_after(stage.status, billed, recovered).unwrap_or(ClaimStatus::Denied);
+    Worked { claim_status, recovered_cents: recovered.unwrap_or(0) }
+}

@@ -1,0 +1,161 @@
+//! The queue header: escalations opened in a period, counted and summed by status, by payer
+//! and by CARC group, and the recovery rate (recovered over the denied amounts appealed),
+//! each one aggregate query.
+
+use crate::kit::{Allow, ApiError, ApiResult, Gql, db};
+use async_graphql::{Context, Object, SimpleObject};
+use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use entities::{appeal, claim, denial, escalation};
+use policies::{Action, Resource};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, QueryResult, TryGetable};
+
+/// One group of the summary: how many escalations, the denied amount they work, what they
+/// recovered.
+#[derive(SimpleObject, Debug, PartialEq, Eq)]
+pub struct SummaryGroup {
+    /// The status, payer or CARC group.
+    pub key: String,
+    pub count: i64,
+    pub denied_cents: i64,
+    pub recovered_cents: i64,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct EscalationSummary {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub by_status: Vec<SummaryGroup>,
+    pub by_payer: Vec<SummaryGroup>,
+    pub by_carc_group: Vec<SummaryGroup>,
+    /// Of the escalations that were appealed: the amount they denied, and what came back.
+    pub appealed_cents: i64,
+    pub recovered_cents: i64,
+    /// `recovered / appealed`, `null` when nothing was appealed.
+    pub recovery_rate: Option<f64>,
+}
+
+/// Escalations opened on `from`..=`to`, joined to their denial and claim.
+fn opened_in(from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    let start = from.and_time(NaiveTime::MIN).and_utc();
+    let end = (to + Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
+    Query::select()
+        .from(escalation::Entity)
+        .inner_join(
+            denial::Entity,
+            Expr::col((denial::Entity, denial::Column::Id)).equals((escalation::Entity, escalation::Column::DenialId)),
+        )
+        .inner_join(
+            claim::Entity,
+            Expr::col((claim::Entity, claim::Column::Id)).equals((denial::Entity, denial::Column::ClaimId)),
+        )
+        .and_where(Expr::col((escalation::Entity, escalation::Column::CreatedAt)).gte(start))
+        .and_where(Expr::col((escalation::Entity, escalation::Column::CreatedAt)).lt(end))
+        .to_owned()
+}
+
+/// `CAST(SUM(expr) AS BIGINT)`: PostgreSQL sums a bigint as numeric; both read back as i64.
+fn sum(expr: &str) -> Expr {
+    Expr::cust(format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)"))
+}
+
+fn totals(mut select: SelectStatement) -> SelectStatement {
+    select
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(sum("denial.denied_cents"), Alias::new("denied"))
+        .expr_as(sum("escalation.recovered_cents"), Alias::new("recovered"));
+    select
+}
+
+fn get<T: TryGetable>(row: &QueryResult, column: &str) -> ApiResult<T> {
+    row.try_get("", column)
+        .map_err(|err| ApiError::internal("reading the escalation summary", anyhow::anyhow!("{column}: {err:?}")))
+}
+
+async fn grouped(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+    key: (impl sea_orm::sea_query::IntoIden + Copy, impl sea_orm::sea_query::IntoIden + Copy),
+) -> ApiResult<Vec<SummaryGroup>> {
+    let mut select = totals(opened_in(from, to));
+    select.expr_as(Expr::col(key), Alias::new("key")).group_by_col(key).order_by(key, sea_orm::Order::Asc);
+    let rows = db.query_all(&select).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SummaryGroup {
+                key: get(row, "key")?,
+                count: get(row, "n")?,
+                denied_cents: get(row, "denied")?,
+                recovered_cents: get(row, "recovered")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn summary(db: &impl ConnectionTrait, from: NaiveDate, to: NaiveDate) -> ApiResult<EscalationSummary> {
+    let mut by_status = grouped(db, from, to, (escalation::Entity, escalation::Column::Status)).await?;
+    for group in &mut by_status {
+        // Stored names are the API's names, upper-cased as GraphQL enums are.
+        group.key = group.key.to_uppercase();
+    }
+    let by_payer = grouped(db, from, to, (claim::Entity, claim::Column::Payer)).await?;
+    let by_carc_group = grouped(db, from, to, (denial::Entity, denial::Column::CarcGroup)).await?;
+    let appealed = Query::select()
+        .expr(Expr::val(1))
+        .from(appeal::Entity)
+        .and_where(
+            Expr::col((appeal::Entity, appeal::Column::EscalationId))
+                .equals((escalation::Entity, escalation::Column::Id)),
+        )
+        .to_owned();
+    let mut rate = totals(opened_in(from, to));
+    rate.and_where(Expr::exists(appealed)).expr_as(
+        Expr::cust(
+            "CAST(COALESCE(SUM(escalation.recovered_cents), 0) AS DOUBLE PRECISION) / NULLIF(SUM(denial.denied_cents), 0)",
+        ),
+        Alias::new("rate"),
+    );
+    let row = db
+        .query_one(&rate)
+        .await?
+        .ok_or_else(|| ApiError::internal("reading the recovery rate", anyhow::anyhow!("no row")))?;
+    Ok(EscalationSummary {
+        from,
+        to,
+        by_status,
+        by_payer,
+        by_carc_group,
+        appealed_cents: get(&row, "denied")?,
+        recovered_cents: get(&row, "recovered")?,
+        recovery_rate: get(&row, "rate")?,
+    })
+}
+
+#[derive(Default)]
+pub struct SummaryQuery;
+
+#[Object]
+impl SummaryQuery {
+    /// The ops queue's header over escalations opened from `from` to `to` (inclusive; by
+    /// default the last 90 days): counts, denied and recovered amounts by status, payer and
+    /// CARC group, and the recovery rate. Totals across patients, never one patient's
+    /// figures; needs `escalation · read` and `claim · billing`.
+    #[graphql(guard = "Allow(Resource::Escalation, Action::Read).and(Allow(Resource::Claim, Action::Billing))")]
+    async fn escalation_summary(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Gql<EscalationSummary> {
+        let to = to.unwrap_or_else(|| Utc::now().date_naive());
+        let from = from.unwrap_or(to - Duration::days(90));
+        if from > to {
+            return Err(ApiError::BadUserInput(format!("`from` {from} is after `to` {to}")).into());
+        }
+        if (to - from).num_days() > 3 * 366 {
+            return Err(ApiError::BadUserInput("a summary covers at most three years".into()).into());
+        }
+        Ok(summary(db(ctx)?, from, to).await?)
+    }
+}

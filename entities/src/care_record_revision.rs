@@ -15,6 +15,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub old_body: String,
     pub old_diagnosis_codes: String,
+    /// The second medical member who approved an amendment of a signed-off record.
+    pub approved_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

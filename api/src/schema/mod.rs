@@ -13,7 +13,7 @@ use tools::compliance::{ComplianceMutation, ComplianceQuery};
 use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
 use tools::kit::policy_store::PolicyStore;
-use tools::medical::MedicalQuery;
+use tools::medical::{MedicalMutation, MedicalQuery};
 use tools::ops::{OpsMutation, OpsQuery};
 
 pub use limits::{QueryLimits, default_code};
@@ -22,7 +22,7 @@ pub use limits::{QueryLimits, default_code};
 pub struct QueryRoot(AdminQuery, DirectoryQuery, CxQuery, MedicalQuery, OpsQuery, ComplianceQuery, ApprovalsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AdminMutation, CxMutation, OpsMutation, ComplianceMutation, ApprovalsMutation);
+pub struct MutationRoot(AdminMutation, CxMutation, OpsMutation, MedicalMutation, ComplianceMutation, ApprovalsMutation);
 
 pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -4,6 +4,7 @@
 //! phone numbers in the fictional 555-01xx range. The same seed gives the same data.
 
 mod batch;
+mod medical;
 mod names;
 mod ops;
 mod population;

@@ -6,12 +6,11 @@ use super::batch::flush;
 use super::names::*;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SubsecRound as _, Utc};
 use entities::appointment::AppointmentStatus;
-use entities::care_review::CareReviewStatus;
 use entities::claim::ClaimStatus;
 use entities::ticket::{TicketChannel, TicketPriority, TicketStatus};
 use entities::{
-    appeal, appointment, care_record, care_review, claim, denial, escalation, escalation_event, patient, provider,
-    staff, ticket,
+    appeal, appointment, care_record, care_record_revision, care_review, claim, denial, escalation, escalation_event,
+    patient, provider, staff, ticket,
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use tools::kit::codes::{CPT, ICD10};
@@ -60,8 +59,9 @@ pub(super) struct Staff {
 pub(super) struct Rows {
     patients: Vec<patient::ActiveModel>,
     appointments: Vec<appointment::ActiveModel>,
-    care_records: Vec<care_record::ActiveModel>,
-    care_reviews: Vec<care_review::ActiveModel>,
+    pub(super) care_records: Vec<care_record::ActiveModel>,
+    pub(super) care_record_revisions: Vec<care_record_revision::ActiveModel>,
+    pub(super) care_reviews: Vec<care_review::ActiveModel>,
     claims: Vec<claim::ActiveModel>,
     pub(super) denials: Vec<denial::ActiveModel>,
     pub(super) escalations: Vec<escalation::ActiveModel>,
@@ -76,6 +76,7 @@ impl Rows {
         Ok(flush(db, &mut self.patients).await?
             + flush(db, &mut self.appointments).await?
             + flush(db, &mut self.care_records).await?
+            + flush(db, &mut self.care_record_revisions).await?
             + flush(db, &mut self.care_reviews).await?
             + flush(db, &mut self.claims).await?
             + flush(db, &mut self.denials).await?
@@ -206,7 +207,17 @@ fn patient_with_history(
             version: Set(1),
         });
         if status == AppointmentStatus::Completed {
-            care_record_for(g, rows, staff, patient_id, provider_id, appointment_id, starts_at, &diagnosis_codes);
+            super::medical::care_record_for(
+                g,
+                rows,
+                staff,
+                patient_id,
+                provider_id,
+                appointment_id,
+                starts_at,
+                n,
+                &diagnosis_codes,
+            );
             if g.chance(70) {
                 claim_for(
                     g,
@@ -225,55 +236,6 @@ fn patient_with_history(
     }
     if g.chance(40) {
         ticket_for(g, rows, staff, patient_id, provider_id, created_at);
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn care_record_for(
-    g: &mut Generator,
-    rows: &mut Rows,
-    staff: &Staff,
-    patient_id: Uuid,
-    provider_id: Uuid,
-    appointment_id: Uuid,
-    at: DateTime<Utc>,
-    diagnosis_codes: &str,
-) {
-    let id = g.id();
-    let written_at = at + Duration::hours(2);
-    rows.care_records.push(care_record::ActiveModel {
-        id: Set(id),
-        patient_id: Set(patient_id),
-        provider_id: Set(provider_id),
-        appointment_id: Set(Some(appointment_id)),
-        kind: Set("progress_note".to_owned()),
-        body: Set(format!("{}. {}", g.pick(NOTE_OPENINGS), g.pick(NOTE_PLANS))),
-        diagnosis_codes: Set(diagnosis_codes.to_owned()),
-        created_at: Set(written_at),
-        updated_at: Set(written_at),
-        version: Set(1),
-    });
-    if g.chance(10) && !staff.medical.is_empty() {
-        let status = *g.pick(&[CareReviewStatus::Pending, CareReviewStatus::InReview, CareReviewStatus::Completed]);
-        let reviewer = (status != CareReviewStatus::Pending).then(|| *g.pick(&staff.medical));
-        let started = (status != CareReviewStatus::Pending).then(|| written_at + Duration::days(2));
-        let completed = (status == CareReviewStatus::Completed).then(|| written_at + Duration::days(3));
-        let done = status == CareReviewStatus::Completed;
-        rows.care_reviews.push(care_review::ActiveModel {
-            id: Set(g.id()),
-            care_record_id: Set(id),
-            requested_by: Set(*g.pick(&staff.medical)),
-            reviewer_id: Set(reviewer),
-            status: Set(status),
-            score: Set(done.then(|| g.rng.i16(2..=5))),
-            findings: Set(done.then(|| "Note documents risk assessment and a measurable plan.".to_owned())),
-            flags: Set(if done && g.chance(20) { "missing_outcome_measure".to_owned() } else { String::new() }),
-            started_at: Set(started),
-            completed_at: Set(completed),
-            created_at: Set(written_at + Duration::days(1)),
-            updated_at: Set(completed.or(started).unwrap_or(written_at + Duration::days(1))),
-            version: Set(1),
-        });
     }
 }
 

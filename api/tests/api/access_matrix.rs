@@ -346,6 +346,98 @@ fn operations() -> Vec<Operation> {
             &["careRecord", "diagnosisCodes"],
             &["medical"],
         ),
+        op(
+            "careRecords",
+            "{ careRecords(first: 2) { edges { node { id } } } }",
+            &["careRecords", "edges", "node", "id"],
+            &["medical"],
+        ),
+        op(
+            "careRecord.revisions",
+            "query($edited: ID!) { careRecord(id: $edited) { revisions { edges { node { body reason } } } } }",
+            &["careRecord", "revisions", "edges", "node", "body"],
+            &["medical"],
+        ),
+        op(
+            "careRecord.diff",
+            "query($edited: ID!, $revision: ID!) { careRecord(id: $edited) { diff(fromRevision: $revision) { text } } }",
+            &["careRecord", "diff", "text"],
+            &["medical"],
+        ),
+        op(
+            "pendingAmendment.body",
+            "query($amended: ID!) { careRecord(id: $amended) { pendingAmendment { body } } }",
+            &["careRecord", "pendingAmendment", "body"],
+            &["medical"],
+        ),
+        op(
+            "pendingAmendment.diagnosisCodes",
+            "query($amended: ID!) { careRecord(id: $amended) { pendingAmendment { diagnosisCodes } } }",
+            &["careRecord", "pendingAmendment", "diagnosisCodes"],
+            &["medical"],
+        ),
+        op(
+            "pendingAmendment.reason",
+            "query($amended: ID!) { careRecord(id: $amended) { pendingAmendment { reason } } }",
+            &["careRecord", "pendingAmendment", "reason"],
+            &["medical"],
+        ),
+        op(
+            "editCareRecord",
+            "mutation($editable: ID!) { editCareRecord(id: $editable, expectedVersion: 1, input: { body: \"Rewritten note\" }, reason: \"Corrected the session summary\") { version } }",
+            &["editCareRecord", "version"],
+            &["medical"],
+        ),
+        // care_review · read (medical, compliance); create, complete (medical)
+        op(
+            "careReview",
+            "query($completed: ID!) { careReview(id: $completed) { score flags } }",
+            &["careReview", "score"],
+            &["medical", "compliance"],
+        ),
+        op(
+            "careReview.findings",
+            "query($completed: ID!) { careReview(id: $completed) { findings } }",
+            &["careReview", "findings"],
+            &["medical"],
+        ),
+        op(
+            "careReviews",
+            "{ careReviews(first: 2) { edges { node { status } } } }",
+            &["careReviews", "edges", "node", "status"],
+            &["medical", "compliance"],
+        ),
+        op("reviewFlags", "{ reviewFlags { name } }", &["reviewFlags", "name"], &["medical", "compliance"]),
+        op(
+            "providerQuality",
+            "query($provider: ID!) { providerQuality(providerId: $provider) { reviews } }",
+            &["providerQuality", "reviews"],
+            &["medical", "compliance"],
+        ),
+        op(
+            "providerQualityRanking",
+            "{ providerQualityRanking(from: \"2024-01-01\", first: 3) { reviews } }",
+            &["providerQualityRanking", "reviews"],
+            &["medical", "compliance"],
+        ),
+        op(
+            "startCareReview",
+            "mutation($startable: ID!) { startCareReview(careRecordId: $startable) { status } }",
+            &["startCareReview", "status"],
+            &["medical"],
+        ),
+        op(
+            "completeCareReview",
+            "mutation($started: ID!) { completeCareReview(id: $started, expectedVersion: 1, input: { score: 4, findings: \"Clear plan\" }) { status } }",
+            &["completeCareReview", "status"],
+            &["medical"],
+        ),
+        op(
+            "sampleForReview",
+            "mutation { sampleForReview(size: 1) { status } }",
+            &["sampleForReview", "status"],
+            &["medical"],
+        ),
         // audit · read
         op(
             "accessReport",
@@ -564,6 +656,34 @@ async fn arrange(app: &TestApp) -> Value {
         fresh.push(body["data"]["escalateDenial"]["id"].clone());
         assert!(fresh.last().unwrap().is_string(), "{body}");
     }
+    // Care records in every state the medical rows need.
+    let fresh_records: Vec<uuid::Uuid> = app
+        .sql("SELECT r.id AS id FROM care_record r WHERE NOT EXISTS (SELECT 1 FROM care_review v WHERE v.care_record_id = r.id) \
+              AND NOT EXISTS (SELECT 1 FROM care_record_revision x WHERE x.care_record_id = r.id) ORDER BY r.id LIMIT 6")
+        .await
+        .iter()
+        .map(|r| r.try_get("", "id").unwrap())
+        .collect();
+    let medical = |query: &'static str, record: uuid::Uuid, who: &'static str| async move {
+        let body = app.gql(who, query, json!({ "r": record })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        body
+    };
+    let edit = "mutation($r: ID!) { editCareRecord(id: $r, expectedVersion: 1, input: { body: \"Amended note\" }, reason: \"Set up for the matrix\") { version } }";
+    let start = "mutation($r: ID!) { startCareReview(careRecordId: $r) { id version } }";
+    medical(edit, fresh_records[0], "milo").await;
+    let revision: uuid::Uuid =
+        app.sql("SELECT id FROM care_record_revision ORDER BY id DESC LIMIT 1").await[0].try_get("", "id").unwrap();
+    let signed = medical(start, fresh_records[1], "milo").await;
+    let signed = &signed["data"]["startCareReview"];
+    let complete = app
+        .gql("milo", "mutation($id: ID!, $v: Int!) { completeCareReview(id: $id, expectedVersion: $v, input: { score: 3, findings: \"Fine\" }) { id } }", json!({ "id": signed["id"], "v": signed["version"] }))
+        .await;
+    assert!(complete["errors"].is_null(), "{complete}");
+    let amend = "mutation($r: ID!) { editCareRecord(id: $r, expectedVersion: 1, input: { body: \"Amended note\", diagnosisCodes: [\"F41.1\"] }, reason: \"Set up for the matrix\") { version } }";
+    medical(amend, fresh_records[1], "maya").await;
+    let started = medical(start, fresh_records[2], "maya").await["data"]["startCareReview"]["id"].clone();
+    let completed = complete["data"]["completeCareReview"]["id"].clone();
     let mut tickets = Vec::new();
     for _ in 0..3 {
         tickets.push(crate::tickets::create_ticket(app, patient, "NORMAL").await["id"].clone());
@@ -578,6 +698,8 @@ async fn arrange(app: &TestApp) -> Value {
         .clone();
     json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "approval1": asked[0], "approval2": asked[1], "record": record, "other": other, "provider": provider, "grant": grant,
             "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked,
+            "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
+            "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
             "escalation": with_appeal, "won": won, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2] })
 }
 

@@ -19,6 +19,7 @@ mod hostile;
 mod inference;
 mod keys;
 mod limits;
+mod medical;
 mod migrations;
 mod ops;
 mod phi;

@@ -50,12 +50,21 @@ impl PendingApproval {
     async fn requested_by(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
         Ok(loaders(ctx)?.load_one(StaffId(self.0.requested_by)).await.map_err(load_error)?.map(|m| m.sub))
     }
+    /// Why it was asked (an amendment's reason is clinical: read it on the care record).
     async fn reason(&self) -> &str {
-        &self.0.reason
+        if self.0.kind == ApprovalKind::CareRecordAmend.as_str() {
+            "[clinical: on the care record]"
+        } else {
+            &self.0.reason
+        }
     }
-    /// The change, as its kind describes it, with the record version it was made against.
+    /// The change, as its kind describes it, with the record version it was made against
+    /// (an amendment's clinical text stays on the care record).
     async fn change(&self) -> Json<serde_json::Value> {
-        Json(self.0.payload.clone())
+        match ApprovalKind::parse(&self.0.kind) {
+            Some(kind) => Json(without_phi(kind, &self.0.payload)),
+            None => Json(self.0.payload.clone()),
+        }
     }
     async fn status(&self) -> ApprovalStatus {
         self.0.status.into()
@@ -163,8 +172,11 @@ async fn decide(
         (ApprovalKind::GrantRole, false) => AuditAction::RoleGrantReject,
         (ApprovalKind::WriteOff, true) => AuditAction::WriteOffApprove,
         (ApprovalKind::WriteOff, false) => AuditAction::WriteOffReject,
+        (ApprovalKind::CareRecordAmend, true) => AuditAction::CareRecordAmendApprove,
+        (ApprovalKind::CareRecordAmend, false) => AuditAction::CareRecordAmendReject,
     };
-    change.commit(Event::new(action, decided.id).about(patient).because(decided.payload.to_string())).await?;
+    let reason = without_phi(kind, &decided.payload).to_string();
+    change.commit(Event::new(action, decided.id).about(patient).because(reason)).await?;
     if kind == ApprovalKind::GrantRole && approve {
         let store = ctx.data::<crate::kit::policy_store::PolicyStore>().map_err(|err| {
             ApiError::internal("reloading the policy", anyhow::anyhow!("no policy store: {}", err.message))
@@ -188,5 +200,26 @@ async fn apply(
             let row = crate::ops::escalation_service::apply_write_off(txn, approver, approval).await?;
             Ok(Some(row.patient_id()))
         }
+        ApprovalKind::CareRecordAmend => {
+            let record = crate::medical::service::apply_amendment(txn, approver, approval).await?;
+            Ok(Some(record.patient_id))
+        }
     }
+}
+
+/// A request's change as the queue and the audit trail show it: an amendment's new text and
+/// codes are clinical PHI, read on the care record itself (`pendingAmendment`), where they
+/// are checked and recorded, never here.
+fn without_phi(kind: ApprovalKind, payload: &serde_json::Value) -> serde_json::Value {
+    let mut payload = payload.clone();
+    if kind == ApprovalKind::CareRecordAmend
+        && let Some(object) = payload.as_object_mut()
+    {
+        for key in ["body", "diagnosisCodes", "reason"] {
+            if object.get(key).is_some_and(|v| !v.is_null()) {
+                object.insert(key.into(), serde_json::Value::String("[clinical: on the care record]".into()));
+            }
+        }
+    }
+    payload
 }

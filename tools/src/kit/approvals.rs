@@ -23,15 +23,18 @@ pub enum ApprovalKind {
     GrantRole,
     /// Write off a denial at or above the write-off threshold.
     WriteOff,
+    /// Amend a care record that a completed review signed off.
+    CareRecordAmend,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 2] = [ApprovalKind::GrantRole, ApprovalKind::WriteOff];
+    pub const ALL: [ApprovalKind; 3] = [ApprovalKind::GrantRole, ApprovalKind::WriteOff, ApprovalKind::CareRecordAmend];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ApprovalKind::GrantRole => "grant_role",
             ApprovalKind::WriteOff => "write_off",
+            ApprovalKind::CareRecordAmend => "care_record_amend",
         }
     }
 
@@ -45,6 +48,7 @@ impl ApprovalKind {
         match self {
             ApprovalKind::GrantRole => (Resource::Staff, Action::Manage),
             ApprovalKind::WriteOff => (Resource::Escalation, Action::Transition),
+            ApprovalKind::CareRecordAmend => (Resource::CareRecord, Action::Edit),
         }
     }
 
@@ -52,6 +56,7 @@ impl ApprovalKind {
         match self {
             ApprovalKind::GrantRole => Role::Admin,
             ApprovalKind::WriteOff => Role::Ops,
+            ApprovalKind::CareRecordAmend => Role::Medical,
         }
     }
 }

@@ -39,6 +39,13 @@ pub enum AuditAction {
     WriteOffRequest,
     WriteOffApprove,
     WriteOffReject,
+    CareRecordEdit,
+    CareRecordAmendRequest,
+    CareRecordAmendApprove,
+    CareRecordAmendReject,
+    CareReviewStart,
+    CareReviewComplete,
+    CareReviewSample,
 }
 
 impl AuditAction {
@@ -69,6 +76,13 @@ impl AuditAction {
             WriteOffRequest => (Resource::Escalation, "request_write_off"),
             WriteOffApprove => (Resource::Escalation, "approve_write_off"),
             WriteOffReject => (Resource::Escalation, "reject_write_off"),
+            CareRecordEdit => (Resource::CareRecord, "edit"),
+            CareRecordAmendRequest => (Resource::CareRecord, "request_amend"),
+            CareRecordAmendApprove => (Resource::CareRecord, "approve_amend"),
+            CareRecordAmendReject => (Resource::CareRecord, "reject_amend"),
+            CareReviewStart => (Resource::CareReview, "create"),
+            CareReviewComplete => (Resource::CareReview, "complete"),
+            CareReviewSample => (Resource::CareReview, "sample"),
         }
     }
 }
@@ -134,10 +148,21 @@ impl<'a> Audited<'a> {
 
     /// Appends `event` to the audit chain in the change's transaction, and commits both.
     pub async fn commit(self, event: Event) -> ApiResult<()> {
-        let (resource, action) = event.action.stored_as();
-        let mut recorded = self.access.event(action, resource, Some(event.record), event.patient);
-        recorded.reason = event.reason;
-        self.txn.append(vec![recorded]).await?;
+        self.commit_all(vec![event]).await
+    }
+
+    /// [`Audited::commit`] of a change that touched several records (one event each).
+    pub async fn commit_all(self, events: Vec<Event>) -> ApiResult<()> {
+        let recorded = events
+            .into_iter()
+            .map(|event| {
+                let (resource, action) = event.action.stored_as();
+                let mut recorded = self.access.event(action, resource, Some(event.record), event.patient);
+                recorded.reason = event.reason;
+                recorded
+            })
+            .collect();
+        self.txn.append(recorded).await?;
         self.txn.commit().await
     }
 }

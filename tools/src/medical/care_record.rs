@@ -1,13 +1,20 @@
-//! The `CareRecord` type: a session note. Body and diagnosis codes are clinical PHI.
+//! The `CareRecord` type (a session note, a treatment plan, an assessment), the records
+//! list, edits that never overwrite, revisions and their diffs.
 
-use super::service;
+use super::review::CareReview;
+use super::service::{self, CareRecordFilter, Edit, Edited};
+use super::workflow::KINDS;
+use super::{review_service, workflow};
+use crate::approvals::PendingApproval;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
-use crate::kit::{ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
-use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, Utc};
-use entities::care_record;
+use crate::kit::agent::{Agent, agent_of};
+use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{care_record, care_record_revision};
 use policies::{Action, PhiClass, Resource};
 
 /// A care record. Reaching one requires `care_record · read` for its patient (by role or
@@ -26,6 +33,15 @@ impl CareRecord {
         Ok(CareRecord(model))
     }
 
+    /// Checks the clinical class of the record's patient and records the disclosure.
+    async fn check_clinical(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        let access = access(ctx)?;
+        let class = PhiClass::Clinical;
+        let via = access.require_for_patient(db(ctx)?, self.0.patient_id, Resource::CareRecord, class.action()).await?;
+        access.disclosed(self.0.patient_id, Resource::CareRecord, self.0.id, class, via);
+        Ok(())
+    }
+
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.
     async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Option<T> {
         phi_field(ctx, self.0.patient_id, Resource::CareRecord, self.0.id, PhiClass::Clinical)
@@ -34,13 +50,73 @@ impl CareRecord {
     }
 }
 
+/// The care record behind `careRecord(id)` and every relation: `care_record · read` by role,
+/// or break-glass for its patient; a refusal is recorded against the record's patient.
+pub async fn care_record_of(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<CareRecord> {
+    let access = access(ctx)?;
+    let db = db(ctx)?;
+    if !access.may_for_some_patient(db, Resource::CareRecord, Action::Read).await? {
+        // Nothing of the record is answered; its patient is read for the record only.
+        let patient = service::find_care_record(db, id).await?.map(|r| r.patient_id);
+        access.require_about(Resource::CareRecord, Action::Read, patient)?;
+    }
+    let record = service::existing(db, id).await?;
+    access.require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read).await?;
+    Ok(CareRecord(record))
+}
+
+/// What a line of a diff did.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffChange {
+    Equal,
+    Delete,
+    Insert,
+}
+
+#[derive(SimpleObject)]
+pub struct DiffLine {
+    pub change: DiffChange,
+    pub text: String,
+}
+
+/// What a record said before one edit, who changed it, when and why.
+#[derive(SimpleObject)]
+pub struct CareRecordRevision {
+    pub id: ID,
+    /// The record's version this revision keeps (the edit made the next one).
+    pub version: i32,
+    pub editor: Option<Agent>,
+    /// The second medical member who approved an amendment of a signed-off record.
+    pub approved_by: Option<Agent>,
+    pub reason: String,
+    pub body: String,
+    pub diagnosis_codes: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+async fn revision(ctx: &Context<'_>, r: care_record_revision::Model) -> ApiResult<CareRecordRevision> {
+    Ok(CareRecordRevision {
+        id: ID(r.id.to_string()),
+        version: r.replaced_version,
+        editor: agent_of(ctx, r.editor_id).await?,
+        approved_by: match r.approved_by {
+            Some(id) => agent_of(ctx, id).await?,
+            None => None,
+        },
+        reason: r.reason,
+        body: r.old_body,
+        diagnosis_codes: split_codes(&r.old_diagnosis_codes),
+        at: r.created_at,
+    })
+}
+
 #[Object]
 impl CareRecord {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
 
-    /// e.g. `progress_note`, `intake_assessment`.
+    /// `progress_note`, `treatment_plan` or `assessment`.
     async fn kind(&self) -> &str {
         &self.0.kind
     }
@@ -77,11 +153,154 @@ impl CareRecord {
     async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
         null_on_error(ctx, crate::directory::provider_of(ctx, self.0.provider_id).await)
     }
+
+    /// What the record said before each edit, newest first: who, when, why, the old text and
+    /// codes. PHI: clinical.
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Option<Page<CareRecordRevision>> {
+        let revisions = async {
+            let page = PageRequest::new(ctx, first, after)?;
+            self.check_clinical(ctx).await?;
+            let rows = service::revisions(db(ctx)?, self.0.id, &page).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(revision(ctx, row).await?);
+            }
+            Ok(page.into_page(out, |r| r.id.to_string(), |r| r))
+        };
+        null_on_error(ctx, revisions.await)
+    }
+
+    /// A line diff of the text from one revision to another (`toRevision` omitted: to the
+    /// text now). Both must be revisions of this record. PHI: clinical.
+    async fn diff(&self, ctx: &Context<'_>, from_revision: ID, to_revision: Option<ID>) -> Option<Vec<DiffLine>> {
+        let diff = async {
+            let from = parse_id(&from_revision, "revision")?;
+            let to = to_revision.map(|id| parse_id(&id, "revision")).transpose()?;
+            self.check_clinical(ctx).await?;
+            let lines = service::diff(db(ctx)?, &self.0, from, to).await?;
+            Ok(lines
+                .into_iter()
+                .map(|l| DiffLine {
+                    change: match l.change {
+                        similar::ChangeTag::Equal => DiffChange::Equal,
+                        similar::ChangeTag::Delete => DiffChange::Delete,
+                        similar::ChangeTag::Insert => DiffChange::Insert,
+                    },
+                    text: l.text,
+                })
+                .collect())
+        };
+        null_on_error(ctx, diff.await)
+    }
+
+    /// Whether a completed review signed the record off (an edit then needs a second
+    /// medical member's approval).
+    async fn signed_off(&self, ctx: &Context<'_>) -> Gql<bool> {
+        Ok(service::signed_off(db(ctx)?, self.0.id).await?)
+    }
+
+    /// Its care-quality reviews, newest first. Requires `care_review · read`.
+    #[graphql(
+        complexity = "crate::kit::pagination::list_complexity(review_service::MAX_REVIEWS_PER_RECORD, child_complexity)"
+    )]
+    async fn reviews(&self, ctx: &Context<'_>) -> Option<Vec<CareReview>> {
+        let reviews = async {
+            let access = access(ctx)?;
+            let rows = review_service::reviews_of(db(ctx)?, self.0.id).await?;
+            rows.into_iter().map(|r| CareReview::visible(access, r, self.0.clone())).collect::<ApiResult<Vec<_>>>()
+        };
+        null_on_error(ctx, reviews.await)
+    }
+
+    /// The amendment waiting for a second medical member, if one was asked for.
+    async fn pending_amendment(&self, ctx: &Context<'_>) -> Gql<Option<PendingAmendment>> {
+        let found = service::pending_amendment(db(ctx)?, self.0.id).await?;
+        Ok(found.map(|request| PendingAmendment { request, record: self.0.clone() }))
+    }
+}
+
+/// An amendment of a signed-off record, waiting for a second medical member.
+pub struct PendingAmendment {
+    request: entities::pending_approval::Model,
+    record: care_record::Model,
+}
+
+#[Object]
+impl PendingAmendment {
+    /// The request in the approvals queue (decide it with `approve` or `reject`).
+    async fn approval(&self) -> PendingApproval {
+        PendingApproval::from(self.request.clone())
+    }
+
+    /// The text it would write (`null` if it keeps the text). PHI: clinical.
+    async fn body(&self, ctx: &Context<'_>) -> Option<String> {
+        let record = CareRecord(self.record.clone());
+        let text = self.request.payload.get("body").and_then(|v| v.as_str()).map(str::to_owned);
+        record.clinical(ctx, |_| text).await.flatten()
+    }
+
+    /// The codes it would write (`null` if it keeps them). PHI: clinical.
+    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
+        let record = CareRecord(self.record.clone());
+        let codes = self.request.payload.get("diagnosisCodes").and_then(|v| v.as_str()).map(split_codes);
+        record.clinical(ctx, |_| codes).await.flatten()
+    }
+
+    /// Why. PHI: clinical.
+    async fn reason(&self, ctx: &Context<'_>) -> Option<String> {
+        let record = CareRecord(self.record.clone());
+        let reason = self.request.reason.clone();
+        record.clinical(ctx, |_| reason).await
+    }
 }
 
 /// Comma-separated codes as a list.
 pub fn split_codes(codes: &str) -> Vec<String> {
     codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
+}
+
+/// The kinds of care record.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CareRecordKind {
+    ProgressNote,
+    TreatmentPlan,
+    Assessment,
+}
+
+impl CareRecordKind {
+    pub fn stored(self) -> &'static str {
+        match self {
+            CareRecordKind::ProgressNote => KINDS[0],
+            CareRecordKind::TreatmentPlan => KINDS[1],
+            CareRecordKind::Assessment => KINDS[2],
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct CareRecordFilterInput {
+    /// Required without a role that reads care records: break-glass opens one patient.
+    pub patient_id: Option<ID>,
+    pub provider_id: Option<ID>,
+    pub kind: Option<CareRecordKind>,
+    /// Written on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Written on or before this day.
+    pub to: Option<NaiveDate>,
+    /// `true`: never reviewed; `false`: reviewed or under review.
+    pub unreviewed: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct CareRecordEditInput {
+    pub body: Option<String>,
+    pub diagnosis_codes: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -92,17 +311,100 @@ impl CareRecordQuery {
     /// One care record by id: `care_record · read` by role, or break-glass for its patient.
     /// A refusal is recorded against the record's patient.
     async fn care_record(&self, ctx: &Context<'_>, id: ID) -> Gql<CareRecord> {
+        let id = parse_id(&id, "care record")?;
+        Ok(care_record_of(ctx, id).await?)
+    }
+
+    /// Care records, newest first: any patient's with `care_record · read`; one patient's
+    /// (`patientId`) under a break-glass grant for that patient.
+    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
+    async fn care_records(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CareRecordFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<Page<CareRecord>> {
+        let input = filter.unwrap_or_default();
         let access = access(ctx)?;
         let db = db(ctx)?;
-        let id = parse_id(&id, "care record")?;
-        if !access.may_for_some_patient(db, Resource::CareRecord, Action::Read).await? {
-            // Nothing of the record is answered; its patient is read for the record only.
-            let patient = service::find_care_record(db, id).await?.map(|r| r.patient_id);
-            access.require_about(Resource::CareRecord, Action::Read, patient)?;
+        let patient = input.patient_id.map(|id| parse_id(&id, "patient")).transpose()?;
+        if !access.allows(Resource::CareRecord, Action::Read) {
+            match patient {
+                Some(patient) => {
+                    access.require_for_patient(db, patient, Resource::CareRecord, Action::Read).await?;
+                }
+                None => {
+                    access.require(Resource::CareRecord, Action::Read)?;
+                }
+            }
         }
-        let record =
-            service::find_care_record(db, id).await?.ok_or_else(|| ApiError::NotFound(format!("care record {id}")))?;
-        access.require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read).await?;
+        let filter = CareRecordFilter {
+            patient_id: patient,
+            provider_id: input.provider_id.map(|id| parse_id(&id, "provider")).transpose()?,
+            kind: input.kind.map(CareRecordKind::stored),
+            from: input.from,
+            to: input.to,
+            unreviewed: input.unreviewed,
+        };
+        let page = PageRequest::new(ctx, first, after)?;
+        let rows = service::list(db, &filter, &page).await?;
+        Ok(page.into_page(rows, |r| r.id.to_string(), CareRecord))
+    }
+}
+
+#[derive(Default)]
+pub struct CareRecordMutation;
+
+#[Object]
+impl CareRecordMutation {
+    /// Edits a care record, saying why (at least 10 characters). Nothing is overwritten: what
+    /// it replaces is kept as a revision. A record a completed review signed off is amended
+    /// only with a second medical member's approval: it is returned unchanged, with
+    /// `pendingAmendment`.
+    #[graphql(guard = "crate::kit::Allow(Resource::CareRecord, Action::Edit)")]
+    async fn edit_care_record(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: CareRecordEditInput,
+        reason: String,
+    ) -> Gql<CareRecord> {
+        let id = parse_id(&id, "care record")?;
+        let edit = Edit { body: input.body, diagnosis_codes: input.diagnosis_codes, reason };
+        let change = Audited::begin(ctx, Some((Resource::CareRecord, Action::Edit))).await?;
+        let edited = service::edit(change.txn(), change.actor(), id, expected_version, edit).await?;
+        let Edited { record, pending } = edited;
+        let event = match pending {
+            None => Event::new(AuditAction::CareRecordEdit, id).because(format!("version {}", record.version)),
+            Some(request) => {
+                Event::new(AuditAction::CareRecordAmendRequest, id).because(format!("approval {}", request.id))
+            }
+        };
+        change.commit(event.about(Some(record.patient_id))).await?;
         Ok(CareRecord(record))
+    }
+}
+
+/// The reasons and kinds a client offers: the rules of [`workflow`], for forms.
+#[derive(Default)]
+pub struct MedicalVocabularyQuery;
+
+#[derive(SimpleObject)]
+pub struct ReviewFlag {
+    pub name: String,
+    pub description: String,
+}
+
+#[Object]
+impl MedicalVocabularyQuery {
+    /// The flags a care-quality review may raise.
+    #[graphql(guard = "crate::kit::Allow(Resource::CareReview, Action::Read)")]
+    async fn review_flags(&self) -> Vec<ReviewFlag> {
+        workflow::FLAGS
+            .iter()
+            .map(|(name, description)| ReviewFlag { name: (*name).to_owned(), description: (*description).to_owned() })
+            .collect()
     }
 }

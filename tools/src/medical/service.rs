@@ -1,14 +1,31 @@
-//! Care-record reads, on a plain connection.
+//! Care records on a plain connection or transaction: reads, the records list, edits that
+//! keep a revision of what they replace, amendments of signed-off records (four eyes), and
+//! line diffs between revisions.
 
-use crate::kit::ApiResult;
+use super::workflow;
+use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::PageRequest;
-use entities::care_record;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use crate::kit::versioned;
+use crate::kit::{ApiError, ApiResult};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use entities::care_review::{self, CareReviewStatus};
+use entities::{care_record, care_record_revision, pending_approval};
+use policies::Resource;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 #[tracing::instrument(skip(db))]
 pub async fn find_care_record(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<care_record::Model>> {
     Ok(care_record::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn existing(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<care_record::Model> {
+    find_care_record(db, id).await?.ok_or_else(|| ApiError::NotFound(format!("care record {id}")))
 }
 
 /// One page of a patient's care records, newest first.
@@ -18,11 +35,288 @@ pub async fn care_records_of(
     patient_id: Uuid,
     page: &PageRequest,
 ) -> ApiResult<Vec<care_record::Model>> {
-    let mut query = care_record::Entity::find()
-        .filter(care_record::Column::PatientId.eq(patient_id))
-        .order_by_desc(care_record::Column::Id);
+    list(db, &CareRecordFilter { patient_id: Some(patient_id), ..Default::default() }, page).await
+}
+
+/// The records list's filters.
+#[derive(Default, Debug)]
+pub struct CareRecordFilter {
+    pub patient_id: Option<Uuid>,
+    pub provider_id: Option<Uuid>,
+    pub kind: Option<&'static str>,
+    /// Written on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Written on or before this day.
+    pub to: Option<NaiveDate>,
+    /// `true`: never reviewed (no review of any status); `false`: reviewed or under review.
+    pub unreviewed: Option<bool>,
+}
+
+/// Care records, newest first; keyset cursor: the id.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &CareRecordFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<care_record::Model>> {
+    let mut query = care_record::Entity::find().order_by_desc(care_record::Column::Id);
+    if let Some(id) = filter.patient_id {
+        query = query.filter(care_record::Column::PatientId.eq(id));
+    }
+    if let Some(id) = filter.provider_id {
+        query = query.filter(care_record::Column::ProviderId.eq(id));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(care_record::Column::Kind.eq(kind));
+    }
+    if let (Some(from), Some(to)) = (filter.from, filter.to)
+        && from > to
+    {
+        return Err(ApiError::BadUserInput(format!("`from` {from} is after `to` {to}")));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(care_record::Column::CreatedAt.gte(from.and_time(NaiveTime::MIN).and_utc()));
+    }
+    if let Some(to) = filter.to {
+        let end = (to + chrono::Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
+        query = query.filter(care_record::Column::CreatedAt.lt(end));
+    }
+    if let Some(unreviewed) = filter.unreviewed {
+        let reviewed = Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(care_review::Entity)
+                .and_where(
+                    Expr::col((care_review::Entity, care_review::Column::CareRecordId))
+                        .equals((care_record::Entity, care_record::Column::Id)),
+                )
+                .to_owned(),
+        );
+        query = query.filter(if unreviewed { reviewed.not() } else { reviewed });
+    }
     if let Some(after) = page.after_id()? {
         query = query.filter(care_record::Column::Id.lt(after));
     }
     Ok(query.limit(page.fetch_limit()).all(db).await?)
+}
+
+/// A change to a record's text or codes, and why.
+#[derive(Clone, Debug)]
+pub struct Edit {
+    pub body: Option<String>,
+    pub diagnosis_codes: Option<Vec<String>>,
+    pub reason: String,
+}
+
+/// What an edit did: the record as it now stands, or the amendment request a signed-off
+/// record waits on (the record then unchanged).
+pub struct Edited {
+    pub record: care_record::Model,
+    pub pending: Option<pending_approval::Model>,
+}
+
+/// Whether a completed review has signed the record off.
+pub async fn signed_off(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> {
+    let completed = care_review::Entity::find()
+        .filter(care_review::Column::CareRecordId.eq(id))
+        .filter(care_review::Column::Status.eq(CareReviewStatus::Completed))
+        .count(db)
+        .await?;
+    Ok(completed > 0)
+}
+
+/// Edits the record at `expected_version`, keeping what it replaces as a revision. A record
+/// signed off by a completed review is amended only with a second medical member's approval.
+#[tracing::instrument(skip(db, edit))]
+pub async fn edit(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    edit: Edit,
+) -> ApiResult<Edited> {
+    let reason = workflow::reason(&edit.reason)?;
+    let current = existing(db, id).await?;
+    if current.version != expected_version {
+        return Err(versioned::stale::<care_record::Entity>(current.version, expected_version));
+    }
+    let body = edit.body.as_deref().map(workflow::body).transpose()?;
+    let codes = edit.diagnosis_codes.as_deref().map(workflow::diagnosis_codes).transpose()?;
+    if body.is_none() && codes.is_none() {
+        return Err(ApiError::BadUserInput("nothing to change: give `body` or `diagnosisCodes`".into()));
+    }
+    if body.as_ref().is_none_or(|b| *b == current.body) && codes.as_ref().is_none_or(|c| *c == current.diagnosis_codes)
+    {
+        return Err(ApiError::BadUserInput("the edit changes nothing: the record already says this".into()));
+    }
+    if signed_off(db, id).await? {
+        let request = NewApproval {
+            kind: ApprovalKind::CareRecordAmend,
+            resource: Resource::CareRecord,
+            resource_id: id,
+            target_version: expected_version,
+            reason: reason.clone(),
+            payload: json!({ "careRecordId": id, "body": body, "diagnosisCodes": codes, "reason": reason }),
+        };
+        let pending = approvals::request(db, actor, request).await?;
+        return Ok(Edited { record: current, pending: Some(pending) });
+    }
+    let saved = apply(db, &current, actor, None, body, codes, reason).await?;
+    Ok(Edited { record: saved, pending: None })
+}
+
+/// Writes the revision of what the edit replaces, then the edit, at the record's version.
+async fn apply(
+    db: &impl ConnectionTrait,
+    current: &care_record::Model,
+    editor: Uuid,
+    approved_by: Option<Uuid>,
+    body: Option<String>,
+    codes: Option<String>,
+    reason: String,
+) -> ApiResult<care_record::Model> {
+    care_record_revision::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        care_record_id: Set(current.id),
+        replaced_version: Set(current.version),
+        editor_id: Set(editor),
+        reason: Set(reason),
+        old_body: Set(current.body.clone()),
+        old_diagnosis_codes: Set(current.diagnosis_codes.clone()),
+        approved_by: Set(approved_by),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    let mut next = <care_record::ActiveModel as Default>::default();
+    if let Some(body) = body {
+        next.body = Set(body);
+    }
+    if let Some(codes) = codes {
+        next.diagnosis_codes = Set(codes);
+    }
+    versioned::update::<care_record::Entity>(db, current.id, current.version, next, None).await
+}
+
+/// Applies an approved amendment, as its requester wrote it: the record must still be at the
+/// version it was asked against (`CONFLICT` otherwise).
+pub async fn apply_amendment(
+    db: &impl ConnectionTrait,
+    approver: Uuid,
+    request: &pending_approval::Model,
+) -> ApiResult<care_record::Model> {
+    let current = existing(db, request.resource_id).await?;
+    let asked_at = approvals::target_version(request).unwrap_or(-1);
+    if current.version != asked_at {
+        return Err(ApiError::Conflict(format!(
+            "the care record changed since the amendment was asked for (version {asked_at}, now {}): reject this request and ask again",
+            current.version
+        )));
+    }
+    let text = |key: &str| request.payload.get(key).and_then(Value::as_str).map(str::to_owned);
+    let reason = text("reason").unwrap_or_else(|| request.reason.clone());
+    apply(db, &current, request.requested_by, Some(approver), text("body"), text("diagnosisCodes"), reason).await
+}
+
+/// Whether `staff` ever edited (or asked to amend) the record: they may not review it.
+pub async fn edited_by(db: &impl ConnectionTrait, record: Uuid, staff: Uuid) -> ApiResult<bool> {
+    let edits = care_record_revision::Entity::find()
+        .filter(care_record_revision::Column::CareRecordId.eq(record))
+        .filter(care_record_revision::Column::EditorId.eq(staff))
+        .count(db)
+        .await?;
+    if edits > 0 {
+        return Ok(true);
+    }
+    let asked = pending_approval::Entity::find()
+        .filter(pending_approval::Column::Kind.eq(ApprovalKind::CareRecordAmend.as_str()))
+        .filter(pending_approval::Column::ResourceId.eq(record))
+        .filter(pending_approval::Column::RequestedBy.eq(staff))
+        .count(db)
+        .await?;
+    Ok(asked > 0)
+}
+
+/// The amendment waiting for a second medical member, if one was asked for.
+pub async fn pending_amendment(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<pending_approval::Model>> {
+    Ok(pending_approval::Entity::find()
+        .filter(pending_approval::Column::Kind.eq(ApprovalKind::CareRecordAmend.as_str()))
+        .filter(pending_approval::Column::ResourceId.eq(id))
+        .filter(pending_approval::Column::Status.eq(entities::pending_approval::ApprovalStatus::Pending))
+        .one(db)
+        .await?)
+}
+
+/// One page of a record's revisions, newest first.
+pub async fn revisions(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    page: &PageRequest,
+) -> ApiResult<Vec<care_record_revision::Model>> {
+    let mut query = care_record_revision::Entity::find()
+        .filter(care_record_revision::Column::CareRecordId.eq(id))
+        .order_by_desc(care_record_revision::Column::Id);
+    if let Some(after) = page.after_id()? {
+        query = query.filter(care_record_revision::Column::Id.lt(after));
+    }
+    Ok(query.limit(page.fetch_limit()).all(db).await?)
+}
+
+/// One line of a diff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiffLine {
+    pub change: similar::ChangeTag,
+    pub text: String,
+}
+
+/// The text a revision kept (the record as it was before that edit), checked to be of `record`.
+async fn revision_text(db: &impl ConnectionTrait, record: Uuid, revision: Uuid) -> ApiResult<String> {
+    let found = care_record_revision::Entity::find_by_id(revision)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("revision {revision}")))?;
+    if found.care_record_id != record {
+        return Err(ApiError::BadUserInput(format!(
+            "revision {revision} is of another care record: a diff compares revisions of one record"
+        )));
+    }
+    Ok(found.old_body)
+}
+
+/// A line diff of the record's text between two revisions (`to: None`: the text now).
+pub async fn diff(
+    db: &impl ConnectionTrait,
+    record: &care_record::Model,
+    from: Uuid,
+    to: Option<Uuid>,
+) -> ApiResult<Vec<DiffLine>> {
+    let old = revision_text(db, record.id, from).await?;
+    let new = match to {
+        Some(to) => revision_text(db, record.id, to).await?,
+        None => record.body.clone(),
+    };
+    Ok(line_diff(&old, &new))
+}
+
+/// Lines compare by their text: a last line without a newline equals the same line with one.
+pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
+    let terminated = |text: &str| if text.ends_with('\n') { text.to_owned() } else { format!("{text}\n") };
+    let (old, new) = (terminated(old), terminated(new));
+    similar::TextDiff::from_lines(&old, &new)
+        .iter_all_changes()
+        .map(|change| DiffLine { change: change.tag(), text: change.value().trim_end_matches('\n').to_owned() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use similar::ChangeTag::*;
+
+    #[test]
+    fn a_line_diff_keeps_order_and_marks_changes() {
+        let lines = line_diff("a\nb\nc", "a\nB\nc\nd\n");
+        let got: Vec<(similar::ChangeTag, &str)> = lines.iter().map(|l| (l.change, l.text.as_str())).collect();
+        assert_eq!(got, [(Equal, "a"), (Delete, "b"), (Insert, "B"), (Equal, "c"), (Insert, "d")]);
+    }
 }

@@ -1,0 +1,278 @@
+//! Care-quality reviews on a plain connection or transaction: start one (one open review per
+//! record), complete it with a score, findings and flags, the review queue, and sampling a
+//! reviewer's week. Nobody reviews a record they edited.
+
+use super::service::{edited_by, existing};
+use super::workflow;
+use crate::kit::pagination::PageRequest;
+use crate::kit::versioned;
+use crate::kit::{ApiError, ApiResult};
+use chrono::Utc;
+use entities::care_review::{self, CareReviewStatus};
+use entities::{care_record, care_record_revision, staff};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, SqlErr,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<care_review::Model> {
+    care_review::Entity::find_by_id(id).one(db).await?.ok_or_else(|| ApiError::NotFound(format!("care review {id}")))
+}
+
+/// `FORBIDDEN` if `reviewer` edited the record: a review is a second person's judgement.
+async fn not_own_edit(db: &impl ConnectionTrait, record: Uuid, reviewer: Uuid) -> ApiResult<()> {
+    if edited_by(db, record, reviewer).await? {
+        return Err(ApiError::Forbidden("nobody reviews a care record they edited".into()));
+    }
+    Ok(())
+}
+
+/// The open (pending or in-review) review of a record, if any.
+async fn open_review_of(db: &impl ConnectionTrait, record: Uuid) -> ApiResult<Option<care_review::Model>> {
+    Ok(care_review::Entity::find()
+        .filter(care_review::Column::CareRecordId.eq(record))
+        .filter(care_review::Column::Status.ne(CareReviewStatus::Completed))
+        .one(db)
+        .await?)
+}
+
+fn open_conflict(existing: &care_review::Model) -> ApiError {
+    ApiError::Conflict(format!("this care record already has an open review: {}", existing.id))
+}
+
+/// Inserts a review; a second open review of the record (two at once included) is `CONFLICT`.
+async fn insert(db: &impl ConnectionTrait, review: care_review::ActiveModel) -> ApiResult<care_review::Model> {
+    match review.insert(db).await {
+        Ok(row) => Ok(row),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(ApiError::Conflict("someone opened a review of this care record just now; reload".into()))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn new_review(record: Uuid, actor: Uuid, status: CareReviewStatus) -> care_review::ActiveModel {
+    let now = Utc::now();
+    care_review::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        care_record_id: Set(record),
+        requested_by: Set(actor),
+        reviewer_id: Set(Some(actor)),
+        status: Set(status),
+        score: Set(None),
+        findings: Set(None),
+        flags: Set(String::new()),
+        started_at: Set((status == CareReviewStatus::InReview).then_some(now)),
+        completed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+}
+
+/// Opens a review of the record, reviewed by `actor`.
+#[tracing::instrument(skip(db))]
+pub async fn start(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    record: Uuid,
+) -> ApiResult<(care_review::Model, care_record::Model)> {
+    let record = existing(db, record).await?;
+    not_own_edit(db, record.id, actor).await?;
+    if let Some(existing) = open_review_of(db, record.id).await? {
+        return Err(open_conflict(&existing));
+    }
+    let review = insert(db, new_review(record.id, actor, CareReviewStatus::InReview)).await?;
+    Ok((review, record))
+}
+
+/// A completed review's verdict.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub score: i32,
+    pub findings: String,
+    pub flags: Vec<String>,
+}
+
+/// Completes the review at `expected_version`: its reviewer (or anyone of the team if it has
+/// none) who did not edit the record.
+#[tracing::instrument(skip(db, verdict))]
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    verdict: Verdict,
+) -> ApiResult<(care_review::Model, care_record::Model)> {
+    let review = find(db, id).await?;
+    let score = workflow::score(verdict.score)?;
+    let findings = workflow::findings(&verdict.findings)?;
+    let flags = workflow::flags(&verdict.flags)?;
+    if review.status == CareReviewStatus::Completed {
+        return Err(ApiError::Conflict("this review was completed already".into()));
+    }
+    if let Some(reviewer) = review.reviewer_id
+        && reviewer != actor
+    {
+        let sub = staff::Entity::find_by_id(reviewer).one(db).await?.map_or_else(|| reviewer.to_string(), |m| m.sub);
+        return Err(ApiError::Forbidden(format!("this review is {sub}'s to complete")));
+    }
+    not_own_edit(db, review.care_record_id, actor).await?;
+    let now = Utc::now();
+    let next = care_review::ActiveModel {
+        status: Set(CareReviewStatus::Completed),
+        reviewer_id: Set(Some(actor)),
+        score: Set(Some(score)),
+        findings: Set(Some(findings)),
+        flags: Set(flags),
+        started_at: Set(Some(review.started_at.unwrap_or(now))),
+        completed_at: Set(Some(now)),
+        ..Default::default()
+    };
+    let saved = versioned::update::<care_review::Entity>(db, id, expected_version, next, None).await?;
+    let record = existing(db, saved.care_record_id).await?;
+    Ok((saved, record))
+}
+
+/// The review queue's filters.
+#[derive(Default, Debug)]
+pub struct ReviewFilter {
+    pub statuses: Vec<CareReviewStatus>,
+    /// `Some(None)`: nobody's yet.
+    pub reviewer: Option<Option<Uuid>>,
+    pub provider_id: Option<Uuid>,
+    pub flag: Option<&'static str>,
+    /// Completed with a score below this.
+    pub score_below: Option<i32>,
+}
+
+/// Reviews, newest first; keyset cursor: the id.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ReviewFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<care_review::Model>> {
+    let mut query = care_review::Entity::find().order_by_desc(care_review::Column::Id);
+    if !filter.statuses.is_empty() {
+        query = query.filter(care_review::Column::Status.is_in(filter.statuses.clone()));
+    }
+    match filter.reviewer {
+        Some(None) => query = query.filter(care_review::Column::ReviewerId.is_null()),
+        Some(Some(id)) => query = query.filter(care_review::Column::ReviewerId.eq(id)),
+        None => {}
+    }
+    if let Some(provider) = filter.provider_id {
+        query = query
+            .join(JoinType::InnerJoin, care_review::Relation::CareRecord.def())
+            .filter(care_record::Column::ProviderId.eq(provider));
+    }
+    if let Some(flag) = filter.flag {
+        // Flags are stored comma-joined; match one whole name.
+        query = query.filter(Expr::cust(format!("(',' || care_review.flags || ',') LIKE '%,{flag},%'")));
+    }
+    if let Some(below) = filter.score_below {
+        if !(1..=6).contains(&below) {
+            return Err(ApiError::BadUserInput(format!("`scoreBelow` is 1 to 6, not {below}")));
+        }
+        query = query.filter(care_review::Column::Score.lt(below));
+    }
+    if let Some(after) = page.after_id()? {
+        query = query.filter(care_review::Column::Id.lt(after));
+    }
+    Ok(query.limit(page.fetch_limit()).all(db).await?)
+}
+
+/// A record's reviews, newest first.
+pub async fn reviews_of(db: &impl ConnectionTrait, record: Uuid) -> ApiResult<Vec<care_review::Model>> {
+    Ok(care_review::Entity::find()
+        .filter(care_review::Column::CareRecordId.eq(record))
+        .order_by_desc(care_review::Column::Id)
+        .limit(MAX_REVIEWS_PER_RECORD as u64)
+        .all(db)
+        .await?)
+}
+
+/// A record is reviewed a handful of times at most; the list is priced by this.
+pub const MAX_REVIEWS_PER_RECORD: usize = 20;
+
+/// Largest sample one call draws.
+pub const MAX_SAMPLE: u64 = 50;
+
+/// Opens `size` reviews for `actor` of records never reviewed (and not edited by them), drawn
+/// at random with weights towards providers whose reviews score low or who were reviewed
+/// little: weight `(6 − average score) / √(1 + reviews)`, an unreviewed provider counting as
+/// average 3. Weighted sampling without replacement (Efraimidis–Spirakis keys).
+#[tracing::instrument(skip(db))]
+pub async fn sample(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    size: i32,
+    provider: Option<Uuid>,
+) -> ApiResult<Vec<(care_review::Model, care_record::Model)>> {
+    let size = u64::try_from(size)
+        .ok()
+        .filter(|s| (1..=MAX_SAMPLE).contains(s))
+        .ok_or_else(|| ApiError::BadUserInput(format!("`size` is 1 to {MAX_SAMPLE}, not {size}")))?;
+    let never_reviewed = Query::select()
+        .expr(Expr::val(1))
+        .from(care_review::Entity)
+        .and_where(
+            Expr::col((care_review::Entity, care_review::Column::CareRecordId))
+                .equals((care_record::Entity, care_record::Column::Id)),
+        )
+        .to_owned();
+    let own_edits = Query::select()
+        .expr(Expr::val(1))
+        .from(care_record_revision::Entity)
+        .and_where(
+            Expr::col((care_record_revision::Entity, care_record_revision::Column::CareRecordId))
+                .equals((care_record::Entity, care_record::Column::Id)),
+        )
+        .and_where(Expr::col((care_record_revision::Entity, care_record_revision::Column::EditorId)).eq(actor))
+        .to_owned();
+    let mut candidates = care_record::Entity::find()
+        .filter(Condition::all().add(Expr::exists(never_reviewed).not()).add(Expr::exists(own_edits).not()))
+        .order_by(Expr::cust("RANDOM()"), sea_orm::Order::Asc)
+        .limit(size * 20);
+    if let Some(provider) = provider {
+        candidates = candidates.filter(care_record::Column::ProviderId.eq(provider));
+    }
+    let candidates = candidates.all(db).await?;
+    let stats = provider_review_stats(db).await?;
+    let mut rng = fastrand::Rng::new();
+    let mut keyed: Vec<(f64, care_record::Model)> = candidates
+        .into_iter()
+        .map(|record| {
+            let (average, reviews) = stats.get(&record.provider_id).copied().unwrap_or((3.0, 0));
+            let weight = (6.0 - average) / (1.0 + reviews as f64).sqrt();
+            (rng.f64().powf(1.0 / weight.max(f64::EPSILON)), record)
+        })
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut opened = Vec::new();
+    for (_, record) in keyed.into_iter().take(size as usize) {
+        let review = insert(db, new_review(record.id, actor, CareReviewStatus::Pending)).await?;
+        opened.push((review, record));
+    }
+    Ok(opened)
+}
+
+/// Average score and completed reviews per provider, over all time.
+async fn provider_review_stats(db: &impl ConnectionTrait) -> ApiResult<HashMap<Uuid, (f64, i64)>> {
+    let rows: Vec<(Uuid, Option<f64>, i64)> = care_review::Entity::find()
+        .join(JoinType::InnerJoin, care_review::Relation::CareRecord.def())
+        .filter(care_review::Column::Status.eq(CareReviewStatus::Completed))
+        .select_only()
+        .column(care_record::Column::ProviderId)
+        .expr(Expr::cust("AVG(CAST(care_review.score AS DOUBLE PRECISION))"))
+        .expr(Expr::cust("COUNT(*)"))
+        .group_by(care_record::Column::ProviderId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(provider, average, n)| (provider, (average.unwrap_or(3.0), n))).collect())
+}

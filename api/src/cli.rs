@@ -154,6 +154,9 @@ pub struct ServeArgs {
     /// Write-offs of this many cents or more need a second ops member's approval.
     #[arg(long, env = "WARD_WRITE_OFF_APPROVAL_CENTS", default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(0..))]
     pub write_off_approval_cents: i64,
+    /// A console session unused this long ends (automatic logoff).
+    #[arg(long, env = "WARD_SESSION_IDLE", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub session_idle: Duration,
     #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
@@ -272,6 +275,7 @@ impl ServeArgs {
             policy_refresh: self.policy_refresh,
             sla_hours: self.sla_hours,
             write_off_approval: tools::ops::WriteOffThreshold(self.write_off_approval_cents),
+            console: crate::console::ConsoleConfig { session_idle: self.session_idle, demo_sign_in: false },
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,

@@ -28,6 +28,8 @@ pub struct Config {
     pub sla_hours: tools::cx::SlaHours,
     /// Write-offs at or above this amount wait for a second ops member.
     pub write_off_approval: tools::ops::WriteOffThreshold,
+    /// The console's sessions and sign-in.
+    pub console: crate::console::ConsoleConfig,
     /// After SIGTERM, how long in-flight requests may run before the process exits anyway.
     pub shutdown_grace: Duration,
 }
@@ -96,6 +98,7 @@ impl Config {
             policy_refresh: Duration::from_secs(5),
             sla_hours: tools::cx::SlaHours::default(),
             write_off_approval: tools::ops::WriteOffThreshold::default(),
+            console: crate::console::ConsoleConfig::default(),
             shutdown_grace: Duration::from_secs(15),
         }
     }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod http;

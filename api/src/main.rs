@@ -59,6 +59,7 @@ async fn serve(args: ServeArgs) -> CmdResult {
     let mut config = args.into_config(jwt);
     if demo {
         config.checkpoints = demo::audit_checkpoints(&url, config.checkpoints)?;
+        config.console.demo_sign_in = true;
     }
     let keys = TokenKeys::from_config(&config.jwt, config.is_production()).map_err(|e| e.to_string())?;
     if demo {

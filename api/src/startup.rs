@@ -69,6 +69,11 @@ impl App {
             limits: config.limits.clone(),
             graphiql: !production,
             metrics: Arc::new(Metrics::new(checkpointer.head_seq(), statements)),
+            console: crate::console::ConsoleConfig {
+                // Signing in as anyone is for demo data only, never in production.
+                demo_sign_in: config.console.demo_sign_in && !production,
+                ..config.console.clone()
+            },
         };
         let policy_listener = policy_refresh::listener_pool(&config.database.url);
         let refresher =

@@ -8,6 +8,7 @@ pub mod care_record;
 pub mod care_record_revision;
 pub mod care_review;
 pub mod claim;
+pub mod console_session;
 pub mod denial;
 pub mod escalation;
 pub mod escalation_event;

@@ -8,6 +8,7 @@ pub use crate::care_record::Entity as CareRecord;
 pub use crate::care_record_revision::Entity as CareRecordRevision;
 pub use crate::care_review::Entity as CareReview;
 pub use crate::claim::Entity as Claim;
+pub use crate::console_session::Entity as ConsoleSession;
 pub use crate::denial::Entity as Denial;
 pub use crate::escalation::Entity as Escalation;
 pub use crate::escalation_event::Entity as EscalationEvent;

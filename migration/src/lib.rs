@@ -16,6 +16,7 @@ mod m20261125_000010_create_ticket_history_and_macro;
 mod m20261126_000011_seal_phi_core;
 mod m20261126_000012_ops_workflow;
 mod m20261126_000013_medical_workflow;
+mod m20261126_000014_console_session;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_seal_phi_core::Migration),
             Box::new(m20261126_000012_ops_workflow::Migration),
             Box::new(m20261126_000013_medical_workflow::Migration),
+            Box::new(m20261126_000014_console_session::Migration),
         ]
     }
 }

@@ -57,7 +57,7 @@ pub async fn graphql(
 }
 
 /// A refusal before or instead of execution, with its HTTP status when the code alone does not say.
-type Refusal = (ApiError, Option<StatusCode>);
+pub(crate) type Refusal = (ApiError, Option<StatusCode>);
 
 /// The server's id of a request, and the one its client sent (if any).
 struct RequestIds<'a> {
@@ -100,18 +100,38 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestI
     if operations == 0 {
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
+    execute(state, &access, batch, deadline, ids.server).await
+}
+
+/// Executes `batch` as `access`'s staff member within `deadline`: the one path every
+/// GraphQL request takes, from the API and from the console. Errors get their codes, the
+/// response its size bound, and what it discloses (with every refusal) is committed to the
+/// audit trail before the answer's bytes are returned; if that fails, nothing is returned.
+pub(crate) async fn execute(
+    state: &AppState,
+    access: &Arc<Access>,
+    batch: BatchRequest,
+    deadline: Instant,
+    request_id: &str,
+) -> Result<Vec<u8>, Refusal> {
+    let limits = &state.limits;
+    let timed_out = || {
+        let message =
+            format!("the request ran longer than {}s and was cancelled", limits.request_timeout.as_secs_f32());
+        (ApiError::LimitExceeded(message), Some(StatusCode::GATEWAY_TIMEOUT))
+    };
     let batch = batch.data(access.clone()).data(tools::kit::loaders::for_request(state.db.clone()));
     let executed = tokio::time::timeout_at(deadline, state.schema.execute_batch(batch)).await;
     let Ok(response) = executed else {
         // Nothing is sent: record the refusals, not what would have been disclosed.
-        state.audit.commit(undisclosed(&access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
+        state.audit.commit(undisclosed(access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
         return Err(timed_out());
     };
-    let response = finish(response, ids.server, state);
+    let response = finish(response, request_id, state);
     let json = serde_json::to_vec(&response)
         .map_err(|err| (ApiError::internal("serialising a response", anyhow::anyhow!(err)), None))?;
     if json.len() > limits.max_response_bytes {
-        state.audit.commit(undisclosed(&access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
+        state.audit.commit(undisclosed(access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
         let message = format!(
             "the response would be {} bytes; the limit is {}: ask for fewer rows or fields",
             json.len(),

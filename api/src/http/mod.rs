@@ -22,7 +22,9 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use errors::error_response;
+pub(crate) use graphql::execute;
 pub use metrics::Metrics;
+pub(crate) use request_id::of as request_id_of;
 pub use serve::{ConnectionLimits, serve};
 
 /// What every handler shares; cheap to clone.
@@ -36,6 +38,7 @@ pub struct AppState {
     pub limits: Limits,
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,
+    pub console: crate::console::ConsoleConfig,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -45,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
+        .merge(crate::console::routes())
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -10,6 +10,7 @@ mod authentication;
 mod break_glass;
 mod checkpoints;
 mod cli;
+mod console;
 mod directory;
 mod errors;
 mod fixtures;

@@ -17,7 +17,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 22] = [
     "appeal",
     "appointment",
     "audit_event",
@@ -26,6 +26,7 @@ const TABLES: [&str; 21] = [
     "care_record_revision",
     "care_review",
     "claim",
+    "console_session",
     "denial",
     "escalation",
     "escalation_event",

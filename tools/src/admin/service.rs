@@ -34,6 +34,10 @@ pub async fn staff_exists(db: &impl ConnectionTrait, sub: &str) -> ApiResult<boo
     Ok(find_staff(db, sub).await?.is_some())
 }
 
+pub async fn staff_by_id(db: &impl ConnectionTrait, id: uuid::Uuid) -> ApiResult<Option<staff::Model>> {
+    Ok(staff::Entity::find_by_id(id).one(db).await?)
+}
+
 pub async fn find_staff(db: &impl ConnectionTrait, sub: &str) -> ApiResult<Option<staff::Model>> {
     Ok(staff::Entity::find().filter(staff::Column::Sub.eq(sub)).one(db).await?)
 }

@@ -1,11 +1,12 @@
-//! Purpose of use: why a request reads PHI (`x-ward-purpose: ticket:<id>`), recorded with
+//! Purpose of use: why a request reads PHI (`x-ward-purpose: ticket:<id>`, `claim:`,
+//! `escalation:`, `care_review:`, `break_glass:`), recorded with
 //! every disclosure of that request. A purpose must name a record the caller may read, and it
 //! opens only the PHI of the patient that record is about: any other patient's PHI in the
 //! same request is refused (see `Access::require_for_patient`).
 
 use super::access::Access;
 use super::error::{ApiError, ApiResult};
-use entities::{break_glass_grant, care_record, care_review, claim, ticket};
+use entities::{break_glass_grant, care_record, care_review, claim, denial, escalation, ticket};
 use policies::{Action, Resource};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::fmt;
@@ -17,6 +18,7 @@ pub const HEADER: &str = "x-ward-purpose";
 pub enum PurposeKind {
     Ticket,
     Claim,
+    Escalation,
     CareReview,
     BreakGlass,
 }
@@ -35,6 +37,7 @@ impl fmt::Display for Purpose {
         let kind = match self.kind {
             PurposeKind::Ticket => "ticket",
             PurposeKind::Claim => "claim",
+            PurposeKind::Escalation => "escalation",
             PurposeKind::CareReview => "care_review",
             PurposeKind::BreakGlass => "break_glass",
         };
@@ -44,7 +47,7 @@ impl fmt::Display for Purpose {
 
 fn invalid() -> ApiError {
     ApiError::BadUserInput(format!(
-        "{HEADER} must be ticket:<id>, claim:<id>, care_review:<id> or break_glass:<id>, naming a record you may read"
+        "{HEADER} must be ticket:<id>, claim:<id>, escalation:<id>, care_review:<id> or break_glass:<id>, naming a record you may read"
     ))
 }
 
@@ -54,6 +57,7 @@ impl Purpose {
         let kind = match kind {
             "ticket" => PurposeKind::Ticket,
             "claim" => PurposeKind::Claim,
+            "escalation" => PurposeKind::Escalation,
             "care_review" => PurposeKind::CareReview,
             "break_glass" => PurposeKind::BreakGlass,
             _ => return Err(invalid()),
@@ -73,6 +77,15 @@ impl Purpose {
             }
             PurposeKind::Claim if access.allows(Resource::Claim, Action::Read) => {
                 claim::Entity::find_by_id(self.id).one(db).await?.map(|c| Some(c.patient_id))
+            }
+            PurposeKind::Escalation if access.allows(Resource::Escalation, Action::Read) => {
+                match escalation::Entity::find_by_id(self.id).one(db).await? {
+                    Some(e) => match denial::Entity::find_by_id(e.denial_id).one(db).await? {
+                        Some(d) => claim::Entity::find_by_id(d.claim_id).one(db).await?.map(|c| Some(c.patient_id)),
+                        None => None,
+                    },
+                    None => None,
+                }
             }
             PurposeKind::CareReview if access.allows(Resource::CareReview, Action::Read) => {
                 match care_review::Entity::find_by_id(self.id).one(db).await? {

@@ -1,0 +1,173 @@
+//! The page shell every console page shares (landmarks, the team's navigation, the session's
+//! sign-out), and the small pieces pages are built of: a value or "restricted", money, dates,
+//! the CSRF field, an error in words next to what it concerns.
+
+use super::gql::{Answer, GqlError, in_words};
+use maud::{DOCTYPE, Markup, html};
+use policies::Role;
+use serde_json::Value;
+
+/// Who the page is for, and what its forms must carry.
+pub struct Frame<'a> {
+    pub display_name: &'a str,
+    pub sub: &'a str,
+    pub roles: &'a [Role],
+    pub csrf: &'a str,
+}
+
+/// The team pages a role opens, in the navigation's order.
+fn nav_items(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
+    let mut items = Vec::new();
+    for role in roles {
+        let team: &[(&str, &str)] = match role {
+            Role::Cx => &[("/cx/tickets", "Tickets")],
+            Role::Ops => &[("/ops/escalations", "Escalations"), ("/ops/denials", "Denials")],
+            Role::Medical => &[
+                ("/medical/reviews", "Reviews"),
+                ("/medical/records", "Care records"),
+                ("/medical/quality", "Provider quality"),
+            ],
+            Role::Compliance => &[
+                ("/compliance/audit", "Audit log"),
+                ("/compliance/break-glass", "Break-glass"),
+                ("/compliance/patient", "Patient reports"),
+            ],
+            Role::Admin => &[("/admin/staff", "Staff")],
+        };
+        items.extend_from_slice(team);
+    }
+    if roles.iter().any(|r| matches!(r, Role::Ops | Role::Medical | Role::Admin)) {
+        items.push(("/approvals", "Approvals"));
+    }
+    items
+}
+
+pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · ward" }
+                link rel="stylesheet" href="/console/assets/console.css";
+                script src="/console/assets/console.js" defer {}
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.top {
+                    span.brand { "ward" }
+                    nav aria-label="Team pages" {
+                        ul { @for (href, label) in nav_items(frame.roles) { li { a href=(href) { (label) } } } }
+                    }
+                    form.signout method="post" action="/signout" {
+                        (csrf_field(frame.csrf))
+                        span { (frame.display_name) " (" (frame.sub) ")" }
+                        button type="submit" { "Sign out" }
+                    }
+                }
+                main id="main" tabindex="-1" {
+                    h1 { (title) }
+                    (body)
+                }
+                footer { "Every view of patient data here is recorded. Sessions end after inactivity." }
+            }
+        }
+    }
+}
+
+/// A page outside a session (sign-in, a message).
+pub fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · ward" }
+                link rel="stylesheet" href="/console/assets/console.css";
+            }
+            body { main id="main" { h1 { (title) } (body) } }
+        }
+    }
+}
+
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+pub fn restricted() -> Markup {
+    html! { span.restricted title="Your role may not see this" { "restricted" } }
+}
+
+/// A scalar as text, "restricted" if it was refused, "—" if empty.
+pub fn value(answer: &Answer, path: &[&str]) -> Markup {
+    if answer.refused(path) {
+        return restricted();
+    }
+    html! { (plain(answer.at(path))) }
+}
+
+pub fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Cents as dollars, "restricted" if refused.
+pub fn money(answer: &Answer, path: &[&str]) -> Markup {
+    if answer.refused(path) {
+        return restricted();
+    }
+    html! { (dollars(answer.at(path))) }
+}
+
+pub fn dollars(value: &Value) -> String {
+    match value.as_i64() {
+        Some(cents) => {
+            let sign = if cents < 0 { "-" } else { "" };
+            let cents = cents.unsigned_abs();
+            let whole = (cents / 100).to_string();
+            let mut grouped = String::new();
+            for (i, c) in whole.chars().enumerate() {
+                if i > 0 && (whole.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            format!("{sign}${grouped}.{:02}", cents % 100)
+        }
+        None => "—".to_owned(),
+    }
+}
+
+/// A timestamp as `2026-11-26 14:05 UTC`.
+pub fn when(value: &Value) -> String {
+    value
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map_or_else(|| plain(value), |t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// An error in words, announced to screen readers, next to what it concerns.
+pub fn error(err: &GqlError) -> Markup {
+    html! {
+        p.error role="alert" {
+            (in_words(&err.code, &err.message))
+            @if err.code == "INTERNAL" { " " span.code { "(" (err.code) ")" } }
+        }
+    }
+}
+
+/// The errors of an answer that concern `field` (a mutation's), or all of them.
+pub fn errors(errors: &[GqlError]) -> Markup {
+    html! { @for err in errors { (error(err)) } }
+}
+
+/// A short message after a change ("Saved").
+pub fn notice(text: &str) -> Markup {
+    html! { p.notice role="status" { (text) } }
+}

@@ -1,0 +1,195 @@
+//! The console: the web pages CX agents, ops, the medical team, compliance and admins work
+//! in, served by ward itself at `/`. Pages are rendered on the server from ward's own GraphQL
+//! schema, executed as the signed-in member ([`gql`]), so a page can show nothing the API
+//! would refuse that member; their HTML is built by `maud` (every value escaped) and their
+//! two static files are compiled into the binary. Forms post back with the session's CSRF
+//! token; nothing a person typed is lost when a change is refused.
+
+// A page's early exits are the HTTP responses it answers with, as axum handlers return them.
+#![allow(clippy::result_large_err)]
+
+mod assets;
+mod gql;
+mod layout;
+mod pages;
+mod session;
+mod signin;
+
+use crate::http::AppState;
+use axum::Router;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, HOST, LOCATION, ORIGIN, REFERRER_POLICY, SET_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use gql::{Answer, Caller};
+use layout::Frame;
+use serde_json::Value;
+use session::{Found, Session};
+use std::collections::HashMap;
+use std::time::Duration;
+use tools::kit::ApiError;
+
+/// How the console signs people in and out.
+#[derive(Clone, Debug)]
+pub struct ConsoleConfig {
+    /// A session unused this long ends (`WARD_SESSION_IDLE`, default 15 minutes).
+    pub session_idle: Duration,
+    /// Demo mode: a page that signs in as any active staff member (never in production).
+    pub demo_sign_in: bool,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { session_idle: Duration::from_secs(15 * 60), demo_sign_in: false }
+    }
+}
+
+/// Only ward's own origin, no inline script or style, forms to ward only, never framed.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; \
+                   form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/signin", get(signin::page).post(signin::sign_in))
+        .route("/signout", post(signin::sign_out))
+        .route("/console/assets/{file}", get(assets::asset))
+        .merge(pages::routes())
+        .layer(axum::middleware::from_fn(headers))
+}
+
+/// Headers on every console response: the CSP, no caching of pages that hold PHI, no
+/// referrer leaving with a record's id in the URL, no framing, no sniffing.
+async fn headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// A signed-in member's request: their session, identity and the request's id.
+pub struct Ctx {
+    pub state: AppState,
+    pub caller: Caller,
+    pub session: Session,
+}
+
+/// Where a request without a live session goes.
+pub fn to_sign_in(expired: bool) -> Response {
+    redirect(if expired { "/signin?expired=1" } else { "/signin" })
+}
+
+/// `303 See Other` to `to` (after a form: the browser follows with a GET).
+pub fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// Whether the request reached ward as `localhost` (cookies are then not `Secure`).
+fn is_local(parts: &Parts) -> bool {
+    let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// A state-changing request must come from ward's own pages: its `Origin`, when the browser
+/// sends one, is ward's own host.
+fn same_origin(parts: &Parts) -> bool {
+    let Some(origin) = parts.headers.get(ORIGIN).and_then(|o| o.to_str().ok()) else { return true };
+    let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if parts.method == Method::POST && !same_origin(parts) {
+            return Err((StatusCode::FORBIDDEN, "this form did not come from ward's own pages").into_response());
+        }
+        let Some(token) = session::token_of(&parts.headers) else { return Err(to_sign_in(false)) };
+        let db = &state.db;
+        let failed = |err: ApiError| page_error(&err);
+        let found = session::find(db, &token, state.console.session_idle, chrono::Utc::now()).await.map_err(failed)?;
+        let session = match found {
+            Found::Active(session) => session,
+            Found::Expired => return Err(signed_out(to_sign_in(true), is_local(parts))),
+            Found::Unknown => return Err(signed_out(to_sign_in(false), is_local(parts))),
+        };
+        let member = tools::admin::service::staff_by_id(db, session.staff_id).await.map_err(failed)?;
+        let policy = state.policy.authorizer().snapshot();
+        let principal = match member {
+            Some(member) => tools::admin::service::load_principal(db, &member.sub, &policy).await.map_err(failed)?,
+            None => None,
+        };
+        let Some(principal) = principal else {
+            session::end(db, session.id, chrono::Utc::now()).await.map_err(failed)?;
+            return Err(signed_out(to_sign_in(false), is_local(parts)));
+        };
+        let request_id = crate::http::request_id_of(&parts.headers);
+        Ok(Ctx { state: state.clone(), caller: Caller { principal, request_id }, session })
+    }
+}
+
+/// `response` with the session cookie cleared.
+fn signed_out(mut response: Response, local: bool) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&session::cookie(None, local)) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+}
+
+/// A page that could not be built at all, in words.
+fn page_error(err: &ApiError) -> Response {
+    let status = match err.code() {
+        "FORBIDDEN" => StatusCode::FORBIDDEN,
+        "NOT_FOUND" => StatusCode::NOT_FOUND,
+        "UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let body =
+        layout::bare("ward", maud::html! { p.error role="alert" { (gql::in_words(err.code(), &err.message())) } });
+    (status, body).into_response()
+}
+
+impl Ctx {
+    pub fn frame(&self) -> Frame<'_> {
+        Frame {
+            display_name: &self.caller.principal.display_name,
+            sub: &self.caller.principal.sub,
+            roles: &self.caller.principal.roles,
+            csrf: &self.session.csrf_token,
+        }
+    }
+
+    /// Runs a query or mutation as the member; an error before execution is the page's.
+    pub async fn run(&self, document: &str, variables: Value, purpose: Option<&str>) -> Result<Answer, Response> {
+        gql::run(&self.state, &self.caller, document, variables, purpose).await.map_err(|err| page_error(&err))
+    }
+
+    /// The form's CSRF token must be the session's.
+    pub fn check_csrf(&self, form: &HashMap<String, String>) -> Result<(), Response> {
+        match form.get("csrf") {
+            Some(token) if session::csrf_matches(&self.session, token) => Ok(()),
+            _ => Err((StatusCode::FORBIDDEN, "this form's security token is missing or stale: reload the page")
+                .into_response()),
+        }
+    }
+
+    pub fn has(&self, role: policies::Role) -> bool {
+        self.caller.principal.roles.contains(&role)
+    }
+}

@@ -1,0 +1,113 @@
+//! Admin: staff and their roles (grant, revoke, deactivate). Role grants that open patient
+//! data wait in the approvals queue for a second admin.
+
+use super::{Feedback, FormBody, failed, fields, nodes, notice, outcome, status_of};
+use crate::console::Ctx;
+use crate::console::layout::{csrf_field, page, plain};
+use crate::http::AppState;
+use axum::Router;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::html;
+use serde_json::json;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/staff", get(staff))
+        .route("/admin/staff/{sub}/roles", post(roles))
+        .route("/admin/staff/{sub}/deactivate", post(deactivate))
+}
+
+const STAFF: &str = "{ staffMembers(first: 100) { edges { node { sub displayName email active roles version } } } }";
+const ROLES: [&str; 5] = ["cx", "ops", "medical", "compliance", "admin"];
+
+async fn staff(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+    render(&ctx, &query, Feedback::default()).await
+}
+
+async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+    let answer = match ctx.run(STAFF, json!({}), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    if let Some(response) = failed(ctx, "Staff", &answer) {
+        return response;
+    }
+    let csrf = ctx.frame().csrf;
+    let body = html! {
+        (notice(query))
+        (feedback.errors_of("roles"))
+        (feedback.errors_of("deactivate"))
+        table.queue {
+            thead { tr { th { "Staff id" } th { "Name" } th { "Roles" } th { "Change a role" } th { "Access" } } }
+            tbody { @for m in nodes(&answer, &["staffMembers"]) {
+                @let sub = plain(&m["sub"]);
+                tr {
+                    td { (sub) } td { (plain(&m["displayName"])) " " span.muted { (plain(&m["email"])) } }
+                    td { (plain(&m["roles"])) }
+                    td { @if m["active"] == true {
+                        form method="post" action={ "/admin/staff/" (sub) "/roles" } {
+                            (csrf_field(csrf))
+                            label for={ "role-" (sub) } { "Role" }
+                            select id={ "role-" (sub) } name="role" { @for r in ROLES { option value=(r) { (r) } } }
+                            input type="hidden" name="sub" value=(sub);
+                            button type="submit" name="change" value="grant" { "Grant" } " "
+                            button.secondary type="submit" name="change" value="revoke" { "Revoke" }
+                        }
+                    } }
+                    td { @if m["active"] == true {
+                        form method="post" action={ "/admin/staff/" (sub) "/deactivate" } {
+                            (csrf_field(csrf))
+                            input type="hidden" name="version" value=(plain(&m["version"]));
+                            button.secondary type="submit" { "Deactivate" }
+                        }
+                    } @else { span.badge.bad { "deactivated" } } }
+                }
+            } }
+        }
+    };
+    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    (status, page(&ctx.frame(), "Staff", body)).into_response()
+}
+
+async fn roles(ctx: Ctx, Path(sub): Path<String>, form: FormBody) -> Response {
+    let input = fields(&form.0);
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let revoke = input.get("change").is_some_and(|c| c == "revoke");
+    let doc = if revoke {
+        "mutation($s: String!, $r: String!) { revokeRole(sub: $s, role: $r) { sub } }"
+    } else {
+        "mutation($s: String!, $r: String!) { grantRole(sub: $s, role: $r) { sub } }"
+    };
+    let answer = match ctx.run(doc, json!({ "s": sub, "r": input.get("role") }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    match outcome(&answer, "/admin/staff", "grant") {
+        Ok(response) => response,
+        Err(errors) => render(&ctx, &HashMap::new(), Feedback { form: "roles", errors, input }).await,
+    }
+}
+
+async fn deactivate(ctx: Ctx, Path(sub): Path<String>, form: FormBody) -> Response {
+    let input = fields(&form.0);
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let vars = json!({ "s": sub, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1) });
+    let answer = match ctx
+        .run("mutation($s: String!, $v: Int!) { deactivateStaff(sub: $s, expectedVersion: $v) { sub } }", vars, None)
+        .await
+    {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    match outcome(&answer, "/admin/staff", "deactivated") {
+        Ok(response) => response,
+        Err(errors) => render(&ctx, &HashMap::new(), Feedback { form: "deactivate", errors, input }).await,
+    }
+}

@@ -1,0 +1,290 @@
+//! Compliance: audit search, a patient's accounting of disclosures (with its CSV), "who can
+//! see this patient", and the break-glass review queue. Also the break-glass request that
+//! care pages offer where a value is restricted.
+
+use super::{Feedback, FormBody, failed, fields, nodes, notice, outcome, status_of};
+use crate::console::Ctx;
+use crate::console::layout::{csrf_field, page, plain, when};
+use crate::http::AppState;
+use axum::Router;
+use axum::extract::{Path, Query};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::html;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/compliance/audit", get(audit))
+        .route("/compliance/patient", get(patient))
+        .route("/compliance/patients/{id}/disclosures.csv", get(csv))
+        .route("/compliance/break-glass", get(grants))
+        .route("/compliance/break-glass/{id}/review", post(review))
+        .route("/break-glass", post(request_break_glass))
+}
+
+const AUDIT: &str = "query($filter: AuditFilter, $after: String) { auditEvents(filter: $filter, first: 50, after: $after) {
+  edges { node { seq occurredAt actor actorRoles action resourceType resourceId patientId phiClasses outcome reason purpose } }
+  pageInfo { hasNextPage endCursor } } }";
+
+fn events_table(events: &[&Value]) -> maud::Markup {
+    html! {
+        table.queue {
+            thead { tr { th { "#" } th { "When" } th { "Who" } th { "Did" } th { "Record" } th { "Patient" } th { "PHI" } th { "Outcome" } th { "Why" } } }
+            tbody { @for e in events {
+                tr {
+                    td { (plain(&e["seq"])) }
+                    td { (when(&e["occurredAt"])) }
+                    td { (plain(&e["actor"])) " " span.muted { (plain(&e["actorRoles"])) } }
+                    td { (plain(&e["action"])) }
+                    td { (plain(&e["resourceType"])) " " span.muted { (plain(&e["resourceId"])) } }
+                    td { (plain(&e["patientId"])) }
+                    td { (plain(&e["phiClasses"])) }
+                    td { @match e["outcome"].as_str() { Some("DENIED") => span.badge.bad { "denied" }, Some("BREAK_GLASS") => span.badge.bad { "break-glass" }, _ => span.badge { "allowed" } } }
+                    td { (plain(&e["reason"])) @if !e["purpose"].is_null() { br; span.muted { "purpose " (plain(&e["purpose"])) } } }
+                }
+            } }
+        }
+    }
+}
+
+async fn audit(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| query.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let mut filter = json!({});
+    for key in ["actor", "patientId", "action", "outcome"] {
+        if let Some(v) = get(key) {
+            filter[key] = json!(v);
+        }
+    }
+    let answer = match ctx.run(AUDIT, json!({ "filter": filter, "after": get("after") }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    let problem = answer.errors.first().cloned();
+    let body = html! {
+        form.filters method="get" action="/compliance/audit" aria-label="Search the audit log" {
+            div { label for="actor" { "Staff id" } input id="actor" name="actor" value=(get("actor").unwrap_or_default()); }
+            div { label for="patientId" { "Patient id" } input id="patientId" name="patientId" size="38" value=(get("patientId").unwrap_or_default()); }
+            div { label for="action" { "Action" } input id="action" name="action" value=(get("action").unwrap_or_default()); }
+            div { label for="outcome" { "Outcome" }
+                select id="outcome" name="outcome" { option value="" { "Any" }
+                    @for o in ["ALLOWED", "DENIED", "BREAK_GLASS"] { option value=(o) selected[get("outcome").as_deref() == Some(o)] { (o.to_lowercase().replace('_', "-")) } } } }
+            button type="submit" { "Search" }
+        }
+        @if let Some(err) = &problem { (crate::console::layout::error(err)) }
+        (events_table(&nodes(&answer, &["auditEvents"])))
+        @if answer.at(&["auditEvents", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
+            p { a href={ "/compliance/audit?after=" (plain(answer.at(&["auditEvents", "pageInfo", "endCursor"]))) } { "Older events" } }
+        }
+    };
+    page(&ctx.frame(), "Audit log", body).into_response()
+}
+
+const PATIENT: &str = "query($id: ID!) {
+  accessReport(patientId: $id) { generatedAt entries { phiClass resource sub displayName via role expiresAt } }
+  disclosures(patientId: $id, first: 50) { edges { node { seq occurredAt actor actorRoles action resourceType resourceId patientId phiClasses outcome reason purpose } } } }";
+
+async fn patient(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+    let id = query.get("id").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let form = html! {
+        form.filters method="get" action="/compliance/patient" {
+            div { label for="id" { "Patient id" } input id="id" name="id" size="38" required value=(id.clone().unwrap_or_default()); }
+            button type="submit" { "Show" }
+        }
+    };
+    let Some(id) = id else {
+        return page(&ctx.frame(), "Patient reports", form).into_response();
+    };
+    let answer = match ctx.run(PATIENT, json!({ "id": id }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    if let Some(response) = failed(&ctx, "Patient reports", &answer) {
+        return response;
+    }
+    let body = html! {
+        (form)
+        section.card aria-labelledby="who-h" {
+            h2 id="who-h" { "Who can see this patient now" }
+            table { thead { tr { th { "PHI class" } th { "Where" } th { "Who" } th { "Through" } } }
+                tbody { @for e in answer.at(&["accessReport", "entries"]).as_array().into_iter().flatten() {
+                    tr { td { (plain(&e["phiClass"]).to_lowercase()) } td { (plain(&e["resource"])) } td { (plain(&e["displayName"])) " " span.muted { (plain(&e["sub"])) } }
+                         td { @if e["via"] == "BREAK_GLASS" { span.badge.bad { "break-glass until " (when(&e["expiresAt"])) } } @else { "role " (plain(&e["role"])) } } }
+                } } }
+        }
+        section.card aria-labelledby="disc-h" {
+            h2 id="disc-h" { "Accounting of disclosures" }
+            p { a href={ "/compliance/patients/" (id) "/disclosures.csv" } download { "Download as CSV" } }
+            (events_table(&nodes(&answer, &["disclosures"])))
+        }
+    };
+    page(&ctx.frame(), "Patient reports", body).into_response()
+}
+
+const DISCLOSURES: &str = "query($id: ID!, $after: String) { disclosures(patientId: $id, first: 100, after: $after) {
+  edges { node { seq occurredAt actor actorRoles action resourceType resourceId phiClasses outcome reason purpose requestId } }
+  pageInfo { hasNextPage endCursor } } }";
+
+/// The whole accounting as CSV, read a page at a time through the same query.
+async fn csv(ctx: Ctx, Path(id): Path<String>) -> Response {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "seq",
+        "occurred_at",
+        "actor",
+        "actor_roles",
+        "action",
+        "resource_type",
+        "resource_id",
+        "phi_classes",
+        "outcome",
+        "reason",
+        "purpose",
+        "request_id",
+    ];
+    let _ = out.write_record(header);
+    let mut after: Option<String> = None;
+    loop {
+        let answer = match ctx.run(DISCLOSURES, json!({ "id": id, "after": after }), None).await {
+            Ok(answer) => answer,
+            Err(response) => return response,
+        };
+        if let Some(response) = failed(&ctx, "Accounting of disclosures", &answer) {
+            return response;
+        }
+        for e in nodes(&answer, &["disclosures"]) {
+            let fields = [
+                "seq",
+                "occurredAt",
+                "actor",
+                "actorRoles",
+                "action",
+                "resourceType",
+                "resourceId",
+                "phiClasses",
+                "outcome",
+                "reason",
+                "purpose",
+                "requestId",
+            ];
+            let row: Vec<String> =
+                fields.iter().map(|f| if e[*f].is_null() { String::new() } else { plain(&e[*f]) }).collect();
+            let _ = out.write_record(&row);
+        }
+        if answer.at(&["disclosures", "pageInfo", "hasNextPage"]) != &Value::Bool(true) {
+            break;
+        }
+        after = answer.at(&["disclosures", "pageInfo", "endCursor"]).as_str().map(str::to_owned);
+    }
+    let bytes = out.into_inner().unwrap_or_default();
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"disclosures-{}.csv\"",
+        id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
+    )) {
+        response.headers_mut().insert(CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+const GRANTS: &str = "query($filter: BreakGlassFilter) { breakGlassGrants(filter: $filter, first: 50) { edges { node { id staffSub patientId reason grantedAt expiresAt active endedAt reviewStatus reviewNote version } } } }";
+
+async fn grants(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+    render_grants(&ctx, &query, Feedback::default()).await
+}
+
+async fn render_grants(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+    let review = query.get("review").filter(|r| !r.is_empty()).cloned().unwrap_or_else(|| "PENDING".into());
+    let filter = if review == "ALL" { json!({}) } else { json!({ "reviewStatus": review }) };
+    let answer = match ctx.run(GRANTS, json!({ "filter": filter }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    if let Some(response) = failed(ctx, "Break-glass review", &answer) {
+        return response;
+    }
+    let csrf = ctx.frame().csrf;
+    let body = html! {
+        (notice(query))
+        (feedback.errors_of("review"))
+        form.filters method="get" action="/compliance/break-glass" {
+            div { label for="review" { "Review" }
+                select id="review" name="review" { @for (v, l) in [("PENDING", "To review"), ("JUSTIFIED", "Justified"), ("UNJUSTIFIED", "Unjustified"), ("ALL", "All")] { option value=(v) selected[review == v] { (l) } } } }
+            button type="submit" { "Show" }
+        }
+        table.queue {
+            thead { tr { th { "Opened" } th { "By" } th { "Patient" } th { "Reason" } th { "State" } th { "Verdict" } } }
+            tbody { @for g in nodes(&answer, &["breakGlassGrants"]) {
+                tr {
+                    td { (when(&g["grantedAt"])) }
+                    td { (plain(&g["staffSub"])) }
+                    td { a href={ "/compliance/patient?id=" (plain(&g["patientId"])) } { (plain(&g["patientId"])) } }
+                    td { (plain(&g["reason"])) }
+                    td { @if g["active"] == true { span.badge.bad { "open until " (when(&g["expiresAt"])) } } @else { "ended" } }
+                    td {
+                        @if g["reviewStatus"] == "PENDING" {
+                            form method="post" action={ "/compliance/break-glass/" (plain(&g["id"])) "/review" } {
+                                (csrf_field(csrf))
+                                input type="hidden" name="version" value=(plain(&g["version"]));
+                                label for={ "note-" (plain(&g["id"])) } { "Note" }
+                                input id={ "note-" (plain(&g["id"])) } name="note";
+                                button type="submit" name="verdict" value="JUSTIFIED" { "Justified" } " "
+                                button.secondary type="submit" name="verdict" value="UNJUSTIFIED" { "Unjustified" }
+                            }
+                        } @else { (plain(&g["reviewStatus"]).to_lowercase()) " " span.muted { (plain(&g["reviewNote"])) } }
+                    }
+                }
+            } }
+        }
+    };
+    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    (status, page(&ctx.frame(), "Break-glass review", body)).into_response()
+}
+
+async fn review(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+    let input = fields(&form.0);
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let vars = json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1),
+        "verdict": input.get("verdict"), "note": input.get("note").filter(|n| !n.trim().is_empty()) });
+    let doc = "mutation($id: ID!, $v: Int!, $verdict: BreakGlassReview!, $note: String) { reviewBreakGlass(id: $id, expectedVersion: $v, verdict: $verdict, note: $note) { id } }";
+    let answer = match ctx.run(doc, vars, None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    match outcome(&answer, "/compliance/break-glass", "reviewed") {
+        Ok(response) => response,
+        Err(errors) => render_grants(&ctx, &HashMap::new(), Feedback { form: "review", errors, input }).await,
+    }
+}
+
+/// A local path to go back to after a form (never another site).
+fn local_path(back: Option<&String>) -> String {
+    back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .cloned()
+        .unwrap_or_else(|| "/".into())
+}
+
+async fn request_break_glass(ctx: Ctx, form: FormBody) -> Response {
+    let input = fields(&form.0);
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let doc = "mutation($p: ID!, $r: String!) { requestBreakGlass(patientId: $p, reason: $r) { id } }";
+    let answer = match ctx.run(doc, json!({ "p": input.get("patient"), "r": input.get("reason") }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    let back = local_path(input.get("back"));
+    match outcome(&answer, &back, "breakglass") {
+        Ok(response) => response,
+        Err(errors) => {
+            let body = html! { (crate::console::layout::errors(&errors)) p { a href=(back) { "Back" } } };
+            (status_of(&errors), page(&ctx.frame(), "Emergency access", body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The console's pages, one module per team, and what their handlers share: a form's
+//! outcome (a redirect with a notice, or the page again with the error next to the form and
+//! what was typed kept), and the home page that sends each member to their team's queue.
+
+mod admin;
+mod approvals;
+mod compliance;
+mod cx;
+mod medical;
+mod ops;
+
+use super::gql::{Answer, GqlError};
+use super::layout::{self, page};
+use super::{Ctx, redirect};
+use crate::http::AppState;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use policies::Role;
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(cx::routes())
+        .merge(ops::routes())
+        .merge(medical::routes())
+        .merge(compliance::routes())
+        .merge(admin::routes())
+        .merge(approvals::routes())
+}
+
+/// `/`: the member's first team queue.
+pub async fn home(ctx: Ctx) -> Response {
+    let first = ctx.caller.principal.roles.first().copied();
+    match first {
+        Some(Role::Cx) => redirect("/cx/tickets"),
+        Some(Role::Ops) => redirect("/ops/escalations"),
+        Some(Role::Medical) => redirect("/medical/reviews"),
+        Some(Role::Compliance) => redirect("/compliance/audit"),
+        Some(Role::Admin) => redirect("/admin/staff"),
+        None => {
+            page(&ctx.frame(), "Welcome", html! { p { "You hold no role yet: ask an admin for one." } }).into_response()
+        }
+    }
+}
+
+/// A refused or failed form: which form, what went wrong, what was typed.
+#[derive(Default)]
+pub struct Feedback {
+    pub form: &'static str,
+    pub errors: Vec<GqlError>,
+    pub input: HashMap<String, String>,
+}
+
+impl Feedback {
+    /// What was typed into `key` of `form`, if this feedback is that form's.
+    pub fn typed(&self, form: &str, key: &str) -> String {
+        if self.form == form { self.input.get(key).cloned().unwrap_or_default() } else { String::new() }
+    }
+
+    /// The errors next to `form`.
+    pub fn errors_of(&self, form: &str) -> Markup {
+        if self.form == form {
+            layout::errors(&self.errors)
+        } else {
+            html! {}
+        }
+    }
+
+    pub fn is_conflict(&self, form: &str) -> bool {
+        self.form == form && self.errors.iter().any(|e| e.code == "CONFLICT")
+    }
+}
+
+/// The HTTP status of a refused form.
+pub fn status_of(errors: &[GqlError]) -> StatusCode {
+    match errors.first().map(|e| e.code.as_str()) {
+        Some("FORBIDDEN") => StatusCode::FORBIDDEN,
+        Some("NOT_FOUND") => StatusCode::NOT_FOUND,
+        Some("CONFLICT") => StatusCode::CONFLICT,
+        Some("BAD_USER_INPUT" | "LIMIT_EXCEEDED") => StatusCode::UNPROCESSABLE_ENTITY,
+        Some("UNAVAILABLE") => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// After a mutation: on success, back to `to` with a notice key; otherwise the errors.
+pub fn outcome(answer: &Answer, to: &str, notice: &str) -> Result<Response, Vec<GqlError>> {
+    if answer.errors.is_empty() {
+        let sep = if to.contains('?') { '&' } else { '?' };
+        Ok(redirect(&format!("{to}{sep}done={notice}")))
+    } else {
+        Err(answer.errors.clone())
+    }
+}
+
+/// The notice of a `done=` key (fixed texts: nothing a request carries is echoed).
+pub fn notice(query: &HashMap<String, String>) -> Markup {
+    let text = match query.get("done").map(String::as_str) {
+        Some("comment") => "Comment added.",
+        Some("transition") => "Status changed.",
+        Some("assign") => "Assignment changed.",
+        Some("escalate") => "Denial escalated.",
+        Some("writeoff") => "Saved. A write-off at or above the threshold waits for a second ops member.",
+        Some("edit") => "Saved. What the record said before is kept as a revision.",
+        Some("review") => "Review saved.",
+        Some("sample") => "Reviews opened.",
+        Some("decided") => "Decision recorded.",
+        Some("grant") => "Role change saved (roles that open patient data wait for a second admin).",
+        Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
+        Some("reviewed") => "Verdict recorded.",
+        Some("deactivated") => "Staff member deactivated.",
+        _ => return html! {},
+    };
+    layout::notice(text)
+}
+
+/// A form's fields from its body.
+pub type FormBody = axum::Form<Vec<(String, String)>>;
+
+pub fn fields(form: &[(String, String)]) -> HashMap<String, String> {
+    form.iter().cloned().collect()
+}
+
+pub fn all_of(form: &[(String, String)], key: &str) -> Vec<String> {
+    form.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+}
+
+/// A list at `path` of a connection's nodes.
+pub fn nodes<'a>(answer: &'a Answer, path: &[&str]) -> Vec<&'a Value> {
+    answer.at(path)["edges"].as_array().map(|edges| edges.iter().map(|e| &e["node"]).collect()).unwrap_or_default()
+}
+
+/// A page whose query failed entirely: the error in words.
+pub fn failed(ctx: &Ctx, title: &str, answer: &Answer) -> Option<Response> {
+    let err = answer.failure()?;
+    let body = page(&ctx.frame(), title, layout::error(err));
+    Some((status_of(std::slice::from_ref(err)), body).into_response())
+}
+
+/// The break-glass form, where a role may ask for emergency access to a patient.
+pub fn break_glass_form(ctx: &Ctx, patient: &str, back: &str) -> Markup {
+    let may = ctx.caller.principal.roles.iter().any(|r| matches!(r, Role::Cx | Role::Ops | Role::Medical));
+    if !may {
+        return html! {};
+    }
+    html! {
+        details.card {
+            summary { "Emergency access (break-glass)" }
+            form method="post" action="/break-glass" {
+                (layout::csrf_field(ctx.frame().csrf))
+                input type="hidden" name="patient" value=(patient);
+                input type="hidden" name="back" value=(back);
+                label for="bg-reason" { "Why you need this patient's restricted data now (at least 20 characters; compliance reviews it)" }
+                textarea id="bg-reason" name="reason" required minlength="20" {}
+                button type="submit" { "Open emergency access" }
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The console over plain HTTP: sessions (cookie flags, idle logoff, sign-out, deactivation),
+//! CSRF and origin checks on every form, security headers, demo sign-in off in production,
+//! and pages that carry nothing the API would refuse, read from the raw HTML a browser gets.
+
+use crate::both;
+use crate::helpers::*;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+/// A browser without a cookie jar of its own: it keeps the session cookie by hand.
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { client, base: app.url(""), cookie: None }
+    }
+
+    /// Signs in through the demo page; returns the `Set-Cookie` header.
+    pub async fn sign_in(&mut self, sub: &str) -> String {
+        let response = self.client.post(format!("{}/signin", self.base)).form(&[("sub", sub)]).send().await.unwrap();
+        assert_eq!(response.status(), 303, "sign-in redirects home");
+        let set = response.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+        self.cookie = Some(set.split(';').next().unwrap().to_owned());
+        set
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, reqwest::header::HeaderMap) {
+        let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    /// The CSRF token a page's forms carry.
+    pub async fn csrf(&self) -> String {
+        let (_, html, _) = self.get("/approvals").await;
+        let (_, html) = if html.contains("name=\"csrf\"") { (0, html) } else { (0, self.get("/cx/tickets").await.1) };
+        let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+        html[start..].split('"').next().unwrap().to_owned()
+    }
+}
+
+fn location(headers: &reqwest::header::HeaderMap) -> String {
+    headers.get(LOCATION).map(|l| l.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+both!(no_session_goes_to_sign_in_and_the_cookie_is_locked_down, |app| {
+    let mut browser = Browser::new(&app);
+    let (status, _, headers) = browser.get("/cx/tickets").await;
+    assert_eq!((status, location(&headers).as_str()), (303, "/signin"));
+    let set = browser.sign_in("alice").await;
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
+    assert!(!set.contains("Secure"), "on localhost a Secure cookie would never come back: {set}");
+    let (status, html, headers) = browser.get("/cx/tickets").await;
+    assert_eq!(status, 200, "{html}");
+    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("script-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    assert!(!html.contains("http://") && !html.contains("https://"), "nothing loads from elsewhere");
+    assert!(html.contains("<main") && html.contains("<nav") && html.contains("<header"), "landmarks");
+
+    // Reached under another host name, the cookie is Secure.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client
+        .post(app.url("/signin"))
+        .header("host", "ward.example.org")
+        .form(&[("sub", "alice")])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get(SET_COOKIE).unwrap().to_str().unwrap().contains("Secure"));
+});
+
+both!(every_form_needs_the_sessions_csrf_token_and_ward_as_its_origin, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("alice").await;
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "NORMAL").await["id"].as_str().unwrap().to_owned();
+    let path = format!("/cx/tickets/{ticket}/comment");
+    let (status, _, _) = browser.post(&path, &[("body", "forged")]).await;
+    assert_eq!(status, 403, "no token");
+    let (status, _, _) = browser.post(&path, &[("body", "forged"), ("csrf", "not-the-token")]).await;
+    assert_eq!(status, 403, "a wrong token");
+    let csrf = browser.csrf().await;
+    let cross = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = cross
+        .post(app.url(&path))
+        .header(COOKIE, browser.cookie.clone().unwrap())
+        .header("origin", "https://evil.example")
+        .form(&[("body", "forged"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "another site's form");
+    let comments = app
+        .gql(
+            "alice",
+            "query($t: ID!) { ticket(id: $t) { comments { edges { node { body } } } } }",
+            json!({ "t": ticket }),
+        )
+        .await;
+    assert!(!comments.to_string().contains("forged"), "nothing was written: {comments}");
+    let (status, _, headers) =
+        browser.post(&path, &[("body", "Called the patient back"), ("csrf", csrf.as_str())]).await;
+    assert_eq!((status, location(&headers)), (303, format!("/cx/tickets/{ticket}?done=comment")));
+});
+
+both!(an_idle_session_ends_and_sign_out_ends_it_at_once, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("owen").await;
+    assert_eq!(browser.get("/ops/escalations").await.0, 200);
+    // Fifteen minutes and a second without a request.
+    let past = chrono::Utc::now() - chrono::Duration::seconds(15 * 60 + 1);
+    use sea_orm::sea_query::Expr;
+    entities::console_session::Entity::update_many()
+        .col_expr(entities::console_session::Column::LastSeenAt, Expr::value(past))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (status, _, headers) = browser.get("/ops/escalations").await;
+    assert_eq!((status, location(&headers).as_str()), (303, "/signin?expired=1"));
+    assert_eq!(browser.get("/ops/escalations").await.0, 303, "and stays ended");
+
+    browser.sign_in("owen").await;
+    let csrf = browser.csrf().await;
+    let old = browser.cookie.clone();
+    let (status, _, headers) = browser.post("/signout", &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, 303);
+    assert!(headers.get(SET_COOKIE).unwrap().to_str().unwrap().contains("Max-Age=0"));
+    browser.cookie = old;
+    assert_eq!(browser.get("/ops/escalations").await.0, 303, "the old cookie is worth nothing");
+});
+
+both!(a_deactivated_members_session_answers_nothing, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("olga").await;
+    assert_eq!(browser.get("/ops/escalations").await.0, 200);
+    let version = app.gql("adam", "{ staffMembers(first: 20) { edges { node { sub version } } } }", json!({})).await;
+    let olga = version["data"]["staffMembers"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["sub"] == "olga")
+        .unwrap()["node"]["version"]
+        .clone();
+    let done = app
+        .gql(
+            "adam",
+            "mutation($v: Int!) { deactivateStaff(sub: \"olga\", expectedVersion: $v) { active } }",
+            json!({ "v": olga }),
+        )
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    assert_eq!(browser.get("/ops/escalations").await.0, 303);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_sign_in_is_off_in_production() {
+    let key = crate::keys::es256();
+    // The test configuration asks for demo sign-in; production refuses it anyway.
+    let Some(prod) = spawn_app_with(Backend::Sqlite, |config| {
+        config.environment = api::config::Environment::Production;
+        config.jwt = api::auth::JwtConfig {
+            public_key_pem: Some(key.public_pem.clone()),
+            algorithm: Some("ES256".into()),
+            issuer: Some("idp".into()),
+            audience: Some("ward".into()),
+            ..Default::default()
+        };
+    })
+    .await
+    else {
+        return;
+    };
+    let browser = Browser::new(&prod);
+    let (status, html, _) = browser.get("/signin").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("not configured") && !html.contains("name=\"sub\""), "{html}");
+    let (status, _, _) = browser.post("/signin", &[("sub", "adam")]).await;
+    assert_eq!(status, 404);
+}
+
+both!(a_cx_agents_pages_carry_nothing_the_api_refuses, |app| {
+    let chart = crate::fixtures::chart(&app, 0).await;
+    let patient = entities::patient::Entity::find_by_id(chart.patient).one(&app.db).await.unwrap().unwrap();
+    let ticket = crate::tickets::create_ticket(&app, chart.patient, "HIGH").await["id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::new(&app);
+    browser.sign_in("alice").await;
+    let (status, html, _) = browser.get(&format!("/cx/tickets/{ticket}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&patient.first_name), "contact is cx's to see");
+    assert!(!html.contains(&patient.member_id), "the full member id is identity: not cx's");
+    assert!(!html.contains(&patient.date_of_birth.to_string()), "the date of birth is identity: not cx's");
+    assert!(html.contains("restricted") && html.contains("Emergency access"), "shown as restricted, with break-glass");
+    let record = entities::care_record::Entity::find_by_id(chart.care_record).one(&app.db).await.unwrap().unwrap();
+    let (status, html, _) = browser.get(&format!("/medical/records/{}", record.id)).await;
+    assert_eq!(status, 403);
+    let first_line = record.body.lines().next().unwrap();
+    assert!(!html.contains(first_line), "no word of a care record reaches cx");
+    // The ticket page stated the ticket as its purpose, and its disclosures are recorded.
+    let events = app.sql("SELECT COUNT(*) AS n FROM audit_event WHERE actor = 'alice' AND purpose LIKE 'ticket:%' AND phi_classes LIKE '%contact%'").await;
+    assert!(events[0].try_get::<i64>("", "n").unwrap() >= 1);
+});

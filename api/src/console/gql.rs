@@ -27,9 +27,12 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The value at `path` (`null` when absent).
+    /// The value at `path` (`null` when absent); a number steps into a list.
     pub fn at(&self, path: &[&str]) -> &Value {
-        path.iter().fold(&self.data, |value, step| &value[*step])
+        path.iter().fold(&self.data, |value, step| match (value, step.parse::<usize>()) {
+            (Value::Array(items), Ok(index)) => items.get(index).unwrap_or(&Value::Null),
+            _ => &value[*step],
+        })
     }
 
     /// Whether the value at `path` (or a parent) was refused.
@@ -109,5 +112,26 @@ pub fn in_words(code: &str, message: &str) -> String {
     match code {
         "UNAVAILABLE" | "UNAUTHENTICATED" => lead.to_owned(),
         _ => format!("{lead} {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_step_into_lists_and_refusals_match_exactly() {
+        let answer = Answer {
+            data: json!({ "list": { "edges": [{ "node": { "a": 1 } }, { "node": { "a": null } }] } }),
+            errors: vec![GqlError {
+                message: String::new(),
+                code: "FORBIDDEN".into(),
+                path: vec!["list".into(), "edges".into(), "1".into(), "node".into(), "a".into()],
+            }],
+        };
+        assert_eq!(answer.at(&["list", "edges", "0", "node", "a"]), &json!(1));
+        assert!(answer.refused(&["list", "edges", "1", "node", "a"]));
+        assert!(!answer.refused(&["list", "edges", "0", "node", "a"]), "another row's refusal is not this row's");
     }
 }

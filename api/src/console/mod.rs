@@ -65,13 +65,15 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Headers on every console response: the CSP, no caching of pages that hold PHI, no
-/// referrer leaving with a record's id in the URL, no framing, no sniffing.
+/// referrer leaving for another site with a record's id in the URL, no framing, no sniffing.
 async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // `same-origin`: a record's URL never leaves for another site, and the browser keeps
+    // sending `Origin` on ward's own forms (`no-referrer` would make it `null`).
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response

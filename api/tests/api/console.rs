@@ -224,3 +224,54 @@ both!(a_cx_agents_pages_carry_nothing_the_api_refuses, |app| {
     let events = app.sql("SELECT COUNT(*) AS n FROM audit_event WHERE actor = 'alice' AND purpose LIKE 'ticket:%' AND phi_classes LIKE '%contact%'").await;
     assert!(events[0].try_get::<i64>("", "n").unwrap() >= 1);
 });
+
+both!(a_conflict_keeps_what_was_typed_and_shows_the_record_as_it_is_now, |app| {
+    let record: uuid::Uuid = app
+        .sql("SELECT r.id AS id FROM care_record r WHERE NOT EXISTS (SELECT 1 FROM care_review v WHERE v.care_record_id = r.id) ORDER BY r.id LIMIT 1")
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    let mut browser = Browser::new(&app);
+    browser.sign_in("maya").await;
+    let csrf = browser.csrf().await;
+    // milo saves first.
+    let edit = "mutation($id: ID!) { editCareRecord(id: $id, expectedVersion: 1, input: { body: \"Milo's version\" }, reason: \"Corrected the session summary\") { version } }";
+    assert!(app.gql("milo", edit, json!({ "id": record })).await["errors"].is_null());
+    let typed = "Maya's careful rewrite of the note";
+    let path = format!("/medical/records/{record}/edit");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("version", "1"),
+        ("body", typed),
+        ("codes", "F41.1"),
+        ("reason", "Rewrote the assessment section"),
+    ];
+    let (status, html, _) = browser.post(&path, &form).await;
+    assert_eq!(status, 409, "{html}");
+    assert!(html.contains(typed), "what maya typed is still in the form");
+    assert!(html.contains("Milo&#39;s version") || html.contains("Milo's version"), "the record as it is now");
+    assert!(html.contains("Someone changed this record"), "in words");
+    let short = [("csrf", csrf.as_str()), ("version", "2"), ("body", typed), ("codes", "F41.1"), ("reason", "short")];
+    let (status, html, _) = browser.post(&path, &short).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("at least 10 characters") && html.contains(typed),
+        "the API's reason, next to the form, text kept"
+    );
+});
+
+both!(queues_show_amounts_and_explained_codes_to_the_teams_that_may_read_them, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("owen").await;
+    let (status, html, _) = browser.get("/ops/escalations").await;
+    assert_eq!(status, 200);
+    let rows = html.split("<tbody>").nth(1).unwrap();
+    assert!(rows.matches("$").count() >= 3, "amounts at stake in the rows: {rows}");
+    assert!(
+        rows.contains("Claim lacks information") || rows.contains("medical necessity") || rows.contains("not covered"),
+        "CARC descriptions"
+    );
+    let (status, html, _) = browser.get("/ops/denials").await;
+    assert_eq!(status, 200);
+    assert!(html.split("<tbody>").nth(1).unwrap().contains('$'));
+});

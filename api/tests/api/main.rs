@@ -8,6 +8,7 @@ mod approvals;
 mod audit;
 mod authentication;
 mod break_glass;
+mod browser;
 mod checkpoints;
 mod cli;
 mod console;

@@ -267,7 +267,7 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
         .map(|c| c.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
     let vars = json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1),
-        "body": input.get("body").map(|b| b.replace("\r\n", "\n")), "codes": codes, "why": input.get("reason") });
+        "body": input.get("body"), "codes": codes, "why": input.get("reason") });
     let doc = "mutation($id: ID!, $v: Int!, $body: String, $codes: [String!], $why: String!) {
         editCareRecord(id: $id, expectedVersion: $v, input: { body: $body, diagnosisCodes: $codes }, reason: $why) { id } }";
     let answer = match ctx.run(doc, vars, None).await {

@@ -120,8 +120,9 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
 /// A form's fields from its body.
 pub type FormBody = axum::Form<Vec<(String, String)>>;
 
+/// A form's fields, with a browser's CRLF line ends (HTML forms send them) made `\n`.
 pub fn fields(form: &[(String, String)]) -> HashMap<String, String> {
-    form.iter().cloned().collect()
+    form.iter().map(|(k, v)| (k.clone(), v.replace("\r\n", "\n"))).collect()
 }
 
 pub fn all_of(form: &[(String, String)], key: &str) -> Vec<String> {

@@ -1,0 +1,259 @@
+//! Each team's main task, driven end to end in headless Chromium (Debian's chromium and
+//! chromium-driver; `.ci/run` installs them when missing): a cx agent answers and resolves a
+//! ticket with a saved reply; an ops member escalates a denial and a second approves its
+//! write-off; a medical reviewer completes a review; compliance finds who read a patient's
+//! record and downloads the CSV. Without Chromium these are skipped loudly, except under
+//! `CI=true`, where they fail. With `WARD_SCREENSHOTS=<dir>` each team's queue is saved as a PNG.
+
+use crate::both;
+use crate::helpers::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::time::Duration;
+
+/// A headless Chromium session through its own chromedriver.
+struct Chrome {
+    client: Client,
+    base: String,
+    _driver: tokio::process::Child,
+}
+
+fn on_path(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| std::path::Path::new(dir).join(program))
+        .find(|p| p.is_file())
+}
+
+impl Chrome {
+    async fn start(app: &TestApp) -> Option<Chrome> {
+        let Some(driver) = on_path("chromedriver") else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "chromedriver is missing: .ci/run installs chromium and chromium-driver"
+            );
+            eprintln!(
+                "SKIPPED: no chromedriver on PATH (apt-get install chromium chromium-driver); browser tests not run"
+            );
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = tokio::process::Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut options = json!({ "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"] });
+        if let Some(binary) = on_path("chromium") {
+            options["binary"] = json!(binary);
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a Chromium session");
+        Some(Chrome { client, base: app.url(""), _driver: child })
+    }
+
+    async fn open(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn sign_in(&self, sub: &str) {
+        self.open("/signin").await;
+        let button = format!("//input[@name='sub' and @value='{sub}']/following-sibling::button");
+        self.client.find(Locator::XPath(&button)).await.unwrap().click().await.unwrap();
+        // Signed in once the browser has left the sign-in page for the team's queue.
+        for _ in 0..100 {
+            if self.client.current_url().await.unwrap().path() != "/signin" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{sub} never got past the sign-in page");
+    }
+
+    async fn sign_out(&self) {
+        self.client.find(Locator::XPath("//button[text()='Sign out']")).await.unwrap().click().await.unwrap();
+        self.client.wait().for_element(Locator::XPath("//h1[text()='Sign in']")).await.unwrap();
+    }
+
+    async fn click(&self, xpath: &str) {
+        self.client.find(Locator::XPath(xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}")).click().await.unwrap();
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Waits for `text` in the page (a notice, a heading).
+    async fn wait_text(&self, text: &str) -> String {
+        for _ in 0..100 {
+            let html = self.client.source().await.unwrap();
+            if html.contains(text) {
+                return html;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{text:?} never appeared: {}", self.client.source().await.unwrap());
+    }
+
+    async fn screenshot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("WARD_SCREENSHOTS") {
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+both!(a_cx_agent_answers_and_resolves_a_ticket_with_a_saved_reply, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "URGENT").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.wait_text("Ticket queue").await;
+    chrome.screenshot("cx-queue").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let select = chrome.client.find(Locator::Css("select#macro")).await.unwrap();
+    select.select_by_index(1).await.unwrap();
+    chrome.click("//button[text()='Fill in']").await;
+    chrome.client.wait().for_element(Locator::Css("select#macro")).await.unwrap();
+    let reply = chrome
+        .client
+        .find(Locator::Css("textarea#body"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(!reply.trim().is_empty() && !reply.contains("{{"), "the saved reply is filled in: {reply:?}");
+    chrome.click("//button[text()='Add comment']").await;
+    chrome.wait_text("Comment added.").await;
+    chrome.click("//button[text()='Resolve']").await;
+    chrome.wait_text("Status changed.").await;
+    chrome.close().await;
+    let now = app
+        .gql(
+            "alice",
+            "query($t: ID!) { ticket(id: $t) { status comments { edges { node { body } } } } }",
+            json!({ "t": ticket }),
+        )
+        .await;
+    assert_eq!(now["data"]["ticket"]["status"], "RESOLVED", "{now}");
+    assert_eq!(now["data"]["ticket"]["comments"]["edges"][0]["node"]["body"].as_str().unwrap().trim(), reply.trim());
+});
+
+both!(an_ops_member_escalates_a_denial_and_a_second_approves_its_write_off, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let denial: uuid::Uuid = app
+        .sql("SELECT d.id AS id FROM denial d WHERE d.denied_cents >= 50000 AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.appeal_deadline, d.id LIMIT 1")
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    chrome.sign_in("owen").await;
+    chrome.wait_text("Escalations").await;
+    chrome.screenshot("ops-queue").await;
+    chrome.open("/ops/denials").await;
+    let form = format!("form[action='/ops/denials/{denial}/escalate']");
+    chrome.fill(&format!("{form} input[name='reason']"), "Not worth appealing: the payer's policy is clear").await;
+    chrome.click(&format!("//form[@action='/ops/denials/{denial}/escalate']//button")).await;
+    chrome.wait_text("Denial escalated.").await;
+    let escalation =
+        chrome.client.current_url().await.unwrap().path().trim_start_matches("/ops/escalations/").to_owned();
+    chrome.click("//input[@name='to' and @value='WRITTEN_OFF']").await;
+    chrome.fill("textarea#note", "Timely filing missed; writing it off").await;
+    chrome.click("//button[text()='Save']").await;
+    chrome.wait_text("waits for a second ops member").await;
+    chrome.sign_out().await;
+    chrome.sign_in("olga").await;
+    chrome.open("/approvals").await;
+    chrome.click(&format!("//tr[.//a[@href='/ops/escalations/{escalation}']]//button[@value='approve']")).await;
+    chrome.wait_text("Decision recorded.").await;
+    chrome.close().await;
+    let now = app
+        .gql("owen", "query($e: ID!) { escalation(id: $e) { status claim { status } } }", json!({ "e": escalation }))
+        .await;
+    assert_eq!(
+        now["data"]["escalation"],
+        json!({ "status": "WRITTEN_OFF", "claim": { "status": "WRITTEN_OFF" } }),
+        "{now}"
+    );
+});
+
+both!(a_medical_reviewer_completes_a_review, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    chrome.sign_in("maya").await;
+    chrome.wait_text("Review queue").await;
+    chrome.screenshot("medical-queue").await;
+    chrome.open("/medical/records?unreviewed=1").await;
+    chrome.click("(//table[contains(@class,'queue')]//a)[1]").await;
+    chrome.click("//button[text()='Start a review']").await;
+    chrome.wait_text("Your review").await;
+    let review = chrome.client.current_url().await.unwrap().path().trim_start_matches("/medical/reviews/").to_owned();
+    chrome.click("//input[@name='score' and @value='4']").await;
+    chrome.click("//input[@name='flags' and @value='missing_outcome_measure']").await;
+    chrome.fill("textarea#findings", "Clear plan; no PHQ-9 recorded this session").await;
+    chrome.click("//button[text()='Complete review']").await;
+    chrome.wait_text("Completed review").await;
+    chrome.close().await;
+    let now = app
+        .gql(
+            "maya",
+            "query($r: ID!) { careReview(id: $r) { status score flags reviewer { sub } } }",
+            json!({ "r": review }),
+        )
+        .await;
+    assert_eq!(
+        now["data"]["careReview"],
+        json!({ "status": "COMPLETED", "score": 4, "flags": ["missing_outcome_measure"], "reviewer": { "sub": "maya" } }),
+        "{now}"
+    );
+});
+
+both!(compliance_finds_who_read_a_patient_and_downloads_the_csv, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 1).await.patient;
+    let read = app.gql("alice", "query($p: ID!) { patient(id: $p) { name email } }", json!({ "p": patient })).await;
+    assert!(read["errors"].is_null(), "{read}");
+    chrome.sign_in("cora").await;
+    chrome.wait_text("Audit log").await;
+    chrome.screenshot("compliance-audit").await;
+    chrome.open("/compliance/patient").await;
+    chrome.fill("input#id", &patient.to_string()).await;
+    chrome.click("//button[text()='Show']").await;
+    let html = chrome.wait_text("Accounting of disclosures").await;
+    assert!(html.contains(">alice<") || html.contains("alice "), "alice's read is listed");
+    let href =
+        chrome.client.find(Locator::LinkText("Download as CSV")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
+    chrome.close().await;
+    let csv = reqwest::Client::new()
+        .get(app.url(&href))
+        .header("cookie", format!("ward_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,occurred_at,actor"), "{csv}");
+    assert!(csv.lines().any(|l| l.contains(",alice,") && l.contains("contact")), "{csv}");
+});

@@ -17,6 +17,7 @@ mod m20261126_000011_seal_phi_core;
 mod m20261126_000012_ops_workflow;
 mod m20261126_000013_medical_workflow;
 mod m20261126_000014_console_session;
+mod m20261126_000015_audit_head_by_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_ops_workflow::Migration),
             Box::new(m20261126_000013_medical_workflow::Migration),
             Box::new(m20261126_000014_console_session::Migration),
+            Box::new(m20261126_000015_audit_head_by_index::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ pub struct Migration;
 
 /// `ward_audit_append` with the two new columns; the hash formula is unchanged (ward computes
 /// the canonical body, whose form follows `format`).
-const APPEND_V2: &str = r#"
+pub(crate) const APPEND_V2: &str = r#"
 CREATE OR REPLACE FUNCTION ward_audit_append(events jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     head_seq bigint;

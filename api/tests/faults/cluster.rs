@@ -9,6 +9,8 @@ pub struct Cluster {
     pub dir: PathBuf,
     pub port: u16,
     bin: PathBuf,
+    /// Server settings beyond the suite's own (`-c name=value ...`).
+    extra: String,
 }
 
 /// The directory of the newest installed PostgreSQL's programs.
@@ -43,7 +45,13 @@ fn free_port() -> u16 {
 
 impl Cluster {
     /// A new, running cluster with trust authentication for the `postgres` user.
+    #[allow(dead_code)]
     pub fn start() -> Cluster {
+        Cluster::start_with("")
+    }
+
+    /// [`Cluster::start`] with more server settings (`-c name=value ...`).
+    pub fn start_with(extra: &str) -> Cluster {
         let bin = bin_dir();
         let dir = std::env::temp_dir().join(format!("ward_faults_{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -53,7 +61,7 @@ impl Cluster {
         let data = dir.join("data");
         let init = run(&bin, "initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]);
         assert!(init.status.success(), "initdb: {}", String::from_utf8_lossy(&init.stderr));
-        let cluster = Cluster { dir, port: free_port(), bin };
+        let cluster = Cluster { dir, port: free_port(), bin, extra: extra.to_owned() };
         cluster.up();
         cluster
     }
@@ -69,9 +77,10 @@ impl Cluster {
     /// Starts the server (again), waiting until it accepts connections.
     pub fn up(&self) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c log_line_prefix='%m [%p] %a ' -c log_min_messages=warning",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c log_line_prefix='%m [%p] %a ' -c log_min_messages=warning {}",
             self.port,
-            self.dir.display()
+            self.dir.display(),
+            self.extra
         );
         let log = self.log_path().display().to_string();
         let started = run(&self.bin, "pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"]);

@@ -1,0 +1,480 @@
+//! The performance harness: ward against PostGraphile 4.14.1 on one seeded PostgreSQL, the
+//! same questions asked of both, in alternating rounds.
+//!
+//! `cargo bench -p api --bench harness` (not part of CI; about 25 minutes on 2 cores). It starts
+//! a PostgreSQL cluster of its own (with `pg_stat_statements`, so statement counts come from
+//! PostgreSQL itself), seeds `WARD_HARNESS_PATIENTS` (100,000) patients with `ward seed`, starts
+//! the release `ward` and PostGraphile (installed with npm into `target/harness/`), warms both
+//! up, then for each query runs `WARD_HARNESS_ROUNDS` (3) alternating rounds of
+//! `WARD_HARNESS_SECONDS` (15) with `WARD_HARNESS_CLIENTS` (32) concurrent clients. Any answer
+//! that is not 200 or carries `errors` counts as a failure. It prints one table (req/s median
+//! and spread, p50, p99, CPU ms per request, SQL statements per request, the ratio) and the
+//! peak RSS, the pgbench limit of Q1's SQL, and the machine; the table also goes to
+//! `target/harness/report.md`. `WARD_HARNESS_POSTGRAPHILE=0` measures ward alone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "../tests/faults/cluster.rs"]
+mod cluster;
+
+use cluster::Cluster;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+const SECRET: &str = "ward-harness-secret-ward-harness-secret-0123";
+const POSTGRAPHILE: &str = "4.14.1";
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A server under test: where it answers, how to ask it, its process.
+struct Target {
+    name: &'static str,
+    url: String,
+    token: Option<String>,
+    pid: u32,
+    _child: Child,
+}
+
+/// One question, as each system spells it.
+struct Query {
+    name: &'static str,
+    ward: String,
+    postgraphile: Option<String>,
+    /// Variables, made per request (a comment gets a fresh id).
+    vars: Arc<dyn Fn() -> Value + Send + Sync>,
+    /// ward's staff member for this question.
+    sub: &'static str,
+    /// A console page (GET with a session cookie) instead of GraphQL.
+    page: Option<String>,
+}
+
+struct Round {
+    requests: u64,
+    failures: u64,
+    seconds: f64,
+    latencies: Vec<f64>,
+    cpu_ms: f64,
+    statements: f64,
+}
+
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line; 12 and 13 after the name.
+    fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Ticks of the process and its children (PostGraphile's node runs as one process).
+fn peak_rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn sql(url: &str, query: &str) -> Vec<sea_orm::QueryResult> {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect(url).await.unwrap();
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), query)).await.unwrap();
+    db.close().await.ok();
+    rows
+}
+
+async fn statements_so_far(db: &str) -> f64 {
+    let rows = sql(db, "SELECT COALESCE(SUM(calls), 0)::float8 AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'ward_bench'").await;
+    rows[0].try_get::<f64>("", "n").unwrap_or(0.0)
+}
+
+async fn drive(target: &Target, query: &Query, cookie: Option<&str>, clients: usize, seconds: u64, db: &str) -> Round {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let (count, failures) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let statements_before = statements_so_far(db).await;
+    let cpu_before = cpu_ticks(target.pid);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (stop, count, failures, client) = (stop.clone(), count.clone(), failures.clone(), client.clone());
+        let document = if target.name == "ward" { Some(query.ward.clone()) } else { query.postgraphile.clone() };
+        let (url, token, vars, page) =
+            (target.url.clone(), target.token.clone(), query.vars.clone(), query.page.clone());
+        let cookie = cookie.map(str::to_owned);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let sent = Instant::now();
+                let request = match &page {
+                    Some(path) => {
+                        client.get(format!("{url}{path}")).header("cookie", cookie.clone().unwrap_or_default())
+                    }
+                    None => {
+                        let mut request = client
+                            .post(format!("{url}/graphql"))
+                            .json(&json!({ "query": document, "variables": vars() }));
+                        if let Some(token) = &token {
+                            request = request.bearer_auth(token);
+                        }
+                        request
+                    }
+                };
+                let ok = match request.send().await {
+                    Ok(response) if response.status() == 200 => {
+                        let body = response.text().await.unwrap_or_default();
+                        page.is_some() || !body.contains("\"errors\"")
+                    }
+                    _ => false,
+                };
+                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                if ok {
+                    count.fetch_add(1, Ordering::Relaxed)
+                } else {
+                    failures.fetch_add(1, Ordering::Relaxed)
+                };
+            }
+            latencies
+        }));
+    }
+    if std::env::var("WARD_HARNESS_PROFILE").is_ok() && seconds > 3 {
+        tokio::time::sleep(Duration::from_secs(seconds / 2)).await;
+        let waits = sql(db, "SELECT COALESCE(wait_event_type, 'cpu') || ':' || COALESCE(wait_event, '-') || ' ' || left(query, 40) AS w FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()").await;
+        for w in waits {
+            eprintln!("      active: {}", w.try_get::<String>("", "w").unwrap_or_default());
+        }
+        tokio::time::sleep(Duration::from_secs(seconds - seconds / 2)).await;
+    } else {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_ms = (cpu_ticks(target.pid) - cpu_before) as f64 * 10.0;
+    let statements = statements_so_far(db).await - statements_before - 1.0;
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Round {
+        requests: count.load(Ordering::Relaxed),
+        failures: failures.load(Ordering::Relaxed),
+        seconds,
+        latencies,
+        cpu_ms,
+        statements,
+    }
+}
+
+/// Where PostgreSQL spent the round: the statements by total time.
+async fn top_statements(db: &str) -> Vec<String> {
+    let rows = sql(db, "SELECT calls::float8 AS calls, mean_exec_time AS mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS q FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'ward_bench' ORDER BY total_exec_time DESC LIMIT 4").await;
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{:>8.0} calls, {:>7.3} ms mean: {}",
+                r.try_get::<f64>("", "calls").unwrap_or(0.0),
+                r.try_get::<f64>("", "mean").unwrap_or(0.0),
+                r.try_get::<String>("", "q").unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+async fn wait_for(url: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(url).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("{url} never answered");
+}
+
+fn ward_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ward"))
+}
+
+async fn run_ward(args: &[&str], url: &str) {
+    let status = Command::new(ward_bin())
+        .args(args)
+        .env("WARD_DATABASE_URL", url)
+        .env("WARD_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "warn")
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "ward {args:?}");
+}
+
+/// Installs PostGraphile into `target/harness/postgraphile` once.
+async fn postgraphile_bin() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/harness/postgraphile");
+    let bin = dir.join("node_modules/.bin/postgraphile");
+    if !bin.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(format!("postgraphile@{POSTGRAPHILE}"))
+            .status()
+            .await
+            .expect("npm (Node.js 20) to install PostGraphile");
+        assert!(status.success(), "npm install postgraphile@{POSTGRAPHILE}");
+    }
+    bin
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("?")
+        .trim()
+        .to_owned();
+    let cores = cpu.lines().filter(|l| l.starts_with("processor")).count();
+    let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let total =
+        mem.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()).unwrap_or(0.0);
+    format!("{cores} × {model}, {:.0} GiB RAM, shared", total / 1024.0 / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let patients = env_or("WARD_HARNESS_PATIENTS", 100_000u32);
+    let seconds = env_or("WARD_HARNESS_SECONDS", 15u64);
+    let rounds = env_or("WARD_HARNESS_ROUNDS", 3usize);
+    let clients = env_or("WARD_HARNESS_CLIENTS", 32usize);
+    let with_postgraphile = env_or("WARD_HARNESS_POSTGRAPHILE", 1u8) == 1;
+
+    let cluster = Cluster::start_with(
+        "-c shared_preload_libraries=pg_stat_statements -c max_connections=300 -c shared_buffers=256MB",
+    );
+    let admin = cluster.url("postgres");
+    sql(&admin, "CREATE DATABASE ward_bench").await;
+    let url = cluster.url("ward_bench");
+    sql(&url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
+    let seeding = Instant::now();
+    run_ward(&["migrate"], &url).await;
+    run_ward(&["seed", "--patients", &patients.to_string()], &url).await;
+    sql(&url, "VACUUM ANALYZE").await;
+    eprintln!("seeded {patients} patients in {:.0} s", seeding.elapsed().as_secs_f64());
+
+    // The records the questions ask about.
+    let row = &sql(&url, "SELECT c.patient_id AS patient, t.id AS ticket FROM claim c JOIN denial d ON d.claim_id = c.id JOIN ticket t ON t.patient_id = c.patient_id ORDER BY c.id LIMIT 1").await[0];
+    let patient: uuid::Uuid = row.try_get("", "patient").unwrap();
+    let ticket: uuid::Uuid = row.try_get("", "ticket").unwrap();
+    let alice: uuid::Uuid = sql(&url, "SELECT id FROM staff WHERE sub = 'alice'").await[0].try_get("", "id").unwrap();
+
+    let ward_port = free_port();
+    let ward_child = Command::new(ward_bin())
+        // `--demo` for the console's sign-in page (the database is seeded already, so nothing
+        // else changes); its demo files go to the cluster's scratch directory.
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{ward_port}")])
+        .current_dir(&cluster.dir)
+        .env("WARD_DATABASE_URL", &url)
+        .env("WARD_JWT_SECRET", SECRET)
+        .env("WARD_MAX_CONNECTIONS", "1024")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let ward_url = format!("http://127.0.0.1:{ward_port}");
+    wait_for(&format!("{ward_url}/healthz")).await;
+    let token = |sub: &str| {
+        let keys = api::auth::TokenKeys::hs256(SECRET).unwrap();
+        keys.issue(sub, Duration::from_secs(6 * 3600)).unwrap()
+    };
+    let mut targets = vec![Target {
+        name: "ward",
+        url: ward_url.clone(),
+        token: None,
+        pid: ward_child.id().unwrap(),
+        _child: ward_child,
+    }];
+    if with_postgraphile {
+        let bin = postgraphile_bin().await;
+        let port = free_port();
+        let child = Command::new(bin)
+            .args([
+                "-c",
+                &url,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--disable-query-log",
+                "--max-pool-size",
+                "32",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let pg_url = format!("http://127.0.0.1:{port}");
+        wait_for(&format!("{pg_url}/graphql")).await;
+        targets.push(Target {
+            name: "postgraphile",
+            url: pg_url,
+            token: None,
+            pid: child.id().unwrap(),
+            _child: child,
+        });
+    }
+
+    eprintln!("ward and PostGraphile are up");
+    // Console sessions for the queue pages.
+    let signin = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut cookies = std::collections::HashMap::new();
+    for sub in ["alice", "owen", "maya"] {
+        let response = signin.post(format!("{ward_url}/signin")).form(&[("sub", sub)]).send().await.unwrap();
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        cookies.insert(sub, cookie);
+    }
+
+    let fixed = |vars: Value| -> Arc<dyn Fn() -> Value + Send + Sync> { Arc::new(move || vars.clone()) };
+    let queries = vec![
+        Query { name: "Q1 patient by id (ops)", sub: "owen", page: None,
+            ward: "query($id: ID!) { patient(id: $id) { id state createdAt } }".into(),
+            postgraphile: Some("query($id: UUID!) { patientById(id: $id) { id state createdAt } }".into()),
+            vars: fixed(json!({ "id": patient })) },
+        Query { name: "Q2 CX queue, 20 tickets (cx)", sub: "alice", page: None,
+            ward: "{ tickets(first: 20) { edges { node { id subject slaDueAt status patient { name } assignee { displayName } } } } }".into(),
+            postgraphile: Some("{ allTickets(first: 20, orderBy: SLA_DUE_AT_ASC) { nodes { id subject slaDueAt status patientByPatientId { firstName lastName } staffByAssigneeId { displayName } } } }".into()),
+            vars: fixed(json!({})) },
+        Query { name: "Q3 patient, tickets, claims, denials (ops)", sub: "owen", page: None,
+            ward: "query($id: ID!) { patient(id: $id) { id tickets(first: 5) { edges { node { id status } } } claims(first: 5) { edges { node { claimNumber denials { carcCode } } } } } }".into(),
+            postgraphile: Some("query($id: UUID!) { patientById(id: $id) { id ticketsByPatientId(first: 5) { nodes { id status } } claimsByPatientId(first: 5) { nodes { claimNumber denialsByClaimId { nodes { carcCode } } } } } }".into()),
+            vars: fixed(json!({ "id": patient })) },
+        Query { name: "Q4 Q1 with name, birth date, member id (ops, audited)", sub: "owen", page: None,
+            ward: "query($id: ID!) { patient(id: $id) { id state createdAt firstName lastName dateOfBirth memberId } }".into(),
+            postgraphile: Some("query($id: UUID!) { patientById(id: $id) { id state createdAt firstName lastName dateOfBirth memberId } }".into()),
+            vars: fixed(json!({ "id": patient })) },
+        Query { name: "Q5 add a ticket comment (cx)", sub: "alice", page: None,
+            ward: "mutation($t: ID!) { addTicketComment(ticketId: $t, body: \"Called back, left a message\") { id } }".into(),
+            postgraphile: Some("mutation($c: TicketCommentInput!) { createTicketComment(input: { ticketComment: $c }) { ticketComment { id } } }".into()),
+            vars: Arc::new(move || json!({ "t": ticket, "c": { "id": uuid::Uuid::new_v4(), "ticketId": ticket, "authorId": alice, "body": "Called back, left a message", "internal": false, "createdAt": chrono::Utc::now() } })) },
+        Query { name: "Ops queue, 20 escalations (ops)", sub: "owen", page: None,
+            ward: "{ escalations(first: 20) { edges { node { id status appealDeadline payer carcCode amountAtStake } } } }".into(),
+            postgraphile: Some("{ allEscalations(first: 20, orderBy: APPEAL_DEADLINE_ASC) { nodes { id status appealDeadline denialByDenialId { carcCode deniedCents claimByClaimId { payer } } } } }".into()),
+            vars: fixed(json!({})) },
+        Query { name: "Review queue, 20 reviews (medical)", sub: "maya", page: None,
+            ward: "{ careReviews(first: 20) { edges { node { id status score flags } } } }".into(),
+            postgraphile: Some("{ allCareReviews(first: 20, orderBy: ID_DESC) { nodes { id status score flags } } }".into()),
+            vars: fixed(json!({})) },
+        Query { name: "Console: CX ticket queue page", sub: "alice", page: Some("/cx/tickets".into()), ward: String::new(), postgraphile: None, vars: fixed(json!({})) },
+        Query { name: "Console: ops escalation queue page", sub: "owen", page: Some("/ops/escalations".into()), ward: String::new(), postgraphile: None, vars: fixed(json!({})) },
+        Query { name: "Console: medical review queue page", sub: "maya", page: Some("/medical/reviews".into()), ward: String::new(), postgraphile: None, vars: fixed(json!({})) },
+    ];
+
+    let mut report = String::new();
+    report.push_str(&format!("Machine: {}. {patients} patients, PostgreSQL {} (fsync off), {clients} clients, {rounds} alternating rounds of {seconds} s after a warm-up.\n\n",
+        machine(), sql(&admin, "SHOW server_version").await[0].try_get::<String>("", "server_version").unwrap_or_default()));
+    report.push_str("| query | system | req/s median (min–max) | p50 ms | p99 ms | CPU ms/req | SQL/req | failures | ward ÷ PostGraphile |\n|---|---|---|---|---|---|---|---|---|\n");
+    let only = std::env::var("WARD_HARNESS_ONLY").ok();
+    for query in queries.iter().filter(|q| only.as_deref().is_none_or(|o| o.split(',').any(|o| q.name.starts_with(o))))
+    {
+        let mut per_target: Vec<Vec<Round>> = targets.iter().map(|_| Vec::new()).collect();
+        for target in targets.iter_mut() {
+            target.token = (target.name == "ward").then(|| token(query.sub));
+        }
+        // Warm-up, then alternating rounds.
+        for target in &targets {
+            if target.name == "ward" || query.postgraphile.is_some() {
+                drive(target, query, cookies.get(query.sub).map(String::as_str), clients, 3, &url).await;
+            }
+        }
+        for _ in 0..rounds {
+            for (i, target) in targets.iter().enumerate() {
+                if target.name != "ward" && query.postgraphile.is_none() {
+                    continue;
+                }
+                let cookie = cookies.get(query.sub).map(String::as_str);
+                sql(&url, "SELECT pg_stat_statements_reset()").await;
+                per_target[i].push(drive(target, query, cookie, clients, seconds, &url).await);
+                if target.name == "ward" && std::env::var("WARD_HARNESS_PROFILE").is_ok() {
+                    for line in top_statements(&url).await {
+                        eprintln!("    {line}");
+                    }
+                }
+            }
+        }
+        let median_rps: Vec<f64> = per_target
+            .iter()
+            .map(|rs| {
+                let mut v: Vec<f64> = rs.iter().map(|r| r.requests as f64 / r.seconds).collect();
+                v.sort_by(|a, b| a.total_cmp(b));
+                percentile(&v, 0.5)
+            })
+            .collect();
+        for (i, target) in targets.iter().enumerate() {
+            let rs = &per_target[i];
+            if rs.is_empty() {
+                continue;
+            }
+            let mut rps: Vec<f64> = rs.iter().map(|r| r.requests as f64 / r.seconds).collect();
+            rps.sort_by(|a, b| a.total_cmp(b));
+            let mut all: Vec<f64> = rs.iter().flat_map(|r| r.latencies.iter().copied()).collect();
+            all.sort_by(|a, b| a.total_cmp(b));
+            let requests: u64 = rs.iter().map(|r| r.requests).sum();
+            let failures: u64 = rs.iter().map(|r| r.failures).sum();
+            let cpu: f64 = rs.iter().map(|r| r.cpu_ms).sum::<f64>() / requests.max(1) as f64;
+            let statements: f64 = rs.iter().map(|r| r.statements).sum::<f64>() / (requests + failures).max(1) as f64;
+            let ratio = if target.name == "ward" && median_rps.len() > 1 && median_rps[1] > 0.0 {
+                format!("{:.2}×", median_rps[0] / median_rps[1])
+            } else {
+                String::new()
+            };
+            let line = format!(
+                "| {} | {} | {:.0} ({:.0}–{:.0}) | {:.1} | {:.1} | {:.2} | {:.1} | {} | {} |\n",
+                query.name,
+                target.name,
+                percentile(&rps, 0.5),
+                rps[0],
+                rps[rps.len() - 1],
+                percentile(&all, 0.5),
+                percentile(&all, 0.99),
+                cpu,
+                statements,
+                failures,
+                ratio
+            );
+            eprint!("{line}");
+            report.push_str(&line);
+        }
+    }
+    for target in &targets {
+        report.push_str(&format!("\nPeak RSS of {}: {:.0} MiB.", target.name, peak_rss_mib(target.pid)));
+    }
+    report.push('\n');
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/harness/report.md");
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    std::fs::write(&out, &report).unwrap();
+    println!("{report}");
+}

@@ -46,9 +46,7 @@ impl App {
     /// Connects, checks the schema is current, and binds the listener (port 0 picks a free one).
     pub async fn build(config: Config) -> Result<App, StartupError> {
         let keys = TokenKeys::from_config(&config.jwt, config.is_production())?;
-        let statements = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let mut db = db::connect(&config.database, config.limits.request_timeout).await?;
-        db.set_metric_callback(count_into(statements.clone()));
         db::ensure_current(&db).await?;
         let policy = PolicyStore::open(&db).await.map_err(|e| StartupError::Policy(e.message()))?;
         // The audit writer has connections of its own: it never queues behind the requests
@@ -56,8 +54,11 @@ impl App {
         let mut audit_config = config.database.clone();
         audit_config.max_connections = 2;
         let mut audit_db = db::connect(&audit_config, config.limits.request_timeout).await?;
-        audit_db.set_metric_callback(count_into(statements.clone()));
         let checkpointer = Arc::new(Checkpointer::new(&config.checkpoints)?);
+        let metrics = Arc::new(Metrics::new(checkpointer.head_seq()));
+        db.set_metric_callback(statements_into(metrics.clone()));
+        audit_db.set_metric_callback(statements_into(metrics.clone()));
+        let observe_batches = metrics.clone();
         let checkpoints = tokio::spawn(checkpointer.clone().run(audit_db.clone(), config.checkpoints.every));
         let production = config.is_production();
         let state = AppState {
@@ -65,10 +66,14 @@ impl App {
             db: db.clone(),
             keys,
             policy: policy.clone(),
-            audit: AuditWriter::spawn(audit_db.clone()),
+            audit: AuditWriter::spawn_observed(
+                audit_db.clone(),
+                Arc::new(move |events, elapsed| observe_batches.audit_batch(events, elapsed)),
+            ),
+            audit_db: audit_db.clone(),
             limits: config.limits.clone(),
             graphiql: !production,
-            metrics: Arc::new(Metrics::new(checkpointer.head_seq(), statements)),
+            metrics,
             console: crate::console::ConsoleConfig {
                 // Signing in as anyone is for demo data only, never in production.
                 demo_sign_in: config.console.demo_sign_in && !production,
@@ -144,10 +149,9 @@ impl App {
 }
 
 /// Counts every statement run on a pool into `counter` (`ward_db_statements_total`).
-fn count_into(counter: Arc<std::sync::atomic::AtomicU64>) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync {
-    move |_| {
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
+/// Counts and times every statement a pool runs.
+fn statements_into(metrics: Arc<Metrics>) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync {
+    move |info| metrics.statement(info.elapsed)
 }
 
 async fn shutdown_signal() {

@@ -18,6 +18,7 @@ mod m20261126_000012_ops_workflow;
 mod m20261126_000013_medical_workflow;
 mod m20261126_000014_console_session;
 mod m20261126_000015_audit_head_by_index;
+mod m20261126_000016_queue_indexes;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_medical_workflow::Migration),
             Box::new(m20261126_000014_console_session::Migration),
             Box::new(m20261126_000015_audit_head_by_index::Migration),
+            Box::new(m20261126_000016_queue_indexes::Migration),
         ]
     }
 }

@@ -75,7 +75,8 @@ pub async fn run(
     let deadline = Instant::now() + state.limits.request_timeout;
     let bytes = crate::http::execute(state, &access, BatchRequest::Single(request), deadline, &caller.request_id)
         .await
-        .map_err(|(err, _)| err)?;
+        .map_err(|(err, _)| err)?
+        .json;
     let body: Value =
         serde_json::from_slice(&bytes).map_err(|err| ApiError::internal("reading an answer", anyhow::anyhow!(err)))?;
     let errors = body["errors"]

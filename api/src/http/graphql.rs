@@ -25,6 +25,7 @@ pub async fn graphql(
     body: Body,
 ) -> Response {
     state.metrics.request();
+    let started = std::time::Instant::now();
     let request_id = request_id::of(&headers);
     // The request runs to its end in a task of its own: a client that hangs up mid-mutation
     // drops this handler, but never a transaction half-way through a statement (which would
@@ -40,13 +41,16 @@ pub async fn graphql(
         Err((ApiError::internal("running a request", anyhow::anyhow!("the request task failed: {err}")), None))
     });
     let mut http = match outcome {
-        Ok(json) => {
+        Ok((json, operation, first_error)) => {
+            let outcome = first_error.as_deref().unwrap_or("ok");
+            state.metrics.request_time(operation.as_deref(), outcome, started.elapsed());
             let mut http = (StatusCode::OK, json).into_response();
             http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             http
         }
         Err((err, status)) => {
             state.metrics.error(err.code());
+            state.metrics.request_time(Some("-"), err.code(), started.elapsed());
             error_response(err, status, &request_id)
         }
     };
@@ -66,7 +70,11 @@ struct RequestIds<'a> {
 }
 
 /// The request, answered as the response body's bytes.
-async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestIds<'_>) -> Result<Vec<u8>, Refusal> {
+/// An answered request: the response's bytes, the operation's name (the first of a batch),
+/// and the code of its first error, if any (for metrics).
+type Answered = (Vec<u8>, Option<String>, Option<String>);
+
+async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestIds<'_>) -> Result<Answered, Refusal> {
     // The whole request, the body's arrival included, runs against one deadline: a client
     // that drips its body a byte at a time holds nothing for longer than the timeout.
     let limits = &state.limits;
@@ -100,7 +108,15 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestI
     if operations == 0 {
         return Err((ApiError::BadUserInput("the batch is empty".into()), None));
     }
-    execute(state, &access, batch, deadline, ids.server).await
+    let operation = batch.iter().next().and_then(|r| r.operation_name.clone().or_else(|| named_operation(&r.query)));
+    let executed = execute(state, &access, batch, deadline, ids.server).await?;
+    Ok((executed.json, operation, executed.first_error))
+}
+
+/// An executed request's bytes, and the code of its first error.
+pub(crate) struct Executed {
+    pub json: Vec<u8>,
+    pub first_error: Option<String>,
 }
 
 /// Executes `batch` as `access`'s staff member within `deadline`: the one path every
@@ -113,7 +129,7 @@ pub(crate) async fn execute(
     batch: BatchRequest,
     deadline: Instant,
     request_id: &str,
-) -> Result<Vec<u8>, Refusal> {
+) -> Result<Executed, Refusal> {
     let limits = &state.limits;
     let timed_out = || {
         let message =
@@ -127,7 +143,7 @@ pub(crate) async fn execute(
         state.audit.commit(undisclosed(access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
         return Err(timed_out());
     };
-    let response = finish(response, request_id, state);
+    let (response, first_error) = finish(response, request_id, state);
     let json = serde_json::to_vec(&response)
         .map_err(|err| (ApiError::internal("serialising a response", anyhow::anyhow!(err)), None))?;
     if json.len() > limits.max_response_bytes {
@@ -142,7 +158,15 @@ pub(crate) async fn execute(
     // Fail closed: what the response discloses, and every refusal, is on record before it
     // leaves; if the record cannot be written, nothing leaves.
     state.audit.commit(access.drain_events()).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
-    Ok(json)
+    Ok(Executed { json, first_error })
+}
+
+/// The name a document gives its (first) operation: `query Name(...)` → `Name`.
+fn named_operation(document: &str) -> Option<String> {
+    let rest = document.trim_start();
+    let rest = rest.strip_prefix("query").or_else(|| rest.strip_prefix("mutation"))?;
+    let name: String = rest.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// POST bodies must be JSON (`application/json`, or the GraphQL-over-HTTP
@@ -171,19 +195,23 @@ fn undisclosed(access: &Access) -> Vec<tools::kit::audit::NewEvent> {
 
 /// Every error leaves with a code: errors async-graphql raised itself (bad syntax, unknown
 /// fields, wrong argument types) are the caller's input. Internal errors carry the request id.
-fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> BatchResponse {
+/// Also answers the first error's code.
+fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> (BatchResponse, Option<String>) {
+    let first = std::cell::RefCell::new(None::<String>);
     let finish_one = |mut response: GqlResponse| {
         for err in &mut response.errors {
             let code = default_code(err, code::BAD_USER_INPUT);
             state.metrics.error(&code);
+            first.borrow_mut().get_or_insert_with(|| code.clone());
             if code == code::INTERNAL || code == code::UNAVAILABLE {
                 err.extensions.get_or_insert_with(Default::default).set("requestId", request_id);
             }
         }
         response
     };
-    match response {
+    let response = match response {
         BatchResponse::Single(response) => BatchResponse::Single(finish_one(response)),
         BatchResponse::Batch(responses) => BatchResponse::Batch(responses.into_iter().map(finish_one).collect()),
-    }
+    };
+    (response, first.into_inner())
 }

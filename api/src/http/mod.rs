@@ -35,6 +35,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub policy: PolicyStore,
     pub audit: AuditWriter,
+    /// The audit writer's own pool (for its metrics).
+    pub audit_db: DatabaseConnection,
     pub limits: Limits,
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,

@@ -43,6 +43,8 @@ pub struct PatientId(pub Uuid);
 pub struct ProviderId(pub Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct StaffId(pub Uuid);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CareRecordId(pub Uuid);
 /// A claim's denials, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DenialsOf(pub Uuid);
@@ -80,6 +82,7 @@ macro_rules! by_id {
 by_id!(PatientId, patient);
 by_id!(ProviderId, provider);
 by_id!(StaffId, staff);
+by_id!(CareRecordId, care_record);
 
 impl Loader<DenialsOf> for Loaders {
     type Value = Vec<denial::Model>;

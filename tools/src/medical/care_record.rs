@@ -60,7 +60,12 @@ pub async fn care_record_of(ctx: &Context<'_>, id: uuid::Uuid) -> ApiResult<Care
         let patient = service::find_care_record(db, id).await?.map(|r| r.patient_id);
         access.require_about(Resource::CareRecord, Action::Read, patient)?;
     }
-    let record = service::existing(db, id).await?;
+    // Batched: a list of reviews asks for its records together.
+    let record = crate::kit::loaders::loaders(ctx)?
+        .load_one(crate::kit::loaders::CareRecordId(id))
+        .await
+        .map_err(crate::kit::loaders::load_error)?
+        .ok_or_else(|| crate::kit::ApiError::NotFound(format!("care record {id}")))?;
     access.require_for_patient(db, record.patient_id, Resource::CareRecord, Action::Read).await?;
     Ok(CareRecord(record))
 }

@@ -4,7 +4,12 @@
 use super::{NewEvent, chain};
 use crate::kit::{ApiError, ApiResult};
 use sea_orm::{DatabaseConnection, DbErr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
+
+/// Told of every batch written: how many events, and how long the append and commit took.
+pub type BatchObserver = Arc<dyn Fn(usize, Duration) + Send + Sync>;
 
 /// A batch takes every event queued while the previous batch was being written (the write
 /// is the window: no request waits for company), up to this many.
@@ -24,8 +29,13 @@ pub struct AuditWriter {
 impl AuditWriter {
     /// Starts the writer task on `db`.
     pub fn spawn(db: DatabaseConnection) -> Self {
+        Self::spawn_observed(db, Arc::new(|_, _| {}))
+    }
+
+    /// [`AuditWriter::spawn`], telling `observe` of every batch (for metrics).
+    pub fn spawn_observed(db: DatabaseConnection, observe: BatchObserver) -> Self {
         let (jobs, queue) = mpsc::channel(4_096);
-        tokio::spawn(run(db, queue));
+        tokio::spawn(run(db, queue, observe));
         AuditWriter { jobs }
     }
 
@@ -46,7 +56,7 @@ impl AuditWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
+async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>, observe: BatchObserver) {
     while let Some(first) = queue.recv().await {
         let mut count = first.events.len();
         let mut jobs = vec![first];
@@ -56,7 +66,10 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
             jobs.push(job);
         }
         let events: Vec<NewEvent> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
-        let result = write(&db, events).await.map_err(|err| {
+        let started = Instant::now();
+        let written = write(&db, events).await;
+        observe(count, started.elapsed());
+        let result = written.map_err(|err| {
             let why = err.message();
             tracing::error!(error = ?err, events = count, "audit batch failed; its requests answer UNAVAILABLE");
             why

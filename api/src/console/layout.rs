@@ -42,17 +42,24 @@ fn nav_items(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
     items
 }
 
+/// The document head: title, viewport, ward's own stylesheet (and script, on team pages).
+fn head(title: &str, script: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · ward" }
+            link rel="stylesheet" href="/console/assets/console.css";
+            @if script { script src="/console/assets/console.js" defer {} }
+        }
+    }
+}
+
 pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · ward" }
-                link rel="stylesheet" href="/console/assets/console.css";
-                script src="/console/assets/console.js" defer {}
-            }
+            (head(title, true))
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
@@ -81,12 +88,7 @@ pub fn bare(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · ward" }
-                link rel="stylesheet" href="/console/assets/console.css";
-            }
+            (head(title, false))
             body { main id="main" { h1 { (title) } (body) } }
         }
     }

@@ -35,6 +35,7 @@ pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, produ
         .data(config.break_glass)
         .data(config.sla_hours)
         .data(config.write_off_approval)
+        .data(tools::ops::SummaryCache::default())
         .data(limits.page)
         .extension(QueryLimits {
             max_depth: limits.max_depth,

@@ -181,18 +181,7 @@ both!(a_deactivated_members_session_answers_nothing, |app| {
 async fn demo_sign_in_is_off_in_production() {
     let key = crate::keys::es256();
     // The test configuration asks for demo sign-in; production refuses it anyway.
-    let Some(prod) = spawn_app_with(Backend::Sqlite, |config| {
-        config.environment = api::config::Environment::Production;
-        config.jwt = api::auth::JwtConfig {
-            public_key_pem: Some(key.public_pem.clone()),
-            algorithm: Some("ES256".into()),
-            issuer: Some("idp".into()),
-            audience: Some("ward".into()),
-            ..Default::default()
-        };
-    })
-    .await
-    else {
+    let Some(prod) = spawn_production_app(Backend::Sqlite, &key.public_pem).await else {
         return;
     };
     let browser = Browser::new(&prod);

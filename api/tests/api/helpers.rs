@@ -263,6 +263,23 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     })
 }
 
+/// A server in production mode, taking ES256 tokens signed by `public_pem`'s key from issuer
+/// `idp` for audience `ward`.
+pub async fn spawn_production_app(backend: Backend, public_pem: &str) -> Option<TestApp> {
+    let jwt = api::auth::JwtConfig {
+        public_key_pem: Some(public_pem.to_owned()),
+        algorithm: Some("ES256".into()),
+        issuer: Some("idp".into()),
+        audience: Some("ward".into()),
+        ..Default::default()
+    };
+    spawn_app_with(backend, |c| {
+        c.environment = api::config::Environment::Production;
+        c.jwt = jwt;
+    })
+    .await
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)

@@ -105,18 +105,7 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
     use crate::keys::{es256, now, sign};
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let key = es256();
-        let Some(app) = spawn_app_with(backend, |c| {
-            c.environment = api::config::Environment::Production;
-            c.jwt = api::auth::JwtConfig {
-                public_key_pem: Some(key.public_pem.clone()),
-                algorithm: Some("ES256".into()),
-                issuer: Some("idp".into()),
-                audience: Some("ward".into()),
-                ..Default::default()
-            };
-        })
-        .await
-        else {
+        let Some(app) = spawn_production_app(backend, &key.public_pem).await else {
             continue;
         };
         let claims = json!({ "sub": "alice", "iss": "idp", "aud": "ward", "exp": now() + 300 });

@@ -266,16 +266,7 @@ impl TicketQuery {
     ) -> Gql<Page<Ticket>> {
         let input = filter.unwrap_or_default();
         let db = db(ctx)?;
-        let assignee = match input.assignee.as_deref() {
-            None => None,
-            Some("unassigned") => Some(None),
-            Some("me") => Some(Some(access(ctx)?.principal().staff_id)),
-            Some(sub) => {
-                Some(Some(crate::admin::service::find_staff(db, sub).await?.map(|m| m.id).ok_or_else(|| {
-                    crate::kit::ApiError::BadUserInput(format!("`assignee` {sub:?} is not a staff member"))
-                })?))
-            }
-        };
+        let assignee = crate::kit::agent::whose(ctx, "assignee", input.assignee.as_deref()).await?;
         let filter = TicketFilter {
             statuses: input.status.unwrap_or_default().into_iter().map(Into::into).collect(),
             assignee,

@@ -23,3 +23,19 @@ pub async fn agent_of(ctx: &Context<'_>, id: Uuid) -> ApiResult<Option<Agent>> {
     let member = loaders(ctx)?.load_one(StaffId(id)).await.map_err(load_error)?;
     Ok(member.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
 }
+
+/// A queue's "whose" filter (`me`, `unassigned`, or a staff member's `sub`) as the staff id to
+/// match: `None` no filter, `Some(None)` nobody's yet. `field` names the argument in errors.
+pub async fn whose(ctx: &Context<'_>, field: &str, value: Option<&str>) -> ApiResult<Option<Option<Uuid>>> {
+    Ok(match value {
+        None => None,
+        Some("unassigned") => Some(None),
+        Some("me") => Some(Some(super::access(ctx)?.principal().staff_id)),
+        Some(sub) => {
+            let member = crate::admin::service::find_staff(super::db(ctx)?, sub).await?;
+            let member = member
+                .ok_or_else(|| super::ApiError::BadUserInput(format!("`{field}` {sub:?} is not a staff member")))?;
+            Some(Some(member.id))
+        }
+    })
+}

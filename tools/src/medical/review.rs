@@ -174,17 +174,7 @@ impl CareReviewQuery {
     ) -> Gql<Page<CareReview>> {
         let input = filter.unwrap_or_default();
         let db = db(ctx)?;
-        let reviewer = match input.reviewer.as_deref() {
-            None => None,
-            Some("unassigned") => Some(None),
-            Some("me") => Some(Some(access(ctx)?.principal().staff_id)),
-            Some(sub) => Some(Some(
-                crate::admin::service::find_staff(db, sub)
-                    .await?
-                    .map(|m| m.id)
-                    .ok_or_else(|| ApiError::BadUserInput(format!("`reviewer` {sub:?} is not a staff member")))?,
-            )),
-        };
+        let reviewer = crate::kit::agent::whose(ctx, "reviewer", input.reviewer.as_deref()).await?;
         let flag = match input.flag.as_deref() {
             None => None,
             Some(flag) => {

@@ -10,9 +10,7 @@ use crate::kit::agent::{Agent, agent, agent_of};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{AppealsOf, EscalationHistory, EscalationOf, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{
-    Access, Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field,
-};
+use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::appeal::{self, AppealLevel as Level};
@@ -310,17 +308,7 @@ impl EscalationQuery {
         let input = filter.unwrap_or_default();
         let access = access(ctx)?;
         let db = db(ctx)?;
-        let assignee = match input.assignee.as_deref() {
-            None => None,
-            Some("unassigned") => Some(None),
-            Some("me") => Some(Some(access.principal().staff_id)),
-            Some(sub) => Some(Some(
-                crate::admin::service::find_staff(db, sub)
-                    .await?
-                    .map(|m| m.id)
-                    .ok_or_else(|| ApiError::BadUserInput(format!("`assignee` {sub:?} is not a staff member")))?,
-            )),
-        };
+        let assignee = crate::kit::agent::whose(ctx, "assignee", input.assignee.as_deref()).await?;
         let filter = EscalationFilter {
             statuses: input.status.unwrap_or_default().into_iter().map(Into::into).collect(),
             assignee,

@@ -10,7 +10,7 @@ pub mod workflow;
 
 pub use claim::{Claim, ClaimQuery, Denial};
 pub use escalation::{Escalation, EscalationMutation, EscalationQuery};
-pub use summary::SummaryQuery;
+pub use summary::{SummaryCache, SummaryQuery};
 pub use workflow::WriteOffThreshold;
 
 #[derive(async_graphql::MergedObject, Default)]

@@ -4,15 +4,17 @@
 
 use crate::kit::{Allow, ApiError, ApiResult, Gql, db};
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime, Utc};
 use entities::{appeal, claim, denial, escalation};
 use policies::{Action, Resource};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult, TryGetable};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// One group of the summary: how many escalations, the denied amount they work, what they
 /// recovered.
-#[derive(SimpleObject, Debug, PartialEq, Eq)]
+#[derive(SimpleObject, Debug, Clone, PartialEq, Eq)]
 pub struct SummaryGroup {
     /// The status, payer or CARC group.
     pub key: String,
@@ -21,7 +23,7 @@ pub struct SummaryGroup {
     pub recovered_cents: i64,
 }
 
-#[derive(SimpleObject, Debug)]
+#[derive(SimpleObject, Debug, Clone)]
 pub struct EscalationSummary {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -35,23 +37,26 @@ pub struct EscalationSummary {
     pub recovery_rate: Option<f64>,
 }
 
-/// Escalations opened on `from`..=`to`, joined to their denial and claim.
-fn opened_in(from: NaiveDate, to: NaiveDate) -> SelectStatement {
+/// Escalations opened on `from`..=`to`, joined to their denial (and claim, for the payer).
+fn opened_in(from: NaiveDate, to: NaiveDate, with_claim: bool) -> SelectStatement {
     let start = from.and_time(NaiveTime::MIN).and_utc();
-    let end = (to + Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
-    Query::select()
+    let end = (to + chrono::Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
+    let mut select = Query::select();
+    select
         .from(escalation::Entity)
         .inner_join(
             denial::Entity,
             Expr::col((denial::Entity, denial::Column::Id)).equals((escalation::Entity, escalation::Column::DenialId)),
         )
-        .inner_join(
+        .and_where(Expr::col((escalation::Entity, escalation::Column::CreatedAt)).gte(start))
+        .and_where(Expr::col((escalation::Entity, escalation::Column::CreatedAt)).lt(end));
+    if with_claim {
+        select.inner_join(
             claim::Entity,
             Expr::col((claim::Entity, claim::Column::Id)).equals((denial::Entity, denial::Column::ClaimId)),
-        )
-        .and_where(Expr::col((escalation::Entity, escalation::Column::CreatedAt)).gte(start))
-        .and_where(Expr::col((escalation::Entity, escalation::Column::CreatedAt)).lt(end))
-        .to_owned()
+        );
+    }
+    select
 }
 
 /// `CAST(SUM(expr) AS BIGINT)`: PostgreSQL sums a bigint as numeric; both read back as i64.
@@ -78,7 +83,8 @@ async fn grouped(
     to: NaiveDate,
     key: (impl sea_orm::sea_query::IntoIden + Copy, impl sea_orm::sea_query::IntoIden + Copy),
 ) -> ApiResult<Vec<SummaryGroup>> {
-    let mut select = totals(opened_in(from, to));
+    let with_claim = key.0.into_iden().to_string() == "claim";
+    let mut select = totals(opened_in(from, to, with_claim));
     select.expr_as(Expr::col(key), Alias::new("key")).group_by_col(key).order_by(key, sea_orm::Order::Asc);
     let rows = db.query_all(&select).await?;
     rows.iter()
@@ -109,7 +115,7 @@ pub async fn summary(db: &impl ConnectionTrait, from: NaiveDate, to: NaiveDate) 
                 .equals((escalation::Entity, escalation::Column::Id)),
         )
         .to_owned();
-    let mut rate = totals(opened_in(from, to));
+    let mut rate = totals(opened_in(from, to, false));
     rate.and_where(Expr::exists(appealed)).expr_as(
         Expr::cust(
             "CAST(COALESCE(SUM(escalation.recovered_cents), 0) AS DOUBLE PRECISION) / NULLIF(SUM(denial.denied_cents), 0)",
@@ -132,6 +138,29 @@ pub async fn summary(db: &impl ConnectionTrait, from: NaiveDate, to: NaiveDate) 
     })
 }
 
+/// How long a computed header is served again: every view of the ops queue shows it, its
+/// aggregates read every escalation of the period, and totals a few seconds old serve a
+/// queue header as well.
+pub const SUMMARY_TTL: Duration = Duration::from_secs(30);
+
+/// Recent summaries by period, one cache per server (in the schema's data).
+#[derive(Default)]
+pub struct SummaryCache(std::sync::Mutex<HashMap<(NaiveDate, NaiveDate), (Instant, EscalationSummary)>>);
+
+impl SummaryCache {
+    fn get(&self, period: (NaiveDate, NaiveDate)) -> Option<EscalationSummary> {
+        let cached = self.0.lock().ok()?;
+        cached.get(&period).filter(|(at, _)| at.elapsed() < SUMMARY_TTL).map(|(_, s)| s.clone())
+    }
+
+    fn put(&self, period: (NaiveDate, NaiveDate), summary: EscalationSummary) {
+        if let Ok(mut cached) = self.0.lock() {
+            cached.retain(|_, (at, _)| at.elapsed() < SUMMARY_TTL);
+            cached.insert(period, (Instant::now(), summary));
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct SummaryQuery;
 
@@ -140,7 +169,7 @@ impl SummaryQuery {
     /// The ops queue's header over escalations opened from `from` to `to` (inclusive; by
     /// default the last 90 days): counts, denied and recovered amounts by status, payer and
     /// CARC group, and the recovery rate. Totals across patients, never one patient's
-    /// figures; needs `escalation · read` and `claim · billing`.
+    /// figures; needs `escalation · read` and `claim · billing`. At most 30 seconds old.
     #[graphql(guard = "Allow(Resource::Escalation, Action::Read).and(Allow(Resource::Claim, Action::Billing))")]
     async fn escalation_summary(
         &self,
@@ -149,13 +178,21 @@ impl SummaryQuery {
         to: Option<NaiveDate>,
     ) -> Gql<EscalationSummary> {
         let to = to.unwrap_or_else(|| Utc::now().date_naive());
-        let from = from.unwrap_or(to - Duration::days(90));
+        let from = from.unwrap_or(to - chrono::Duration::days(90));
         if from > to {
             return Err(ApiError::BadUserInput(format!("`from` {from} is after `to` {to}")).into());
         }
         if (to - from).num_days() > 3 * 366 {
             return Err(ApiError::BadUserInput("a summary covers at most three years".into()).into());
         }
-        Ok(summary(db(ctx)?, from, to).await?)
+        let cache = ctx.data_opt::<SummaryCache>();
+        if let Some(cached) = cache.and_then(|c| c.get((from, to))) {
+            return Ok(cached);
+        }
+        let fresh = summary(db(ctx)?, from, to).await?;
+        if let Some(cache) = cache {
+            cache.put((from, to), fresh.clone());
+        }
+        Ok(fresh)
     }
 }

@@ -472,6 +472,31 @@ async fn main() {
     for target in &targets {
         report.push_str(&format!("\nPeak RSS of {}: {:.0} MiB.", target.name, peak_rss_mib(target.pid)));
     }
+    // The ceiling of Q1: its two statements (the staff lookup, the patient), straight through
+    // pgbench with prepared statements at the same concurrency.
+    if only.as_deref().is_none_or(|o| o.split(',').any(|o| o == "Q1")) {
+        let script = cluster.dir.join("q1.sql");
+        std::fs::write(
+            &script,
+            format!(
+                "SELECT id, sub, display_name, email, active FROM staff WHERE sub = 'owen' AND active = true LIMIT 1;\n\
+                 SELECT id, state, created_at FROM patient WHERE id = '{patient}' LIMIT 1;\n"
+            ),
+        )
+        .unwrap();
+        let output = Command::new("pgbench")
+            .args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
+            .arg(&script)
+            .arg(&url)
+            .output()
+            .await
+            .expect("pgbench (the PostgreSQL client package)");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let tps = text.lines().find(|l| l.starts_with("tps")).unwrap_or("tps = ? (pgbench failed)").to_owned();
+        report.push_str(&format!(
+            "\npgbench limit of Q1's two statements ({clients} clients, -M prepared, {seconds} s): {tps}."
+        ));
+    }
     report.push('\n');
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/harness/report.md");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();

@@ -81,7 +81,7 @@ pub fn audit_checkpoints(
 /// The banner `ward serve --demo` prints once it is ready.
 pub fn banner(address: std::net::SocketAddr, keys: &TokenKeys) -> String {
     let mut out = format!(
-        "\nward is ready: query console at http://{address}/graphql\n\nDemo tokens (valid 8 hours; paste into the console, or send as `Authorization: Bearer <token>`):\n"
+        "\nward is ready: open the console at http://{address}/ and sign in as any demo staff member\n(engineers: query console at http://{address}/graphql)\n\nDemo tokens (valid 8 hours; paste into the query console, or send as `Authorization: Bearer <token>`):\n"
     );
     for member in DEMO_STAFF.iter().filter(|m| m.active) {
         match keys.issue(member.sub, Duration::from_secs(8 * 3600)) {

@@ -69,6 +69,7 @@ struct Round {
     statements: f64,
 }
 
+/// CPU time the process has used (user and system), in clock ticks (1/100 s).
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
@@ -78,7 +79,7 @@ fn cpu_ticks(pid: u32) -> u64 {
         + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-/// Ticks of the process and its children (PostGraphile's node runs as one process).
+/// The process's peak resident memory (`VmHWM`), in MiB.
 fn peak_rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status

@@ -133,10 +133,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let member = tools::admin::service::staff_by_id(db, session.staff_id).await.map_err(failed)?;
         let policy = state.policy.authorizer().snapshot();
-        let principal = match member {
-            Some(member) => tools::admin::service::load_principal(db, &member.sub, &policy).await.map_err(failed)?,
-            None => None,
-        };
+        let principal = member.and_then(|member| tools::admin::service::principal_of(member, &policy));
         let Some(principal) = principal else {
             session::end(db, session.id, chrono::Utc::now()).await.map_err(failed)?;
             return Err(signed_out(to_sign_in(false), is_local(parts)));

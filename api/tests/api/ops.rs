@@ -84,6 +84,18 @@ both!(an_escalation_climbs_the_appeal_levels_and_the_claim_follows, |app| {
     assert_eq!((e["appealLevel"].as_str(), e["claim"]["status"].as_str()), (Some("LEVEL_1"), Some("APPEALED")));
     let e = moved(&step(&app, "olga", &e, "APPEALED", appeal("Second-level letter with the plan")).await);
     assert_eq!(e["appealLevel"], "LEVEL_2", "an appeal goes one level up");
+    let moves = app
+        .gql(
+            "owen",
+            "query($id: ID!) { escalation(id: $id) { allowedMoves { to appealLevel } } }",
+            json!({ "id": e["id"] }),
+        )
+        .await;
+    assert_eq!(
+        moves["data"]["escalation"]["allowedMoves"],
+        json!([{ "to": "APPEALED", "appealLevel": "EXTERNAL" }, { "to": "WON", "appealLevel": null }, { "to": "LOST", "appealLevel": null }, { "to": "WRITTEN_OFF", "appealLevel": null }]),
+        "the API says what the table allows, so no client writes the table again"
+    );
 
     // A move the table does not allow names the allowed ones; nothing changes.
     let refused = step(&app, "owen", &e, "IN_REVIEW", json!({})).await;

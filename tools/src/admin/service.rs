@@ -21,12 +21,17 @@ pub async fn load_principal(
 ) -> ApiResult<Option<Principal>> {
     let member =
         staff::Entity::find().filter(staff::Column::Sub.eq(sub)).filter(staff::Column::Active.eq(true)).one(db).await?;
-    Ok(member.map(|m| Principal {
-        staff_id: m.id,
-        sub: m.sub,
-        display_name: m.display_name,
-        roles: policy.roles_of(sub).to_vec(),
-    }))
+    Ok(member.and_then(|m| principal_of(m, policy)))
+}
+
+/// A member as a principal, with the roles `policy` grants them; `None` when deactivated.
+pub fn principal_of(member: staff::Model, policy: &PolicySnapshot) -> Option<Principal> {
+    member.active.then(|| Principal {
+        roles: policy.roles_of(&member.sub).to_vec(),
+        staff_id: member.id,
+        sub: member.sub,
+        display_name: member.display_name,
+    })
 }
 
 /// Whether a staff member with this `sub` exists (active or not).

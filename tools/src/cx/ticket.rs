@@ -1,7 +1,7 @@
 //! The `Ticket` type, the ticket queries and the ticket mutations.
 
 use super::service::{self, NewTicket, TicketChanges, TicketFilter};
-use super::workflow::{SlaHours, sla_breached};
+use super::workflow::{SlaHours, allowed_moves, sla_breached};
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::agent::{Agent, agent};
@@ -90,6 +90,10 @@ impl Ticket {
     }
     async fn status(&self) -> TicketStatus {
         self.0.status.into()
+    }
+    /// Where `transitionTicket` may move it from here (the ticket's transition table).
+    async fn allowed_moves(&self) -> Vec<TicketStatus> {
+        allowed_moves(self.0.status).iter().map(|s| (*s).into()).collect()
     }
     /// When the ticket is due to be resolved, from its priority.
     async fn sla_due_at(&self) -> DateTime<Utc> {

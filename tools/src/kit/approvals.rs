@@ -127,6 +127,32 @@ pub fn target_version(approval: &pending_approval::Model) -> Option<i32> {
     approval.payload.get("targetVersion").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok())
 }
 
+/// `CONFLICT` unless the record a request is about is still at the version the request was
+/// made against (`noun` and `change` name them: "escalation", "write-off").
+pub fn unchanged_since(approval: &pending_approval::Model, current: i32, noun: &str, change: &str) -> ApiResult<()> {
+    let asked_at = target_version(approval).unwrap_or(-1);
+    if current == asked_at {
+        return Ok(());
+    }
+    Err(ApiError::Conflict(format!(
+        "the {noun} changed since the {change} was asked for (version {asked_at}, now {current}): reject this request and ask again"
+    )))
+}
+
+/// The request of `kind` about record `resource_id` still waiting for a decision, if any.
+pub async fn pending_for(
+    db: &impl ConnectionTrait,
+    kind: ApprovalKind,
+    resource_id: Uuid,
+) -> ApiResult<Option<pending_approval::Model>> {
+    Ok(pending_approval::Entity::find()
+        .filter(pending_approval::Column::Kind.eq(kind.as_str()))
+        .filter(pending_approval::Column::ResourceId.eq(resource_id))
+        .filter(pending_approval::Column::Status.eq(ApprovalStatus::Pending))
+        .one(db)
+        .await?)
+}
+
 /// Records a decision on a pending request at `expected_version`. The caller has checked the
 /// approver permission; this refuses the requester and a request already decided.
 pub async fn decide(

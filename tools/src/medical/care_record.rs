@@ -10,6 +10,7 @@ use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::agent::{Agent, agent_of};
+use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -225,7 +226,7 @@ impl CareRecord {
 
     /// The amendment waiting for a second medical member, if one was asked for.
     async fn pending_amendment(&self, ctx: &Context<'_>) -> Gql<Option<PendingAmendment>> {
-        let found = service::pending_amendment(db(ctx)?, self.0.id).await?;
+        let found = approvals::pending_for(db(ctx)?, ApprovalKind::CareRecordAmend, self.0.id).await?;
         Ok(found.map(|request| PendingAmendment { request, record: self.0.clone() }))
     }
 }

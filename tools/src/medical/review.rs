@@ -6,6 +6,7 @@ use super::workflow::FLAGS;
 use crate::directory::service::parse_id;
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
+use crate::kit::loaders::{CareRecordId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{
     Access, Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field,
@@ -105,19 +106,13 @@ impl CareReview {
 
 /// The reviews of `rows` with their records (one query for the records).
 async fn with_records(ctx: &Context<'_>, rows: Vec<care_review::Model>) -> ApiResult<Vec<CareReview>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.care_record_id).collect();
-    let records: std::collections::HashMap<uuid::Uuid, care_record::Model> = care_record::Entity::find()
-        .filter(care_record::Column::Id.is_in(ids))
-        .all(db(ctx)?)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    // Through the request's loader: each review's `careRecord` then finds its record cached.
+    let ids = rows.iter().map(|r| CareRecordId(r.care_record_id));
+    let records = loaders(ctx)?.load_many(ids).await.map_err(load_error)?;
     let access = access(ctx)?;
     rows.into_iter()
         .map(|review| {
-            let record = records.get(&review.care_record_id).cloned().ok_or_else(|| {
+            let record = records.get(&CareRecordId(review.care_record_id)).cloned().ok_or_else(|| {
                 ApiError::internal("listing reviews", anyhow::anyhow!("review {} has no record", review.id))
             })?;
             CareReview::visible(access, review, record)

@@ -206,13 +206,7 @@ pub async fn apply_amendment(
     request: &pending_approval::Model,
 ) -> ApiResult<care_record::Model> {
     let current = existing(db, request.resource_id).await?;
-    let asked_at = approvals::target_version(request).unwrap_or(-1);
-    if current.version != asked_at {
-        return Err(ApiError::Conflict(format!(
-            "the care record changed since the amendment was asked for (version {asked_at}, now {}): reject this request and ask again",
-            current.version
-        )));
-    }
+    approvals::unchanged_since(request, current.version, "care record", "amendment")?;
     let text = |key: &str| request.payload.get(key).and_then(Value::as_str).map(str::to_owned);
     let reason = text("reason").unwrap_or_else(|| request.reason.clone());
     apply(db, &current, request.requested_by, Some(approver), text("body"), text("diagnosisCodes"), reason).await
@@ -235,16 +229,6 @@ pub async fn edited_by(db: &impl ConnectionTrait, record: Uuid, staff: Uuid) -> 
         .count(db)
         .await?;
     Ok(asked > 0)
-}
-
-/// The amendment waiting for a second medical member, if one was asked for.
-pub async fn pending_amendment(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<pending_approval::Model>> {
-    Ok(pending_approval::Entity::find()
-        .filter(pending_approval::Column::Kind.eq(ApprovalKind::CareRecordAmend.as_str()))
-        .filter(pending_approval::Column::ResourceId.eq(id))
-        .filter(pending_approval::Column::Status.eq(entities::pending_approval::ApprovalStatus::Pending))
-        .one(db)
-        .await?)
 }
 
 /// One page of a record's revisions, newest first.

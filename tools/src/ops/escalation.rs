@@ -2,11 +2,12 @@
 
 use super::claim::{Claim, Denial, days_left};
 use super::escalation_service::{self as service, EscalationFilter, EscalationRow, Move, SentAppeal};
-use super::workflow::WriteOffThreshold;
+use super::workflow::{Stage, WriteOffThreshold, allowed_moves};
 use crate::approvals::PendingApproval;
 use crate::directory::service::parse_id;
 use crate::directory::{Patient, patient_of};
 use crate::kit::agent::{Agent, agent, agent_of};
+use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{AppealsOf, EscalationHistory, EscalationOf, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
@@ -81,6 +82,15 @@ impl Escalation {
     /// The level of the appeal in flight, while `APPEALED`.
     async fn appeal_level(&self) -> Option<AppealLevel> {
         self.0.escalation.appeal_level.map(Into::into)
+    }
+
+    /// Where `transitionEscalation` may move it from here (an appeal goes one level up).
+    async fn allowed_moves(&self) -> Vec<EscalationMove> {
+        let here = Stage::of(self.0.escalation.status, self.0.escalation.appeal_level);
+        allowed_moves(here)
+            .into_iter()
+            .map(|s| EscalationMove { to: s.status.into(), appeal_level: s.level.map(Into::into) })
+            .collect()
     }
 
     /// Why it was escalated, as ops wrote it. PHI: billing.
@@ -213,8 +223,16 @@ impl Escalation {
 
     /// The write-off waiting for a second ops member, if one was asked for.
     async fn pending_write_off(&self, ctx: &Context<'_>) -> Gql<Option<PendingApproval>> {
-        Ok(service::pending_write_off(db(ctx)?, self.0.escalation.id).await?.map(PendingApproval::from))
+        let pending = approvals::pending_for(db(ctx)?, ApprovalKind::WriteOff, self.0.escalation.id).await?;
+        Ok(pending.map(PendingApproval::from))
     }
+}
+
+/// A move the escalation's table allows: the status, and the appeal level it reaches.
+#[derive(SimpleObject)]
+pub struct EscalationMove {
+    pub to: EscalationStatus,
+    pub appeal_level: Option<AppealLevel>,
 }
 
 /// An appeal as it was sent.

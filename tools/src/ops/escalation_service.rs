@@ -381,28 +381,12 @@ pub async fn apply_write_off(
     request: &pending_approval::Model,
 ) -> ApiResult<EscalationRow> {
     let row = find_row(db, request.resource_id).await?;
-    let asked_at = approvals::target_version(request).unwrap_or(-1);
-    if row.escalation.version != asked_at {
-        return Err(ApiError::Conflict(format!(
-            "the escalation changed since the write-off was asked for (version {asked_at}, now {}): reject this request and ask again",
-            row.escalation.version
-        )));
-    }
+    approvals::unchanged_since(request, row.escalation.version, "escalation", "write-off")?;
     let stage =
         check_transition(Stage::of(row.escalation.status, row.escalation.appeal_level), EscalationStatus::WrittenOff)?;
     let note = request.payload.get("note").and_then(Value::as_str).unwrap_or(&request.reason).to_owned();
     let step = Move { to: EscalationStatus::WrittenOff, note: note.clone(), appeal: None, recovered_cents: None };
     apply(db, approver, row, stage, &step, &note, Some(request)).await
-}
-
-/// The pending write-off request of an escalation, if one waits.
-pub async fn pending_write_off(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<pending_approval::Model>> {
-    Ok(pending_approval::Entity::find()
-        .filter(pending_approval::Column::Kind.eq(ApprovalKind::WriteOff.as_str()))
-        .filter(pending_approval::Column::ResourceId.eq(id))
-        .filter(pending_approval::Column::Status.eq(entities::pending_approval::ApprovalStatus::Pending))
-        .one(db)
-        .await?)
 }
 
 /// An escalation's appeals, lowest level first.

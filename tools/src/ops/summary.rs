@@ -82,8 +82,8 @@ async fn grouped(
     from: NaiveDate,
     to: NaiveDate,
     key: (impl sea_orm::sea_query::IntoIden + Copy, impl sea_orm::sea_query::IntoIden + Copy),
+    with_claim: bool,
 ) -> ApiResult<Vec<SummaryGroup>> {
-    let with_claim = key.0.into_iden().to_string() == "claim";
     let mut select = totals(opened_in(from, to, with_claim));
     select.expr_as(Expr::col(key), Alias::new("key")).group_by_col(key).order_by(key, sea_orm::Order::Asc);
     let rows = db.query_all(&select).await?;
@@ -100,13 +100,13 @@ async fn grouped(
 }
 
 pub async fn summary(db: &impl ConnectionTrait, from: NaiveDate, to: NaiveDate) -> ApiResult<EscalationSummary> {
-    let mut by_status = grouped(db, from, to, (escalation::Entity, escalation::Column::Status)).await?;
+    let mut by_status = grouped(db, from, to, (escalation::Entity, escalation::Column::Status), false).await?;
     for group in &mut by_status {
         // Stored names are the API's names, upper-cased as GraphQL enums are.
         group.key = group.key.to_uppercase();
     }
-    let by_payer = grouped(db, from, to, (claim::Entity, claim::Column::Payer)).await?;
-    let by_carc_group = grouped(db, from, to, (denial::Entity, denial::Column::CarcGroup)).await?;
+    let by_payer = grouped(db, from, to, (claim::Entity, claim::Column::Payer), true).await?;
+    let by_carc_group = grouped(db, from, to, (denial::Entity, denial::Column::CarcGroup), false).await?;
     let appealed = Query::select()
         .expr(Expr::val(1))
         .from(appeal::Entity)

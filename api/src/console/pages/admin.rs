@@ -1,7 +1,7 @@
 //! Admin: staff and their roles (grant, revoke, deactivate). Role grants that open patient
 //! data wait in the approvals queue for a second admin.
 
-use super::{Feedback, FormBody, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::Ctx;
 use crate::console::layout::{csrf_field, page, plain};
 use crate::http::AppState;
@@ -68,7 +68,7 @@ async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) 
             } }
         }
     };
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     (status, page(&ctx.frame(), "Staff", body)).into_response()
 }
 
@@ -98,7 +98,7 @@ async fn deactivate(ctx: Ctx, Path(sub): Path<String>, form: FormBody) -> Respon
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
-    let vars = json!({ "s": sub, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1) });
+    let vars = json!({ "s": sub, "v": expected_version(&input) });
     let answer = match ctx
         .run("mutation($s: String!, $v: Int!) { deactivateStaff(sub: $s, expectedVersion: $v) { sub } }", vars, None)
         .await

@@ -2,7 +2,7 @@
 //! large write-offs for ops, amendments of signed-off records for the medical team), and
 //! their own requests.
 
-use super::{Feedback, FormBody, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::Ctx;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::http::AppState;
@@ -72,7 +72,7 @@ async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) 
             }
         }
     };
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     (status, page(&ctx.frame(), "Approvals", body)).into_response()
 }
 
@@ -81,7 +81,7 @@ async fn decide(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
-    let version = input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+    let version = expected_version(&input);
     let note = input.get("note").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let (doc, vars) = if input.get("decision").is_some_and(|d| d == "reject") {
         (

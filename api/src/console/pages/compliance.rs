@@ -2,7 +2,7 @@
 //! see this patient", and the break-glass review queue. Also the break-glass request that
 //! care pages offer where a value is restricted.
 
-use super::{Feedback, FormBody, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome, status_of};
 use crate::console::Ctx;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::http::AppState;
@@ -240,7 +240,7 @@ async fn render_grants(ctx: &Ctx, query: &HashMap<String, String>, feedback: Fee
             } }
         }
     };
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     (status, page(&ctx.frame(), "Break-glass review", body)).into_response()
 }
 
@@ -249,7 +249,7 @@ async fn review(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
-    let vars = json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1),
+    let vars = json!({ "id": id, "v": expected_version(&input),
         "verdict": input.get("verdict"), "note": input.get("note").filter(|n| !n.trim().is_empty()) });
     let doc = "mutation($id: ID!, $v: Int!, $verdict: BreakGlassReview!, $note: String) { reviewBreakGlass(id: $id, expectedVersion: $v, verdict: $verdict, note: $note) { id } }";
     let answer = match ctx.run(doc, vars, None).await {

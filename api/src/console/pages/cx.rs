@@ -2,7 +2,7 @@
 //! ticket's page (patient card, history, comments, saved replies filled in, transitions,
 //! assignment). A ticket's page states the ticket as its purpose.
 
-use super::{Feedback, FormBody, all_of, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::Ctx;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, value, when};
@@ -101,7 +101,7 @@ async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
 }
 
 const TICKET: &str = "query($id: ID!, $macro: ID!, $withMacro: Boolean!) {
-  ticket(id: $id) { id subject description status priority channel slaDueAt slaBreached version createdAt
+  ticket(id: $id) { id subject description status allowedMoves priority channel slaDueAt slaBreached version createdAt
     assignee { sub displayName }
     patient { id name email phone memberIdLast4 birthYear dateOfBirth }
     comments(first: 100) { edges { node { author { displayName } body internal createdAt } } }
@@ -121,7 +121,7 @@ async fn render(ctx: &Ctx, id: &str, query: &HashMap<String, String>, feedback: 
     if let Some(response) = failed(ctx, "Ticket", &answer) {
         return response;
     }
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     let body = ticket_body(ctx, id, &answer, query, &feedback);
     let title = if answer.refused(&["ticket", "subject"]) {
         "Ticket".to_owned()
@@ -135,12 +135,18 @@ fn ticket_body(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, String>,
     let t = a.at(&["ticket"]);
     let csrf = ctx.frame().csrf;
     let version = plain(&t["version"]);
-    let moves: &[(&str, &str)] = match t["status"].as_str() {
-        Some("OPEN") => &[("PENDING", "Set pending"), ("RESOLVED", "Resolve")],
-        Some("PENDING") => &[("OPEN", "Reopen"), ("RESOLVED", "Resolve")],
-        Some("RESOLVED") => &[("CLOSED", "Close"), ("OPEN", "Reopen")],
-        _ => &[],
+    let label = |to: &str| match to {
+        "PENDING" => "Set pending",
+        "RESOLVED" => "Resolve",
+        "CLOSED" => "Close",
+        _ => "Reopen",
     };
+    let moves: Vec<(String, &str)> = t["allowedMoves"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| (plain(m), label(m.as_str().unwrap_or_default())))
+        .collect();
     let macro_text = a.at(&["renderMacro", "text"]).as_str().map(str::to_owned);
     let typed = feedback.typed("comment", "body");
     let comment_text = if !typed.is_empty() { typed } else { macro_text.clone().unwrap_or_default() };
@@ -265,10 +271,6 @@ async fn act(ctx: Ctx, id: String, form: FormBody, name: &'static str, document:
     }
 }
 
-fn version(input: &[(String, String)]) -> i64 {
-    all_of(input, "version").first().and_then(|v| v.parse().ok()).unwrap_or(-1)
-}
-
 async fn comment(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let vars = json!({ "id": id, "body": input.get("body"), "internal": input.contains_key("internal") });
@@ -278,7 +280,7 @@ async fn comment(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
 
 async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
-    let vars = json!({ "id": id, "v": version(&form.0), "to": input.get("to") });
+    let vars = json!({ "id": id, "v": expected_version(&input), "to": input.get("to") });
     let doc = "mutation($id: ID!, $v: Int!, $to: TicketStatus!) { transitionTicket(id: $id, expectedVersion: $v, to: $to) { id } }";
     act(ctx, id, form, "transition", doc, vars).await
 }
@@ -286,7 +288,7 @@ async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Respons
 async fn assign(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let assignee = input.get("assignee").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let vars = json!({ "id": id, "v": version(&form.0), "a": assignee });
+    let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
     let doc =
         "mutation($id: ID!, $v: Int!, $a: String) { assignTicket(id: $id, expectedVersion: $v, assignee: $a) { id } }";
     act(ctx, id, form, "assign", doc, vars).await

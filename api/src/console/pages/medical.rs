@@ -2,7 +2,7 @@
 //! revisions and line diffs, the edit form, the review form, and the provider ranking. A
 //! review's page states the review as its purpose.
 
-use super::{Feedback, FormBody, all_of, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, all_of, expected_version, failed, fields, nodes, notice, outcome, status_of};
 use crate::console::Ctx;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, restricted, value, when};
@@ -164,7 +164,7 @@ async fn render_record(ctx: &Ctx, id: &str, query: &HashMap<String, String>, fee
     if let Some(response) = failed(ctx, "Care record", &answer) {
         return response;
     }
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     let title = format!("Care record: {}", plain(answer.at(&["careRecord", "kind"])).replace('_', " "));
     (status, page(&ctx.frame(), &title, record_body(ctx, id, &answer, query, &feedback))).into_response()
 }
@@ -266,7 +266,7 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
         .get("codes")
         .map(|c| c.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
-    let vars = json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1),
+    let vars = json!({ "id": id, "v": expected_version(&input),
         "body": input.get("body"), "codes": codes, "why": input.get("reason") });
     let doc = "mutation($id: ID!, $v: Int!, $body: String, $codes: [String!], $why: String!) {
         editCareRecord(id: $id, expectedVersion: $v, input: { body: $body, diagnosisCodes: $codes }, reason: $why) { id } }";
@@ -361,7 +361,7 @@ async fn render_review(
             }
         }
     };
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     (status, page(&ctx.frame(), "Care review", body)).into_response()
 }
 
@@ -371,7 +371,7 @@ async fn complete(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response 
         return response;
     }
     let flags = all_of(&form.0, "flags");
-    let vars = json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1),
+    let vars = json!({ "id": id, "v": expected_version(&input),
         "score": input.get("score").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0), "findings": input.get("findings"), "flags": flags });
     let doc = "mutation($id: ID!, $v: Int!, $score: Int!, $findings: String!, $flags: [String!]!) {
         completeCareReview(id: $id, expectedVersion: $v, input: { score: $score, findings: $findings, flags: $flags }) { id } }";

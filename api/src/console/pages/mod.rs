@@ -69,6 +69,11 @@ impl Feedback {
         }
     }
 
+    /// The page's status: 200, or the refused form's.
+    pub fn status(&self) -> StatusCode {
+        if self.errors.is_empty() { StatusCode::OK } else { status_of(&self.errors) }
+    }
+
     pub fn is_conflict(&self, form: &str) -> bool {
         self.form == form && self.errors.iter().any(|e| e.code == "CONFLICT")
     }
@@ -123,6 +128,12 @@ pub type FormBody = axum::Form<Vec<(String, String)>>;
 /// A form's fields, with a browser's CRLF line ends (HTML forms send them) made `\n`.
 pub fn fields(form: &[(String, String)]) -> HashMap<String, String> {
     form.iter().map(|(k, v)| (k.clone(), v.replace("\r\n", "\n"))).collect()
+}
+
+/// The `version` a form was rendered at, which the change names as `expectedVersion` (`-1`,
+/// which never matches, when missing: the API answers CONFLICT).
+pub fn expected_version(input: &HashMap<String, String>) -> i64 {
+    input.get("version").and_then(|v| v.parse().ok()).unwrap_or(-1)
 }
 
 pub fn all_of(form: &[(String, String)], key: &str) -> Vec<String> {

@@ -2,7 +2,7 @@
 //! the open denials with their escalate button, and an escalation's page (the denial, the
 //! appeals sent, the history, the next moves). An escalation's page states it as its purpose.
 
-use super::{Feedback, FormBody, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::Ctx;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, dollars, money, page, plain, value, when};
@@ -152,7 +152,7 @@ async fn denials_page(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feed
             }
         }
     };
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     (status, page(&ctx.frame(), "Open denials", body)).into_response()
 }
 
@@ -173,7 +173,7 @@ async fn escalate(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response 
     denials_page(&ctx, &HashMap::new(), Feedback { form: "escalate", errors: answer.errors.clone(), input }).await
 }
 
-const ESCALATION: &str = "query($id: ID!) { escalation(id: $id) { id status appealLevel version summary amountAtStake recoveredCents payer carcGroup carcCode
+const ESCALATION: &str = "query($id: ID!) { escalation(id: $id) { id status appealLevel allowedMoves { to appealLevel } version summary amountAtStake recoveredCents payer carcGroup carcCode
     appealDeadline daysLeft createdAt closedAt assignee { sub displayName } openedBy { displayName }
     denial { carcDescription rarcCode rarcDescription deniedAt allowedCents }
     claim { claimNumber status billedCents serviceDate }
@@ -198,24 +198,22 @@ async fn render(ctx: &Ctx, id: &str, query: &HashMap<String, String>, feedback: 
     if let Some(response) = failed(ctx, "Escalation", &answer) {
         return response;
     }
-    let status = if feedback.errors.is_empty() { axum::http::StatusCode::OK } else { status_of(&feedback.errors) };
+    let status = feedback.status();
     let title = format!("Escalation: {}", plain(answer.at(&["escalation", "claim", "claimNumber"])));
     (status, page(&ctx.frame(), &title, escalation_body(ctx, id, &answer, query, &feedback))).into_response()
 }
 
-/// The moves the table allows from here, as (status, label).
-fn moves(e: &Value) -> Vec<(&'static str, &'static str)> {
-    match (e["status"].as_str(), e["appealLevel"].as_str()) {
-        (Some("OPEN"), _) => vec![("IN_REVIEW", "Start review"), ("WRITTEN_OFF", "Write off")],
-        (Some("IN_REVIEW"), _) => vec![("APPEALED", "Appeal (level 1)"), ("WRITTEN_OFF", "Write off")],
-        (Some("APPEALED"), Some("LEVEL_1")) => {
-            vec![("APPEALED", "Appeal (level 2)"), ("WON", "Won"), ("LOST", "Lost"), ("WRITTEN_OFF", "Write off")]
-        }
-        (Some("APPEALED"), Some("LEVEL_2")) => {
-            vec![("APPEALED", "External review"), ("WON", "Won"), ("LOST", "Lost"), ("WRITTEN_OFF", "Write off")]
-        }
-        (Some("APPEALED"), _) => vec![("WON", "Won"), ("LOST", "Lost"), ("WRITTEN_OFF", "Write off")],
-        _ => vec![],
+/// What the page calls a move the API allows.
+fn move_label(to: &str, level: Option<&str>) -> &'static str {
+    match (to, level) {
+        ("IN_REVIEW", _) => "Start review",
+        ("APPEALED", Some("LEVEL_1")) => "Appeal (level 1)",
+        ("APPEALED", Some("LEVEL_2")) => "Appeal (level 2)",
+        ("APPEALED", _) => "External review",
+        ("WON", _) => "Won",
+        ("LOST", _) => "Lost",
+        ("WRITTEN_OFF", _) => "Write off",
+        _ => "Move",
     }
 }
 
@@ -262,7 +260,9 @@ fn escalation_body(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, Stri
                 p.error role="alert" { "Someone moved this escalation while you were writing. Its current state is shown; your note is kept below: check and send again." }
             }
             (feedback.errors_of("transition"))
-            @let moves = moves(e);
+            @let moves: Vec<(String, &str)> = e["allowedMoves"].as_array().into_iter().flatten()
+                .map(|m| (plain(&m["to"]), move_label(m["to"].as_str().unwrap_or_default(), m["appealLevel"].as_str())))
+                .collect();
             @if moves.is_empty() { p.muted { "This escalation is finished." } }
             @else {
                 form method="post" action={ "/ops/escalations/" (id) "/transition" } {
@@ -362,7 +362,7 @@ async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Respons
         };
         return render(&ctx, &id, &HashMap::new(), Feedback { form: "transition", errors: vec![error], input }).await;
     };
-    let vars = json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1), "to": to,
+    let vars = json!({ "id": id, "v": expected_version(&input), "to": to,
         "note": input.get("note"), "appeal": appeal, "cents": recovered });
     let doc = "mutation($id: ID!, $v: Int!, $to: EscalationStatus!, $note: String!, $appeal: AppealInput, $cents: Int) {
         transitionEscalation(id: $id, expectedVersion: $v, to: $to, note: $note, appeal: $appeal, recoveredCents: $cents) { id } }";
@@ -372,8 +372,7 @@ async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Respons
 async fn assign(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let assignee = input.get("assignee").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let vars =
-        json!({ "id": id, "v": input.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1), "a": assignee });
+    let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
     let doc = "mutation($id: ID!, $v: Int!, $a: String) { assignEscalation(id: $id, expectedVersion: $v, assignee: $a) { id } }";
     act(ctx, id, input, "assign", doc, vars).await
 }

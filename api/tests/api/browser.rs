@@ -46,7 +46,7 @@ impl Chrome {
             .kill_on_drop(true)
             .spawn()
             .expect("start chromedriver");
-        for _ in 0..100 {
+        for _ in 0..300 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
                 break;
             }
@@ -76,13 +76,7 @@ impl Chrome {
         let button = format!("//input[@name='sub' and @value='{sub}']/following-sibling::button");
         self.client.find(Locator::XPath(&button)).await.unwrap().click().await.unwrap();
         // Signed in once the browser has left the sign-in page for the team's queue.
-        for _ in 0..100 {
-            if self.client.current_url().await.unwrap().path() != "/signin" {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{sub} never got past the sign-in page");
+        self.wait_url(|url| !url.contains("/signin")).await;
     }
 
     async fn sign_out(&self) {
@@ -90,19 +84,42 @@ impl Chrome {
         self.client.wait().for_element(Locator::XPath("//h1[text()='Sign in']")).await.unwrap();
     }
 
+    /// Clicks the element once it is there: a click that navigates returns before the next
+    /// page has loaded, so every lookup waits for its element rather than failing at once.
     async fn click(&self, xpath: &str) {
-        self.client.find(Locator::XPath(xpath)).await.unwrap_or_else(|e| panic!("{xpath}: {e}")).click().await.unwrap();
+        self.client
+            .wait()
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+            .click()
+            .await
+            .unwrap();
     }
 
     async fn fill(&self, css: &str, text: &str) {
-        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        let field = self.client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
     }
 
+    /// Waits until the browser is on a page whose address satisfies `arrived`.
+    async fn wait_url(&self, arrived: impl Fn(&str) -> bool) {
+        for _ in 0..300 {
+            let url = self.client.current_url().await.unwrap();
+            if arrived(url.as_str())
+                && self.client.execute("return document.readyState", vec![]).await.unwrap() == "complete"
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never arrived; still at {}", self.client.current_url().await.unwrap());
+    }
+
     /// Waits for `text` in the page (a notice, a heading).
     async fn wait_text(&self, text: &str) -> String {
-        for _ in 0..100 {
+        for _ in 0..300 {
             let html = self.client.source().await.unwrap();
             if html.contains(text) {
                 return html;
@@ -135,7 +152,8 @@ both!(a_cx_agent_answers_and_resolves_a_ticket_with_a_saved_reply, |app| {
     let select = chrome.client.find(Locator::Css("select#macro")).await.unwrap();
     select.select_by_index(1).await.unwrap();
     chrome.click("//button[text()='Fill in']").await;
-    chrome.client.wait().for_element(Locator::Css("select#macro")).await.unwrap();
+    // The old page still has the select while the new one loads: wait for the filled-in page.
+    chrome.wait_url(|url| url.contains("macro=")).await;
     let reply = chrome
         .client
         .find(Locator::Css("textarea#body"))

@@ -157,6 +157,8 @@ pub struct ServeArgs {
     /// A console session unused this long ends (automatic logoff).
     #[arg(long, env = "WARD_SESSION_IDLE", default_value = "15m", value_parser = humantime::parse_duration)]
     pub session_idle: Duration,
+    #[command(flatten)]
+    pub oidc: OidcArgs,
     #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
@@ -164,6 +166,24 @@ pub struct ServeArgs {
     pub db_acquire_timeout: Duration,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// The console's sign-in through the organisation's identity provider (OpenID Connect,
+/// authorization code with PKCE). On when a client id is set.
+#[derive(Debug, Args)]
+pub struct OidcArgs {
+    /// The provider's issuer URL (default: WARD_JWT_ISSUER, the provider whose tokens the API takes).
+    #[arg(long, env = "WARD_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// ward's client id at the provider.
+    #[arg(long, env = "WARD_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// ward's client secret at the provider (confidential clients; PKCE is used either way).
+    #[arg(long, env = "WARD_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The callback registered at the provider: `https://<ward's address>/signin/callback`.
+    #[arg(long, env = "WARD_OIDC_REDIRECT_URL")]
+    pub oidc_redirect_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -252,8 +272,34 @@ impl ServeArgs {
         })
     }
 
-    pub fn into_config(self, jwt: JwtConfig) -> Config {
-        Config {
+    /// The identity provider the console signs in with, if `WARD_OIDC_CLIENT_ID` is set.
+    pub fn oidc_config(&self) -> Result<Option<crate::console::oidc::OidcConfig>, String> {
+        let args = &self.oidc;
+        let Some(client_id) = args.oidc_client_id.clone() else {
+            return match (&args.oidc_client_secret, &args.oidc_redirect_url, &args.oidc_issuer) {
+                (None, None, None) => Ok(None),
+                _ => Err("WARD_OIDC_* is set but WARD_OIDC_CLIENT_ID is not: set it to sign in through the identity provider".into()),
+            };
+        };
+        let issuer = args
+            .oidc_issuer
+            .clone()
+            .or_else(|| self.jwt_issuer.clone())
+            .ok_or("WARD_OIDC_CLIENT_ID needs the provider: set WARD_OIDC_ISSUER (or WARD_JWT_ISSUER)")?;
+        let redirect_url = args.oidc_redirect_url.clone().ok_or(
+            "WARD_OIDC_CLIENT_ID needs WARD_OIDC_REDIRECT_URL, the callback registered at the provider (https://<ward>/signin/callback)",
+        )?;
+        Ok(Some(crate::console::oidc::OidcConfig {
+            issuer,
+            client_id,
+            client_secret: args.oidc_client_secret.clone(),
+            redirect_url,
+        }))
+    }
+
+    pub fn into_config(self, jwt: JwtConfig) -> Result<Config, String> {
+        let oidc = self.oidc_config()?;
+        Ok(Config {
             bind: self.bind,
             environment: self.env,
             database: DatabaseConfig {
@@ -275,7 +321,7 @@ impl ServeArgs {
             policy_refresh: self.policy_refresh,
             sla_hours: self.sla_hours,
             write_off_approval: tools::ops::WriteOffThreshold(self.write_off_approval_cents),
-            console: crate::console::ConsoleConfig { session_idle: self.session_idle, demo_sign_in: false },
+            console: crate::console::ConsoleConfig { session_idle: self.session_idle, demo_sign_in: false, oidc },
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,
@@ -289,6 +335,6 @@ impl ServeArgs {
                 max_connections: self.limits.max_connections,
             },
             shutdown_grace: self.limits.shutdown_grace,
-        }
+        })
     }
 }

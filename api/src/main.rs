@@ -56,7 +56,7 @@ async fn serve(args: ServeArgs) -> CmdResult {
     };
     let demo = args.demo;
     let jwt = args.jwt_config(secret)?;
-    let mut config = args.into_config(jwt);
+    let mut config = args.into_config(jwt)?;
     if demo {
         config.checkpoints = demo::audit_checkpoints(&url, config.checkpoints)?;
         config.console.demo_sign_in = true;

@@ -23,6 +23,8 @@ pub enum StartupError {
     Keys(#[from] KeyError),
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    #[error("{0}")]
+    Oidc(String),
     #[error("cannot load the policy store: {0}")]
     Policy(String),
     #[error("cannot listen on {addr}: {cause}. Choose another address with --bind or WARD_BIND")]
@@ -74,6 +76,14 @@ impl App {
             limits: config.limits.clone(),
             graphiql: !production,
             metrics,
+            oidc: config
+                .console
+                .oidc
+                .clone()
+                .map(crate::console::oidc::Provider::new)
+                .transpose()
+                .map_err(StartupError::Oidc)?
+                .map(Arc::new),
             console: crate::console::ConsoleConfig {
                 // Signing in as anyone is for demo data only, never in production.
                 demo_sign_in: config.console.demo_sign_in && !production,

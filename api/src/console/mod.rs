@@ -11,6 +11,7 @@
 mod assets;
 mod gql;
 mod layout;
+pub mod oidc;
 mod pages;
 mod session;
 mod signin;
@@ -42,11 +43,13 @@ pub struct ConsoleConfig {
     pub session_idle: Duration,
     /// Demo mode: a page that signs in as any active staff member (never in production).
     pub demo_sign_in: bool,
+    /// Sign-in through the organisation's identity provider (OpenID Connect).
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { session_idle: Duration::from_secs(15 * 60), demo_sign_in: false }
+        ConsoleConfig { session_idle: Duration::from_secs(15 * 60), demo_sign_in: false, oidc: None }
     }
 }
 
@@ -58,6 +61,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(signin::page).post(signin::sign_in))
+        .route("/signin/oidc", get(oidc::start))
+        .route("/signin/callback", get(oidc::callback))
         .route("/signout", post(signin::sign_out))
         .route("/console/assets/{file}", get(assets::asset))
         .merge(pages::routes())
@@ -101,7 +106,7 @@ pub fn redirect(to: &str) -> Response {
 }
 
 /// Whether the request reached ward as `localhost` (cookies are then not `Secure`).
-fn is_local(parts: &Parts) -> bool {
+pub(crate) fn is_local(parts: &Parts) -> bool {
     let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
     let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
     matches!(name, "localhost" | "127.0.0.1" | "[::1]")

@@ -1,5 +1,6 @@
-//! Signing in and out. In demo mode a page lists the active staff and signs in as any of
-//! them; otherwise the console needs an identity provider (OpenID Connect), and says so.
+//! Signing in and out. With an identity provider configured the page sends staff to it
+//! ([`super::oidc`]); in demo mode it also lists the active staff and signs in as any of them.
+//! With neither, it says how staff reach ward until one is configured.
 
 use super::layout::bare;
 use super::session::{self, Found};
@@ -16,12 +17,26 @@ use std::collections::HashMap;
 
 pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let expired = query.contains_key("expired");
+    let expired_notice = html! {
+        @if expired { p.notice role="status" { "Your session ended after a period of inactivity. Please sign in again." } }
+    };
+    // A link, not a form: `form-action 'self'` would stop a form redirected to the provider.
+    let provider = html! {
+        @if state.oidc.is_some() {
+            p { a.button href="/signin/oidc" { "Sign in with your organisation's account" } }
+        }
+    };
     if !state.console.demo_sign_in {
         return bare(
             "Sign in",
             html! {
-                p { "Sign-in through your identity provider (OpenID Connect) is not configured on this server." }
-                p { "Until it is, staff use the API with a token from `ward token`." }
+                (expired_notice)
+                @if state.oidc.is_some() {
+                    (provider)
+                } @else {
+                    p { "Sign-in through your identity provider (OpenID Connect) is not configured on this server." }
+                    p { "Until it is, staff use the API with a token from `ward token`." }
+                }
             },
         )
         .into_response();
@@ -36,7 +51,8 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<Str
     bare(
         "Sign in",
         html! {
-            @if expired { p.notice role="status" { "Your session ended after a period of inactivity. Please sign in again." } }
+            (expired_notice)
+            (provider)
             p { "Demo mode: sign in as any staff member. Every view of patient data is recorded under their name." }
             ul.people {
                 @for member in &staff {

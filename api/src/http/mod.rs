@@ -41,6 +41,8 @@ pub struct AppState {
     pub graphiql: bool,
     pub metrics: Arc<Metrics>,
     pub console: crate::console::ConsoleConfig,
+    /// The identity provider the console signs staff in with, when one is configured.
+    pub oidc: Option<Arc<crate::console::oidc::Provider>>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -275,3 +275,20 @@ both!(compliance_finds_who_read_a_patient_and_downloads_the_csv, |app| {
     assert!(csv.starts_with("seq,occurred_at,actor"), "{csv}");
     assert!(csv.lines().any(|l| l.contains(",alice,") && l.contains("contact")), "{csv}");
 });
+
+/// Chromium signs in through the test identity provider: the provider's redirect back is a
+/// cross-site navigation, so this is where the cookies' SameSite rules are really exercised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_signs_in_through_the_identity_provider_in_a_browser() {
+    let Some((app, _provider)) = crate::oidc::oidc_app(Backend::Sqlite).await else { return };
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    chrome.open("/signin").await;
+    chrome.click("//a[@href='/signin/oidc']").await;
+    chrome.fill("input#username", "cora").await;
+    chrome.click("//button[text()='Sign in']").await;
+    chrome.wait_text("Audit log").await;
+    chrome.wait_url(|url| url.ends_with("/compliance/audit")).await;
+    let html = chrome.client.source().await.unwrap();
+    assert!(html.contains("(cora)"), "signed in as cora: {html}");
+    chrome.close().await;
+}

@@ -23,6 +23,8 @@ mod keys;
 mod limits;
 mod medical;
 mod migrations;
+mod oidc;
+mod oidc_provider;
 mod ops;
 mod phi;
 mod purpose;

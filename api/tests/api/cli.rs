@@ -8,7 +8,9 @@ use tokio::process::Command;
 
 fn ward() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ward"));
-    for var in ["WARD_JWT_SECRET", "WARD_DATABASE_URL", "WARD_BIND", "WARD_ENV", "WARD_LOG_FORMAT"] {
+    for var in
+        ["WARD_JWT_SECRET", "WARD_DATABASE_URL", "WARD_BIND", "WARD_ENV", "WARD_LOG_FORMAT", "WARD_OIDC_CLIENT_ID"]
+    {
         command.env_remove(var);
     }
     command.env("WARD_LOG", "warn").stdin(Stdio::null()).kill_on_drop(true);
@@ -72,6 +74,28 @@ async fn a_short_secret_is_refused() {
     let db = test_db(Backend::Sqlite).await.unwrap();
     let output = run(&["serve", "--database-url", &db.url, "--jwt-secret", "hunter2"]).await;
     assert_one_clear_line(&output, "at least 32 bytes");
+}
+
+#[tokio::test]
+async fn an_incomplete_identity_provider_setting_is_one_clear_line() {
+    let db = test_db(Backend::Sqlite).await.unwrap();
+    let base = ["serve", "--database-url", &db.url, "--jwt-secret", SECRET];
+    let output =
+        run(&[&base[..], &["--oidc-client-id", "ward", "--oidc-issuer", "https://id.example.com/"]].concat()).await;
+    assert_one_clear_line(&output, "WARD_OIDC_CLIENT_ID needs WARD_OIDC_REDIRECT_URL");
+    let output = run(&[
+        &base[..],
+        &["--oidc-client-id", "ward", "--oidc-redirect-url", "https://ward.example.com/signin/callback"],
+    ]
+    .concat())
+    .await;
+    assert_one_clear_line(&output, "set WARD_OIDC_ISSUER (or WARD_JWT_ISSUER)");
+    let output = run(&[&base[..], &["--oidc-redirect-url", "https://ward.example.com/signin/callback"]].concat()).await;
+    assert_one_clear_line(&output, "WARD_OIDC_CLIENT_ID is not");
+    let args =
+        ["--oidc-client-id", "ward", "--oidc-issuer", "not a url", "--oidc-redirect-url", "https://w/signin/callback"];
+    let output = run(&[&base[..], &args].concat()).await;
+    assert_one_clear_line(&output, "WARD_OIDC_ISSUER is not a URL");
 }
 
 #[tokio::test]

@@ -264,3 +264,31 @@ both!(queues_show_amounts_and_explained_codes_to_the_teams_that_may_read_them, |
     assert_eq!(status, 200);
     assert!(html.split("<tbody>").nth(1).unwrap().contains('$'));
 });
+
+both!(the_ticket_queue_shows_a_screen_at_a_time_and_its_next_page_keeps_the_filters, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("alice").await;
+    // Every ticket, of the priority with the most of them: more than a screen.
+    let all = "OPEN,PENDING,RESOLVED,CLOSED";
+    let row = &app
+        .sql("SELECT priority, COUNT(*) AS n FROM ticket GROUP BY priority ORDER BY COUNT(*) DESC LIMIT 1")
+        .await[0];
+    let priority = row.try_get::<String>("", "priority").unwrap().to_uppercase();
+    assert!(row.try_get::<i64>("", "n").unwrap() > 25, "the demo data has more than a screen of {priority}");
+    let others: Vec<String> = ["urgent", "high", "normal", "low"]
+        .iter()
+        .filter(|p| !p.eq_ignore_ascii_case(&priority))
+        .map(|p| format!("<td>{p}</td>"))
+        .collect();
+    let (status, html, _) = browser.get(&format!("/cx/tickets?status={all}&assignee=&priority={priority}")).await;
+    assert_eq!(status, 200, "{html}");
+    let rows = html.matches("<a href=\"/cx/tickets/").count();
+    assert_eq!(rows, 25, "one screen of tickets");
+    let next = html.split("href=\"/cx/tickets?").nth(1).expect("a next page").split('"').next().unwrap();
+    let next = next.replace("&amp;", "&");
+    assert!(next.contains(&format!("priority={priority}")) && next.contains(all) && next.contains("after="), "{next}");
+    let (status, html, _) = browser.get(&format!("/cx/tickets?{next}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<a href=\"/cx/tickets/"), "a second page of tickets");
+    assert!(!others.iter().any(|o| html.contains(o.as_str())), "the second page is still {priority} only");
+});

@@ -24,10 +24,37 @@ pub fn routes() -> Router<AppState> {
         .route("/cx/tickets/{id}/assign", post(assign))
 }
 
+/// One screen of the queue (25 rows at 1280×1000), then "Next page". Every row discloses a
+/// ticket's subject and its patient's name, each recorded on the audit trail: a page shows
+/// what an agent can read at a glance, not fifty patients' names to work the top few.
 const QUEUE: &str = "query($filter: TicketFilterInput, $after: String) {
-  tickets(filter: $filter, first: 50, after: $after) {
+  tickets(filter: $filter, first: 25, after: $after) {
     edges { node { id subject status priority slaDueAt slaBreached assignee { sub displayName } patient { name memberIdLast4 } } }
     pageInfo { hasNextPage endCursor } } }";
+
+/// The queue's next page, with every filter of this one.
+fn next_page(query: &HashMap<String, String>, status: &str, cursor: &str) -> String {
+    let mut pairs: Vec<(&str, &str)> = vec![("status", status)];
+    for key in ["assignee", "priority", "breached"] {
+        if let Some(value) = query.get(key).filter(|v| !v.is_empty()) {
+            pairs.push((key, value));
+        }
+    }
+    pairs.push(("after", cursor));
+    let encoded: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    format!("/cx/tickets?{}", encoded.join("&"))
+}
+
+/// Percent-encodes a query value (cursors are base64url; a filter value is one of a few words).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
@@ -94,7 +121,7 @@ async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
             }
         }
         @if answer.at(&["tickets", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href={ "/cx/tickets?status=" (status) "&after=" (plain(answer.at(&["tickets", "pageInfo", "endCursor"]))) } { "Next page" } }
+            p { a href=(next_page(&query, &status, &plain(answer.at(&["tickets", "pageInfo", "endCursor"])))) { "Next page" } }
         }
     };
     page(&ctx.frame(), "Ticket queue", body).into_response()

@@ -63,8 +63,10 @@ impl App {
         let observe_batches = metrics.clone();
         let checkpoints = tokio::spawn(checkpointer.clone().run(audit_db.clone(), config.checkpoints.every));
         let production = config.is_production();
+        let staff = tools::admin::staff_cache::StaffCache::default();
         let state = AppState {
-            schema: schema::build(db.clone(), policy.clone(), &config, production),
+            schema: schema::build(db.clone(), policy.clone(), staff.clone(), &config, production),
+            staff: staff.clone(),
             db: db.clone(),
             keys,
             policy: policy.clone(),
@@ -91,8 +93,13 @@ impl App {
             },
         };
         let policy_listener = policy_refresh::listener_pool(&config.database.url);
-        let refresher =
-            tokio::spawn(policy_refresh::run(policy, db.clone(), policy_listener.clone(), config.policy_refresh));
+        let refresher = tokio::spawn(policy_refresh::run(
+            policy,
+            staff,
+            db.clone(),
+            policy_listener.clone(),
+            config.policy_refresh,
+        ));
         let listener =
             TcpListener::bind(config.bind).await.map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;
         let address = listener.local_addr().map_err(|cause| StartupError::Bind { addr: config.bind, cause })?;

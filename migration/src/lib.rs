@@ -19,6 +19,7 @@ mod m20261126_000013_medical_workflow;
 mod m20261126_000014_console_session;
 mod m20261126_000015_audit_head_by_index;
 mod m20261126_000016_queue_indexes;
+mod m20261126_000017_staff_notify;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_console_session::Migration),
             Box::new(m20261126_000015_audit_head_by_index::Migration),
             Box::new(m20261126_000016_queue_indexes::Migration),
+            Box::new(m20261126_000017_staff_notify::Migration),
         ]
     }
 }

@@ -9,7 +9,8 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use policies::PolicySnapshot;
 use sea_orm::DatabaseConnection;
-use tools::admin::service::load_principal;
+use tools::admin::service::load_principal_cached;
+use tools::admin::staff_cache::StaffCache;
 use tools::kit::{ApiError, Principal};
 
 /// Tokens longer than this are refused before any parsing.
@@ -21,6 +22,7 @@ pub async fn authenticate(
     keys: &TokenKeys,
     db: &DatabaseConnection,
     policy: &PolicySnapshot,
+    staff: &StaffCache,
 ) -> Result<Principal, ApiError> {
     let unauthenticated = |message: &str| ApiError::Unauthenticated(message.to_owned());
     let header = headers
@@ -37,7 +39,7 @@ pub async fn authenticate(
         .map(|(_, token)| token.trim())
         .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
     let sub = keys.verify(token).ok_or_else(|| unauthenticated("the bearer token is invalid or expired"))?;
-    load_principal(db, &sub, policy)
+    load_principal_cached(db, &sub, policy, staff)
         .await?
         .ok_or_else(|| unauthenticated("the token's subject is not an active staff member"))
 }

@@ -86,7 +86,8 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestI
     };
     require_json(headers)?;
     let policy = state.policy.authorizer().snapshot();
-    let principal = auth::authenticate(headers, &state.keys, &state.db, &policy).await.map_err(|err| (err, None))?;
+    let principal =
+        auth::authenticate(headers, &state.keys, &state.db, &policy, &state.staff).await.map_err(|err| (err, None))?;
     let access = Arc::new(Access::new(principal, policy, ids.server).with_client_request_id(ids.client));
     if let Some(value) = headers.get(purpose::HEADER) {
         let purpose = Purpose::parse(value.to_str().unwrap_or_default()).map_err(|err| (err, None))?;

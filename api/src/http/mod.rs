@@ -43,6 +43,8 @@ pub struct AppState {
     pub console: crate::console::ConsoleConfig,
     /// The identity provider the console signs staff in with, when one is configured.
     pub oidc: Option<Arc<crate::console::oidc::Provider>>,
+    /// Active staff kept between requests while staff changes are being announced.
+    pub staff: tools::admin::staff_cache::StaffCache,
 }
 
 pub fn router(state: AppState) -> Router {

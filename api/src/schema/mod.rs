@@ -27,11 +27,18 @@ pub struct MutationRoot(AdminMutation, CxMutation, OpsMutation, MedicalMutation,
 pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// The schema served over HTTP. `production` turns off introspection and suggestions.
-pub fn build(db: DatabaseConnection, policy: PolicyStore, config: &Config, production: bool) -> WardSchema {
+pub fn build(
+    db: DatabaseConnection,
+    policy: PolicyStore,
+    staff: tools::admin::staff_cache::StaffCache,
+    config: &Config,
+    production: bool,
+) -> WardSchema {
     let limits = &config.limits;
     let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
         .data(db)
         .data(policy)
+        .data(staff)
         .data(config.break_glass)
         .data(config.sla_hours)
         .data(config.write_off_approval)

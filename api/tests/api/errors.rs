@@ -39,11 +39,28 @@ both!(a_deactivated_or_unknown_staff_member_is_401, |app| {
     }
 });
 
+// A deactivation made outside ward (an operator's SQL, another instance, the CLI). SQLite
+// keeps nothing between requests: the next one is refused. PostgreSQL instances keep active
+// staff between requests and forget them when the `staff` trigger's notification arrives:
+// with alice kept (her requests cost no statement), the change is heard at once.
 both!(a_deactivation_takes_effect_on_the_next_request, |app| {
     let token = app.token("alice");
     let (status, _) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
     assert_eq!(status, 200);
+    let postgres = app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    if postgres {
+        crate::statements::wait_until_kept(&app, "alice").await;
+    }
     app.sql("UPDATE staff SET active = false WHERE sub = 'alice'").await;
+    if postgres {
+        // The notification travels on its own connection: allow it a moment, no more.
+        for _ in 0..50 {
+            if app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await.0 == 401 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
     let (status, body) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
     assert_eq!(status, 401);
     assert_eq!(only_code(&body), "UNAUTHENTICATED");

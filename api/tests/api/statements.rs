@@ -40,6 +40,55 @@ async fn cost(app: &TestApp, sub: &str, query: &str, variables: Value) -> (u64, 
     (least, body)
 }
 
+/// Statements `sub`'s request ran, less the scrapes' own (reading `/metrics` counts the
+/// break-glass grants in force).
+async fn request_cost(app: &TestApp, sub: &str, query: &str) -> (u64, Value) {
+    let first = statements(app).await;
+    let before = statements(app).await;
+    let scrape = before - first;
+    let body = app.gql(sub, query, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    (statements(app).await - before - scrape, body)
+}
+
+/// On PostgreSQL, waits until `sub`'s requests are answered from the staff cache (they cost
+/// no statement): the instance is listening for staff changes and keeps `sub`.
+pub async fn wait_until_kept(app: &TestApp, sub: &str) {
+    for _ in 0..100 {
+        if request_cost(app, sub, "{ __typename }").await.0 == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{sub}'s requests still look up the staff table after 5 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_known_member_costs_no_statement_and_any_staff_change_is_heard() {
+    let Some(app) = quiet_app(Backend::Postgres).await else { return };
+    wait_until_kept(&app, "alice").await;
+    wait_until_kept(&app, "owen").await;
+    // A change to anyone forgets everyone: the next request reads the table again.
+    app.sql("UPDATE staff SET display_name = 'Owen R.' WHERE sub = 'owen'").await;
+    let mut heard = false;
+    for _ in 0..50 {
+        let (cost, body) = request_cost(&app, "owen", "{ me { displayName } }").await;
+        if cost > 0 {
+            assert_eq!(body["data"]["me"]["displayName"], "Owen R.", "{body}");
+            heard = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(heard, "the change to owen was never heard");
+    assert!(request_cost(&app, "alice", "{ __typename }").await.0 > 0, "alice was forgotten too");
+    // On SQLite nothing is kept: every request looks its member up.
+    let Some(sqlite) = quiet_app(Backend::Sqlite).await else { return };
+    for _ in 0..3 {
+        assert_eq!(request_cost(&sqlite, "alice", "{ __typename }").await.0, 1, "the staff lookup, every time");
+    }
+}
+
 const QUEUE: &str = "{ tickets(first: 20) { edges { node { id subject patient { name } assignee { displayName } createdBy { sub } } } } }";
 const CHART: &str = "query($p: ID!) { patient(id: $p) { name tickets(first: 10) { edges { node { subject assignee { sub } createdBy { sub } } } } claims(first: 10) { edges { node { status denials { carcCode deniedCents } provider { name } } } } } }";
 const NESTED: &str = "{ tickets(first: 20) { edges { node { comments(first: 3) { edges { node { body author { sub } } } } history(first: 3) { edges { node { kind actor { sub } } } } patient { claims(first: 3) { edges { node { status } } } tickets(first: 2) { edges { node { id } } } } } } } }";

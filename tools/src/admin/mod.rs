@@ -3,6 +3,7 @@
 mod policy;
 pub mod service;
 mod staff;
+pub mod staff_cache;
 
 pub use policy::{PolicyMutation, PolicyQuery};
 pub use staff::{StaffMember, StaffMutation, StaffQuery, apply_role_grant};

@@ -24,6 +24,25 @@ pub async fn load_principal(
     Ok(member.and_then(|m| principal_of(m, policy)))
 }
 
+/// [`load_principal`], answered from `cache` when it can be (and kept there).
+pub async fn load_principal_cached(
+    db: &impl ConnectionTrait,
+    sub: &str,
+    policy: &PolicySnapshot,
+    cache: &super::staff_cache::StaffCache,
+) -> ApiResult<Option<Principal>> {
+    if let Some(member) = cache.get(sub) {
+        return Ok(principal_of(member, policy));
+    }
+    let ticket = cache.ticket();
+    let member =
+        staff::Entity::find().filter(staff::Column::Sub.eq(sub)).filter(staff::Column::Active.eq(true)).one(db).await?;
+    if let Some(member) = &member {
+        cache.put(ticket, member);
+    }
+    Ok(member.and_then(|m| principal_of(m, policy)))
+}
+
 /// A member as a principal, with the roles `policy` grants them; `None` when deactivated.
 pub fn principal_of(member: staff::Model, policy: &PolicySnapshot) -> Option<Principal> {
     member.active.then(|| Principal {

@@ -162,6 +162,10 @@ impl StaffMutation {
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
         let member = service::deactivate_staff(change.txn(), &sub, expected_version).await?;
         change.commit(Event::new(AuditAction::StaffDeactivate, sub)).await?;
+        // This instance forgets at once; the others on the `staff` trigger's notification.
+        if let Ok(cache) = ctx.data::<super::staff_cache::StaffCache>() {
+            cache.changed();
+        }
         StaffMember::new(ctx, member)
     }
 }

@@ -292,3 +292,40 @@ both!(the_ticket_queue_shows_a_screen_at_a_time_and_its_next_page_keeps_the_filt
     assert!(html.contains("<a href=\"/cx/tickets/"), "a second page of tickets");
     assert!(!others.iter().any(|o| html.contains(o.as_str())), "the second page is still {priority} only");
 });
+
+both!(the_escalation_queue_pages_by_deadline_and_its_next_page_keeps_the_filters, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("owen").await;
+    let all = "OPEN,IN_REVIEW,APPEALED,WON,LOST,WRITTEN_OFF";
+    // More than a screen: escalate open denials until there are.
+    let open = app
+        .sql("SELECT d.id AS id FROM denial d WHERE NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.id LIMIT 10")
+        .await;
+    for row in open {
+        let denial: uuid::Uuid = row.try_get("", "id").unwrap();
+        let body = app
+            .gql(
+                "owen",
+                "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Worth an appeal\") { id } }",
+                json!({ "d": denial }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let total: i64 = app.sql("SELECT COUNT(*) AS n FROM escalation").await[0].try_get("", "n").unwrap();
+    assert!(total > 25, "more than a screen of escalations ({total})");
+    let (status, first, _) = browser.get(&format!("/ops/escalations?status={all}&assignee=")).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first.matches("<a href=\"/ops/escalations/").count(), 25, "one screen");
+    let next = first.split("href=\"/ops/escalations?").nth(1).expect("a next page").split('"').next().unwrap();
+    let next = next.replace("&amp;", "&");
+    assert!(next.contains(all) && next.contains("after="), "{next}");
+    let (status, second, _) = browser.get(&format!("/ops/escalations?{next}")).await;
+    assert_eq!(status, 200, "{second}");
+    let ids = |html: &str| -> Vec<String> {
+        html.split("<a href=\"/ops/escalations/").skip(1).map(|s| s.split('"').next().unwrap().to_owned()).collect()
+    };
+    let (first_ids, second_ids) = (ids(&first), ids(&second));
+    assert!(!second_ids.is_empty(), "a second page of escalations");
+    assert!(second_ids.iter().all(|id| !first_ids.contains(id)), "the second page goes on, it does not repeat");
+});

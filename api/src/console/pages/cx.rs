@@ -2,7 +2,7 @@
 //! ticket's page (patient card, history, comments, saved replies filled in, transitions,
 //! assignment). A ticket's page states the ticket as its purpose.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
+use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
 use crate::console::Ctx;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, value, when};
@@ -31,30 +31,6 @@ const QUEUE: &str = "query($filter: TicketFilterInput, $after: String) {
   tickets(filter: $filter, first: 25, after: $after) {
     edges { node { id subject status priority slaDueAt slaBreached assignee { sub displayName } patient { name memberIdLast4 } } }
     pageInfo { hasNextPage endCursor } } }";
-
-/// The queue's next page, with every filter of this one.
-fn next_page(query: &HashMap<String, String>, status: &str, cursor: &str) -> String {
-    let mut pairs: Vec<(&str, &str)> = vec![("status", status)];
-    for key in ["assignee", "priority", "breached"] {
-        if let Some(value) = query.get(key).filter(|v| !v.is_empty()) {
-            pairs.push((key, value));
-        }
-    }
-    pairs.push(("after", cursor));
-    let encoded: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
-    format!("/cx/tickets?{}", encoded.join("&"))
-}
-
-/// Percent-encodes a query value (cursors are base64url; a filter value is one of a few words).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
@@ -121,7 +97,7 @@ async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
             }
         }
         @if answer.at(&["tickets", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href=(next_page(&query, &status, &plain(answer.at(&["tickets", "pageInfo", "endCursor"])))) { "Next page" } }
+            p { a href=(next_page("/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached"], answer.at(&["tickets", "pageInfo", "endCursor"]))) { "Next page" } }
         }
     };
     page(&ctx.frame(), "Ticket queue", body).into_response()

@@ -145,6 +145,38 @@ pub fn nodes<'a>(answer: &'a Answer, path: &[&str]) -> Vec<&'a Value> {
     answer.at(path)["edges"].as_array().map(|edges| edges.iter().map(|e| &e["node"]).collect()).unwrap_or_default()
 }
 
+/// A queue's "Next page" address: `path` with `fixed` (the filters the page always sends),
+/// every non-empty filter of `query` named in `kept`, and the cursor after this page.
+pub fn next_page(
+    path: &str,
+    query: &HashMap<String, String>,
+    fixed: &[(&str, &str)],
+    kept: &[&str],
+    cursor: &Value,
+) -> String {
+    let cursor = cursor.as_str().unwrap_or_default();
+    let mut pairs: Vec<(&str, &str)> = fixed.to_vec();
+    for key in kept {
+        if let Some(value) = query.get(*key).filter(|v| !v.is_empty()) {
+            pairs.push((key, value));
+        }
+    }
+    pairs.push(("after", cursor));
+    let encoded: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", query_encode(v))).collect();
+    format!("{path}?{}", encoded.join("&"))
+}
+
+/// Percent-encodes a query value (cursors are base64url; a filter is a few words).
+fn query_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A page whose query failed entirely: the error in words.
 pub fn failed(ctx: &Ctx, title: &str, answer: &Answer) -> Option<Response> {
     let err = answer.failure()?;

@@ -2,7 +2,7 @@
 //! the open denials with their escalate button, and an escalation's page (the denial, the
 //! appeals sent, the history, the next moves). An escalation's page states it as its purpose.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
+use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
 use crate::console::Ctx;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, dollars, money, page, plain, value, when};
@@ -25,8 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ops/denials/{id}/escalate", post(escalate))
 }
 
-const QUEUE: &str = "query($filter: EscalationFilterInput) {
-  escalations(filter: $filter, first: 50) { edges { node { id status appealLevel payer carcGroup carcCode amountAtStake appealDeadline daysLeft assignee { displayName }
+/// One screen of escalations (25), then "Next page": each row's amount at stake is billing
+/// PHI, recorded on the audit trail as it is shown.
+const QUEUE: &str = "query($filter: EscalationFilterInput, $after: String) {
+  escalations(filter: $filter, first: 25, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id status appealLevel payer carcGroup carcCode amountAtStake appealDeadline daysLeft assignee { displayName }
     denial { carcDescription rarcCode rarcDescription } } } }
   escalationSummary { byStatus { key count deniedCents recoveredCents } appealedCents recoveredCents recoveryRate } }";
 
@@ -49,7 +51,7 @@ async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
     if let Some(payer) = get("payer") {
         filter["payer"] = json!(payer);
     }
-    let answer = match ctx.run(QUEUE, json!({ "filter": filter }), None).await {
+    let answer = match ctx.run(QUEUE, json!({ "filter": filter, "after": get("after") }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -100,6 +102,9 @@ async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
                     }
                 }
             }
+        }
+        @if answer.at(&["escalations", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
+            p { a href=(next_page("/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"], answer.at(&["escalations", "pageInfo", "endCursor"]))) { "Next page" } }
         }
     };
     page(&ctx.frame(), "Escalations", body).into_response()

@@ -12,6 +12,11 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+/// mimalloc, not glibc's malloc: under the harness's load, allocation was about a third of
+/// ward's CPU, much of it waiting on malloc's arena locks (README, "Measured").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

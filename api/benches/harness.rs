@@ -11,6 +11,12 @@
 //! and spread, p50, p99, CPU ms per request, SQL statements per request, the ratio) and the
 //! peak RSS, the pgbench limit of Q1's SQL, and the machine; the table also goes to
 //! `target/harness/report.md`. `WARD_HARNESS_POSTGRAPHILE=0` measures ward alone.
+//! `WARD_HARNESS_CLEAN_BUILD=1` first times the README's first command's build from nothing
+//! (`cargo build --release -p api` into an empty target directory; crates already downloaded).
+//! `WARD_HARNESS_DATABASE=sqlite` runs the same table on ward's embedded default (a SQLite
+//! file; no PostGraphile or pgbench there, statements counted by ward's own metrics).
+//! `WARD_HARNESS_BASELINE=<path to another ward binary>` adds that build as `ward-baseline`,
+//! in the same alternating rounds on the same database: how a change is measured.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -98,7 +104,17 @@ async fn sql(url: &str, query: &str) -> Vec<sea_orm::QueryResult> {
     rows
 }
 
-async fn statements_so_far(db: &str) -> f64 {
+/// Statements run so far: PostgreSQL's own count, or on SQLite ward's `/metrics` (each
+/// scrape adds its own one statement, the break-glass gauge's count).
+async fn statements_so_far(db: &str, target: &Target) -> f64 {
+    if db.starts_with("sqlite") {
+        let metrics = reqwest::get(format!("{}/metrics", target.url)).await.unwrap().text().await.unwrap();
+        return metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("ward_db_statements_total "))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0);
+    }
     let rows = sql(db, "SELECT COALESCE(SUM(calls), 0)::float8 AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'ward_bench'").await;
     rows[0].try_get::<f64>("", "n").unwrap_or(0.0)
 }
@@ -107,13 +123,14 @@ async fn drive(target: &Target, query: &Query, cookie: Option<&str>, clients: us
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let (count, failures) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let statements_before = statements_so_far(db).await;
+    let statements_before = statements_so_far(db, target).await;
     let cpu_before = cpu_ticks(target.pid);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (stop, count, failures, client) = (stop.clone(), count.clone(), failures.clone(), client.clone());
-        let document = if target.name == "ward" { Some(query.ward.clone()) } else { query.postgraphile.clone() };
+        let document =
+            if target.name.starts_with("ward") { Some(query.ward.clone()) } else { query.postgraphile.clone() };
         let (url, token, vars, page) =
             (target.url.clone(), target.token.clone(), query.vars.clone(), query.page.clone());
         let cookie = cookie.map(str::to_owned);
@@ -152,7 +169,7 @@ async fn drive(target: &Target, query: &Query, cookie: Option<&str>, clients: us
             latencies
         }));
     }
-    if std::env::var("WARD_HARNESS_PROFILE").is_ok() && seconds > 3 {
+    if std::env::var("WARD_HARNESS_PROFILE").is_ok() && seconds > 3 && !db.starts_with("sqlite") {
         tokio::time::sleep(Duration::from_secs(seconds / 2)).await;
         let waits = sql(db, "SELECT COALESCE(wait_event_type, 'cpu') || ':' || COALESCE(wait_event, '-') || ' ' || left(query, 40) AS w FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid()").await;
         for w in waits {
@@ -169,7 +186,7 @@ async fn drive(target: &Target, query: &Query, cookie: Option<&str>, clients: us
     }
     let seconds = started.elapsed().as_secs_f64();
     let cpu_ms = (cpu_ticks(target.pid) - cpu_before) as f64 * 10.0;
-    let statements = statements_so_far(db).await - statements_before - 1.0;
+    let statements = statements_so_far(db, target).await - statements_before - 1.0;
     latencies.sort_by(|a, b| a.total_cmp(b));
     Round {
         requests: count.load(Ordering::Relaxed),
@@ -248,6 +265,38 @@ async fn postgraphile_bin() -> PathBuf {
     bin
 }
 
+/// A release build of ward from an empty target directory, timed (before any load starts).
+async fn time_clean_build() -> String {
+    let target = std::env::temp_dir().join(format!("ward_clean_build_{}", uuid::Uuid::now_v7().simple()));
+    let started = Instant::now();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "api", "--manifest-path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .await
+        .expect("cargo");
+    let wall = started.elapsed();
+    let _ = std::fs::remove_dir_all(&target);
+    assert!(status.success(), "the clean build failed");
+    let line = format!(
+        "clean release build (`cargo build --release -p api`, empty target directory): {:.0} min {:.0} s wall",
+        (wall.as_secs() / 60) as f64,
+        (wall.as_secs() % 60) as f64
+    );
+    eprintln!("{line}");
+    line
+}
+
+async fn database_version(url: &str) -> String {
+    if url.starts_with("sqlite") {
+        let version = sql(url, "SELECT sqlite_version() AS v").await[0].try_get::<String>("", "v").unwrap_or_default();
+        return format!("SQLite {version} (WAL, a file)");
+    }
+    let version = sql(url, "SHOW server_version").await[0].try_get::<String>("", "server_version").unwrap_or_default();
+    format!("PostgreSQL {version} (fsync off)")
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpu
@@ -270,19 +319,33 @@ async fn main() {
     let seconds = env_or("WARD_HARNESS_SECONDS", 15u64);
     let rounds = env_or("WARD_HARNESS_ROUNDS", 3usize);
     let clients = env_or("WARD_HARNESS_CLIENTS", 32usize);
-    let with_postgraphile = env_or("WARD_HARNESS_POSTGRAPHILE", 1u8) == 1;
+    let clean_build = if env_or("WARD_HARNESS_CLEAN_BUILD", 0u8) == 1 { Some(time_clean_build().await) } else { None };
+    let sqlite = std::env::var("WARD_HARNESS_DATABASE").is_ok_and(|d| d == "sqlite");
+    let with_postgraphile = env_or("WARD_HARNESS_POSTGRAPHILE", 1u8) == 1 && !sqlite;
 
-    let cluster = Cluster::start_with(
-        "-c shared_preload_libraries=pg_stat_statements -c max_connections=300 -c shared_buffers=256MB",
-    );
-    let admin = cluster.url("postgres");
-    sql(&admin, "CREATE DATABASE ward_bench").await;
-    let url = cluster.url("ward_bench");
-    sql(&url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
+    let cluster = (!sqlite).then(|| {
+        Cluster::start_with(
+            "-c shared_preload_libraries=pg_stat_statements -c max_connections=300 -c shared_buffers=256MB",
+        )
+    });
+    let work_dir = match &cluster {
+        Some(cluster) => cluster.dir.clone(),
+        None => std::env::temp_dir().join(format!("ward_harness_{}", uuid::Uuid::now_v7().simple())),
+    };
+    std::fs::create_dir_all(&work_dir).unwrap();
+    let url = match &cluster {
+        Some(cluster) => {
+            sql(&cluster.url("postgres"), "CREATE DATABASE ward_bench").await;
+            let url = cluster.url("ward_bench");
+            sql(&url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await;
+            url
+        }
+        None => format!("sqlite://{}?mode=rwc", work_dir.join("ward_bench.db").display()),
+    };
     let seeding = Instant::now();
     run_ward(&["migrate"], &url).await;
     run_ward(&["seed", "--patients", &patients.to_string()], &url).await;
-    sql(&url, "VACUUM ANALYZE").await;
+    sql(&url, if sqlite { "ANALYZE" } else { "VACUUM ANALYZE" }).await;
     eprintln!("seeded {patients} patients in {:.0} s", seeding.elapsed().as_secs_f64());
 
     // The records the questions ask about.
@@ -296,7 +359,7 @@ async fn main() {
         // `--demo` for the console's sign-in page (the database is seeded already, so nothing
         // else changes); its demo files go to the cluster's scratch directory.
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{ward_port}")])
-        .current_dir(&cluster.dir)
+        .current_dir(&work_dir)
         .env("WARD_DATABASE_URL", &url)
         .env("WARD_JWT_SECRET", SECRET)
         .env("WARD_MAX_CONNECTIONS", "1024")
@@ -318,6 +381,31 @@ async fn main() {
         pid: ward_child.id().unwrap(),
         _child: ward_child,
     }];
+    if let Ok(baseline) = std::env::var("WARD_HARNESS_BASELINE") {
+        let port = free_port();
+        let dir = work_dir.join("baseline");
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = Command::new(&baseline)
+            .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+            .current_dir(&dir)
+            .env("WARD_DATABASE_URL", &url)
+            .env("WARD_JWT_SECRET", SECRET)
+            .env("WARD_MAX_CONNECTIONS", "1024")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("WARD_HARNESS_BASELINE={baseline}: {e}"));
+        let baseline_url = format!("http://127.0.0.1:{port}");
+        wait_for(&format!("{baseline_url}/healthz")).await;
+        targets.push(Target {
+            name: "ward-baseline",
+            url: baseline_url,
+            token: None,
+            pid: child.id().unwrap(),
+            _child: child,
+        });
+    }
     if with_postgraphile {
         let bin = postgraphile_bin().await;
         let port = free_port();
@@ -395,31 +483,33 @@ async fn main() {
     ];
 
     let mut report = String::new();
-    report.push_str(&format!("Machine: {}. {patients} patients, PostgreSQL {} (fsync off), {clients} clients, {rounds} alternating rounds of {seconds} s after a warm-up.\n\n",
-        machine(), sql(&admin, "SHOW server_version").await[0].try_get::<String>("", "server_version").unwrap_or_default()));
+    report.push_str(&format!("Machine: {}. {patients} patients, {}, {clients} clients, {rounds} alternating rounds of {seconds} s after a warm-up.\n\n",
+        machine(), database_version(&url).await));
     report.push_str("| query | system | req/s median (min–max) | p50 ms | p99 ms | CPU ms/req | SQL/req | failures | ward ÷ PostGraphile |\n|---|---|---|---|---|---|---|---|---|\n");
     let only = std::env::var("WARD_HARNESS_ONLY").ok();
     for query in queries.iter().filter(|q| only.as_deref().is_none_or(|o| o.split(',').any(|o| q.name.starts_with(o))))
     {
         let mut per_target: Vec<Vec<Round>> = targets.iter().map(|_| Vec::new()).collect();
         for target in targets.iter_mut() {
-            target.token = (target.name == "ward").then(|| token(query.sub));
+            target.token = target.name.starts_with("ward").then(|| token(query.sub));
         }
         // Warm-up, then alternating rounds.
         for target in &targets {
-            if target.name == "ward" || query.postgraphile.is_some() {
+            if target.name.starts_with("ward") || query.postgraphile.is_some() {
                 drive(target, query, cookies.get(query.sub).map(String::as_str), clients, 3, &url).await;
             }
         }
         for _ in 0..rounds {
             for (i, target) in targets.iter().enumerate() {
-                if target.name != "ward" && query.postgraphile.is_none() {
+                if !target.name.starts_with("ward") && query.postgraphile.is_none() {
                     continue;
                 }
                 let cookie = cookies.get(query.sub).map(String::as_str);
-                sql(&url, "SELECT pg_stat_statements_reset()").await;
+                if !sqlite {
+                    sql(&url, "SELECT pg_stat_statements_reset()").await;
+                }
                 per_target[i].push(drive(target, query, cookie, clients, seconds, &url).await);
-                if target.name == "ward" && std::env::var("WARD_HARNESS_PROFILE").is_ok() {
+                if target.name == "ward" && !sqlite && std::env::var("WARD_HARNESS_PROFILE").is_ok() {
                     for line in top_statements(&url).await {
                         eprintln!("    {line}");
                     }
@@ -447,10 +537,13 @@ async fn main() {
             let failures: u64 = rs.iter().map(|r| r.failures).sum();
             let cpu: f64 = rs.iter().map(|r| r.cpu_ms).sum::<f64>() / requests.max(1) as f64;
             let statements: f64 = rs.iter().map(|r| r.statements).sum::<f64>() / (requests + failures).max(1) as f64;
-            let ratio = if target.name == "ward" && median_rps.len() > 1 && median_rps[1] > 0.0 {
-                format!("{:.2}×", median_rps[0] / median_rps[1])
-            } else {
-                String::new()
+            // ward's row: ÷ PostGraphile; the baseline's row: ward ÷ the baseline.
+            let of =
+                |name: &str| targets.iter().position(|t| t.name == name).map(|j| median_rps[j]).filter(|r| *r > 0.0);
+            let ratio = match (target.name, of("postgraphile"), of("ward-baseline")) {
+                ("ward", Some(theirs), _) => format!("{:.2}×", median_rps[0] / theirs),
+                ("ward-baseline", _, Some(base)) => format!("(ward ÷ baseline {:.2}×)", median_rps[0] / base),
+                _ => String::new(),
             };
             let line = format!(
                 "| {} | {} | {:.0} ({:.0}–{:.0}) | {:.1} | {:.1} | {:.2} | {:.1} | {} | {} |\n",
@@ -473,18 +566,15 @@ async fn main() {
     for target in &targets {
         report.push_str(&format!("\nPeak RSS of {}: {:.0} MiB.", target.name, peak_rss_mib(target.pid)));
     }
-    // The ceiling of Q1: its two statements (the staff lookup, the patient), straight through
-    // pgbench with prepared statements at the same concurrency.
-    if only.as_deref().is_none_or(|o| o.split(',').any(|o| o == "Q1")) {
-        let script = cluster.dir.join("q1.sql");
-        std::fs::write(
-            &script,
-            format!(
-                "SELECT id, sub, display_name, email, active FROM staff WHERE sub = 'owen' AND active = true LIMIT 1;\n\
-                 SELECT id, state, created_at FROM patient WHERE id = '{patient}' LIMIT 1;\n"
-            ),
-        )
-        .unwrap();
+    if let Some(line) = &clean_build {
+        report.push_str(&format!("\n{line}."));
+    }
+    // The ceiling of Q1: its statement (the patient; the staff member comes from ward's
+    // cache), straight through pgbench with prepared statements at the same concurrency.
+    if !sqlite && only.as_deref().is_none_or(|o| o.split(',').any(|o| o == "Q1")) {
+        let script = work_dir.join("q1.sql");
+        std::fs::write(&script, format!("SELECT id, state, created_at FROM patient WHERE id = '{patient}' LIMIT 1;\n"))
+            .unwrap();
         let output = Command::new("pgbench")
             .args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
             .arg(&script)
@@ -495,7 +585,7 @@ async fn main() {
         let text = String::from_utf8_lossy(&output.stdout);
         let tps = text.lines().find(|l| l.starts_with("tps")).unwrap_or("tps = ? (pgbench failed)").to_owned();
         report.push_str(&format!(
-            "\npgbench limit of Q1's two statements ({clients} clients, -M prepared, {seconds} s): {tps}."
+            "\npgbench limit of Q1's statement ({clients} clients, -M prepared, {seconds} s): {tps}."
         ));
     }
     report.push('\n');

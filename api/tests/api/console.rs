@@ -329,3 +329,39 @@ both!(the_escalation_queue_pages_by_deadline_and_its_next_page_keeps_the_filters
     assert!(!second_ids.is_empty(), "a second page of escalations");
     assert!(second_ids.iter().all(|id| !first_ids.contains(id)), "the second page goes on, it does not repeat");
 });
+
+// SQLite in WAL: a deferred transaction that read before it wrote fails at once with
+// SQLITE_BUSY_SNAPSHOT when another connection committed in between (the busy timeout does
+// not apply). Queue pages write twice (the session's last use, the audit trail), so under
+// concurrent use the audit append failed and pages answered 503.
+both!(queue_pages_under_concurrent_use_all_answer, |app| {
+    let mut owners = Vec::new();
+    for sub in ["alice", "owen", "maya", "alice"] {
+        let mut browser = Browser::new(&app);
+        browser.sign_in(sub).await;
+        owners.push((browser.cookie.clone().unwrap(), sub));
+    }
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let (cookie, sub) = owners[i % owners.len()].clone();
+        let url = app.url(match sub {
+            "alice" => "/cx/tickets",
+            "owen" => "/ops/escalations",
+            _ => "/medical/reviews",
+        });
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut statuses = Vec::new();
+            for _ in 0..15 {
+                let response = client.get(&url).header(COOKIE, &cookie).send().await.unwrap();
+                statuses.push(response.status().as_u16());
+            }
+            statuses
+        }));
+    }
+    let mut failed = 0;
+    for task in tasks {
+        failed += task.await.unwrap().iter().filter(|s| **s != 200).count();
+    }
+    assert_eq!(failed, 0, "{failed} of 240 page views did not answer 200");
+});

@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entities::audit_event;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryOrder, Statement, TransactionTrait,
+    QueryOrder, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use std::ops::Deref;
@@ -151,11 +151,22 @@ pub struct AuditTxn {
 /// Begins an audited transaction. Take it before any other write of the transaction, so
 /// the chain's lock is always taken first.
 pub async fn begin(db: &DatabaseConnection) -> ApiResult<AuditTxn> {
-    let turn = match db.get_database_backend() {
-        DatabaseBackend::Postgres => None,
-        _ => Some(CHAIN.lock().await),
+    let (turn, txn) = match db.get_database_backend() {
+        DatabaseBackend::Postgres => (None, db.begin().await),
+        // SQLite in WAL: a deferred transaction that reads the chain's head and then writes
+        // fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait) if any other connection wrote in
+        // between, such as a console session's last-use update. IMMEDIATE takes the write lock
+        // first, waiting its turn under the busy timeout.
+        _ => {
+            let turn = CHAIN.lock().await;
+            let options = TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            };
+            (Some(turn), db.begin_with_options(options).await)
+        }
     };
-    let txn = db.begin().await.map_err(|e| ApiError::from_db("beginning an audited transaction", e))?;
+    let txn = txn.map_err(|e| ApiError::from_db("beginning an audited transaction", e))?;
     Ok(AuditTxn { txn, _turn: turn })
 }
 

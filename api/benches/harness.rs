@@ -231,6 +231,26 @@ async fn wait_for(url: &str) {
     panic!("{url} never answered");
 }
 
+/// Starts `bin serve --demo` on `url` (`--demo` for the console's sign-in page; the database
+/// is seeded already, so nothing else changes; its demo files go to `dir`), once it answers.
+async fn serve_ward(bin: &Path, dir: &Path, url: &str) -> (String, Child) {
+    let port = free_port();
+    let child = Command::new(bin)
+        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .env("WARD_DATABASE_URL", url)
+        .env("WARD_JWT_SECRET", SECRET)
+        .env("WARD_MAX_CONNECTIONS", "1024")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for(&format!("{url}/healthz")).await;
+    (url, child)
+}
+
 fn ward_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ward"))
 }
@@ -354,22 +374,7 @@ async fn main() {
     let ticket: uuid::Uuid = row.try_get("", "ticket").unwrap();
     let alice: uuid::Uuid = sql(&url, "SELECT id FROM staff WHERE sub = 'alice'").await[0].try_get("", "id").unwrap();
 
-    let ward_port = free_port();
-    let ward_child = Command::new(ward_bin())
-        // `--demo` for the console's sign-in page (the database is seeded already, so nothing
-        // else changes); its demo files go to the cluster's scratch directory.
-        .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{ward_port}")])
-        .current_dir(&work_dir)
-        .env("WARD_DATABASE_URL", &url)
-        .env("WARD_JWT_SECRET", SECRET)
-        .env("WARD_MAX_CONNECTIONS", "1024")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let ward_url = format!("http://127.0.0.1:{ward_port}");
-    wait_for(&format!("{ward_url}/healthz")).await;
+    let (ward_url, ward_child) = serve_ward(&ward_bin(), &work_dir, &url).await;
     let token = |sub: &str| {
         let keys = api::auth::TokenKeys::hs256(SECRET).unwrap();
         keys.issue(sub, Duration::from_secs(6 * 3600)).unwrap()
@@ -382,22 +387,9 @@ async fn main() {
         _child: ward_child,
     }];
     if let Ok(baseline) = std::env::var("WARD_HARNESS_BASELINE") {
-        let port = free_port();
         let dir = work_dir.join("baseline");
         std::fs::create_dir_all(&dir).unwrap();
-        let child = Command::new(&baseline)
-            .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
-            .current_dir(&dir)
-            .env("WARD_DATABASE_URL", &url)
-            .env("WARD_JWT_SECRET", SECRET)
-            .env("WARD_MAX_CONNECTIONS", "1024")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("WARD_HARNESS_BASELINE={baseline}: {e}"));
-        let baseline_url = format!("http://127.0.0.1:{port}");
-        wait_for(&format!("{baseline_url}/healthz")).await;
+        let (baseline_url, child) = serve_ward(Path::new(&baseline), &dir, &url).await;
         targets.push(Target {
             name: "ward-baseline",
             url: baseline_url,

@@ -71,6 +71,9 @@ async fn while_postgres_is_unreachable_graphql_is_unavailable_and_it_recovers_wi
         ))
         .await
         .unwrap();
+    // An outage lasts longer than the pool's idle-check window (1 s): connections that sat
+    // idle through it are pinged, found dead and replaced when the database is back.
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
 
     let (status, body) = app.post(Some(&app.token("alice")), &json!({ "query": "{ me { sub } }" })).await;
     assert_eq!(only_code(&body), "UNAVAILABLE", "{body}");

@@ -149,8 +149,13 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 /// `response` with the session cookie cleared.
-fn signed_out(mut response: Response, local: bool) -> Response {
-    if let Ok(value) = HeaderValue::from_str(&session::cookie(None, local)) {
+fn signed_out(response: Response, local: bool) -> Response {
+    with_cookie(response, &session::cookie(None, local))
+}
+
+/// `response` with one more `Set-Cookie` header (`cookie` as `Set-Cookie` spells it).
+pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(SET_COOKIE, value);
     }
     response

@@ -9,20 +9,19 @@
 //! expiry, nonce) and opens a console session for the active staff member whose `sub` it
 //! names. The provider's metadata and keys are fetched on first use and kept for ten minutes.
 
-use super::is_local;
 use super::layout::bare;
 use super::session;
+use super::{is_local, with_cookie};
 use crate::http::AppState;
 use axum::extract::{Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError, TokenResponse,
 };
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -58,16 +57,20 @@ type Client = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-/// The configured provider, its HTTP client and its cached metadata.
+/// The configured provider (its URLs parsed once, at start-up), its HTTP client and its
+/// cached metadata.
 pub struct Provider {
-    config: OidcConfig,
+    issuer: IssuerUrl,
+    redirect: RedirectUrl,
+    client_id: ClientId,
+    client_secret: Option<ClientSecret>,
     http: openidconnect::reqwest::Client,
     metadata: RwLock<Option<(Instant, CoreProviderMetadata)>>,
 }
 
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider").field("issuer", &self.config.issuer).finish_non_exhaustive()
+        f.debug_struct("Provider").field("issuer", &self.issuer.as_str()).finish_non_exhaustive()
     }
 }
 
@@ -90,16 +93,23 @@ enum Failure {
 
 impl Provider {
     pub fn new(config: OidcConfig) -> Result<Provider, String> {
-        IssuerUrl::new(config.issuer.clone()).map_err(|e| format!("WARD_OIDC_ISSUER is not a URL: {e}"))?;
-        RedirectUrl::new(config.redirect_url.clone())
-            .map_err(|e| format!("WARD_OIDC_REDIRECT_URL is not a URL: {e}"))?;
+        let issuer = IssuerUrl::new(config.issuer).map_err(|e| format!("WARD_OIDC_ISSUER is not a URL: {e}"))?;
+        let redirect =
+            RedirectUrl::new(config.redirect_url).map_err(|e| format!("WARD_OIDC_REDIRECT_URL is not a URL: {e}"))?;
         let http = openidconnect::reqwest::Client::builder()
             // Never follow a redirect from the provider's endpoints (SSRF).
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| format!("the identity provider's HTTP client: {e}"))?;
-        Ok(Provider { config, http, metadata: RwLock::new(None) })
+        Ok(Provider {
+            issuer,
+            redirect,
+            client_id: ClientId::new(config.client_id),
+            client_secret: config.client_secret.map(ClientSecret::new),
+            http,
+            metadata: RwLock::new(None),
+        })
     }
 
     async fn metadata(&self, fresh: bool) -> Result<CoreProviderMetadata, Failure> {
@@ -109,28 +119,21 @@ impl Provider {
         {
             return Ok(metadata.clone());
         }
-        let issuer = IssuerUrl::new(self.config.issuer.clone()).map_err(|e| Failure::Provider(e.to_string()))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+        let metadata = CoreProviderMetadata::discover_async(self.issuer.clone(), &self.http)
             .await
             .map_err(|e| Failure::Provider(format!("discovery: {e}")))?;
         *self.metadata.write().await = Some((Instant::now(), metadata.clone()));
         Ok(metadata)
     }
 
-    fn client(&self, metadata: CoreProviderMetadata) -> Result<Client, Failure> {
-        let redirect =
-            RedirectUrl::new(self.config.redirect_url.clone()).map_err(|e| Failure::Provider(e.to_string()))?;
-        Ok(CoreClient::from_provider_metadata(
-            metadata,
-            ClientId::new(self.config.client_id.clone()),
-            self.config.client_secret.clone().map(ClientSecret::new),
-        )
-        .set_redirect_uri(redirect))
+    fn client(&self, metadata: CoreProviderMetadata) -> Client {
+        CoreClient::from_provider_metadata(metadata, self.client_id.clone(), self.client_secret.clone())
+            .set_redirect_uri(self.redirect.clone())
     }
 
     /// The provider's authorization URL for a new sign-in, and the cookie that remembers it.
     async fn start(&self) -> Result<(String, Pending), Failure> {
-        let client = self.client(self.metadata(false).await?)?;
+        let client = self.client(self.metadata(false).await?);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
@@ -150,7 +153,7 @@ impl Provider {
     /// against freshly fetched keys (the provider may have rotated them); the code itself is
     /// good only once and is never exchanged twice.
     async fn finish(&self, code: &str, pending: Pending) -> Result<String, Failure> {
-        let client = self.client(self.metadata(false).await?)?;
+        let client = self.client(self.metadata(false).await?);
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| Failure::Provider(e.to_string()))?
@@ -165,18 +168,16 @@ impl Provider {
                 CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
                 CoreJwsSigningAlgorithm::EcdsaP256Sha256,
             ]);
-            id_token
-                .claims(&verifier, &nonce)
-                .map(|claims| claims.subject().as_str().to_owned())
-                .map_err(|e| Failure::Unverified(e.to_string()))
+            id_token.claims(&verifier, &nonce).map(|claims| claims.subject().as_str().to_owned())
         };
-        match verify(&client) {
-            Err(Failure::Unverified(why)) if why.contains("key") => {
-                tracing::info!(why, "ID token not verified with the cached keys; fetching them again");
-                verify(&self.client(self.metadata(true).await?)?)
+        let verified = match verify(&client) {
+            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey)) => {
+                tracing::info!("ID token signed by a key not among the cached ones; fetching the keys again");
+                verify(&self.client(self.metadata(true).await?))
             }
             other => other,
-        }
+        };
+        verified.map_err(|e| Failure::Unverified(format!("{e}: {:?}", std::error::Error::source(&e))))
     }
 }
 
@@ -195,15 +196,7 @@ impl Pending {
     }
 
     fn from_headers(headers: &axum::http::HeaderMap) -> Option<Pending> {
-        let value = headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|c| c.name() == PENDING_COOKIE)?
-            .value()
-            .to_owned();
+        let value = session::cookie_value(headers, PENDING_COOKIE)?;
         let mut parts = value.splitn(3, '.');
         let (state, verifier, nonce) = (parts.next()?, parts.next()?, parts.next()?);
         (!state.is_empty() && !verifier.is_empty() && !nonce.is_empty()).then(|| Pending {
@@ -229,24 +222,13 @@ fn pending_cookie(value: Option<&str>, local: bool) -> String {
     cookie.build().to_string()
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// `GET /signin/oidc`: off to the provider.
 pub async fn start(State(state): State<AppState>, parts: Parts) -> Response {
     let Some(provider) = state.oidc.as_deref() else {
         return (StatusCode::NOT_FOUND, "sign-in through an identity provider is not configured").into_response();
     };
     match provider.start().await {
-        Ok((url, pending)) => {
-            let mut response = super::redirect(&url);
-            if let Ok(value) = HeaderValue::from_str(&pending.cookie(is_local(&parts))) {
-                response.headers_mut().append(SET_COOKIE, value);
-            }
-            response
-        }
+        Ok((url, pending)) => with_cookie(super::redirect(&url), &pending.cookie(is_local(&parts))),
         Err(failure) => refused(failure, is_local(&parts)),
     }
 }
@@ -262,7 +244,7 @@ pub async fn callback(
     };
     let local = is_local(&parts);
     let Some(pending) = Pending::from_headers(&parts.headers) else { return refused(Failure::NoPending, local) };
-    if !constant_time_eq(query.get("state").map(String::as_str).unwrap_or_default(), &pending.state) {
+    if !session::same_secret(query.get("state").map(String::as_str).unwrap_or_default(), &pending.state) {
         return refused(Failure::StateMismatch, local);
     }
     if let Some(error) = query.get("error") {
@@ -289,7 +271,7 @@ pub async fn callback(
     // A 200 page that moves on by itself, not a redirect: the session cookie is
     // `SameSite=Strict`, and a redirect that continues the provider's cross-site navigation
     // would arrive without it.
-    let mut response = bare(
+    let response = bare(
         "Signed in",
         html! {
             meta http-equiv="refresh" content="0; url=/";
@@ -297,12 +279,8 @@ pub async fn callback(
         },
     )
     .into_response();
-    for cookie in [session::cookie(Some(&token), local), pending_cookie(None, local)] {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(SET_COOKIE, value);
-        }
-    }
-    response
+    let response = with_cookie(response, &session::cookie(Some(&token), local));
+    with_cookie(response, &pending_cookie(None, local))
 }
 
 /// A sign-in that did not happen: the reason in words, a way to start again, the pending
@@ -327,7 +305,7 @@ fn refused(failure: Failure, local: bool) -> Response {
         }
         Failure::NoPending | Failure::StateMismatch => StatusCode::BAD_REQUEST,
     };
-    let mut response = (
+    let response = (
         status,
         bare(
             "Sign in",
@@ -338,8 +316,5 @@ fn refused(failure: Failure, local: bool) -> Response {
         ),
     )
         .into_response();
-    if let Ok(value) = HeaderValue::from_str(&pending_cookie(None, local)) {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
-    response
+    with_cookie(response, &pending_cookie(None, local))
 }

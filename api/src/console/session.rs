@@ -94,7 +94,12 @@ pub async fn end(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Api
 
 /// Whether a form's CSRF token is the session's (compared in constant time).
 pub fn csrf_matches(session: &Session, submitted: &str) -> bool {
-    let (a, b) = (session.csrf_token.as_bytes(), submitted.as_bytes());
+    same_secret(&session.csrf_token, submitted)
+}
+
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -114,13 +119,18 @@ pub fn cookie(token: Option<&str>, local: bool) -> String {
 
 /// The session token a request's `Cookie` header carries.
 pub fn token_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+}
+
+/// The non-empty value of the cookie `name` a request carries.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
         .filter(|v| !v.is_empty())
 }

@@ -4,12 +4,11 @@
 
 use super::layout::bare;
 use super::session::{self, Found};
-use super::{is_local, redirect, same_origin, signed_out};
+use super::{is_local, redirect, same_origin, signed_out, with_cookie};
 use crate::http::AppState;
 use axum::Form;
 use axum::extract::{FromRequest, Query, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -31,9 +30,8 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<Str
             "Sign in",
             html! {
                 (expired_notice)
-                @if state.oidc.is_some() {
-                    (provider)
-                } @else {
+                (provider)
+                @if state.oidc.is_none() {
                     p { "Sign-in through your identity provider (OpenID Connect) is not configured on this server." }
                     p { "Until it is, staff use the API with a token from `ward token`." }
                 }
@@ -97,11 +95,7 @@ pub async fn sign_in(State(state): State<AppState>, request: axum::extract::Requ
         return (StatusCode::SERVICE_UNAVAILABLE, "ward cannot reach its database right now").into_response();
     };
     tracing::info!(sub = %principal.sub, "console sign-in");
-    let mut response = redirect("/");
-    if let Ok(value) = HeaderValue::from_str(&session::cookie(Some(&token), is_local(&parts))) {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
-    response
+    with_cookie(redirect("/"), &session::cookie(Some(&token), is_local(&parts)))
 }
 
 pub async fn sign_out(State(state): State<AppState>, request: axum::extract::Request) -> Response {

@@ -254,3 +254,23 @@ async fn the_provider_vouching_for_someone_who_is_not_active_staff_or_a_cancel_s
         assert_eq!(refused.status, 403, "a deactivated member: {}", refused.body);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_the_provider_rotated_in_since_ward_fetched_its_keys_is_fetched_and_trusted() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((app, provider)) = oidc_app(backend).await else { continue };
+        // The first sign-in fetches (and keeps) the provider's keys.
+        let mut browser = Browser::new();
+        let asked = browser.leave_for_provider(&app, &provider).await;
+        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+        assert!(session_set(&browser.get(&callback).await).is_some());
+        // The provider now signs with a key ward has not seen.
+        provider.rotate_keys();
+        let mut browser = Browser::new();
+        let asked = browser.leave_for_provider(&app, &provider).await;
+        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+        let back = browser.get(&callback).await;
+        assert_eq!(back.status, 200, "{}", back.body);
+        assert!(session_set(&back).is_some());
+    }
+}

@@ -40,6 +40,9 @@ struct Grant {
 struct Inner {
     codes: HashMap<String, Grant>,
     misbehave: Misbehave,
+    /// The provider has rotated to its second key (ES256, `kid` "rotated"), published
+    /// beside the first.
+    rotated: bool,
     /// Each authorization request's parameters, as the provider received them.
     authorizations: Vec<HashMap<String, String>>,
 }
@@ -65,7 +68,7 @@ impl TestProvider {
         };
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
-            .route("/jwks", get(|| async { ([("content-type", "application/json")], keys::rs256().jwks.clone()) }))
+            .route("/jwks", get(jwks))
             .route("/authorize", get(authorize))
             .route("/login", post(login))
             .route("/token", post(token))
@@ -81,6 +84,11 @@ impl TestProvider {
             client_secret: Some(CLIENT_SECRET.into()),
             redirect_url: self.redirect_uri.clone(),
         }
+    }
+
+    /// Signs from now on with a new key, published in the JWKS only from now on.
+    pub fn rotate_keys(&self) {
+        self.inner.lock().unwrap().rotated = true;
     }
 
     pub fn misbehave(&self, how: Misbehave) {
@@ -106,10 +114,22 @@ async fn discovery(State(p): State<TestProvider>) -> Json<serde_json::Value> {
         "jwks_uri": format!("{}/jwks", p.issuer),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic"],
     }))
+}
+
+/// The keys in use: the RS256 key, and after a rotation also the ES256 one as "rotated".
+async fn jwks(State(p): State<TestProvider>) -> Json<serde_json::Value> {
+    let mut keys: Vec<serde_json::Value> =
+        serde_json::from_str::<serde_json::Value>(&keys::rs256().jwks).unwrap()["keys"].as_array().unwrap().clone();
+    if p.inner.lock().unwrap().rotated {
+        let mut rotated = serde_json::from_str::<serde_json::Value>(&keys::es256().jwks).unwrap()["keys"][0].clone();
+        rotated["kid"] = json!("rotated");
+        keys.push(rotated);
+    }
+    Json(json!({ "keys": keys }))
 }
 
 fn escape(text: &str) -> String {
@@ -184,9 +204,9 @@ async fn token(
     if get("grant_type") != "authorization_code" || get("redirect_uri") != p.redirect_uri {
         return invalid_grant("wrong grant type or redirect_uri");
     }
-    let (grant, misbehave) = {
+    let (grant, misbehave, rotated) = {
         let mut inner = p.inner.lock().unwrap();
-        (inner.codes.remove(get("code")), inner.misbehave)
+        (inner.codes.remove(get("code")), inner.misbehave, inner.rotated)
     };
     let Some(grant) = grant else { return invalid_grant("unknown or used code") };
     let computed =
@@ -202,7 +222,11 @@ async fn token(
         "exp": now() + 300,
         "nonce": if misbehave == Misbehave::WrongNonce { "not-the-nonce".to_owned() } else { grant.nonce },
     });
-    let id_token = keys::sign(jsonwebtoken::Algorithm::RS256, &keys::rs256().private_pem, &claims, Some("test-key"));
+    let id_token = if rotated {
+        keys::sign(jsonwebtoken::Algorithm::ES256, &keys::es256().private_pem, &claims, Some("rotated"))
+    } else {
+        keys::sign(jsonwebtoken::Algorithm::RS256, &keys::rs256().private_pem, &claims, Some("test-key"))
+    };
     Json(json!({ "access_token": "opaque", "token_type": "Bearer", "expires_in": 300, "id_token": id_token }))
         .into_response()
 }

@@ -165,7 +165,6 @@ impl App {
     }
 }
 
-/// Counts every statement run on a pool into `counter` (`ward_db_statements_total`).
 /// Counts and times every statement a pool runs.
 fn statements_into(metrics: Arc<Metrics>) -> impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync {
     move |info| metrics.statement(info.elapsed)

@@ -69,11 +69,11 @@ struct RequestIds<'a> {
     client: Option<String>,
 }
 
-/// The request, answered as the response body's bytes.
 /// An answered request: the response's bytes, the operation's name (the first of a batch),
 /// and the code of its first error, if any (for metrics).
 type Answered = (Vec<u8>, Option<String>, Option<String>);
 
+/// The request, answered.
 async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestIds<'_>) -> Result<Answered, Refusal> {
     // The whole request, the body's arrival included, runs against one deadline: a client
     // that drips its body a byte at a time holds nothing for longer than the timeout.

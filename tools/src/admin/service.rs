@@ -19,9 +19,11 @@ pub async fn load_principal(
     sub: &str,
     policy: &PolicySnapshot,
 ) -> ApiResult<Option<Principal>> {
-    let member =
-        staff::Entity::find().filter(staff::Column::Sub.eq(sub)).filter(staff::Column::Active.eq(true)).one(db).await?;
-    Ok(member.and_then(|m| principal_of(m, policy)))
+    Ok(active_member(db, sub).await?.and_then(|m| principal_of(m, policy)))
+}
+
+async fn active_member(db: &impl ConnectionTrait, sub: &str) -> ApiResult<Option<staff::Model>> {
+    Ok(staff::Entity::find().filter(staff::Column::Sub.eq(sub)).filter(staff::Column::Active.eq(true)).one(db).await?)
 }
 
 /// [`load_principal`], answered from `cache` when it can be (and kept there).
@@ -35,8 +37,7 @@ pub async fn load_principal_cached(
         return Ok(principal_of(member, policy));
     }
     let ticket = cache.ticket();
-    let member =
-        staff::Entity::find().filter(staff::Column::Sub.eq(sub)).filter(staff::Column::Active.eq(true)).one(db).await?;
+    let member = active_member(db, sub).await?;
     if let Some(member) = &member {
         cache.put(ticket, member);
     }

@@ -28,6 +28,7 @@ const EVENTS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 512.0];
 pub struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
+    requests: Counter,
     statements: Counter,
     statement_seconds: Histogram,
     audit_batch_events: Histogram,
@@ -70,6 +71,7 @@ impl Metrics {
         }
         let key = |name: &'static str| Key::from_name(name);
         Metrics {
+            requests: recorder.register_counter(&key("ward_graphql_requests_total"), &metadata()),
             statements: recorder.register_counter(&key("ward_db_statements_total"), &metadata()),
             statement_seconds: recorder.register_histogram(&key("ward_db_statement_duration_seconds"), &metadata()),
             audit_batch_events: recorder.register_histogram(&key("ward_audit_batch_events"), &metadata()),
@@ -81,16 +83,13 @@ impl Metrics {
         }
     }
 
-    fn counter(&self, name: &'static str, labels: Vec<Label>) -> Counter {
-        self.recorder.register_counter(&Key::from_parts(name, labels), &metadata())
-    }
-
     pub fn request(&self) {
-        self.counter("ward_graphql_requests_total", vec![]).increment(1);
+        self.requests.increment(1);
     }
 
     pub fn error(&self, code: &str) {
-        self.counter("ward_graphql_errors_total", vec![Label::new("code", code.to_owned())]).increment(1);
+        let key = Key::from_parts("ward_graphql_errors_total", vec![Label::new("code", code.to_owned())]);
+        self.recorder.register_counter(&key, &metadata()).increment(1);
     }
 
     /// The label of an operation name: a plain name, while fewer than [`MAX_OPERATIONS`]

@@ -425,3 +425,39 @@ both!(break_glass_lists_one_patients_records_and_no_others, |app| {
         ok(&medical, "careRecords")["edges"].as_array().unwrap().iter().all(|n| n["node"]["kind"] == "treatment_plan")
     );
 });
+
+both!(the_review_queue_of_several_statuses_pages_newest_first_each_review_once, |app| {
+    // Open a few more reviews so both statuses span several pages.
+    for record in unreviewed(&app).await.into_iter().take(4) {
+        let started = app.gql("maya", START, json!({ "r": record.id })).await;
+        ok(&started, "startCareReview");
+    }
+    use entities::care_review::{CareReviewStatus, Column, Entity};
+    let expected: Vec<String> = Entity::find()
+        .filter(Column::Status.is_in([CareReviewStatus::Pending, CareReviewStatus::InReview]))
+        .order_by_desc(Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    assert!(expected.len() > 6, "the demo data has too few open reviews: {}", expected.len());
+    // A status named twice still lists each review once.
+    const QUEUE: &str = "query($after: String) { careReviews(first: 3, after: $after, filter: { status: [IN_REVIEW, PENDING, IN_REVIEW] }) {
+        edges { node { id status } } pageInfo { hasNextPage endCursor } } }";
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = app.gql("maya", QUEUE, json!({ "after": after })).await;
+        let reviews = ok(&page, "careReviews");
+        for edge in reviews["edges"].as_array().unwrap() {
+            assert_ne!(edge["node"]["status"], "COMPLETED");
+            seen.push(edge["node"]["id"].as_str().unwrap().to_owned());
+        }
+        if reviews["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = reviews["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, expected);
+});

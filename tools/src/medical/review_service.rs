@@ -10,10 +10,10 @@ use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::care_review::{self, CareReviewStatus};
 use entities::{care_record, care_record_revision, staff};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, SqlErr,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, SqlErr,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -156,10 +156,7 @@ pub async fn list(
     filter: &ReviewFilter,
     page: &PageRequest,
 ) -> ApiResult<Vec<care_review::Model>> {
-    let mut query = care_review::Entity::find().order_by_desc(care_review::Column::Id);
-    if !filter.statuses.is_empty() {
-        query = query.filter(care_review::Column::Status.is_in(filter.statuses.clone()));
-    }
+    let mut query = care_review::Entity::find();
     match filter.reviewer {
         Some(None) => query = query.filter(care_review::Column::ReviewerId.is_null()),
         Some(Some(id)) => query = query.filter(care_review::Column::ReviewerId.eq(id)),
@@ -183,7 +180,43 @@ pub async fn list(
     if let Some(after) = page.after_id()? {
         query = query.filter(care_review::Column::Id.lt(after));
     }
-    Ok(query.limit(page.fetch_limit()).all(db).await?)
+    let newest =
+        |query: Select<care_review::Entity>| query.order_by_desc(care_review::Column::Id).limit(page.fetch_limit());
+    let mut statuses: Vec<CareReviewStatus> = Vec::new();
+    for status in &filter.statuses {
+        if !statuses.contains(status) {
+            statuses.push(*status);
+        }
+    }
+    match statuses.as_slice() {
+        [] => Ok(newest(query).all(db).await?),
+        [status] => Ok(newest(query.filter(care_review::Column::Status.eq(*status))).all(db).await?),
+        statuses => {
+            // `status IN (..) ORDER BY id DESC` reads every row of those statuses and sorts
+            // them (SQLite and PostgreSQL alike: an index orders one status's rows, not
+            // several). Each status's newest rows, read down the `(status, id)` index and
+            // merged, is one statement that reads a page per status.
+            let mut parts = statuses.iter().enumerate().map(|(i, status)| {
+                let newest = newest(query.clone().filter(care_review::Column::Status.eq(*status)));
+                Query::select()
+                    .column(Asterisk)
+                    .from_subquery(newest.into_query(), Alias::new(format!("status_{i}")))
+                    .to_owned()
+            });
+            let mut merged = parts.next().unwrap_or_else(Query::select);
+            for part in parts {
+                merged.union(UnionType::All, part);
+            }
+            let page_of_all = Query::select()
+                .column(Asterisk)
+                .from_subquery(merged, Alias::new("merged"))
+                .order_by(Alias::new("id"), Order::Desc)
+                .limit(page.fetch_limit())
+                .to_owned();
+            let statement = db.get_database_backend().build(&page_of_all);
+            Ok(care_review::Entity::find().from_raw_sql(statement).all(db).await?)
+        }
+    }
 }
 
 /// A record's reviews, newest first.

@@ -154,6 +154,12 @@ pub struct ServeArgs {
     /// Write-offs of this many cents or more need a second ops member's approval.
     #[arg(long, env = "WARD_WRITE_OFF_APPROVAL_CENTS", default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(0..))]
     pub write_off_approval_cents: i64,
+    /// OpenTelemetry collector (OTLP over HTTP, e.g. `http://127.0.0.1:4318`): exports a trace
+    /// per request with a span per resolver that can reach the database. Needs a ward built
+    /// with the `otlp` feature; the exporter's `OTEL_*` variables (headers, timeout, sampler,
+    /// batch delay) apply.
+    #[arg(long, env = "WARD_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// A console session unused this long ends (automatic logoff).
     #[arg(long, env = "WARD_SESSION_IDLE", default_value = "15m", value_parser = humantime::parse_duration)]
     pub session_idle: Duration,
@@ -335,6 +341,7 @@ impl ServeArgs {
                 max_connections: self.limits.max_connections,
             },
             shutdown_grace: self.limits.shutdown_grace,
+            resolver_spans: self.otlp_endpoint.is_some(),
         })
     }
 }

@@ -32,6 +32,8 @@ pub struct Config {
     pub console: crate::console::ConsoleConfig,
     /// After SIGTERM, how long in-flight requests may run before the process exits anyway.
     pub shutdown_grace: Duration,
+    /// A tracing span per resolver that can reach the database (when traces are exported).
+    pub resolver_spans: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +102,7 @@ impl Config {
             write_off_approval: tools::ops::WriteOffThreshold::default(),
             console: crate::console::ConsoleConfig::default(),
             shutdown_grace: Duration::from_secs(15),
+            resolver_spans: false,
         }
     }
 

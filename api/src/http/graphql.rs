@@ -17,6 +17,7 @@ use tokio::time::Instant;
 use tools::kit::audit::Outcome;
 use tools::kit::purpose::{self, Purpose};
 use tools::kit::{Access, ApiError, code};
+use tracing::Instrument;
 
 pub async fn graphql(
     State(state): State<AppState>,
@@ -32,10 +33,14 @@ pub async fn graphql(
     // hand the pool a connection in an unknown transaction state).
     let work = {
         let (state, request_id) = (state.clone(), request_id.clone());
-        tokio::spawn(async move {
-            let ids = RequestIds { server: &request_id, client: client_id.map(|Extension(id)| id.0) };
-            handle(&state, &headers, body, ids).await
-        })
+        // In the request's span, so its resolvers' spans (traces) and log lines stay its own.
+        tokio::spawn(
+            async move {
+                let ids = RequestIds { server: &request_id, client: client_id.map(|Extension(id)| id.0) };
+                handle(&state, &headers, body, ids).await
+            }
+            .in_current_span(),
+        )
     };
     let outcome = work.await.unwrap_or_else(|err| {
         Err((ApiError::internal("running a request", anyhow::anyhow!("the request task failed: {err}")), None))

@@ -30,6 +30,8 @@ pub fn span(request: &Request) -> Span {
     let client = request.extensions().get::<ClientRequestId>().map(|c| c.0.as_str()).unwrap_or_default();
     tracing::info_span!(
         "request",
+        otel.name = %format_args!("{} {}", request.method(), request.uri().path()),
+        otel.kind = "server",
         method = %request.method(),
         path = %request.uri().path(),
         request_id = %of(request.headers()),

@@ -2,6 +2,7 @@
 
 mod cost;
 mod limits;
+pub mod spans;
 mod text;
 
 use crate::config::Config;
@@ -51,6 +52,9 @@ pub fn build(
         })
         // Deep enough that the depth limit, not the parser, answers a deep query.
         .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32));
+    if config.resolver_spans {
+        builder = builder.extension(spans::ResolverSpans);
+    }
     if production {
         builder = builder.disable_introspection().disable_suggestions();
     }

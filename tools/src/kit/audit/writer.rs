@@ -7,6 +7,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 /// Told of every batch written: how many events, and how long the append and commit took.
 pub type BatchObserver = Arc<dyn Fn(usize, Duration) + Send + Sync>;
@@ -45,14 +46,19 @@ impl AuditWriter {
         if events.is_empty() {
             return Ok(());
         }
+        let span = tracing::info_span!("audit.commit", events = events.len());
         let (done, durable) = oneshot::channel();
         let failed = |why: &str| ApiError::Unavailable(DbErr::Custom(format!("audit trail: {why}")));
-        self.jobs.send(Job { events, done }).await.map_err(|_| failed("the writer stopped"))?;
-        match durable.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(why)) => Err(failed(&why)),
-            Err(_) => Err(failed("the writer stopped")),
+        async move {
+            self.jobs.send(Job { events, done }).await.map_err(|_| failed("the writer stopped"))?;
+            match durable.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(why)) => Err(failed(&why)),
+                Err(_) => Err(failed("the writer stopped")),
+            }
         }
+        .instrument(span)
+        .await
     }
 }
 

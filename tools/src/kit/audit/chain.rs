@@ -234,3 +234,49 @@ fn active(m: audit_event::Model) -> audit_event::ActiveModel {
         hash: Set(m.hash),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn event(format: i16) -> audit_event::Model {
+        audit_event::Model {
+            seq: 42,
+            occurred_at: Utc.with_ymd_and_hms(2026, 11, 26, 8, 1, 2).single().unwrap_or_default()
+                + chrono::Duration::microseconds(345_678),
+            actor: "alice".into(),
+            actor_roles: "cx".into(),
+            action: "read".into(),
+            resource_type: "patient".into(),
+            resource_id: Some("0193a0c4-1111-7222-8333-444455556666".into()),
+            patient_id: uuid::Uuid::parse_str("0193a0c4-1111-7222-8333-444455556666").ok(),
+            phi_classes: "contact,identity".into(),
+            outcome: "allowed".into(),
+            reason: Some("matched contact search \"Gar\\cía\"\n".into()),
+            purpose: None,
+            policy_version: "v1".into(),
+            request_id: "req-1".into(),
+            client_request_id: if format >= 2 { Some("client-1".into()) } else { None },
+            format,
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        }
+    }
+
+    /// Every hash already on a trail covers these exact bytes: the body's form never changes.
+    #[test]
+    fn the_canonical_body_and_its_hash_keep_their_exact_bytes() {
+        assert_eq!(
+            body(&event(2)),
+            r#"["2026-11-26T08:01:02.345678Z","alice","cx","read","patient","0193a0c4-1111-7222-8333-444455556666","0193a0c4-1111-7222-8333-444455556666","contact,identity","allowed","matched contact search \"Gar\\cía\"\n",null,"v1","req-1",2,"client-1"]"#
+        );
+        assert_eq!(
+            body(&event(1)),
+            r#"["2026-11-26T08:01:02.345678Z","alice","cx","read","patient","0193a0c4-1111-7222-8333-444455556666","0193a0c4-1111-7222-8333-444455556666","contact,identity","allowed","matched contact search \"Gar\\cía\"\n",null,"v1","req-1"]"#
+        );
+        assert_eq!(link_hash(GENESIS, &event(2)), EXPECTED_HASH);
+    }
+
+    const EXPECTED_HASH: &str = "6e7b5e11814c7b98b7d3ddd936f897ffce02ccfd922466d031a59fa14db8d78b";
+}

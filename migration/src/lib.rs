@@ -21,6 +21,7 @@ mod m20261126_000015_audit_head_by_index;
 mod m20261126_000016_queue_indexes;
 mod m20261126_000017_staff_notify;
 mod m20261126_000018_review_queue_index;
+mod m20261126_000019_audit_append_in_one_insert;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000016_queue_indexes::Migration),
             Box::new(m20261126_000017_staff_notify::Migration),
             Box::new(m20261126_000018_review_queue_index::Migration),
+            Box::new(m20261126_000019_audit_append_in_one_insert::Migration),
         ]
     }
 }

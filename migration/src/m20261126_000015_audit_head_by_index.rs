@@ -11,7 +11,7 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn with_index_plans() -> String {
+pub(crate) fn with_index_plans() -> String {
     crate::m20261126_000011_seal_phi_core::APPEND_V2
         .replace("LANGUAGE plpgsql AS $$", "LANGUAGE plpgsql SET enable_seqscan = off AS $$")
 }

@@ -37,30 +37,32 @@ pub const FORMAT: i16 = 2;
 
 /// The canonical body of an event: every field but the sequence number and the hashes, in a
 /// fixed order, as a JSON array; the time in one UTC form (microseconds, `Z`), whatever form
-/// the database hands back.
+/// the database hands back. Serialised straight from the fields (a tuple is a JSON array),
+/// with no intermediate `serde_json::Value`: this runs for every event of every request.
 pub fn body(event: &audit_event::Model) -> String {
-    let mut fields = serde_json::json!([
+    let common = (
         timestamp(&event.occurred_at),
-        event.actor,
-        event.actor_roles,
-        event.action,
-        event.resource_type,
-        event.resource_id,
+        &event.actor,
+        &event.actor_roles,
+        &event.action,
+        &event.resource_type,
+        &event.resource_id,
         event.patient_id.map(|id| id.to_string()),
-        event.phi_classes,
-        event.outcome,
-        event.reason,
-        event.purpose,
-        event.policy_version,
-        event.request_id,
-    ]);
-    if event.format >= 2
-        && let Some(fields) = fields.as_array_mut()
-    {
-        fields.push(serde_json::json!(event.format));
-        fields.push(serde_json::json!(event.client_request_id));
-    }
-    fields.to_string()
+        &event.phi_classes,
+        &event.outcome,
+        &event.reason,
+        &event.purpose,
+        &event.policy_version,
+        &event.request_id,
+    );
+    let (a, b, c, d, e, f, g, h, i, j, k, l, m) = common;
+    let written = if event.format >= 2 {
+        serde_json::to_string(&(a, b, c, d, e, f, g, h, i, j, k, l, m, event.format, &event.client_request_id))
+    } else {
+        serde_json::to_string(&(a, b, c, d, e, f, g, h, i, j, k, l, m))
+    };
+    // Strings, numbers and nulls always serialise.
+    written.unwrap_or_default()
 }
 
 /// SHA-256 (hex) over the previous hash, the sequence number, 0x1F and the body.
@@ -108,35 +110,59 @@ pub async fn append_batch(db: &DatabaseConnection, events: Vec<NewEvent>) -> Api
     txn.commit().await
 }
 
+/// One event as `ward_audit_append` reads it (migration 19): the body to hash and the columns.
+#[derive(serde::Serialize)]
+struct AppendRow<'a> {
+    body: String,
+    occurred_at: String,
+    actor: &'a str,
+    actor_roles: &'a str,
+    action: &'a str,
+    resource_type: &'a str,
+    resource_id: Option<&'a str>,
+    patient_id: Option<uuid::Uuid>,
+    phi_classes: &'a str,
+    outcome: &'a str,
+    reason: Option<&'a str>,
+    purpose: Option<&'a str>,
+    policy_version: &'a str,
+    request_id: &'a str,
+    client_request_id: Option<&'a str>,
+    format: i16,
+}
+
+impl<'a> AppendRow<'a> {
+    fn of(m: &'a audit_event::Model) -> Self {
+        AppendRow {
+            body: body(m),
+            occurred_at: timestamp(&m.occurred_at),
+            actor: &m.actor,
+            actor_roles: &m.actor_roles,
+            action: &m.action,
+            resource_type: &m.resource_type,
+            resource_id: m.resource_id.as_deref(),
+            patient_id: m.patient_id,
+            phi_classes: &m.phi_classes,
+            outcome: &m.outcome,
+            reason: m.reason.as_deref(),
+            purpose: m.purpose.as_deref(),
+            policy_version: &m.policy_version,
+            request_id: &m.request_id,
+            client_request_id: m.client_request_id.as_deref(),
+            format: m.format,
+        }
+    }
+}
+
 async fn append_postgres(db: &impl ConnectionTrait, events: Vec<NewEvent>) -> ApiResult<()> {
-    let rows: Vec<serde_json::Value> = events
-        .into_iter()
-        .map(unlinked)
-        .map(|m| {
-            serde_json::json!({
-                "body": body(&m),
-                "occurred_at": timestamp(&m.occurred_at),
-                "actor": m.actor,
-                "actor_roles": m.actor_roles,
-                "action": m.action,
-                "resource_type": m.resource_type,
-                "resource_id": m.resource_id,
-                "patient_id": m.patient_id,
-                "phi_classes": m.phi_classes,
-                "outcome": m.outcome,
-                "reason": m.reason,
-                "purpose": m.purpose,
-                "policy_version": m.policy_version,
-                "request_id": m.request_id,
-                "client_request_id": m.client_request_id,
-                "format": m.format,
-            })
-        })
-        .collect();
+    let models: Vec<audit_event::Model> = events.into_iter().map(unlinked).collect();
+    let rows: Vec<AppendRow> = models.iter().map(AppendRow::of).collect();
+    // One JSON text, cast to jsonb by PostgreSQL: no `serde_json::Value` tree built and cloned.
+    let rows = serde_json::to_string(&rows).map_err(|e| ApiError::internal("encoding audit events", e))?;
     let statement = Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
-        "SELECT ward_audit_append($1::jsonb)",
-        [serde_json::Value::Array(rows).into()],
+        "SELECT ward_audit_append($1::text::jsonb)",
+        [rows.into()],
     );
     db.execute_raw(statement).await?;
     Ok(())

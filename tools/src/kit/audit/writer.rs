@@ -71,7 +71,7 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>, observe: Ba
             count += job.events.len();
             jobs.push(job);
         }
-        let events: Vec<NewEvent> = jobs.iter().flat_map(|j| j.events.iter().cloned()).collect();
+        let events: Vec<NewEvent> = jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.events)).collect();
         let started = Instant::now();
         let written = write(&db, events).await;
         observe(count, started.elapsed());

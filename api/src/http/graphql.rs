@@ -5,13 +5,14 @@ use super::AppState;
 use super::errors::error_response;
 use super::request_id::{self, ClientRequestId};
 use crate::auth;
-use crate::schema::default_code;
-use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse};
+use crate::schema::{QueryLimits, default_code};
+use async_graphql::{BatchRequest, BatchResponse, Request as GqlRequest, Response as GqlResponse};
 use axum::body::Body;
 use axum::extract::{Extension, State};
 use axum::http::header::{CONTENT_TYPE, HeaderValue};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::future::join_all;
 use std::sync::Arc;
 use tokio::time::Instant;
 use tools::kit::audit::Outcome;
@@ -142,8 +143,26 @@ pub(crate) async fn execute(
             format!("the request ran longer than {}s and was cancelled", limits.request_timeout.as_secs_f32());
         (ApiError::LimitExceeded(message), Some(StatusCode::GATEWAY_TIMEOUT))
     };
-    let batch = batch.data(access.clone()).data(tools::kit::loaders::for_request(state.db.clone()));
-    let executed = tokio::time::timeout_at(deadline, state.schema.execute_batch(batch)).await;
+    let query_limits = QueryLimits::from(limits);
+    let loaders = tools::kit::loaders::for_request(state.db.clone());
+    // Each operation of a batch is held to the limits before async-graphql executes it (a
+    // refusal is that operation's answer), then runs with the request's access and loaders.
+    let run = |mut request: GqlRequest| {
+        let data = (access.clone(), loaders.clone());
+        async move {
+            match query_limits.check(&mut request) {
+                Err(refused) => GqlResponse::from_errors(vec![refused]),
+                Ok(()) => state.schema.execute(request.data(data.0).data(data.1)).await,
+            }
+        }
+    };
+    let all = async {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(run(request).await),
+            BatchRequest::Batch(requests) => BatchResponse::Batch(join_all(requests.into_iter().map(run)).await),
+        }
+    };
+    let executed = tokio::time::timeout_at(deadline, all).await;
     let Ok(response) = executed else {
         // Nothing is sent: record the refusals, not what would have been disclosed.
         state.audit.commit(undisclosed(access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
@@ -204,8 +223,10 @@ fn undisclosed(access: &Access) -> Vec<tools::kit::audit::NewEvent> {
 /// Also answers the first error's code.
 fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> (BatchResponse, Option<String>) {
     let first = std::cell::RefCell::new(None::<String>);
+    let query_limits = QueryLimits::from(&state.limits);
     let finish_one = |mut response: GqlResponse| {
         for err in &mut response.errors {
+            query_limits.validation_code(err);
             let code = default_code(err, code::BAD_USER_INPUT);
             state.metrics.error(&code);
             first.borrow_mut().get_or_insert_with(|| code.clone());

@@ -4,19 +4,15 @@
 //! Right after parsing, the document's expanded size (fields and depth) is measured without
 //! expanding its fragments ([`super::cost`]) and refused over the limits, so validation, which
 //! does expand them, only ever sees a bounded document. async-graphql's own limit errors carry
-//! no code; this extension checks depth and complexity itself so both answer `LIMIT_EXCEEDED`,
-//! and marks parse errors `BAD_USER_INPUT`. All of it happens before any resolver, so before
-//! any SQL.
+//! no code; both get `LIMIT_EXCEEDED` here, and parse errors `BAD_USER_INPUT`. All of it
+//! happens before any resolver, so before any SQL.
 
 use super::{cost, text};
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Variables};
-use std::sync::Arc;
+use async_graphql::{Request, ServerError};
 use tools::kit::code;
 
+/// The limits a document is held to. Depth and complexity are also given to async-graphql's
+/// own validation (`schema::build`); their errors get their code in [`validation_code`].
 #[derive(Clone, Copy, Debug)]
 pub struct QueryLimits {
     pub max_depth: usize,
@@ -24,23 +20,29 @@ pub struct QueryLimits {
     pub max_fields: usize,
 }
 
-impl ExtensionFactory for QueryLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
+impl From<&crate::config::Limits> for QueryLimits {
+    fn from(limits: &crate::config::Limits) -> Self {
+        QueryLimits {
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
+            max_fields: limits.max_fields,
+        }
     }
 }
 
-#[async_trait::async_trait]
-impl Extension for QueryLimits {
+/// async-graphql's own messages for its depth and complexity limits.
+const TOO_COMPLEX: &str = "Query is too complex.";
+const TOO_DEEP: &str = "Query is nested too deep.";
+
+impl QueryLimits {
     /// Parses the document once, here, and refuses it before async-graphql walks it: its own
     /// recursion check and its validation both follow every fragment spread, which costs
-    /// time exponential in a hostile document's size.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+    /// time exponential in a hostile document's size. Execution reuses the parsed document.
+    ///
+    /// This is a plain call before execution, not an async-graphql extension: with any
+    /// extension registered, async-graphql sends every field of every row through the
+    /// extension chain (a registry lookup and two more futures per field).
+    pub fn check(&self, request: &mut Request) -> Result<(), ServerError> {
         let nul_in_variables = text::variables_hold_nul(&request.variables);
         let document = request.parsed_query().map_err(|err| {
             // The parser's own nesting guard: a query this deep is over the depth limit too.
@@ -66,41 +68,22 @@ impl Extension for QueryLimits {
                 cost.fields, self.max_fields
             )));
         }
-        next.run(ctx, request).await
+        Ok(())
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|err| {
-            let code = if err.message.contains("recursion") { code::LIMIT_EXCEEDED } else { code::BAD_USER_INPUT };
-            with_code(err, code)
-        })
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if result.depth > self.max_depth {
-            return Err(vec![limit_exceeded(format!(
-                "the query is nested {} levels deep; the limit is {}",
-                result.depth, self.max_depth
-            ))]);
-        }
-        if result.complexity > self.max_complexity {
-            return Err(vec![limit_exceeded(format!(
-                "the query's complexity is {}; the limit is {} (every field and alias counts, lists by page size)",
-                result.complexity, self.max_complexity
-            ))]);
-        }
-        Ok(result)
+    /// Gives async-graphql's depth and complexity refusals (raised in validation, before any
+    /// resolver) the `LIMIT_EXCEEDED` code and a message that says what the limit is.
+    pub fn validation_code(&self, err: &mut ServerError) {
+        let message = match err.message.as_str() {
+            TOO_COMPLEX => format!(
+                "the query's complexity is over the limit of {} (every field and alias counts, lists by page size)",
+                self.max_complexity
+            ),
+            TOO_DEEP => format!("the query is nested deeper than the limit of {} levels", self.max_depth),
+            _ => return,
+        };
+        err.message = message;
+        default_code(err, code::LIMIT_EXCEEDED);
     }
 }
 

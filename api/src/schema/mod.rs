@@ -45,11 +45,9 @@ pub fn build(
         .data(config.write_off_approval)
         .data(tools::ops::SummaryCache::default())
         .data(limits.page)
-        .extension(QueryLimits {
-            max_depth: limits.max_depth,
-            max_complexity: limits.max_complexity,
-            max_fields: limits.max_fields,
-        })
+        // Checked in validation, before any resolver; `QueryLimits` gives the refusals their code.
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
         // Deep enough that the depth limit, not the parser, answers a deep query.
         .limit_recursive_depth(limits.max_depth.saturating_mul(4).max(32));
     if config.resolver_spans {

@@ -57,6 +57,25 @@ both!(a_batch_of_ten_runs_and_of_eleven_is_limit_exceeded, |app| {
     assert_eq!(only_code(&body), "LIMIT_EXCEEDED");
 });
 
+both!(in_a_batch_only_the_operation_over_a_limit_is_refused, |app| {
+    let token = app.token("alice");
+    let page = "patients(first: 100) { edges { cursor node { id state createdAt } } }";
+    let too_complex: String = (0..4).map(|i| format!("p{i}: {page} ")).collect();
+    let batch = json!([
+        { "query": format!("{{ {too_complex} }}") },
+        { "query": "{ me { sub } }" },
+        { "query": "{ me { sub " },
+    ]);
+    let (status, body) = app.post(Some(&token), &batch).await;
+    assert_eq!(status, 200);
+    let answers = body.as_array().unwrap();
+    assert_eq!(answers[0]["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED", "{body}");
+    assert!(answers[0]["errors"][0]["message"].as_str().unwrap().contains("complexity"), "{body}");
+    assert!(answers[0]["data"].is_null());
+    assert_eq!(answers[1]["data"]["me"]["sub"], "alice", "{body}");
+    assert_eq!(answers[2]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+});
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_depth_limit_is_configurable_and_answers_limit_exceeded() {
     for backend in [Backend::Sqlite, Backend::Postgres] {

@@ -241,7 +241,7 @@ async fn serve_ward(bin: &Path, dir: &Path, url: &str) -> (String, Child) {
         .env("WARD_DATABASE_URL", url)
         .env("WARD_JWT_SECRET", SECRET)
         .env("WARD_MAX_CONNECTIONS", "1024")
-        .env("RUST_LOG", "warn")
+        .env("WARD_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -260,7 +260,7 @@ async fn run_ward(args: &[&str], url: &str) {
         .args(args)
         .env("WARD_DATABASE_URL", url)
         .env("WARD_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "warn")
+        .env("WARD_LOG", "warn")
         .status()
         .await
         .unwrap();

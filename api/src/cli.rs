@@ -165,8 +165,9 @@ pub struct ServeArgs {
     pub session_idle: Duration,
     #[command(flatten)]
     pub oidc: OidcArgs,
-    #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", default_value_t = 16)]
-    pub db_max_connections: u32,
+    /// Request pool size (default: 16 on PostgreSQL; on SQLite twice the CPUs, 4 to 16).
+    #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub db_max_connections: Option<u32>,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
     #[arg(long, env = "WARD_DB_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
     pub db_acquire_timeout: Duration,
@@ -309,8 +310,10 @@ impl ServeArgs {
             bind: self.bind,
             environment: self.env,
             database: DatabaseConfig {
+                max_connections: self
+                    .db_max_connections
+                    .unwrap_or_else(|| DatabaseConfig::default_pool_size(&self.database.database_url)),
                 url: self.database.database_url,
-                max_connections: self.db_max_connections,
                 acquire_timeout: self.db_acquire_timeout,
             },
             jwt,

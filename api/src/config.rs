@@ -136,6 +136,6 @@ mod tests {
     fn the_default_pool_is_sixteen_on_postgres_and_twice_the_cpus_on_sqlite() {
         assert_eq!(DatabaseConfig::default_pool_size("postgres://postgres@127.0.0.1:5432/ward"), 16);
         let sqlite = DatabaseConfig::default_pool_size("sqlite://ward.db?mode=rwc");
-        assert!((4..=16).contains(&sqlite) && sqlite % 2 == 0, "{sqlite}");
+        assert!((4..=16).contains(&sqlite) && sqlite.is_multiple_of(2), "{sqlite}");
     }
 }

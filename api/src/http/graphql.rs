@@ -168,7 +168,7 @@ pub(crate) async fn execute(
         state.audit.commit(undisclosed(access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
         return Err(timed_out());
     };
-    let (response, first_error) = finish(response, request_id, state);
+    let (response, first_error) = finish(response, request_id, &query_limits, state);
     let json = serde_json::to_vec(&response)
         .map_err(|err| (ApiError::internal("serialising a response", anyhow::anyhow!(err)), None))?;
     if json.len() > limits.max_response_bytes {
@@ -219,11 +219,15 @@ fn undisclosed(access: &Access) -> Vec<tools::kit::audit::NewEvent> {
 }
 
 /// Every error leaves with a code: errors async-graphql raised itself (bad syntax, unknown
-/// fields, wrong argument types) are the caller's input. Internal errors carry the request id.
-/// Also answers the first error's code.
-fn finish(response: BatchResponse, request_id: &str, state: &AppState) -> (BatchResponse, Option<String>) {
+/// fields, wrong argument types) are the caller's input, a limit it refused in validation
+/// `LIMIT_EXCEEDED`. Internal errors carry the request id. Also answers the first error's code.
+fn finish(
+    response: BatchResponse,
+    request_id: &str,
+    query_limits: &QueryLimits,
+    state: &AppState,
+) -> (BatchResponse, Option<String>) {
     let first = std::cell::RefCell::new(None::<String>);
-    let query_limits = QueryLimits::from(&state.limits);
     let finish_one = |mut response: GqlResponse| {
         for err in &mut response.errors {
             query_limits.validation_code(err);

@@ -28,25 +28,22 @@ pub async fn set_aside_client_request_id(mut request: Request) -> Request {
 
 pub fn span(request: &Request) -> Span {
     let client = request.extensions().get::<ClientRequestId>().map(|c| c.0.as_str()).unwrap_or_default();
-    // A trace names the request's span `POST /graphql`; the log has no use for that field.
+    let span = tracing::info_span!(
+        "request",
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %of(request.headers()),
+        client_request_id = %client,
+    );
+    // A trace names the request's span `POST /graphql`; the log has no use for that field,
+    // and an unrecorded field is not written.
     #[cfg(feature = "otlp")]
-    let span = tracing::info_span!(
-        "request",
-        otel.name = %format_args!("{} {}", request.method(), request.uri().path()),
-        otel.kind = "server",
-        method = %request.method(),
-        path = %request.uri().path(),
-        request_id = %of(request.headers()),
-        client_request_id = %client,
-    );
-    #[cfg(not(feature = "otlp"))]
-    let span = tracing::info_span!(
-        "request",
-        method = %request.method(),
-        path = %request.uri().path(),
-        request_id = %of(request.headers()),
-        client_request_id = %client,
-    );
+    {
+        span.record("otel.name", format_args!("{} {}", request.method(), request.uri().path()));
+        span.record("otel.kind", "server");
+    }
     span
 }
 

@@ -38,7 +38,7 @@ impl Chrome {
             );
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let child = tokio::process::Command::new(driver)
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())

@@ -4,18 +4,6 @@ use crate::helpers::*;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
-
-fn ward() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ward"));
-    for var in
-        ["WARD_JWT_SECRET", "WARD_DATABASE_URL", "WARD_BIND", "WARD_ENV", "WARD_LOG_FORMAT", "WARD_OIDC_CLIENT_ID"]
-    {
-        command.env_remove(var);
-    }
-    command.env("WARD_LOG", "warn").stdin(Stdio::null()).kill_on_drop(true);
-    command
-}
 
 async fn run(args: &[&str]) -> Output {
     ward().args(args).output().await.unwrap()
@@ -33,10 +21,6 @@ fn assert_one_clear_line(output: &Output, expected: &str) {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line expected: {text}");
     assert!(lines[0].starts_with("error: ") && lines[0].contains(expected), "{text}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]
@@ -74,6 +58,19 @@ async fn a_short_secret_is_refused() {
     let db = test_db(Backend::Sqlite).await.unwrap();
     let output = run(&["serve", "--database-url", &db.url, "--jwt-secret", "hunter2"]).await;
     assert_one_clear_line(&output, "at least 32 bytes");
+}
+
+#[cfg(not(feature = "otlp"))]
+#[tokio::test]
+async fn an_otlp_endpoint_without_the_feature_is_one_clear_line() {
+    let db = test_db(Backend::Sqlite).await.unwrap();
+    let output = ward()
+        .args(["serve", "--database-url", &db.url, "--jwt-secret", SECRET])
+        .env("WARD_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+        .output()
+        .await
+        .unwrap();
+    assert_one_clear_line(&output, "built without OpenTelemetry: build it with `--features otlp`");
 }
 
 #[tokio::test]

@@ -47,6 +47,30 @@ macro_rules! both {
     };
 }
 
+/// A port nothing listens on right now, for a server the test starts itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The `ward` binary, untouched by the settings of the shell that runs the tests, logging
+/// warnings only, killed with the test.
+pub fn ward() -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_ward"));
+    for var in [
+        "WARD_JWT_SECRET",
+        "WARD_DATABASE_URL",
+        "WARD_BIND",
+        "WARD_ENV",
+        "WARD_LOG_FORMAT",
+        "WARD_OIDC_CLIENT_ID",
+        "WARD_OTLP_ENDPOINT",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("WARD_LOG", "warn").stdin(std::process::Stdio::null()).kill_on_drop(true);
+    command
+}
+
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
     std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())

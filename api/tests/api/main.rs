@@ -26,6 +26,7 @@ mod migrations;
 mod oidc;
 mod oidc_provider;
 mod ops;
+#[cfg(feature = "otlp")]
 mod otlp;
 mod phi;
 mod purpose;

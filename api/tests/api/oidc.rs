@@ -13,7 +13,7 @@ use std::collections::HashMap;
 /// tokens on the API).
 pub async fn oidc_app(backend: Backend) -> Option<(TestApp, TestProvider)> {
     // ward's callback is registered at the provider before ward starts: pick its port first.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let provider = TestProvider::start(&format!("http://127.0.0.1:{port}/signin/callback")).await;
     let oidc = provider.config();
     let jwt = api::auth::JwtConfig {

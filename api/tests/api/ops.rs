@@ -379,3 +379,38 @@ both!(an_amount_filter_is_a_recorded_billing_disclosure, |app| {
         .await;
     assert_eq!(recorded[0].try_get::<i64>("", "n").unwrap(), returned as i64);
 });
+
+both!(a_win_recovers_at_most_what_the_payer_left_unpaid, |app| {
+    // A claim the payer paid in part and denied the rest of.
+    let (denial, billed) = unescalated(&app, 2).await.remove(0);
+    let denial_id: uuid::Uuid = denial.parse().unwrap();
+    let row = entities::denial::Entity::find_by_id(denial_id).one(&app.db).await.unwrap().unwrap();
+    let paid = billed / 2;
+    let denied = billed - paid;
+    use sea_orm::sea_query::Expr;
+    entities::claim::Entity::update_many()
+        .col_expr(entities::claim::Column::PaidCents, Expr::value(paid))
+        .filter(entities::claim::Column::Id.eq(row.claim_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    entities::denial::Entity::update_many()
+        .col_expr(entities::denial::Column::DeniedCents, Expr::value(denied))
+        .filter(entities::denial::Column::Id.eq(denial_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    let e = escalate(&app, "owen", &denial).await;
+    let e = moved(&step(&app, "owen", &e, "IN_REVIEW", json!({})).await);
+    let e = moved(&step(&app, "owen", &e, "APPEALED", appeal("Letter and session notes")).await);
+    // The whole bill would make the claim paid half again: refused, nothing written.
+    for cents in [billed, denied + 1] {
+        let body = step(&app, "owen", &e, "WON", json!({ "cents": cents })).await;
+        assert_eq!(only_code(&body), "BAD_USER_INPUT", "{cents}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("the payer left unpaid ({denied})")), "{message}");
+    }
+    let won = moved(&step(&app, "owen", &e, "WON", json!({ "cents": denied })).await);
+    assert_eq!(won["claim"], json!({ "status": "PAID", "paidCents": billed, "billedCents": billed }), "{won}");
+});

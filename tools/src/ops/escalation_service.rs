@@ -36,6 +36,12 @@ impl EscalationRow {
     pub fn patient_id(&self) -> Uuid {
         self.claim.patient_id
     }
+
+    /// The most a won appeal can bring back: what this denial held back, and never more than
+    /// the claim still has unpaid (a claim is never paid more than it billed).
+    pub fn unpaid_cents(&self) -> i64 {
+        self.denial.denied_cents.min(self.claim.billed_cents - self.claim.paid_cents).max(0)
+    }
 }
 
 fn note(field: &str, text: &str, max: usize) -> ApiResult<String> {
@@ -275,9 +281,13 @@ fn check_carried(row: &EscalationRow, step: &Move) -> ApiResult<()> {
         (EscalationStatus::Won, Some(cents)) if cents < 0 => {
             Err(ApiError::BadUserInput(format!("`recoveredCents` {cents} is negative")))
         }
-        (EscalationStatus::Won, Some(cents)) if cents > row.claim.billed_cents => Err(ApiError::BadUserInput(format!(
-            "`recoveredCents` {cents} is more than the claim billed ({})",
-            row.claim.billed_cents
+        (EscalationStatus::Won, Some(cents)) if cents > row.unpaid_cents() => Err(ApiError::BadUserInput(format!(
+            "`recoveredCents` {cents} is more than the payer left unpaid ({}): the claim billed {}, was paid {} and \
+             this denial held back {}",
+            row.unpaid_cents(),
+            row.claim.billed_cents,
+            row.claim.paid_cents,
+            row.denial.denied_cents
         ))),
         (EscalationStatus::Won, Some(_)) | (_, None) => Ok(()),
         (_, Some(_)) => Err(ApiError::BadUserInput("`recoveredCents` goes only with a move to WON".into())),

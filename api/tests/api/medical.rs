@@ -461,3 +461,29 @@ both!(the_review_queue_of_several_statuses_pages_newest_first_each_review_once, 
     }
     assert_eq!(seen, expected);
 });
+
+both!(a_signed_off_record_has_one_amendment_waiting_at_a_time, |app| {
+    let record = unreviewed(&app).await.remove(0);
+    let review = app.gql("milo", START, json!({ "r": record.id })).await;
+    let review = ok(&review, "startCareReview").clone();
+    let done =
+        app.gql("milo", COMPLETE, json!({ "id": review["id"], "v": review["version"], "score": 4, "flags": [] })).await;
+    ok(&done, "completeCareReview");
+
+    let first =
+        edit(&app, "maya", record.id, 1, &format!("{}\nCorrection one.", record.body), "First correction of the note")
+            .await;
+    let waiting = ok(&first, "editCareRecord")["pendingAmendment"]["approval"]["id"].as_str().unwrap().to_owned();
+    // A different amendment of the same version waits behind the first: refused, naming it.
+    let second =
+        edit(&app, "maya", record.id, 1, &format!("{}\nCorrection two.", record.body), "Second correction of the note")
+            .await;
+    assert_eq!(only_code(&second), "CONFLICT", "{second}");
+    assert!(second["errors"][0]["message"].as_str().unwrap().contains(&waiting), "{second}");
+    let pending = entities::pending_approval::Entity::find()
+        .filter(entities::pending_approval::Column::ResourceId.eq(record.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(pending, 1);
+});

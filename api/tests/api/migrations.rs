@@ -154,3 +154,56 @@ crate::both!(the_ops_workflow_migration_keeps_what_existing_escalations_meant, |
         .unwrap();
     assert_eq!(appealed_without_level, 0, "an old appeal is a first-level appeal");
 });
+
+crate::both!(requests_already_waiting_twice_keep_the_oldest_when_one_may_wait, |app| {
+    use entities::pending_approval::{self, ApprovalStatus};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let one_waiting = names.iter().position(|n| n == "m20261126_000020_one_waiting_change").unwrap();
+    let mut options = sea_orm::ConnectOptions::new(app.test_db.url.clone());
+    options.max_connections(1);
+    let single = Database::connect(options).await.unwrap();
+    Migrator::down(&single, Some((names.len() - one_waiting) as u32)).await.unwrap();
+
+    // Before the index, two write-offs of one escalation could wait side by side.
+    let escalation = escalation::Entity::find().one(&single).await.unwrap().unwrap();
+    let owen =
+        entities::staff::Entity::find().all(&single).await.unwrap().into_iter().find(|s| s.sub == "owen").unwrap();
+    let mut ids = Vec::new();
+    for note in ["Not worth an appeal", "Below the cost of appealing"] {
+        let id = uuid::Uuid::now_v7();
+        let now = chrono::Utc::now();
+        pending_approval::ActiveModel {
+            id: Set(id),
+            kind: Set("write_off".into()),
+            resource_type: Set("escalation".into()),
+            resource_id: Set(escalation.id),
+            team: Set("ops".into()),
+            requested_by: Set(owen.id),
+            reason: Set(note.into()),
+            payload: Set(serde_json::json!({ "escalationId": escalation.id, "to": "written_off", "note": note, "targetVersion": escalation.version })),
+            status: Set(ApprovalStatus::Pending),
+            decided_by: Set(None),
+            decided_at: Set(None),
+            decision_note: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            version: Set(1),
+        }
+        .insert(&single)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    Migrator::up(&single, None).await.unwrap();
+    let rows = pending_approval::Entity::find()
+        .filter(pending_approval::Column::Id.is_in(ids.clone()))
+        .order_by_asc(pending_approval::Column::Id)
+        .all(&single)
+        .await
+        .unwrap();
+    assert_eq!(rows[0].status, ApprovalStatus::Pending, "the oldest keeps waiting");
+    assert_eq!(rows[1].status, ApprovalStatus::Rejected);
+    assert!(rows[1].decision_note.as_deref().unwrap().starts_with("Superseded"), "{:?}", rows[1]);
+    assert_eq!((rows[1].decided_by, rows[1].version), (None, 2));
+});

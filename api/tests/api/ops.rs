@@ -414,3 +414,32 @@ both!(a_win_recovers_at_most_what_the_payer_left_unpaid, |app| {
     let won = moved(&step(&app, "owen", &e, "WON", json!({ "cents": denied })).await);
     assert_eq!(won["claim"], json!({ "status": "PAID", "paidCents": billed, "billedCents": billed }), "{won}");
 });
+
+both!(an_escalation_has_one_write_off_waiting_at_a_time, |app| {
+    let (denial, _) = unescalated(&app, 50_000).await.remove(0);
+    let e = escalate(&app, "owen", &denial).await;
+    let first = moved(&step(&app, "owen", &e, "WRITTEN_OFF", json!({})).await);
+    // Another member, another note: the same write-off, so it waits behind the first.
+    let mut vars = json!({ "id": e["id"], "v": e["version"], "to": "WRITTEN_OFF", "note": "Not worth an appeal" });
+    let second = app.gql("olga", MOVE, vars.clone()).await;
+    assert_eq!(only_code(&second), "CONFLICT", "{second}");
+    let message = second["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains(first["pendingWriteOff"]["id"].as_str().unwrap()), "names the waiting one: {message}");
+
+    // Two at once on another escalation: one waits, the other is told.
+    let (denial, _) = unescalated(&app, 50_000).await.remove(0);
+    let e = escalate(&app, "owen", &denial).await;
+    vars["id"] = e["id"].clone();
+    vars["v"] = e["version"].clone();
+    let (a, b) = tokio::join!(app.gql("owen", MOVE, vars.clone()), app.gql("olga", MOVE, vars.clone()));
+    let refused: Vec<String> = [&a, &b].iter().filter(|x| !x["errors"].is_null()).map(|x| only_code(x)).collect();
+    assert_eq!(refused, ["CONFLICT"], "{a} {b}");
+    let waiting_in_db = entities::pending_approval::Entity::find()
+        .filter(
+            entities::pending_approval::Column::ResourceId.eq(e["id"].as_str().unwrap().parse::<uuid::Uuid>().unwrap()),
+        )
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(waiting_in_db, 1, "one write-off waits: {a} {b}");
+});

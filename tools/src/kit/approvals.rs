@@ -11,7 +11,8 @@ use chrono::Utc;
 use entities::pending_approval::{self, ApprovalStatus};
 use policies::{Action, Resource, Role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -52,6 +53,22 @@ impl ApprovalKind {
         }
     }
 
+    /// Whether one request of this kind waits per record at a time: two versions of one
+    /// write-off or amendment would leave the approver a choice where one must fail. (Role
+    /// grants are per role: a member may wait for several.) A partial unique index holds it.
+    pub fn waits_alone(self) -> bool {
+        matches!(self, ApprovalKind::WriteOff | ApprovalKind::CareRecordAmend)
+    }
+
+    /// What the request is of, for messages: "write-off", "amendment", "role grant".
+    fn noun(self) -> &'static str {
+        match self {
+            ApprovalKind::GrantRole => "role grant",
+            ApprovalKind::WriteOff => "write-off",
+            ApprovalKind::CareRecordAmend => "amendment",
+        }
+    }
+
     pub fn team(self) -> Role {
         match self {
             ApprovalKind::GrantRole => Role::Admin,
@@ -73,7 +90,17 @@ pub struct NewApproval {
     pub payload: Value,
 }
 
-/// Stores a pending request. An identical one already pending is `CONFLICT`.
+/// `CONFLICT` naming the request already waiting for this record.
+fn already_waiting(kind: ApprovalKind, waiting: &pending_approval::Model) -> ApiError {
+    ApiError::Conflict(format!(
+        "a {} of this record is already waiting for approval: request {} (approve or reject it first)",
+        kind.noun(),
+        waiting.id
+    ))
+}
+
+/// Stores a pending request. An identical one already pending is `CONFLICT`, and so is any
+/// other of a kind that [waits alone](ApprovalKind::waits_alone), also when two arrive at once.
 pub async fn request(
     db: &impl ConnectionTrait,
     requested_by: Uuid,
@@ -92,8 +119,11 @@ pub async fn request(
     if same.iter().any(|p| without_version(&p.payload) == without_version(&payload)) {
         return Err(ApiError::Conflict("the same change is already waiting for approval".into()));
     }
+    if let Some(waiting) = same.first().filter(|_| new.kind.waits_alone()) {
+        return Err(already_waiting(new.kind, waiting));
+    }
     let now = Utc::now();
-    Ok(pending_approval::ActiveModel {
+    let inserted = pending_approval::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(new.kind.as_str().to_owned()),
         resource_type: Set(new.resource.as_str().to_owned()),
@@ -111,7 +141,16 @@ pub async fn request(
         version: Set(1),
     }
     .insert(db)
-    .await?)
+    .await;
+    match inserted {
+        Ok(row) => Ok(row),
+        // Another request for the record landed between the check and this insert. (On
+        // PostgreSQL the transaction is now aborted, so the winner cannot be read to name it.)
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => Err(ApiError::Conflict(
+            format!("another {} of this record was asked for just now; reload to see it", new.kind.noun()),
+        )),
+        Err(err) => Err(err.into()),
+    }
 }
 
 fn without_version(payload: &Value) -> Value {

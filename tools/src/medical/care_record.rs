@@ -367,7 +367,7 @@ impl CareRecordMutation {
     /// Edits a care record, saying why (at least 10 characters). Nothing is overwritten: what
     /// it replaces is kept as a revision. A record a completed review signed off is amended
     /// only with a second medical member's approval: it is returned unchanged, with
-    /// `pendingAmendment`.
+    /// `pendingAmendment`; one amendment waits at a time.
     #[graphql(guard = "crate::kit::Allow(Resource::CareRecord, Action::Edit)")]
     async fn edit_care_record(
         &self,

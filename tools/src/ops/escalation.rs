@@ -397,9 +397,10 @@ impl EscalationMutation {
 
     /// Moves the escalation, saying why: `open → in_review → appealed` (level 1, level 2,
     /// external review: each with `appeal`, what was sent and when) `→ won` (with
-    /// `recoveredCents`) `| lost`, and `open | in_review | appealed → written_off`. The claim's
-    /// status follows. A write-off of `WARD_WRITE_OFF_APPROVAL_CENTS` or more waits for a
-    /// second ops member: the escalation is returned unchanged, with `pendingWriteOff`.
+    /// `recoveredCents`, at most what the denial held back and the claim has unpaid) `| lost`,
+    /// and `open | in_review | appealed → written_off`. The claim's status follows. A
+    /// write-off of `WARD_WRITE_OFF_APPROVAL_CENTS` or more waits for a second ops member: the
+    /// escalation is returned unchanged, with `pendingWriteOff`; one waits at a time.
     #[graphql(guard = "Allow(Resource::Escalation, Action::Transition)")]
     #[allow(clippy::too_many_arguments)]
     async fn transition_escalation(

@@ -20,6 +20,11 @@ pub struct Model {
     pub status: ClaimStatus,
     pub diagnosis_codes: String,
     pub procedure_codes: String,
+    /// The soonest appeal deadline among its open denials (a denial's own, or the deadline
+    /// of the escalation working it); none when nothing is left to appeal. Derived from the
+    /// denials and escalations, so the claims list can sort by it; kept by
+    /// `tools::ops::service::refresh_claim_deadlines`.
+    pub appeal_deadline: Option<Date>,
     pub submitted_at: DateTimeUtc,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

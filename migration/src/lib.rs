@@ -23,6 +23,7 @@ mod m20261126_000017_staff_notify;
 mod m20261126_000018_review_queue_index;
 mod m20261126_000019_audit_append_in_one_insert;
 mod m20261126_000020_one_waiting_change;
+mod m20261126_000021_claim_appeal_deadline;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000018_review_queue_index::Migration),
             Box::new(m20261126_000019_audit_append_in_one_insert::Migration),
             Box::new(m20261126_000020_one_waiting_change::Migration),
+            Box::new(m20261126_000021_claim_appeal_deadline::Migration),
         ]
     }
 }

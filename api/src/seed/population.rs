@@ -296,6 +296,8 @@ fn claim_for(
         status: Set(status),
         diagnosis_codes: Set(diagnosis_codes.to_owned()),
         procedure_codes: Set(vec![cpt; lines].join(",")),
+        // Set from the denials and escalations once they are all stored.
+        appeal_deadline: Set(None),
         submitted_at: Set(submitted_at),
         created_at: Set(submitted_at),
         updated_at: Set(submitted_at),

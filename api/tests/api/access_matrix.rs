@@ -228,6 +228,19 @@ fn operations() -> Vec<Operation> {
             &["claims", "edges", "node", "id"],
             &["cx", "ops"],
         ),
+        // claims sorted by deadline, and a claim's deadline, read denials (cx, ops)
+        op(
+            "claims(orderBy: DEADLINE)",
+            "{ claims(first: 2, orderBy: DEADLINE) { edges { node { id } } } }",
+            &["claims", "edges", "node", "id"],
+            &["cx", "ops"],
+        ),
+        op(
+            "claim.appealDeadline",
+            "query($claim: ID!) { claim(id: $claim) { daysLeft appealDeadline } }",
+            &["claim", "appealDeadline"],
+            &["cx", "ops"],
+        ),
         op(
             "denials",
             "{ denials(first: 2) { edges { node { carcCode daysLeft } } } }",

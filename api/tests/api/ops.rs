@@ -443,3 +443,86 @@ both!(an_escalation_has_one_write_off_waiting_at_a_time, |app| {
         .unwrap();
     assert_eq!(waiting_in_db, 1, "one write-off waits: {a} {b}");
 });
+
+const CLAIMS: &str = "query($after: String, $order: ClaimOrder) { claims(first: 50, after: $after, orderBy: $order) {
+    edges { node { id appealDeadline daysLeft } } pageInfo { hasNextPage endCursor } } }";
+
+/// Every claim, page after page, in the list's order: (id, appeal deadline).
+async fn every_claim(app: &TestApp, who: &str, order: &str) -> Vec<(String, Option<chrono::NaiveDate>)> {
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = app.gql(who, CLAIMS, json!({ "after": after, "order": order })).await;
+        assert!(page["errors"].is_null(), "{page}");
+        let claims = &page["data"]["claims"];
+        for edge in claims["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            let deadline = node["appealDeadline"].as_str().map(|d| d.parse::<chrono::NaiveDate>().unwrap());
+            let days_left = deadline.map(|d| (d - chrono::Utc::now().date_naive()).num_days());
+            assert_eq!(node["daysLeft"].as_i64(), days_left, "{node}");
+            seen.push((node["id"].as_str().unwrap().to_owned(), deadline));
+        }
+        if claims["pageInfo"]["hasNextPage"] != true {
+            return seen;
+        }
+        after = claims["pageInfo"]["endCursor"].clone();
+    }
+}
+
+async fn claim_deadline(app: &TestApp, claim: &str) -> Option<String> {
+    let body = app.gql("owen", "query($c: ID!) { claim(id: $c) { appealDeadline } }", json!({ "c": claim })).await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["claim"]["appealDeadline"].as_str().map(str::to_owned)
+}
+
+both!(claims_come_soonest_appeal_deadline_first_and_the_deadline_follows_the_escalation, |app| {
+    let listed = every_claim(&app, "owen", "DEADLINE").await;
+    let total = app.sql("SELECT COUNT(*) AS n FROM claim").await[0].try_get::<i64>("", "n").unwrap();
+    assert_eq!(listed.len() as i64, total, "each claim once, across pages");
+    let with = listed.iter().take_while(|(_, d)| d.is_some()).count();
+    assert!(with > 0 && with < listed.len(), "the demo data has claims with and without a deadline");
+    assert!(listed[with..].iter().all(|(_, d)| d.is_none()), "claims with a deadline come first");
+    let deadlines: Vec<_> = listed[..with].iter().map(|(_, d)| d.unwrap()).collect();
+    assert!(deadlines.windows(2).all(|w| w[0] <= w[1]), "soonest first");
+    let rest: Vec<&String> = listed[with..].iter().map(|(id, _)| id).collect();
+    assert!(rest.windows(2).all(|w| w[0] > w[1]), "then newest first");
+    let newest: Vec<String> = every_claim(&app, "owen", "NEWEST").await.into_iter().map(|(id, _)| id).collect();
+    assert!(newest.windows(2).all(|w| w[0] > w[1]) && newest.len() == listed.len());
+
+    // A denial's claim carries its deadline; an appeal moves it; an outcome clears it.
+    let (denial, billed) = unescalated(&app, 0).await.remove(0);
+    let denial_id: uuid::Uuid = denial.parse().unwrap();
+    let row = entities::denial::Entity::find_by_id(denial_id).one(&app.db).await.unwrap().unwrap();
+    let claim = row.claim_id.to_string();
+    assert_eq!(claim_deadline(&app, &claim).await, Some(row.appeal_deadline.to_string()));
+    let e = escalate(&app, "owen", &denial).await;
+    let e = moved(&step(&app, "owen", &e, "IN_REVIEW", json!({})).await);
+    let e = moved(&step(&app, "owen", &e, "APPEALED", appeal("Letter and session notes")).await);
+    assert_ne!(e["appealDeadline"].as_str(), Some(row.appeal_deadline.to_string().as_str()));
+    assert_eq!(claim_deadline(&app, &claim).await.as_deref(), e["appealDeadline"].as_str(), "the appeal's deadline");
+    moved(&step(&app, "owen", &e, "WON", json!({ "cents": billed })).await);
+    assert_eq!(claim_deadline(&app, &claim).await, None, "nothing left to appeal");
+    let after = every_claim(&app, "owen", "DEADLINE").await;
+    let with_after = after.iter().take_while(|(_, d)| d.is_some()).count();
+    assert_eq!(with_after, with - 1);
+    assert!(after.iter().position(|(id, _)| *id == claim).unwrap() >= with_after, "it left the deadline section");
+
+    // The order reads denials: a role without `denial · read` cannot sort by them.
+    let removed = app
+        .gql(
+            "adam",
+            "mutation { removePolicyRule(role: \"cx\", resource: \"denial\", action: \"read\") { version } }",
+            json!({}),
+        )
+        .await;
+    assert!(removed["errors"].is_null(), "{removed}");
+    let refused = app.gql("alice", CLAIMS, json!({ "after": null, "order": "DEADLINE" })).await;
+    assert_eq!(only_code(&refused), "FORBIDDEN", "{refused}");
+    let newest = app
+        .gql("alice", "{ claims(first: 2, orderBy: NEWEST) { edges { node { id appealDeadline } } } }", json!({}))
+        .await;
+    assert!(newest["data"]["claims"]["edges"][0]["node"]["id"].is_string(), "{newest}");
+    assert!(
+        codes(&newest).iter().all(|c| c == "FORBIDDEN") && !codes(&newest).is_empty(),
+        "the deadline field is refused: {newest}"
+    );
+});

@@ -101,6 +101,27 @@ impl Claim {
         self.phi(ctx, PhiClass::Billing, |c| crate::medical::split_codes(&c.procedure_codes)).await
     }
 
+    /// The soonest appeal deadline among its open denials (at the escalation's deadline
+    /// where one works the denial); null when nothing is left to appeal. Requires
+    /// `denial · read`.
+    async fn appeal_deadline(&self, ctx: &Context<'_>) -> Option<NaiveDate> {
+        let deadline = async {
+            access(ctx)?.require(Resource::Denial, Action::Read)?;
+            Ok(self.0.appeal_deadline)
+        };
+        null_on_error(ctx, deadline.await).flatten()
+    }
+
+    /// Days until `appealDeadline`, negative once it passed (computed, never stored).
+    /// Requires `denial · read`.
+    async fn days_left(&self, ctx: &Context<'_>) -> Option<i64> {
+        let days = async {
+            access(ctx)?.require(Resource::Denial, Action::Read)?;
+            Ok(self.0.appeal_deadline.map(days_left))
+        };
+        null_on_error(ctx, days.await).flatten()
+    }
+
     /// The payer's denials of this claim (at most [`service::MAX_DENIALS_PER_CLAIM`], oldest
     /// first). Requires `denial · read`.
     #[graphql(complexity = "crate::kit::pagination::list_complexity(service::MAX_DENIALS_PER_CLAIM, child_complexity)")]
@@ -249,6 +270,16 @@ impl CarcGroup {
     }
 }
 
+/// How `claims` is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum ClaimOrder {
+    /// Soonest `appealDeadline` first, then the claims with nothing to appeal, newest first.
+    /// It reads denials, so it needs `denial · read`.
+    Deadline,
+    /// Newest first.
+    Newest,
+}
+
 #[derive(InputObject, Default)]
 pub struct ClaimFilterInput {
     /// Payment status. Filtering on it reads billing PHI, so it needs `claim · billing`, and
@@ -289,7 +320,8 @@ pub struct ClaimQuery;
 
 #[Object]
 impl ClaimQuery {
-    /// Claims, newest first, by status, payer, provider, patient and service dates.
+    /// Claims by status, payer, provider, patient and service dates: by default the soonest
+    /// appeal deadline first (what ops must act on next), then the rest newest first.
     #[graphql(
         guard = "Allow(Resource::Claim, Action::Read)",
         complexity = "crate::kit::pagination::complexity(first, child_complexity)"
@@ -298,6 +330,7 @@ impl ClaimQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ClaimFilterInput>,
+        #[graphql(default_with = "ClaimOrder::Deadline")] order_by: ClaimOrder,
         first: Option<i32>,
         after: Option<String>,
     ) -> Gql<Page<Claim>> {
@@ -315,16 +348,28 @@ impl ClaimQuery {
         if !filter.statuses.is_empty() {
             access.require(Resource::Claim, Action::Billing)?;
         }
+        let order = match order_by {
+            ClaimOrder::Deadline => {
+                // Where a claim sorts says whether it has a denial open.
+                access.require(Resource::Denial, Action::Read)?;
+                service::ClaimOrder::Deadline
+            }
+            ClaimOrder::Newest => service::ClaimOrder::Newest,
+        };
         let page = PageRequest::new(ctx, first, after)?;
         let db = db(ctx)?;
-        let rows = service::list_claims(db, &filter, &page).await?;
+        let rows = service::list_claims(db, &filter, order, &page).await?;
         if !filter.statuses.is_empty() {
             let term = format!("status: {:?}", filter.statuses).to_lowercase();
             let matched: Vec<_> = rows.iter().take(page.first as usize).map(|c| (c.patient_id, c.id)).collect();
             access.disclose_matches(db, matched, Resource::Claim, PhiClass::Billing, &term).await?;
         }
         let rows = rows.into_iter().map(|c| Claim::visible(access, c)).collect::<ApiResult<Vec<_>>>()?;
-        Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))
+        let cursor = match order {
+            service::ClaimOrder::Deadline => |c: &Claim| service::claim_deadline_cursor(&c.0),
+            service::ClaimOrder::Newest => |c: &Claim| c.key().to_string(),
+        };
+        Ok(page.into_page(rows, cursor, |c| c))
     }
 
     /// Denials, soonest appeal deadline first, with their reason codes explained.

@@ -366,7 +366,8 @@ async fn file_appeal(
     .await?)
 }
 
-/// The claim's status (and, for a win, what was paid) follows its escalation.
+/// The claim's status, its appeal deadline (an appeal moves it, an outcome clears it) and,
+/// for a win, what was paid follow its escalation.
 async fn follow_claim(
     db: &impl ConnectionTrait,
     row: &EscalationRow,
@@ -376,7 +377,8 @@ async fn follow_claim(
     let Some(status) = workflow::claim_status_after(to, row.denial.denied_cents, recovered) else {
         return Ok(row.claim.clone());
     };
-    let mut next = claim::ActiveModel { status: Set(status), ..Default::default() };
+    let deadline = super::service::claim_deadline(db, row.claim.id).await?;
+    let mut next = claim::ActiveModel { status: Set(status), appeal_deadline: Set(deadline), ..Default::default() };
     if let Some(cents) = recovered {
         next.paid_cents = Set(row.claim.paid_cents + cents);
     }

@@ -24,7 +24,7 @@ pub async fn claims_of(
     page: &PageRequest,
 ) -> ApiResult<Vec<claim::Model>> {
     let filter = ClaimFilter { patient_id: Some(patient_id), ..Default::default() };
-    list_claims(db, &filter, page).await
+    list_claims(db, &filter, ClaimOrder::Newest, page).await
 }
 
 /// The claims list's filters.
@@ -38,14 +38,48 @@ pub struct ClaimFilter {
     pub service_to: Option<NaiveDate>,
 }
 
-/// Claims, newest first (UUIDv7 ids follow submission); keyset cursor: the id.
+/// How the claims list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClaimOrder {
+    /// Newest first (UUIDv7 ids follow submission); keyset cursor: the id.
+    #[default]
+    Newest,
+    /// Soonest appeal deadline first, then the claims with nothing to appeal, newest first;
+    /// keyset cursor `deadline|id`, or `none|id` once past the deadlines.
+    Deadline,
+}
+
+/// Where a deadline-ordered page of claims resumes.
+enum DeadlineKey {
+    Dated(NaiveDate, Uuid),
+    Undated(Uuid),
+}
+
+/// The cursor of a claim in the deadline order.
+pub fn claim_deadline_cursor(claim: &claim::Model) -> String {
+    match claim.appeal_deadline {
+        Some(deadline) => deadline_cursor(deadline, claim.id),
+        None => format!("none|{}", claim.id),
+    }
+}
+
+fn claim_deadline_key(key: &str) -> Option<DeadlineKey> {
+    match key.strip_prefix("none|") {
+        Some(id) => Uuid::parse_str(id).ok().map(DeadlineKey::Undated),
+        None => deadline_key(key).map(|(deadline, id)| DeadlineKey::Dated(deadline, id)),
+    }
+}
+
+/// Claims in `order`. The deadline order reads the claims with a deadline down the
+/// `(appeal_deadline, id)` index, and only when those run out, the rest newest first.
 #[tracing::instrument(skip(db))]
 pub async fn list_claims(
     db: &impl ConnectionTrait,
     filter: &ClaimFilter,
+    order: ClaimOrder,
     page: &PageRequest,
 ) -> ApiResult<Vec<claim::Model>> {
-    let mut query = claim::Entity::find().order_by_desc(claim::Column::Id);
+    let mut query = claim::Entity::find();
     if !filter.statuses.is_empty() {
         query = query.filter(claim::Column::Status.is_in(filter.statuses.clone()));
     }
@@ -69,10 +103,79 @@ pub async fn list_claims(
     if let Some(to) = filter.service_to {
         query = query.filter(claim::Column::ServiceDate.lte(to));
     }
-    if let Some(after) = page.after_id()? {
-        query = query.filter(claim::Column::Id.lt(after));
+    let newest = |query: sea_orm::Select<claim::Entity>, after: Option<Uuid>, limit: u64| {
+        let query = match after {
+            Some(after) => query.filter(claim::Column::Id.lt(after)),
+            None => query,
+        };
+        query.order_by_desc(claim::Column::Id).limit(limit)
+    };
+    if order == ClaimOrder::Newest {
+        return Ok(newest(query, page.after_id()?, page.fetch_limit()).all(db).await?);
     }
-    Ok(query.limit(page.fetch_limit()).all(db).await?)
+    let after = page.after_key(claim_deadline_key)?;
+    let mut rows = Vec::new();
+    let undated_after = match after {
+        Some(DeadlineKey::Undated(id)) => Some(id),
+        dated => {
+            let mut dated_query = query.clone().filter(claim::Column::AppealDeadline.is_not_null());
+            if let Some(DeadlineKey::Dated(deadline, id)) = dated {
+                dated_query = dated_query.filter(Condition::any().add(claim::Column::AppealDeadline.gt(deadline)).add(
+                    Condition::all().add(claim::Column::AppealDeadline.eq(deadline)).add(claim::Column::Id.gt(id)),
+                ));
+            }
+            rows = dated_query
+                .order_by_asc(claim::Column::AppealDeadline)
+                .order_by_asc(claim::Column::Id)
+                .limit(page.fetch_limit())
+                .all(db)
+                .await?;
+            None
+        }
+    };
+    let missing = page.fetch_limit() - rows.len() as u64;
+    if missing > 0 {
+        let undated = query.filter(claim::Column::AppealDeadline.is_null());
+        rows.extend(newest(undated, undated_after, missing).all(db).await?);
+    }
+    Ok(rows)
+}
+
+/// A claim's appeal deadline as SQL over `claim`: the soonest among its open denials (no
+/// escalation of the denial reached an outcome), each at its working escalation's deadline
+/// (which moves with each appeal level) or else its own. Migration 21 fills the column with
+/// the same definition.
+fn claim_deadline_sql() -> String {
+    let finished = FINISHED.map(|s| format!("'{}'", super::workflow::status_name(s))).join(", ");
+    format!(
+        "(SELECT MIN(COALESCE(e.appeal_deadline, d.appeal_deadline)) FROM denial d \
+         LEFT JOIN escalation e ON e.denial_id = d.id AND e.status NOT IN ({finished}) \
+         WHERE d.claim_id = claim.id AND NOT EXISTS (SELECT 1 FROM escalation f \
+           WHERE f.denial_id = d.id AND f.status IN ({finished})))"
+    )
+}
+
+/// A claim's appeal deadline as its denials and escalations now stand (within `db`'s
+/// transaction: after a move of its escalation, the deadline that move left).
+pub async fn claim_deadline(db: &impl ConnectionTrait, claim_id: Uuid) -> ApiResult<Option<NaiveDate>> {
+    let select = Query::select()
+        .expr_as(Expr::cust(claim_deadline_sql()), "deadline")
+        .from(claim::Entity)
+        .and_where(Expr::col((claim::Entity, claim::Column::Id)).eq(claim_id))
+        .to_owned();
+    let row = db.query_one(&select).await?;
+    Ok(row.map(|r| r.try_get::<Option<NaiveDate>>("", "deadline")).transpose()?.flatten())
+}
+
+/// Sets the appeal deadline of every claim with a denial (after a bulk load: the seed).
+pub async fn refresh_claim_deadlines(db: &impl ConnectionTrait) -> ApiResult<()> {
+    let update = Query::update()
+        .table(claim::Entity)
+        .value(claim::Column::AppealDeadline, Expr::cust(claim_deadline_sql()))
+        .and_where(Expr::cust("EXISTS (SELECT 1 FROM denial WHERE denial.claim_id = claim.id)"))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
 }
 
 /// A claim is adjudicated a handful of times (a denial, a corrected claim, an appeal): no

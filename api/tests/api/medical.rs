@@ -487,3 +487,25 @@ both!(a_signed_off_record_has_one_amendment_waiting_at_a_time, |app| {
         .unwrap();
     assert_eq!(pending, 1);
 });
+
+both!(a_reviewer_does_not_edit_the_record_under_their_review, |app| {
+    // Editing it would leave a review nobody may complete: not its reviewer (who now edited
+    // the record), not anyone else (it is the reviewer's), and no second review may open.
+    let record = unreviewed(&app).await.remove(0);
+    let started = app.gql("maya", START, json!({ "r": record.id })).await;
+    let review = ok(&started, "startCareReview").clone();
+    let text = format!("{}\nAddendum by the reviewer.", record.body);
+    let refused = edit(&app, "maya", record.id, 1, &text, "Fixing the note while reviewing it").await;
+    assert_eq!(only_code(&refused), "FORBIDDEN", "{refused}");
+    assert!(refused["errors"][0]["message"].as_str().unwrap().contains(review["id"].as_str().unwrap()), "{refused}");
+    let recorded = app
+        .sql("SELECT COUNT(*) AS n FROM audit_event WHERE actor = 'maya' AND resource_type = 'care_record' AND action = 'edit' AND outcome = 'denied'")
+        .await;
+    assert_eq!(recorded[0].try_get::<i64>("", "n").unwrap(), 1, "the refusal is on the record");
+    // Someone else may still correct it, and the reviewer completes the review as before.
+    let other = edit(&app, "milo", record.id, 1, &text, "Adding the addendum the reviewer found").await;
+    assert_eq!(ok(&other, "editCareRecord")["version"], 2);
+    let done =
+        app.gql("maya", COMPLETE, json!({ "id": review["id"], "v": review["version"], "score": 3, "flags": [] })).await;
+    assert_eq!(ok(&done, "completeCareReview")["status"], "COMPLETED");
+});

@@ -12,7 +12,7 @@ use crate::kit::access::ReadCheck;
 use crate::kit::agent::{Agent, agent_of};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
+use crate::kit::{ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{care_record, care_record_revision};
@@ -367,7 +367,8 @@ impl CareRecordMutation {
     /// Edits a care record, saying why (at least 10 characters). Nothing is overwritten: what
     /// it replaces is kept as a revision. A record a completed review signed off is amended
     /// only with a second medical member's approval: it is returned unchanged, with
-    /// `pendingAmendment`; one amendment waits at a time.
+    /// `pendingAmendment`; one amendment waits at a time. The holder of the record's open
+    /// review does not edit it (`FORBIDDEN`, recorded): nobody reviews their own edit.
     #[graphql(guard = "crate::kit::Allow(Resource::CareRecord, Action::Edit)")]
     async fn edit_care_record(
         &self,
@@ -380,7 +381,15 @@ impl CareRecordMutation {
         let id = parse_id(&id, "care record")?;
         let edit = Edit { body: input.body, diagnosis_codes: input.diagnosis_codes, reason };
         let change = Audited::begin(ctx, Some((Resource::CareRecord, Action::Edit))).await?;
-        let edited = service::edit(change.txn(), change.actor(), id, expected_version, edit).await?;
+        let edited = match service::edit(change.txn(), change.actor(), id, expected_version, edit).await {
+            Ok(edited) => edited,
+            // A reviewer editing the record under their review: refused, and on the record.
+            Err(err @ ApiError::Forbidden(_)) => {
+                let patient = service::find_care_record(change.txn(), id).await.ok().flatten().map(|r| r.patient_id);
+                return Err(change.access().refuse(Resource::CareRecord, Action::Edit, patient, err).into());
+            }
+            Err(err) => return Err(err.into()),
+        };
         let Edited { record, pending } = edited;
         let event = match pending {
             None => Event::new(AuditAction::CareRecordEdit, id).because(format!("version {}", record.version)),

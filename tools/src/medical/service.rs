@@ -125,8 +125,24 @@ pub async fn signed_off(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> 
     Ok(completed > 0)
 }
 
+/// The record's open review that `reviewer` holds, if any. Editing the record would leave
+/// that review to nobody: its reviewer may not review their own edit, and it is theirs alone.
+async fn open_review_by(
+    db: &impl ConnectionTrait,
+    record: Uuid,
+    reviewer: Uuid,
+) -> ApiResult<Option<care_review::Model>> {
+    Ok(care_review::Entity::find()
+        .filter(care_review::Column::CareRecordId.eq(record))
+        .filter(care_review::Column::ReviewerId.eq(reviewer))
+        .filter(care_review::Column::Status.ne(CareReviewStatus::Completed))
+        .one(db)
+        .await?)
+}
+
 /// Edits the record at `expected_version`, keeping what it replaces as a revision. A record
-/// signed off by a completed review is amended only with a second medical member's approval.
+/// signed off by a completed review is amended only with a second medical member's approval;
+/// the holder of its open review does not edit it (`FORBIDDEN`).
 #[tracing::instrument(skip(db, edit))]
 pub async fn edit(
     db: &impl ConnectionTrait,
@@ -148,6 +164,13 @@ pub async fn edit(
     if body.as_ref().is_none_or(|b| *b == current.body) && codes.as_ref().is_none_or(|c| *c == current.diagnosis_codes)
     {
         return Err(ApiError::BadUserInput("the edit changes nothing: the record already says this".into()));
+    }
+    if let Some(review) = open_review_by(db, id, actor).await? {
+        return Err(ApiError::Forbidden(format!(
+            "you hold the open review of this care record ({}): a reviewer does not edit the record under \
+             review; complete the review, or ask another member of the team to make the edit",
+            review.id
+        )));
     }
     if signed_off(db, id).await? {
         let request = NewApproval {

@@ -276,22 +276,32 @@ pub async fn sample(
     }
     let candidates = candidates.all(db).await?;
     let stats = provider_review_stats(db).await?;
-    let mut rng = fastrand::Rng::new();
-    let mut keyed: Vec<(f64, care_record::Model)> = candidates
-        .into_iter()
-        .map(|record| {
-            let (average, reviews) = stats.get(&record.provider_id).copied().unwrap_or((3.0, 0));
-            let weight = (6.0 - average) / (1.0 + reviews as f64).sqrt();
-            (rng.f64().powf(1.0 / weight.max(f64::EPSILON)), record)
-        })
-        .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let weighted = candidates.into_iter().map(|record| {
+        let (average, reviews) = stats.get(&record.provider_id).copied().unwrap_or((3.0, 0));
+        (provider_weight(average, reviews), record)
+    });
     let mut opened = Vec::new();
-    for (_, record) in keyed.into_iter().take(size as usize) {
+    for record in weighted_draw(&mut fastrand::Rng::new(), weighted, size as usize) {
         let review = insert(db, new_review(record.id, actor, CareReviewStatus::Pending)).await?;
         opened.push((review, record));
     }
     Ok(opened)
+}
+
+/// How strongly a provider's records are drawn: a low average score (1 to 5) and few
+/// completed reviews both raise it. Never zero, so every provider can be drawn.
+pub fn provider_weight(average: f64, reviews: i64) -> f64 {
+    let reviews = Ord::max(reviews, 0) as f64;
+    f64::max((6.0 - average) / (1.0 + reviews).sqrt(), f64::EPSILON)
+}
+
+/// `n` items drawn without replacement, each with probability proportional to its weight
+/// among those left (Efraimidis–Spirakis: the `n` largest keys `u^(1/w)`).
+fn weighted_draw<T>(rng: &mut fastrand::Rng, items: impl IntoIterator<Item = (f64, T)>, n: usize) -> Vec<T> {
+    let mut keyed: Vec<(f64, T)> =
+        items.into_iter().map(|(weight, item)| (rng.f64().powf(1.0 / weight), item)).collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    keyed.into_iter().take(n).map(|(_, item)| item).collect()
 }
 
 /// Average score and completed reviews per provider, over all time.
@@ -308,4 +318,37 @@ async fn provider_review_stats(db: &impl ConnectionTrait) -> ApiResult<HashMap<U
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|(provider, average, n)| (provider, (average.unwrap_or(3.0), n))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn low_scores_and_few_reviews_weigh_more() {
+        assert!(provider_weight(2.0, 10) > provider_weight(4.5, 10), "a lower average");
+        assert!(provider_weight(4.0, 1) > provider_weight(4.0, 40), "fewer reviews");
+        assert!(provider_weight(5.0, 1_000_000) > 0.0, "never zero");
+    }
+
+    #[test]
+    fn a_draw_follows_the_weights() {
+        // Seeded, so the figures are the same on every run: no flaky statistics.
+        let mut rng = fastrand::Rng::with_seed(7);
+        let (heavy, light) = (provider_weight(1.5, 2), provider_weight(4.5, 30));
+        let expected = heavy / (heavy + light);
+        let draws = 20_000;
+        let mut heavy_first = 0;
+        for _ in 0..draws {
+            if weighted_draw(&mut rng, [(heavy, "heavy"), (light, "light")], 1) == ["heavy"] {
+                heavy_first += 1;
+            }
+        }
+        let share = f64::from(heavy_first) / f64::from(draws);
+        assert!((share - expected).abs() < 0.02, "drawn {share:.3}, weights say {expected:.3}");
+        // Without replacement: every item once, however the weights fall.
+        let mut all = weighted_draw(&mut rng, (0..10).map(|i| (f64::from(i) + 1.0, i)), 20);
+        all.sort_unstable();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+    }
 }

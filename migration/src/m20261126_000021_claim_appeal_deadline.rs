@@ -5,7 +5,7 @@
 //! the claim, indexed, and set again whenever an escalation moves the claim.
 //!
 //! The statement below fills it for the claims already stored; ward's ops service keeps it
-//! from then on with the same definition.
+//! from then on with the same definition (and the seed writes it as it generates claims).
 
 use crate::columns::{create_indexes, index};
 use sea_orm_migration::prelude::*;
@@ -25,6 +25,10 @@ const DEADLINE: &str = "(SELECT MIN(COALESCE(e.appeal_deadline, d.appeal_deadlin
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.alter_table(Table::alter().table("claim").add_column(date_null("appeal_deadline")).to_owned()).await?;
+        // "Did an escalation of this denial reach an outcome?" (in the deadline, and in the
+        // denial list's `open`) otherwise reads every finished escalation per denial on
+        // SQLite: filling the column for 100,000 patients took 95-130 s without it, 0.2 s with.
+        create_indexes(manager, vec![index("escalation", "denial_id_status", &["denial_id", "status"])]).await?;
         manager
             .get_connection()
             .execute_unprepared(&format!(
@@ -35,6 +39,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(Index::drop().name("idx_escalation_denial_id_status").table("escalation").to_owned())
+            .await?;
         manager.drop_index(Index::drop().name("idx_claim_appeal_deadline_id").table("claim").to_owned()).await?;
         manager.alter_table(Table::alter().table("claim").drop_column("appeal_deadline").to_owned()).await
     }

@@ -53,9 +53,6 @@ pub async fn seed(db: &DatabaseConnection, options: &SeedOptions) -> Result<Seed
     let mut rows = staff::insert_demo_staff(&txn).await?;
     rows += staff::insert_demo_macros(&txn).await?;
     rows += population::insert(&txn, options).await?;
-    tools::ops::service::refresh_claim_deadlines(&txn)
-        .await
-        .map_err(|e| DbErr::Custom(format!("setting the claims' appeal deadlines: {}", e.message())))?;
     txn.commit().await?;
     Ok(SeedOutcome::Seeded { rows, millis: started.elapsed().as_millis() })
 }

@@ -3,7 +3,7 @@
 //! stage of its table, with the appeals sent, the history written and the claim following.
 
 use super::population::{Generator, Rows, Staff};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entities::appeal::AppealLevel;
 use entities::claim::ClaimStatus;
 use entities::escalation::EscalationStatus;
@@ -45,6 +45,10 @@ const REASONS: &[(&str, Option<&str>)] = &[
 pub(super) struct Worked {
     pub claim_status: ClaimStatus,
     pub recovered_cents: i64,
+    /// The claim's appeal deadline: the escalation's while one works the denial, the
+    /// denial's own if nobody escalated it, none once worked to an outcome (the rule
+    /// `tools::ops::service::claim_deadline` states in SQL; a test holds the two together).
+    pub appeal_deadline: Option<NaiveDate>,
 }
 
 pub(super) fn work_denial(
@@ -72,7 +76,7 @@ pub(super) fn work_denial(
         appeal_deadline: Set(deadline),
         created_at: Set(denied_at),
     });
-    let denied = Worked { claim_status: ClaimStatus::Denied, recovered_cents: 0 };
+    let denied = Worked { claim_status: ClaimStatus::Denied, recovered_cents: 0, appeal_deadline: Some(deadline) };
     if staff.ops.is_empty() || !g.chance(55) {
         return denied;
     }
@@ -169,5 +173,6 @@ pub(super) fn work_denial(
         });
     }
     let claim_status = workflow::claim_status_after(stage.status, billed, recovered).unwrap_or(ClaimStatus::Denied);
-    Worked { claim_status, recovered_cents: recovered.unwrap_or(0) }
+    let appeal_deadline = (!stage.is_finished()).then_some(deadline_now);
+    Worked { claim_status, recovered_cents: recovered.unwrap_or(0), appeal_deadline }
 }

@@ -277,10 +277,12 @@ fn claim_for(
         _ => 0,
     };
     let submitted_at = at + Duration::days(2);
+    let mut appeal_deadline = None;
     if status == ClaimStatus::Denied {
         let worked = super::ops::work_denial(g, rows, staff, payer, id, billed, submitted_at);
         status = worked.claim_status;
         paid += worked.recovered_cents;
+        appeal_deadline = worked.appeal_deadline;
     }
     rows.claims.push(claim::ActiveModel {
         id: Set(id),
@@ -296,8 +298,7 @@ fn claim_for(
         status: Set(status),
         diagnosis_codes: Set(diagnosis_codes.to_owned()),
         procedure_codes: Set(vec![cpt; lines].join(",")),
-        // Set from the denials and escalations once they are all stored.
-        appeal_deadline: Set(None),
+        appeal_deadline: Set(appeal_deadline),
         submitted_at: Set(submitted_at),
         created_at: Set(submitted_at),
         updated_at: Set(submitted_at),

@@ -526,3 +526,25 @@ both!(claims_come_soonest_appeal_deadline_first_and_the_deadline_follows_the_esc
         "the deadline field is refused: {newest}"
     );
 });
+
+both!(the_seeds_claim_deadlines_are_what_the_service_computes, |app| {
+    // The seed writes each claim's deadline as it generates the escalation; the service
+    // computes it in SQL after every move. The two must agree on every claim.
+    let claims = entities::claim::Entity::find().all(&app.db).await.unwrap();
+    let (mut dated, mut undated_with_denial) = (0, 0);
+    for claim in &claims {
+        let computed = tools::ops::service::claim_deadline(&app.db, claim.id).await.unwrap();
+        assert_eq!(claim.appeal_deadline, computed, "claim {}", claim.id);
+        match claim.appeal_deadline {
+            Some(_) => dated += 1,
+            None if claim.status != entities::claim::ClaimStatus::Paid
+                && claim.status != entities::claim::ClaimStatus::Submitted
+                && claim.status != entities::claim::ClaimStatus::PartiallyPaid =>
+            {
+                undated_with_denial += 1
+            }
+            None => {}
+        }
+    }
+    assert!(dated > 0 && undated_with_denial > 0, "both kinds in the demo data: {dated} {undated_with_denial}");
+});

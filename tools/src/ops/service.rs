@@ -144,7 +144,7 @@ pub async fn list_claims(
 /// A claim's appeal deadline as SQL over `claim`: the soonest among its open denials (no
 /// escalation of the denial reached an outcome), each at its working escalation's deadline
 /// (which moves with each appeal level) or else its own. Migration 21 fills the column with
-/// the same definition.
+/// the same definition; the seed writes it as it generates claims.
 fn claim_deadline_sql() -> String {
     let finished = FINISHED.map(|s| format!("'{}'", super::workflow::status_name(s))).join(", ");
     format!(
@@ -165,17 +165,6 @@ pub async fn claim_deadline(db: &impl ConnectionTrait, claim_id: Uuid) -> ApiRes
         .to_owned();
     let row = db.query_one(&select).await?;
     Ok(row.map(|r| r.try_get::<Option<NaiveDate>>("", "deadline")).transpose()?.flatten())
-}
-
-/// Sets the appeal deadline of every claim with a denial (after a bulk load: the seed).
-pub async fn refresh_claim_deadlines(db: &impl ConnectionTrait) -> ApiResult<()> {
-    let update = Query::update()
-        .table(claim::Entity)
-        .value(claim::Column::AppealDeadline, Expr::cust(claim_deadline_sql()))
-        .and_where(Expr::cust("EXISTS (SELECT 1 FROM denial WHERE denial.claim_id = claim.id)"))
-        .to_owned();
-    db.execute(&update).await?;
-    Ok(())
 }
 
 /// A claim is adjudicated a handful of times (a denial, a corrected claim, an appeal): no

@@ -2,7 +2,7 @@
 
 use crate::config::DatabaseConfig;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, TransactionTrait};
 use std::time::Duration;
 
 /// The start-up failures a person can fix; each message says what is wrong and how to fix it.
@@ -96,9 +96,17 @@ pub async fn connect(config: &DatabaseConfig, statement_timeout: Duration) -> Re
         .map_err(|err| DbSetupError::Unreachable { url: redact(&config.url), cause: first_line(&err.to_string()) })
 }
 
-/// Applies every pending migration.
+/// Applies every pending migration, all or nothing. The run is one transaction (PostgreSQL
+/// and SQLite both change their schema transactionally): a migration that fails leaves the
+/// database as it was before the run, never half-way through a migration. (Left to itself,
+/// sea-orm runs SQLite's migrations statement by statement across the pool.)
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
-    Migrator::up(db, None).await.map_err(|cause| DbSetupError::Other { doing: "migrating", cause })
+    let run = async {
+        let txn = db.begin().await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await
+    };
+    run.await.map_err(|cause| DbSetupError::Other { doing: "migrating", cause })
 }
 
 /// Refuses to serve a database whose schema is behind this binary.

@@ -207,3 +207,27 @@ crate::both!(requests_already_waiting_twice_keep_the_oldest_when_one_may_wait, |
     assert!(rows[1].decision_note.as_deref().unwrap().starts_with("Superseded"), "{:?}", rows[1]);
     assert_eq!((rows[1].decided_by, rows[1].version), (None, 2));
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_that_fails_leaves_nothing_half_applied() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = empty_db(backend).await else { continue };
+        // A table in the way of a migration halfway through the list (the ops workflow's
+        // `appeal`, created after that migration has already added `payer`).
+        let conn = Database::connect(&db.url).await.unwrap();
+        use sea_orm::ConnectionTrait;
+        conn.execute_unprepared("CREATE TABLE appeal (id INTEGER)").await.unwrap();
+        let failed = ward().args(["migrate", "--database-url", &db.url]).output().await.unwrap();
+        assert!(!failed.status.success(), "{backend:?}");
+        let said = String::from_utf8_lossy(&failed.stderr);
+        assert!(said.contains("appeal"), "{backend:?}: the error names what is in the way: {said}");
+        assert_eq!(tables(&conn, backend).await, ["appeal"], "{backend:?}: nothing of the run is left");
+
+        // Once the table is out of the way, the same command migrates the database whole.
+        conn.execute_unprepared("DROP TABLE appeal").await.unwrap();
+        let again = ward().args(["migrate", "--database-url", &db.url]).output().await.unwrap();
+        assert!(again.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&again.stderr));
+        assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
+        conn.close().await.ok();
+    }
+}

@@ -365,3 +365,20 @@ both!(queue_pages_under_concurrent_use_all_answer, |app| {
     }
     assert_eq!(failed, 0, "{failed} of 240 page views did not answer 200");
 });
+
+both!(a_care_records_page_shows_the_changes_between_two_revisions, |app| {
+    let record: uuid::Uuid = app
+        .sql("SELECT r.id AS id FROM care_record r WHERE NOT EXISTS (SELECT 1 FROM care_review v WHERE v.care_record_id = r.id) ORDER BY r.id LIMIT 1")
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    let edit = "mutation($id: ID!) { editCareRecord(id: $id, expectedVersion: 1, input: { body: \"First line\\nA line milo added\" }, reason: \"Rewrote the session summary\") { revisions { edges { node { id } } } } }";
+    let saved = app.gql("milo", edit, json!({ "id": record })).await;
+    let revision = saved["data"]["editCareRecord"]["revisions"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::new(&app);
+    browser.sign_in("maya").await;
+    // The page's one query holds the record, its revisions and the diff under the limits.
+    let (status, html, _) = browser.get(&format!("/medical/records/{record}?from={revision}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("aria-label=\"Changes\"") && html.contains("A line milo added"), "{html}");
+});

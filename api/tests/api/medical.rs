@@ -509,3 +509,45 @@ both!(a_reviewer_does_not_edit_the_record_under_their_review, |app| {
         app.gql("maya", COMPLETE, json!({ "id": review["id"], "v": review["version"], "score": 3, "flags": [] })).await;
     assert_eq!(ok(&done, "completeCareReview")["status"], "COMPLETED");
 });
+
+both!(diffs_are_priced_so_a_query_cannot_pile_them_up, |app| {
+    // A diff is CPU work on up to two 64,000-character texts; aliases asking for it again
+    // and again in one query are refused before anything runs.
+    let record = unreviewed(&app).await.remove(0);
+    let saved =
+        edit(&app, "maya", record.id, 1, &format!("{}\nAddendum.", record.body), "Adding an addendum to the note")
+            .await;
+    assert!(saved["errors"].is_null(), "{saved}");
+    let revision = entities::care_record_revision::Entity::find()
+        .filter(entities::care_record_revision::Column::CareRecordId.eq(record.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let one = app
+        .gql(
+            "maya",
+            "query($id: ID!, $a: ID!) { careRecord(id: $id) { diff(fromRevision: $a) { change } } }",
+            json!({ "id": record.id, "a": revision }),
+        )
+        .await;
+    assert!(ok(&one, "careRecord")["diff"].as_array().unwrap().len() > 1, "one diff answers");
+    let many: String = (0..10).map(|i| format!("d{i}: diff(fromRevision: $a) {{ change }} ")).collect();
+    let piled = app
+        .gql(
+            "maya",
+            &format!("query($id: ID!, $a: ID!) {{ careRecord(id: $id) {{ {many} }} }}"),
+            json!({ "id": record.id, "a": revision }),
+        )
+        .await;
+    assert_eq!(only_code(&piled), "LIMIT_EXCEEDED", "{piled}");
+    let listed = app
+        .gql(
+            "maya",
+            "query($a: ID!) { careRecords(first: 20) { edges { node { diff(fromRevision: $a) { change } } } } }",
+            json!({ "a": revision }),
+        )
+        .await;
+    assert_eq!(only_code(&listed), "LIMIT_EXCEEDED", "{listed}");
+});

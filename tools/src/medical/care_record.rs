@@ -116,6 +116,10 @@ async fn revision(ctx: &Context<'_>, r: care_record_revision::Model) -> ApiResul
     })
 }
 
+/// What a diff costs against the query's complexity limit (`WARD_MAX_COMPLEXITY`, 2,000 by
+/// default): up to [`service::DIFF_BUDGET`] of CPU each, so at most four in one query.
+pub const DIFF_COMPLEXITY: usize = 400;
+
 #[Object]
 impl CareRecord {
     async fn id(&self) -> ID {
@@ -183,7 +187,9 @@ impl CareRecord {
     }
 
     /// A line diff of the text from one revision to another (`toRevision` omitted: to the
-    /// text now). Both must be revisions of this record. PHI: clinical.
+    /// text now). Both must be revisions of this record. PHI: clinical. Priced at
+    /// [`DIFF_COMPLEXITY`]: one query holds a few diffs, not a page of them.
+    #[graphql(complexity = "DIFF_COMPLEXITY + child_complexity")]
     async fn diff(&self, ctx: &Context<'_>, from_revision: ID, to_revision: Option<ID>) -> Option<Vec<DiffLine>> {
         let diff = async {
             let from = parse_id(&from_revision, "revision")?;

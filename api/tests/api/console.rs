@@ -382,3 +382,21 @@ both!(a_care_records_page_shows_the_changes_between_two_revisions, |app| {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("aria-label=\"Changes\"") && html.contains("A line milo added"), "{html}");
 });
+
+both!(a_sampled_review_is_started_from_its_page, |app| {
+    let sampled = app.gql("milo", "mutation { sampleForReview(size: 1) { id careRecord { id } } }", json!({})).await;
+    let review = sampled["data"]["sampleForReview"][0]["id"].as_str().unwrap().to_owned();
+    let record = sampled["data"]["sampleForReview"][0]["careRecord"]["id"].as_str().unwrap().to_owned();
+    let mut browser = Browser::new(&app);
+    browser.sign_in("milo").await;
+    let (status, html, _) = browser.get(&format!("/medical/reviews/{review}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Start review") && !html.contains("Complete review"), "{html}");
+    let csrf = browser.csrf().await;
+    let (status, _, headers) =
+        browser.post(&format!("/medical/records/{record}/review"), &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, 303);
+    assert_eq!(headers[LOCATION], format!("/medical/reviews/{review}").as_str(), "the same review, now started");
+    let (_, html, _) = browser.get(&format!("/medical/reviews/{review}")).await;
+    assert!(html.contains("Complete review"), "{html}");
+});

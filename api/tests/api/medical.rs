@@ -551,3 +551,33 @@ both!(diffs_are_priced_so_a_query_cannot_pile_them_up, |app| {
         .await;
     assert_eq!(only_code(&listed), "LIMIT_EXCEEDED", "{listed}");
 });
+
+both!(a_sampled_review_is_started_before_it_is_completed, |app| {
+    // The review's table: pending → in_review → completed.
+    let sampled = app
+        .gql("milo", "mutation { sampleForReview(size: 1) { id status version careRecord { id } } }", json!({}))
+        .await;
+    let review = ok(&sampled, "sampleForReview")[0].clone();
+    assert_eq!(review["status"], "PENDING");
+    let skipped =
+        app.gql("milo", COMPLETE, json!({ "id": review["id"], "v": review["version"], "score": 4, "flags": [] })).await;
+    assert_eq!(only_code(&skipped), "BAD_USER_INPUT", "{skipped}");
+    let message = skipped["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("pending") && message.contains("allowed: in_review"), "{message}");
+
+    // It waits for milo: maya cannot take it.
+    let record = review["careRecord"]["id"].clone();
+    let taken = app.gql("maya", START, json!({ "r": record })).await;
+    assert_eq!(only_code(&taken), "CONFLICT", "{taken}");
+    assert!(taken["errors"][0]["message"].as_str().unwrap().contains("milo"), "{taken}");
+    // milo starts it: the same review, now in review.
+    let started = app.gql("milo", START, json!({ "r": record })).await;
+    let started = ok(&started, "startCareReview").clone();
+    assert_eq!((started["id"].clone(), started["status"].as_str()), (review["id"].clone(), Some("IN_REVIEW")));
+    let done = app
+        .gql("milo", COMPLETE, json!({ "id": started["id"], "v": started["version"], "score": 4, "flags": [] }))
+        .await;
+    assert_eq!(ok(&done, "completeCareReview")["status"], "COMPLETED");
+    let again = app.gql("milo", START, json!({ "r": record })).await;
+    assert_eq!(ok(&again, "startCareReview")["status"], "IN_REVIEW", "a completed review leaves room for the next");
+});

@@ -210,8 +210,10 @@ pub struct CareReviewMutation;
 
 #[Object]
 impl CareReviewMutation {
-    /// Opens a review of a care record, reviewed by the caller. One open review per record
-    /// (a second: `CONFLICT`); nobody reviews a record they edited (`FORBIDDEN`).
+    /// Opens a review of a care record, reviewed by the caller, or starts the record's
+    /// pending review (sampled for the caller, or for nobody): `pending → in_review`. One
+    /// open review per record (another's, or one in review: `CONFLICT`); nobody reviews a
+    /// record they edited (`FORBIDDEN`).
     #[graphql(guard = "Allow(Resource::CareReview, Action::Create)")]
     async fn start_care_review(&self, ctx: &Context<'_>, care_record_id: ID) -> Gql<CareReview> {
         let record = parse_id(&care_record_id, "care record")?;
@@ -230,8 +232,9 @@ impl CareReviewMutation {
         Ok(CareReview::visible(access, review, record)?)
     }
 
-    /// Completes a review: a score of 1 to 5, findings, and flags from `reviewFlags`. The
-    /// reviewer's (or, unassigned, anyone's of the team) who did not edit the record.
+    /// Completes a review in review (`in_review → completed`; a pending one is started
+    /// first): a score of 1 to 5, findings, and flags from `reviewFlags`. The reviewer's
+    /// (or, unassigned, anyone's of the team) who did not edit the record.
     #[graphql(guard = "Allow(Resource::CareReview, Action::Complete)")]
     async fn complete_care_review(
         &self,

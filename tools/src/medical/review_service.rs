@@ -82,11 +82,35 @@ pub async fn start(
 ) -> ApiResult<(care_review::Model, care_record::Model)> {
     let record = existing(db, record).await?;
     not_own_edit(db, record.id, actor).await?;
-    if let Some(existing) = open_review_of(db, record.id).await? {
-        return Err(open_conflict(&existing));
+    if let Some(open) = open_review_of(db, record.id).await? {
+        let review = take(db, actor, open).await?;
+        return Ok((review, record));
     }
     let review = insert(db, new_review(record.id, actor, CareReviewStatus::InReview)).await?;
     Ok((review, record))
+}
+
+/// Starts the record's pending review (`pending → in_review`): the caller's, or one nobody
+/// was given. Someone else's, or one already in review, is `CONFLICT`.
+async fn take(db: &impl ConnectionTrait, actor: Uuid, open: care_review::Model) -> ApiResult<care_review::Model> {
+    if open.status != CareReviewStatus::Pending {
+        return Err(open_conflict(&open));
+    }
+    if let Some(reviewer) = open.reviewer_id.filter(|r| *r != actor) {
+        let sub = staff::Entity::find_by_id(reviewer).one(db).await?.map_or_else(|| reviewer.to_string(), |m| m.sub);
+        return Err(ApiError::Conflict(format!(
+            "this care record's review {} waits for {sub}: it is theirs to start",
+            open.id
+        )));
+    }
+    workflow::check_review_move(open.status, CareReviewStatus::InReview)?;
+    let next = care_review::ActiveModel {
+        status: Set(CareReviewStatus::InReview),
+        reviewer_id: Set(Some(actor)),
+        started_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
+    versioned::update::<care_review::Entity>(db, open.id, open.version, next, None).await
 }
 
 /// A completed review's verdict.
@@ -114,6 +138,7 @@ pub async fn complete(
     if review.status == CareReviewStatus::Completed {
         return Err(ApiError::Conflict("this review was completed already".into()));
     }
+    workflow::check_review_move(review.status, CareReviewStatus::Completed)?;
     if let Some(reviewer) = review.reviewer_id
         && reviewer != actor
     {
@@ -128,7 +153,6 @@ pub async fn complete(
         score: Set(Some(score)),
         findings: Set(Some(findings)),
         flags: Set(flags),
-        started_at: Set(Some(review.started_at.unwrap_or(now))),
         completed_at: Set(Some(now)),
         ..Default::default()
     };

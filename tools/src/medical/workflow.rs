@@ -1,7 +1,9 @@
-//! The medical team's rules: the kinds of care record, the fixed list of review flags,
-//! scores, edit reasons, the shape of a diagnosis code, and when a note is late.
+//! The medical team's rules: the kinds of care record, a review's transition table, the fixed
+//! list of review flags, scores, edit reasons, the shape of a diagnosis code, and when a note
+//! is late.
 
 use crate::kit::{ApiError, ApiResult};
+use entities::care_review::CareReviewStatus;
 
 /// The kinds of care record, as stored.
 pub const KINDS: [&str; 3] = ["progress_note", "treatment_plan", "assessment"];
@@ -18,6 +20,40 @@ pub const FLAGS: [(&str, &str); 8] = [
     ("no_safety_plan", "Risk identified but no safety plan"),
     ("medical_necessity_unclear", "Medical necessity for the level of care unclear"),
 ];
+
+pub fn review_status_name(status: CareReviewStatus) -> &'static str {
+    match status {
+        CareReviewStatus::Pending => "pending",
+        CareReviewStatus::InReview => "in_review",
+        CareReviewStatus::Completed => "completed",
+    }
+}
+
+/// Where a review may move from `from`: `pending → in_review` (`startCareReview`) `→
+/// completed` (`completeCareReview`).
+pub fn review_moves(from: CareReviewStatus) -> &'static [CareReviewStatus] {
+    match from {
+        CareReviewStatus::Pending => &[CareReviewStatus::InReview],
+        CareReviewStatus::InReview => &[CareReviewStatus::Completed],
+        CareReviewStatus::Completed => &[],
+    }
+}
+
+/// A move of the review's table, or `BAD_USER_INPUT` naming the allowed ones.
+pub fn check_review_move(from: CareReviewStatus, to: CareReviewStatus) -> ApiResult<()> {
+    let allowed = review_moves(from);
+    if allowed.contains(&to) {
+        return Ok(());
+    }
+    let names: Vec<&str> = allowed.iter().map(|s| review_status_name(*s)).collect();
+    let allowed = if names.is_empty() { "none: it is completed".to_owned() } else { names.join(", ") };
+    let hint = if from == CareReviewStatus::Pending { " (start it with `startCareReview`)" } else { "" };
+    Err(ApiError::BadUserInput(format!(
+        "a review that is {} cannot move to {}; allowed: {allowed}{hint}",
+        review_status_name(from),
+        review_status_name(to)
+    )))
+}
 
 /// A note written more than this many hours after its session is late.
 pub const LATE_NOTE_HOURS: i64 = 72;
@@ -138,6 +174,13 @@ mod tests {
         assert_eq!(flags(&["late_note".into(), "late_note".into()]).unwrap(), "late_note");
         let err = flags(&["sloppy".into()]).unwrap_err();
         assert!(err.message().contains("risk_not_documented"), "{}", err.message());
+        use CareReviewStatus::*;
+        assert!(check_review_move(Pending, InReview).is_ok() && check_review_move(InReview, Completed).is_ok());
+        for (from, to) in [(Pending, Completed), (InReview, Pending), (Completed, InReview), (Completed, Pending)] {
+            assert!(check_review_move(from, to).is_err(), "{from:?} -> {to:?}");
+        }
+        let err = check_review_move(Pending, Completed).unwrap_err();
+        assert!(err.message().contains("allowed: in_review"), "{}", err.message());
         for (a, _) in FLAGS {
             for (b, _) in FLAGS {
                 assert!(a == b || !a.contains(b), "{a} contains {b}");

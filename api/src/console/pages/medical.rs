@@ -339,6 +339,13 @@ async fn render_review(
             @if done {
                 dl { dt { "Score" } dd { (plain(&r["score"])) } dt { "Flags" } dd { (plain(&r["flags"]).replace('_', " ")) }
                      dt { "Findings" } dd { (value(&answer, &["careReview", "findings"])) } dt { "Reviewer" } dd { (plain(&r["reviewer"]["displayName"])) } }
+            } @else if r["status"] == "PENDING" {
+                // pending → in_review → completed: a sampled review is started first.
+                p { "Waiting to be started by " (plain(&r["reviewer"]["displayName"])) "." }
+                form method="post" action={ "/medical/records/" (plain(&r["careRecord"]["id"])) "/review" } {
+                    (csrf_field(csrf))
+                    button type="submit" { "Start review" }
+                }
             } @else {
                 @if feedback.is_conflict("complete") { p.error role="alert" { "This review changed while you worked on it; your entries are kept below." } }
                 (feedback.errors_of("complete"))

@@ -31,6 +31,9 @@ pub enum ApprovalStatus {
     Pending,
     Approved,
     Rejected,
+    /// The record moved on before anyone decided, so the change could no longer be applied
+    /// (a write-off of an escalation that was moved): `decided_by` is who moved it.
+    Withdrawn,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -262,18 +262,33 @@ both!(a_large_write_off_waits_for_a_second_ops_member, |app| {
     );
 });
 
-both!(a_write_off_approved_after_the_escalation_moved_conflicts, |app| {
+both!(a_move_withdraws_the_write_off_waiting_on_the_escalation, |app| {
     let (denial, _) = unescalated(&app, 50_000).await.remove(0);
     let e = escalate(&app, "owen", &denial).await;
-    moved(&step(&app, "owen", &e, "WRITTEN_OFF", json!({})).await);
-    moved(&step(&app, "owen", &e, "IN_REVIEW", json!({})).await);
-    let request = app.gql("olga", QUEUE, json!({})).await["data"]["pendingApprovals"]["edges"]
+    let asked = moved(&step(&app, "owen", &e, "WRITTEN_OFF", json!({})).await);
+    let request = asked["pendingWriteOff"].clone();
+    // owen changes course: the escalation goes to review, and the write-off it waited on
+    // could never be approved now, so the move withdraws it from the queue.
+    let reviewed = moved(&step(&app, "owen", &e, "IN_REVIEW", json!({})).await);
+    assert!(reviewed["pendingWriteOff"].is_null(), "{reviewed}");
+    let queue = app.gql("olga", QUEUE, json!({})).await;
+    assert!(!queue.to_string().contains(request["id"].as_str().unwrap()), "gone from the queue: {queue}");
+    let withdrawn = app
+        .gql(
+            "olga",
+            "{ pendingApprovals(filter: { status: WITHDRAWN }) { edges { node { id decidedBy decisionNote } } } }",
+            json!({}),
+        )
+        .await;
+    let node = withdrawn["data"]["pendingApprovals"]["edges"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["node"].clone())
-        .find(|n| n["resourceId"] == e["id"])
-        .unwrap();
+        .find(|n| n["id"] == request["id"])
+        .unwrap_or_else(|| panic!("{withdrawn}"));
+    assert_eq!(node["decidedBy"], "owen");
+    assert!(node["decisionNote"].as_str().unwrap().contains("moved to in_review"), "{node}");
     let late = app.gql("olga", APPROVE, json!({ "id": request["id"], "v": request["version"] })).await;
     assert_eq!(only_code(&late), "CONFLICT", "{late}");
     let status = app.gql("owen", "query($id: ID!) { escalation(id: $id) { status } }", json!({ "id": e["id"] })).await;

@@ -15,7 +15,7 @@ use sea_orm::DatabaseTransaction;
 
 mirror_enum!(
     /// Where a four-eyes request stands.
-    ApprovalStatus = Status { Pending, Approved, Rejected }
+    ApprovalStatus = Status { Pending, Approved, Rejected, Withdrawn }
 );
 
 /// A change waiting for (or decided by) a second member of the team.

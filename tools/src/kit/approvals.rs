@@ -192,6 +192,29 @@ pub async fn pending_for(
         .await?)
 }
 
+/// Withdraws the request of `kind` waiting on `resource_id`, if any: the record moved on, so
+/// the change could no longer be approved (approving it would be `CONFLICT`). `by`, who moved
+/// the record, is kept as `decided_by`, and `why` as the note.
+pub async fn withdraw_waiting(
+    db: &impl ConnectionTrait,
+    kind: ApprovalKind,
+    resource_id: Uuid,
+    by: Uuid,
+    why: String,
+) -> ApiResult<Option<pending_approval::Model>> {
+    let Some(waiting) = pending_for(db, kind, resource_id).await? else {
+        return Ok(None);
+    };
+    let next = pending_approval::ActiveModel {
+        status: Set(ApprovalStatus::Withdrawn),
+        decided_by: Set(Some(by)),
+        decided_at: Set(Some(Utc::now())),
+        decision_note: Set(Some(why)),
+        ..Default::default()
+    };
+    Ok(Some(versioned::update::<pending_approval::Entity>(db, waiting.id, waiting.version, next, None).await?))
+}
+
 /// Records a decision on a pending request at `expected_version`. The caller has checked the
 /// approver permission; this refuses the requester and a request already decided.
 pub async fn decide(

@@ -329,6 +329,14 @@ async fn apply(
     }
     if let Some(request) = approved {
         changes.insert("approval".into(), json!({ "id": request.id, "requestedBy": request.requested_by }));
+    } else {
+        // A write-off waiting on this escalation was asked for at the version this move
+        // leaves behind: it could never be approved now, so the move withdraws it.
+        let why = format!("Withdrawn: the escalation moved to {} before anyone approved the write-off", stage.name());
+        if let Some(withdrawn) = approvals::withdraw_waiting(db, ApprovalKind::WriteOff, current.id, actor, why).await?
+        {
+            changes.insert("withdrewWriteOff".into(), json!(withdrawn.id));
+        }
     }
     let kind = if approved.is_some() { "written_off_approved" } else { "transitioned" };
     let history = HistoryEntry { actor, kind, changes: Value::Object(changes) };

@@ -2,7 +2,7 @@
 //! the table (appeals recorded as sent, the claim following), write-offs with four eyes, and
 //! the queue. Every change is a versioned update with its history entry.
 
-use super::service::{deadline_key, payer_named};
+use super::service::{after_deadline, deadline_key, payer_named};
 use super::workflow::{self, Stage, WriteOffThreshold, check_transition, status_name};
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::PageRequest;
@@ -14,8 +14,8 @@ use entities::escalation::{self, EscalationStatus};
 use entities::{claim, denial, escalation_event, pending_approval, staff};
 use policies::{Resource, Role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, SqlErr,
 };
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -482,10 +482,8 @@ pub async fn list(
         }
         query = query.filter(denial::Column::DeniedCents.gte(min));
     }
-    if let Some((deadline, id)) = page.after_key(deadline_key)? {
-        query = query.filter(Condition::any().add(escalation::Column::AppealDeadline.gt(deadline)).add(
-            Condition::all().add(escalation::Column::AppealDeadline.eq(deadline)).add(escalation::Column::Id.gt(id)),
-        ));
+    if let Some(after) = page.after_key(deadline_key)? {
+        query = query.filter(after_deadline(escalation::Column::AppealDeadline, escalation::Column::Id, after));
     }
     let rows = query.limit(page.fetch_limit()).all(db).await?;
     with_context(db, rows).await

@@ -120,8 +120,10 @@ pub async fn list_claims(
         dated => {
             let mut dated_query = query.clone().filter(claim::Column::AppealDeadline.is_not_null());
             if let Some(DeadlineKey::Dated(deadline, id)) = dated {
-                dated_query = dated_query.filter(Condition::any().add(claim::Column::AppealDeadline.gt(deadline)).add(
-                    Condition::all().add(claim::Column::AppealDeadline.eq(deadline)).add(claim::Column::Id.gt(id)),
+                dated_query = dated_query.filter(after_deadline(
+                    claim::Column::AppealDeadline,
+                    claim::Column::Id,
+                    (deadline, id),
                 ));
             }
             rows = dated_query
@@ -229,12 +231,8 @@ pub async fn list_denials(
     if let Some(before) = filter.deadline_before {
         query = query.filter(denial::Column::AppealDeadline.lt(before));
     }
-    if let Some((deadline, id)) = page.after_key(deadline_key)? {
-        query = query.filter(
-            Condition::any()
-                .add(denial::Column::AppealDeadline.gt(deadline))
-                .add(Condition::all().add(denial::Column::AppealDeadline.eq(deadline)).add(denial::Column::Id.gt(id))),
-        );
+    if let Some(after) = page.after_key(deadline_key)? {
+        query = query.filter(after_deadline(denial::Column::AppealDeadline, denial::Column::Id, after));
     }
     let rows = query.limit(page.fetch_limit()).all(db).await?;
     rows.into_iter()
@@ -255,6 +253,17 @@ pub fn deadline_cursor(deadline: NaiveDate, id: Uuid) -> String {
 pub fn deadline_key(key: &str) -> Option<(NaiveDate, Uuid)> {
     let (deadline, id) = key.split_once('|')?;
     Some((deadline.parse().ok()?, Uuid::parse_str(id).ok()?))
+}
+
+/// The rows after `(deadline, id)` in a list ordered by `deadline_column`, then `id_column`.
+pub fn after_deadline(
+    deadline_column: impl ColumnTrait,
+    id_column: impl ColumnTrait,
+    (deadline, id): (NaiveDate, Uuid),
+) -> Condition {
+    Condition::any()
+        .add(deadline_column.gt(deadline))
+        .add(Condition::all().add(deadline_column.eq(deadline)).add(id_column.gt(id)))
 }
 
 /// Every payer ward knows, by name.

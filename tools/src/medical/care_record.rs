@@ -12,7 +12,7 @@ use crate::kit::access::ReadCheck;
 use crate::kit::agent::{Agent, agent_of};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
+use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{care_record, care_record_revision};
@@ -390,11 +390,10 @@ impl CareRecordMutation {
         let edited = match service::edit(change.txn(), change.actor(), id, expected_version, edit).await {
             Ok(edited) => edited,
             // A reviewer editing the record under their review: refused, and on the record.
-            Err(err @ ApiError::Forbidden(_)) => {
-                let patient = service::find_care_record(change.txn(), id).await.ok().flatten().map(|r| r.patient_id);
-                return Err(change.access().refuse(Resource::CareRecord, Action::Edit, patient, err).into());
+            Err(err) => {
+                let patient = super::patient_of_record(ctx, id).await;
+                return Err(super::refused(change.access(), Resource::CareRecord, Action::Edit, patient, err).into());
             }
-            Err(err) => return Err(err.into()),
         };
         let Edited { record, pending } = edited;
         let event = match pending {

@@ -11,6 +11,26 @@ pub mod workflow;
 pub use care_record::{CareRecord, CareRecordMutation, CareRecordQuery, split_codes};
 pub use review::{CareReview, CareReviewMutation, CareReviewQuery};
 
+/// A refusal of the medical rules (reviewing one's own edit, another's review, editing the
+/// record one reviews) is recorded against the record's patient; other errors pass through.
+fn refused(
+    access: &crate::kit::Access,
+    resource: policies::Resource,
+    action: policies::Action,
+    patient: Option<uuid::Uuid>,
+    err: crate::kit::ApiError,
+) -> crate::kit::ApiError {
+    match err {
+        err @ crate::kit::ApiError::Forbidden(_) => access.refuse(resource, action, patient, err),
+        err => err,
+    }
+}
+
+/// The patient of care record `record`, for recording a refusal against them.
+async fn patient_of_record(ctx: &async_graphql::Context<'_>, record: uuid::Uuid) -> Option<uuid::Uuid> {
+    service::find_care_record(crate::kit::db(ctx).ok()?, record).await.ok().flatten().map(|r| r.patient_id)
+}
+
 #[derive(async_graphql::MergedObject, Default)]
 pub struct MedicalQuery(CareRecordQuery, CareReviewQuery, quality::QualityQuery, care_record::MedicalVocabularyQuery);
 

@@ -3,6 +3,7 @@
 use super::care_record::{CareRecord, care_record_of, split_codes};
 use super::review_service::{self as service, ReviewFilter, Verdict};
 use super::workflow::FLAGS;
+use super::{patient_of_record, refused};
 use crate::directory::service::parse_id;
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
@@ -192,19 +193,6 @@ impl CareReviewQuery {
     }
 }
 
-/// A refusal of the review rules (reviewing one's own edit, another's review) is recorded
-/// against the record's patient.
-fn refused(access: &Access, action: Action, patient: Option<uuid::Uuid>, err: ApiError) -> ApiError {
-    match err {
-        err @ ApiError::Forbidden(_) => access.refuse(Resource::CareReview, action, patient, err),
-        err => err,
-    }
-}
-
-async fn patient_of_record(ctx: &Context<'_>, record: uuid::Uuid) -> Option<uuid::Uuid> {
-    super::service::find_care_record(db(ctx).ok()?, record).await.ok().flatten().map(|r| r.patient_id)
-}
-
 #[derive(Default)]
 pub struct CareReviewMutation;
 
@@ -223,7 +211,7 @@ impl CareReviewMutation {
             Ok(done) => done,
             Err(err) => {
                 let patient = patient_of_record(ctx, record).await;
-                return Err(refused(change.access(), Action::Create, patient, err).into());
+                return Err(refused(change.access(), Resource::CareReview, Action::Create, patient, err).into());
             }
         };
         let event = Event::new(AuditAction::CareReviewStart, review.id).about(Some(record.patient_id));
@@ -255,7 +243,7 @@ impl CareReviewMutation {
                         Some(record) => patient_of_record(ctx, record).await,
                         None => None,
                     };
-                    return Err(refused(change.access(), Action::Complete, patient, err).into());
+                    return Err(refused(change.access(), Resource::CareReview, Action::Complete, patient, err).into());
                 }
             };
         let access = change.access();

@@ -39,6 +39,11 @@ async fn open_review_of(db: &impl ConnectionTrait, record: Uuid) -> ApiResult<Op
         .await?)
 }
 
+/// A staff member's `sub` for a message (the id if the member is gone).
+async fn sub_of(db: &impl ConnectionTrait, staff_id: Uuid) -> ApiResult<String> {
+    Ok(staff::Entity::find_by_id(staff_id).one(db).await?.map_or_else(|| staff_id.to_string(), |m| m.sub))
+}
+
 fn open_conflict(existing: &care_review::Model) -> ApiError {
     ApiError::Conflict(format!("this care record already has an open review: {}", existing.id))
 }
@@ -97,7 +102,7 @@ async fn take(db: &impl ConnectionTrait, actor: Uuid, open: care_review::Model) 
         return Err(open_conflict(&open));
     }
     if let Some(reviewer) = open.reviewer_id.filter(|r| *r != actor) {
-        let sub = staff::Entity::find_by_id(reviewer).one(db).await?.map_or_else(|| reviewer.to_string(), |m| m.sub);
+        let sub = sub_of(db, reviewer).await?;
         return Err(ApiError::Conflict(format!(
             "this care record's review {} waits for {sub}: it is theirs to start",
             open.id
@@ -142,7 +147,7 @@ pub async fn complete(
     if let Some(reviewer) = review.reviewer_id
         && reviewer != actor
     {
-        let sub = staff::Entity::find_by_id(reviewer).one(db).await?.map_or_else(|| reviewer.to_string(), |m| m.sub);
+        let sub = sub_of(db, reviewer).await?;
         return Err(ApiError::Forbidden(format!("this review is {sub}'s to complete")));
     }
     not_own_edit(db, review.care_record_id, actor).await?;

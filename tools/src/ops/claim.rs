@@ -43,6 +43,13 @@ impl Claim {
         Ok(Claim(model))
     }
 
+    /// The claim's appeal deadline for a caller who may read denials (it says whether one is
+    /// open); otherwise `null` and `FORBIDDEN` at the field.
+    fn deadline(&self, ctx: &Context<'_>) -> Option<NaiveDate> {
+        let readable = access(ctx).and_then(|a| a.require(Resource::Denial, Action::Read));
+        null_on_error(ctx, readable.map(|_| self.0.appeal_deadline)).flatten()
+    }
+
     /// A PHI value of this claim: the value, or `null` and `FORBIDDEN` at the field.
     async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
         phi_field(ctx, self.0.patient_id, Resource::Claim, self.0.id, class).await.map(|_| value(&self.0))
@@ -105,21 +112,13 @@ impl Claim {
     /// where one works the denial); null when nothing is left to appeal. Requires
     /// `denial · read`.
     async fn appeal_deadline(&self, ctx: &Context<'_>) -> Option<NaiveDate> {
-        let deadline = async {
-            access(ctx)?.require(Resource::Denial, Action::Read)?;
-            Ok(self.0.appeal_deadline)
-        };
-        null_on_error(ctx, deadline.await).flatten()
+        self.deadline(ctx)
     }
 
     /// Days until `appealDeadline`, negative once it passed (computed, never stored).
     /// Requires `denial · read`.
     async fn days_left(&self, ctx: &Context<'_>) -> Option<i64> {
-        let days = async {
-            access(ctx)?.require(Resource::Denial, Action::Read)?;
-            Ok(self.0.appeal_deadline.map(days_left))
-        };
-        null_on_error(ctx, days.await).flatten()
+        self.deadline(ctx).map(days_left)
     }
 
     /// The payer's denials of this claim (at most [`service::MAX_DENIALS_PER_CLAIM`], oldest

@@ -9,13 +9,13 @@ use serde_json::Value;
 use std::sync::Arc;
 use tokio::time::Instant;
 use tools::kit::purpose::Purpose;
-use tools::kit::{Access, ApiError, Principal};
+use tools::kit::{Access, ApiError, Code, Principal};
 
 /// One error of an answer, as a page shows it.
 #[derive(Clone, Debug)]
 pub struct GqlError {
     pub message: String,
-    pub code: String,
+    pub code: Code,
     pub path: Vec<String>,
 }
 
@@ -37,7 +37,7 @@ impl Answer {
 
     /// Whether the value at `path` (or a parent) was refused.
     pub fn refused(&self, path: &[&str]) -> bool {
-        self.errors.iter().any(|e| e.code == "FORBIDDEN" && !e.path.is_empty() && path_starts_with(path, &e.path))
+        self.errors.iter().any(|e| e.code == Code::Forbidden && !e.path.is_empty() && path_starts_with(path, &e.path))
     }
 
     /// The first error, for a page whose whole answer failed.
@@ -86,7 +86,7 @@ pub async fn run(
                 .iter()
                 .map(|e| GqlError {
                     message: e["message"].as_str().unwrap_or_default().to_owned(),
-                    code: e["extensions"]["code"].as_str().unwrap_or("INTERNAL").to_owned(),
+                    code: Code::parse(e["extensions"]["code"].as_str().unwrap_or_default()),
                     path: e["path"]
                         .as_array()
                         .map(|p| p.iter().map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned)).collect())
@@ -99,19 +99,23 @@ pub async fn run(
 }
 
 /// An API error in words a person who is not an engineer understands.
-pub fn in_words(code: &str, message: &str) -> String {
+pub fn in_words(code: Code, message: &str) -> String {
     let lead = match code {
-        "FORBIDDEN" => "You do not have access to this.",
-        "NOT_FOUND" => "This record does not exist (or was removed).",
-        "BAD_USER_INPUT" => "Please check what you entered:",
-        "CONFLICT" => "Someone changed this record while you were working on it.",
-        "LIMIT_EXCEEDED" => "That was too much to do at once:",
-        "UNAVAILABLE" => "ward cannot reach its database right now; nothing was changed. Please try again in a minute.",
-        "UNAUTHENTICATED" => "Your session ended; please sign in again.",
-        _ => "Something went wrong on our side; nothing was changed. The reference below helps support find it.",
+        Code::Forbidden => "You do not have access to this.",
+        Code::NotFound => "This record does not exist (or was removed).",
+        Code::BadUserInput => "Please check what you entered:",
+        Code::Conflict => "Someone changed this record while you were working on it.",
+        Code::LimitExceeded => "That was too much to do at once:",
+        Code::Unavailable => {
+            "ward cannot reach its database right now; nothing was changed. Please try again in a minute."
+        }
+        Code::Unauthenticated => "Your session ended; please sign in again.",
+        Code::Internal => {
+            "Something went wrong on our side; nothing was changed. The reference below helps support find it."
+        }
     };
     match code {
-        "UNAVAILABLE" | "UNAUTHENTICATED" => lead.to_owned(),
+        Code::Unavailable | Code::Unauthenticated => lead.to_owned(),
         _ => format!("{lead} {message}"),
     }
 }
@@ -127,7 +131,7 @@ mod tests {
             data: json!({ "list": { "edges": [{ "node": { "a": 1 } }, { "node": { "a": null } }] } }),
             errors: vec![GqlError {
                 message: String::new(),
-                code: "FORBIDDEN".into(),
+                code: Code::Forbidden,
                 path: vec!["list".into(), "edges".into(), "1".into(), "node".into(), "a".into()],
             }],
         };

@@ -158,8 +158,8 @@ pub fn when(value: &Value) -> String {
 pub fn error(err: &GqlError) -> Markup {
     html! {
         p.error role="alert" {
-            (in_words(&err.code, &err.message))
-            @if err.code == "INTERNAL" { " " span.code { "(" (err.code) ")" } }
+            (in_words(err.code, &err.message))
+            @if err.code == tools::kit::Code::Internal { " " span.code { "(" (err.code) ")" } }
         }
     }
 }

@@ -163,12 +163,7 @@ pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
 
 /// A page that could not be built at all, in words.
 fn page_error(err: &ApiError) -> Response {
-    let status = match err.code() {
-        "FORBIDDEN" => StatusCode::FORBIDDEN,
-        "NOT_FOUND" => StatusCode::NOT_FOUND,
-        "UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status = err.code().http_status();
     let body =
         layout::bare("ward", maud::html! { p.error role="alert" { (gql::in_words(err.code(), &err.message())) } });
     (status, body).into_response()

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use tools::kit::audit::Outcome;
 use tools::kit::purpose::{self, Purpose};
-use tools::kit::{Access, ApiError, code};
+use tools::kit::{Access, ApiError, Code};
 use tracing::Instrument;
 
 pub async fn graphql(
@@ -48,15 +48,15 @@ pub async fn graphql(
     });
     let mut http = match outcome {
         Ok((json, operation, first_error)) => {
-            let outcome = first_error.as_deref().unwrap_or("ok");
+            let outcome = first_error.map_or("ok", Code::as_str);
             state.metrics.request_time(operation.as_deref(), outcome, started.elapsed());
             let mut http = (StatusCode::OK, json).into_response();
             http.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             http
         }
         Err((err, status)) => {
-            state.metrics.error(err.code());
-            state.metrics.request_time(Some("-"), err.code(), started.elapsed());
+            state.metrics.error(err.code().as_str());
+            state.metrics.request_time(Some("-"), err.code().as_str(), started.elapsed());
             error_response(err, status, &request_id)
         }
     };
@@ -77,7 +77,7 @@ struct RequestIds<'a> {
 
 /// An answered request: the response's bytes, the operation's name (the first of a batch),
 /// and the code of its first error, if any (for metrics).
-type Answered = (Vec<u8>, Option<String>, Option<String>);
+type Answered = (Vec<u8>, Option<String>, Option<Code>);
 
 /// The request, answered.
 async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestIds<'_>) -> Result<Answered, Refusal> {
@@ -123,7 +123,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestI
 /// An executed request's bytes, and the code of its first error.
 pub(crate) struct Executed {
     pub json: Vec<u8>,
-    pub first_error: Option<String>,
+    pub first_error: Option<Code>,
 }
 
 /// Executes `batch` as `access`'s staff member within `deadline`: the one path every
@@ -226,15 +226,15 @@ fn finish(
     request_id: &str,
     query_limits: &QueryLimits,
     state: &AppState,
-) -> (BatchResponse, Option<String>) {
-    let first = std::cell::RefCell::new(None::<String>);
+) -> (BatchResponse, Option<Code>) {
+    let first = std::cell::RefCell::new(None::<Code>);
     let finish_one = |mut response: GqlResponse| {
         for err in &mut response.errors {
             query_limits.validation_code(err);
-            let code = default_code(err, code::BAD_USER_INPUT);
-            state.metrics.error(&code);
-            first.borrow_mut().get_or_insert_with(|| code.clone());
-            if code == code::INTERNAL || code == code::UNAVAILABLE {
+            let code = default_code(err, Code::BadUserInput);
+            state.metrics.error(code.as_str());
+            first.borrow_mut().get_or_insert(code);
+            if matches!(code, Code::Internal | Code::Unavailable) {
                 err.extensions.get_or_insert_with(Default::default).set("requestId", request_id);
             }
         }

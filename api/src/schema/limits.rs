@@ -9,7 +9,7 @@
 
 use super::{cost, text};
 use async_graphql::{Request, ServerError};
-use tools::kit::code;
+use tools::kit::Code;
 
 /// The limits a document is held to. Depth and complexity are also given to async-graphql's
 /// own validation (`schema::build`); their errors get their code in [`validation_code`].
@@ -46,15 +46,15 @@ impl QueryLimits {
         let nul_in_variables = text::variables_hold_nul(&request.variables);
         let document = request.parsed_query().map_err(|err| {
             // The parser's own nesting guard: a query this deep is over the depth limit too.
-            let code = if err.message.contains("recursion") { code::LIMIT_EXCEEDED } else { code::BAD_USER_INPUT };
+            let code = if err.message.contains("recursion") { Code::LimitExceeded } else { Code::BadUserInput };
             with_code(err, code)
         })?;
         if nul_in_variables || text::document_holds_nul(document) {
             let message = "text must not contain the NUL character (\\u0000)";
-            return Err(with_code(ServerError::new(message, None), code::BAD_USER_INPUT));
+            return Err(with_code(ServerError::new(message, None), Code::BadUserInput));
         }
         let cost = cost::measure(document).map_err(|cost::CostError::Cycle(name)| {
-            with_code(ServerError::new(format!("fragment {name:?} spreads itself"), None), code::BAD_USER_INPUT)
+            with_code(ServerError::new(format!("fragment {name:?} spreads itself"), None), Code::BadUserInput)
         })?;
         if cost.depth > self.max_depth as u64 {
             return Err(limit_exceeded(format!(
@@ -83,27 +83,27 @@ impl QueryLimits {
             _ => return,
         };
         err.message = message;
-        default_code(err, code::LIMIT_EXCEEDED);
+        default_code(err, Code::LimitExceeded);
     }
 }
 
 fn limit_exceeded(message: String) -> ServerError {
-    with_code(ServerError::new(message, None), code::LIMIT_EXCEEDED)
+    with_code(ServerError::new(message, None), Code::LimitExceeded)
 }
 
-fn with_code(mut err: ServerError, code: &'static str) -> ServerError {
+fn with_code(mut err: ServerError, code: Code) -> ServerError {
     default_code(&mut err, code);
     err
 }
 
 /// Sets `extensions.code` on an error that has none, and returns the code it now has.
-pub fn default_code(err: &mut ServerError, code: &'static str) -> String {
+pub fn default_code(err: &mut ServerError, code: Code) -> Code {
     let extensions = err.extensions.get_or_insert_with(Default::default);
     match extensions.get("code") {
-        Some(async_graphql::Value::String(existing)) => existing.clone(),
+        Some(async_graphql::Value::String(existing)) => Code::parse(existing),
         _ => {
-            extensions.set("code", code);
-            code.to_owned()
+            extensions.set("code", code.as_str());
+            code
         }
     }
 }

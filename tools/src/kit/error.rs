@@ -3,16 +3,72 @@
 use async_graphql::ErrorExtensions as _;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
-/// The values of `extensions.code`; clients rely on these names.
-pub mod code {
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-    pub const FORBIDDEN: &str = "FORBIDDEN";
-    pub const NOT_FOUND: &str = "NOT_FOUND";
-    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-    pub const CONFLICT: &str = "CONFLICT";
-    pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
-    pub const UNAVAILABLE: &str = "UNAVAILABLE";
-    pub const INTERNAL: &str = "INTERNAL";
+/// The values of `extensions.code`, and the one table from each to its HTTP status.
+/// Clients rely on these names; every answer ward gives (`/graphql`, the console, ingest)
+/// takes its status from [`Code::http_status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    LimitExceeded,
+    Unavailable,
+    Internal,
+}
+
+impl Code {
+    pub const ALL: [Code; 8] = [
+        Code::Unauthenticated,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::BadUserInput,
+        Code::Conflict,
+        Code::LimitExceeded,
+        Code::Unavailable,
+        Code::Internal,
+    ];
+
+    /// The name in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::Conflict => "CONFLICT",
+            Code::LimitExceeded => "LIMIT_EXCEEDED",
+            Code::Unavailable => "UNAVAILABLE",
+            Code::Internal => "INTERNAL",
+        }
+    }
+
+    /// The code an answer names; anything else (or nothing) is `INTERNAL`.
+    pub fn parse(text: &str) -> Code {
+        Code::ALL.into_iter().find(|c| c.as_str() == text).unwrap_or(Code::Internal)
+    }
+
+    /// The HTTP status of an answer refused with this code. A limit may name a more precise
+    /// status where HTTP has one (413 for a body, 504 for the request timeout).
+    pub fn http_status(self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Code::Unauthenticated => S::UNAUTHORIZED,
+            Code::Forbidden => S::FORBIDDEN,
+            Code::NotFound => S::NOT_FOUND,
+            Code::BadUserInput | Code::LimitExceeded => S::BAD_REQUEST,
+            Code::Conflict => S::CONFLICT,
+            Code::Unavailable => S::SERVICE_UNAVAILABLE,
+            Code::Internal => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -40,16 +96,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ApiError::Unauthenticated(_) => code::UNAUTHENTICATED,
-            ApiError::Forbidden(_) => code::FORBIDDEN,
-            ApiError::NotFound(_) => code::NOT_FOUND,
-            ApiError::BadUserInput(_) => code::BAD_USER_INPUT,
-            ApiError::Conflict(_) => code::CONFLICT,
-            ApiError::LimitExceeded(_) => code::LIMIT_EXCEEDED,
-            ApiError::Unavailable(_) => code::UNAVAILABLE,
-            ApiError::Internal(_) => code::INTERNAL,
+            ApiError::Unauthenticated(_) => Code::Unauthenticated,
+            ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::NotFound(_) => Code::NotFound,
+            ApiError::BadUserInput(_) => Code::BadUserInput,
+            ApiError::Conflict(_) => Code::Conflict,
+            ApiError::LimitExceeded(_) => Code::LimitExceeded,
+            ApiError::Unavailable(_) => Code::Unavailable,
+            ApiError::Internal(_) => Code::Internal,
         }
     }
 
@@ -102,7 +158,7 @@ impl From<DbErr> for ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         err.log();
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", err.code()))
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", err.code().as_str()))
     }
 }
 

@@ -18,5 +18,5 @@ pub mod versioned;
 
 pub use access::{Access, Allow, Via, access, null_on_error, phi_field};
 pub use context::{Principal, db};
-pub use error::{ApiError, ApiResult, Gql, code};
+pub use error::{ApiError, ApiResult, Code, Gql};
 pub use mutation::{AuditAction, Audited, Event};

@@ -20,6 +20,7 @@ use maud::{Markup, html};
 use policies::Role;
 use serde_json::Value;
 use std::collections::HashMap;
+use tools::kit::Code;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,20 +76,13 @@ impl Feedback {
     }
 
     pub fn is_conflict(&self, form: &str) -> bool {
-        self.form == form && self.errors.iter().any(|e| e.code == "CONFLICT")
+        self.form == form && self.errors.iter().any(|e| e.code == Code::Conflict)
     }
 }
 
-/// The HTTP status of a refused form.
+/// The HTTP status of a refused form: its first error's.
 pub fn status_of(errors: &[GqlError]) -> StatusCode {
-    match errors.first().map(|e| e.code.as_str()) {
-        Some("FORBIDDEN") => StatusCode::FORBIDDEN,
-        Some("NOT_FOUND") => StatusCode::NOT_FOUND,
-        Some("CONFLICT") => StatusCode::CONFLICT,
-        Some("BAD_USER_INPUT" | "LIMIT_EXCEEDED") => StatusCode::UNPROCESSABLE_ENTITY,
-        Some("UNAVAILABLE") => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    errors.first().map_or(StatusCode::INTERNAL_SERVER_ERROR, |e| e.code.http_status())
 }
 
 /// After a mutation: on success, back to `to` with a notice key; otherwise the errors.

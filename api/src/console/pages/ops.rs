@@ -362,7 +362,7 @@ async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Respons
     let Ok(recovered) = recovered else {
         let error = crate::console::gql::GqlError {
             message: "the recovered amount is not an amount in dollars (like 1,234.50)".into(),
-            code: "BAD_USER_INPUT".into(),
+            code: tools::kit::Code::BadUserInput,
             path: vec![],
         };
         return render(&ctx, &id, &HashMap::new(), Feedback { form: "transition", errors: vec![error], input }).await;

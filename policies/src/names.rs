@@ -150,6 +150,24 @@ impl PhiClass {
     }
 }
 
+impl Resource {
+    /// Whether `action` on this resource opens what only four eyes may open: a PHI class,
+    /// the audit trail, emergency access (requesting break-glass opens identity and clinical
+    /// of any patient; reviewing it ends or excuses another's), or the power to change who
+    /// holds any of these (staff management, policy editing). A rule or a role that carries
+    /// one is widened only with a second admin's approval.
+    pub fn is_guarded(self, action: Action) -> bool {
+        let phi = PhiClass::ALL.iter().any(|class| class.action() == action && class.resources().contains(&self));
+        phi || matches!(
+            (self, action),
+            (Resource::Audit, Action::Read)
+                | (Resource::BreakGlass, Action::Request | Action::Review)
+                | (Resource::Staff, Action::Manage)
+                | (Resource::Policy, Action::Edit)
+        )
+    }
+}
+
 /// A name that is not one of the known roles, PHI classes, resources or actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownName {

@@ -1,5 +1,7 @@
-//! Four eyes on access: nobody grants themselves a role, and a role that opens PHI or the
-//! audit trail waits for a second admin, who applies it, at the version it was asked for.
+//! Four eyes on access: nobody grants themselves a role; a role or a policy rule that opens
+//! PHI, the audit trail, break-glass, staff management or policy editing waits for a second
+//! admin, who applies it, at the version it was asked for; and a request whose requester lost
+//! the authority to ask is withdrawn instead of applied.
 
 use crate::both;
 use crate::helpers::*;
@@ -79,8 +81,121 @@ both!(a_rejected_request_changes_nothing_and_a_stale_one_conflicts, |app| {
     assert!(codes(&duplicate).iter().all(|c| c == "CONFLICT" || c == "BAD_USER_INPUT"), "{duplicate}");
 });
 
-both!(the_admin_role_opens_no_phi_and_is_granted_at_once, |app| {
-    let body = app.gql("adam", GRANT, json!({ "s": "cora", "r": "admin" })).await;
-    assert_eq!(body["data"]["grantRole"]["roles"], json!(["compliance", "admin"]), "{body}");
-    assert!(pending(&app, "ada").await.is_empty());
+both!(granting_admin_waits_for_a_second_admin, |app| {
+    let body = app.gql("adam", GRANT, json!({ "s": "alice", "r": "admin" })).await;
+    assert_eq!(body["data"]["grantRole"]["roles"], json!(["cx"]), "not yet: {body}");
+    assert_eq!(roles(&app, "alice").await, json!(["cx"]));
+    let queue = pending(&app, "ada").await;
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0]["change"]["role"], "admin");
+    let done = app.gql("ada", APPROVE, json!({ "id": queue[0]["id"], "v": queue[0]["version"] })).await;
+    assert_eq!(done["data"]["approve"]["status"], "APPROVED", "{done}");
+    assert_eq!(roles(&app, "alice").await, json!(["cx", "admin"]));
+});
+
+const ADD_RULE: &str = "mutation($r: String!, $s: String!, $a: String!) { addPolicyRule(role: $r, resource: $s, action: $a, reason: \"Audit of the claims backlog\") { version permissions { role resource action } } }";
+const DATE_OF_BIRTH: &str = "query($id: ID!) { patient(id: $id) { id dateOfBirth } }";
+
+fn holds(policy: &Value, role: &str, resource: &str, action: &str) -> bool {
+    let wanted = json!({ "role": role, "resource": resource, "action": action });
+    policy["permissions"].as_array().unwrap().contains(&wanted)
+}
+
+both!(a_policy_rule_that_opens_phi_to_an_admin_waits_for_a_second_admin, |app| {
+    let chart = crate::fixtures::chart(&app, 0).await;
+    let rule = |r: &str, s: &str, a: &str| json!({ "r": r, "s": s, "a": a });
+    // Reading a patient's id is not PHI: in force at once.
+    let read = app.gql("adam", ADD_RULE, rule("admin", "patient", "read")).await;
+    assert!(holds(&read["data"]["addPolicyRule"], "admin", "patient", "read"), "{read}");
+    // Their date of birth is: the same admin cannot open it alone.
+    let version = read["data"]["addPolicyRule"]["version"].clone();
+    for (resource, action) in [("patient", "identity"), ("care_record", "clinical")] {
+        let asked = app.gql("adam", ADD_RULE, rule("admin", resource, action)).await;
+        assert!(asked["errors"].is_null(), "{asked}");
+        assert_eq!(asked["data"]["addPolicyRule"]["version"], version, "{resource} {action}: not in force yet");
+    }
+    let dob = app.gql("adam", DATE_OF_BIRTH, json!({ "id": chart.patient })).await;
+    assert!(dob["data"]["patient"]["dateOfBirth"].is_null(), "{dob}");
+    assert_eq!(only_code(&dob), "FORBIDDEN");
+
+    let queue = pending(&app, "ada").await;
+    let identity = queue.iter().find(|r| r["change"]["action"] == "identity").expect("the identity rule waits");
+    assert_eq!((identity["kind"].as_str(), identity["requestedBy"].as_str()), (Some("policy_rule_add"), Some("adam")));
+    assert_eq!(identity["reason"], "Audit of the claims backlog");
+    let own = app.gql("adam", APPROVE, json!({ "id": identity["id"], "v": identity["version"] })).await;
+    assert_eq!(only_code(&own), "FORBIDDEN", "the requester never approves: {own}");
+    let done = app.gql("ada", APPROVE, json!({ "id": identity["id"], "v": identity["version"] })).await;
+    assert_eq!(done["data"]["approve"]["status"], "APPROVED", "{done}");
+    let dob = app.gql("adam", DATE_OF_BIRTH, json!({ "id": chart.patient })).await;
+    assert!(dob["data"]["patient"]["dateOfBirth"].is_string(), "in force once approved: {dob}");
+    let actions = app.sql("SELECT action FROM audit_event WHERE resource_type = 'policy' ORDER BY seq").await;
+    let actions: Vec<String> = actions.iter().map(|r| r.try_get::<String>("", "action").unwrap()).collect();
+    let expected =
+        ["add_policy_rule", "request_add_policy_rule", "request_add_policy_rule", "edit", "approve_add_policy_rule"];
+    assert_eq!(actions, expected, "every step on the record, the refused approval too");
+});
+
+both!(every_power_over_access_is_a_guarded_rule_and_narrowing_applies_at_once, |app| {
+    let policy = |body: &Value| body["data"]["addPolicyRule"].clone();
+    for (role, resource, action) in [
+        ("cx", "audit", "read"),
+        ("cx", "staff", "manage"),
+        ("cx", "policy", "edit"),
+        ("cx", "break_glass", "review"),
+        ("admin", "break_glass", "request"),
+        ("compliance", "claim", "billing"),
+        ("cx", "ticket", "correspondence"),
+    ] {
+        let body = app.gql("adam", ADD_RULE, json!({ "r": role, "s": resource, "a": action })).await;
+        if role == "cx" && resource == "ticket" {
+            assert!(holds(&policy(&body), role, resource, action), "held already: nothing to approve");
+            continue;
+        }
+        assert!(!holds(&policy(&body), role, resource, action), "{role} {resource} {action} waits: {body}");
+    }
+    assert_eq!(pending(&app, "ada").await.len(), 6);
+    let body = app.gql("adam", ADD_RULE, json!({ "r": "ops", "s": "ticket", "a": "create" })).await;
+    assert!(holds(&policy(&body), "ops", "ticket", "create"), "opens no PHI: at once: {body}");
+    let removed = app
+        .gql("adam", "mutation { removePolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { permissions { role resource action } } }", json!({}))
+        .await;
+    assert!(!holds(&removed["data"]["removePolicyRule"], "cx", "patient", "contact"), "{removed}");
+});
+
+both!(a_request_whose_requester_lost_admin_is_withdrawn_at_approval, |app| {
+    let asked = app.gql("ada", GRANT, json!({ "s": "milo", "r": "ops" })).await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    let revoked = app.gql("adam", "mutation { revokeRole(sub: \"ada\", role: \"admin\") { roles } }", json!({})).await;
+    assert_eq!(revoked["data"]["revokeRole"]["roles"], json!([]), "{revoked}");
+    let queue = pending(&app, "adam").await;
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let approved = app.gql("adam", APPROVE, json!({ "id": queue[0]["id"], "v": queue[0]["version"] })).await;
+    assert_eq!(only_code(&approved), "CONFLICT", "{approved}");
+    let message = approved["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("ada no longer holds staff · manage"), "names why: {message}");
+    assert_eq!(roles(&app, "milo").await, json!(["medical"]), "nothing applied");
+    assert!(pending(&app, "adam").await.is_empty());
+    let withdrawn = app
+        .gql(
+            "adam",
+            "{ pendingApprovals(filter: { status: WITHDRAWN }) { edges { node { id decidedBy decisionNote } } } }",
+            json!({}),
+        )
+        .await;
+    let node = &withdrawn["data"]["pendingApprovals"]["edges"][0]["node"];
+    assert_eq!(node["id"], queue[0]["id"], "{withdrawn}");
+    assert!(node["decisionNote"].as_str().unwrap().contains("ada no longer holds"), "{withdrawn}");
+    let recorded = app.sql("SELECT reason FROM audit_event WHERE action = 'withdraw_approval'").await;
+    assert_eq!(recorded.len(), 1, "the withdrawal is on the record");
+});
+
+both!(a_request_whose_requester_was_deactivated_is_withdrawn_at_approval, |app| {
+    let asked = app.gql("ada", GRANT, json!({ "s": "olga", "r": "medical" })).await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    app.gql("adam", "mutation { deactivateStaff(sub: \"ada\", expectedVersion: 1) { active } }", json!({})).await;
+    let queue = pending(&app, "adam").await;
+    let approved = app.gql("adam", APPROVE, json!({ "id": queue[0]["id"], "v": queue[0]["version"] })).await;
+    assert_eq!(only_code(&approved), "CONFLICT", "{approved}");
+    assert!(approved["errors"][0]["message"].as_str().unwrap().contains("ada was deactivated"), "{approved}");
+    assert_eq!(roles(&app, "olga").await, json!(["ops"]), "nothing applied");
 });

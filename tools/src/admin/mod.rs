@@ -5,7 +5,7 @@ pub mod service;
 mod staff;
 pub mod staff_cache;
 
-pub use policy::{PolicyMutation, PolicyQuery};
+pub use policy::{PolicyMutation, PolicyQuery, apply_policy_rule};
 pub use staff::{StaffMember, StaffMutation, StaffQuery, apply_role_grant};
 
 #[derive(async_graphql::MergedObject, Default)]

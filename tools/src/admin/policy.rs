@@ -2,10 +2,13 @@
 //! database and take effect on the next request, on every instance.
 
 use super::service;
+use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
+use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, Object, SimpleObject};
+use entities::pending_approval;
 use policies::{Action, Permission, PolicySnapshot, Resource};
+use sea_orm::DatabaseTransaction;
 
 /// `role` may do `action` on `resource`.
 #[derive(SimpleObject)]
@@ -83,11 +86,29 @@ async fn in_force(ctx: &Context<'_>) -> Gql<Policy> {
 
 #[Object]
 impl PolicyMutation {
-    /// Allows `role` to do `action` on `resource`. Unknown names are refused with the valid ones.
+    /// Allows `role` to do `action` on `resource`. Unknown names are refused with the valid
+    /// ones. A rule that opens a PHI class, the audit trail, break-glass, staff management or
+    /// policy editing is not added at once: it waits in `pendingApprovals` for a second
+    /// admin, and the policy is answered as it stands. Removing rules narrows access and
+    /// applies at once.
     #[graphql(guard = "Allow(Resource::Policy, Action::Edit)")]
-    async fn add_policy_rule(&self, ctx: &Context<'_>, role: String, resource: String, action: String) -> Gql<Policy> {
+    async fn add_policy_rule(
+        &self,
+        ctx: &Context<'_>,
+        role: String,
+        resource: String,
+        action: String,
+        reason: Option<String>,
+    ) -> Gql<Policy> {
         let permission = parse(&role, &resource, &action)?;
         let change = Audited::begin(ctx, Some((Resource::Policy, Action::Edit))).await?;
+        let in_force_already = change.access().policy().set().permissions().any(|p| *p == permission);
+        if permission.resource.is_guarded(permission.action) && !in_force_already {
+            let reason = reason.unwrap_or_else(|| format!("add {permission}"));
+            approvals::request(change.txn(), change.actor(), rule_request(&permission, reason.clone())).await?;
+            change.commit(Event::new(AuditAction::PolicyRuleRequest, permission).because(reason)).await?;
+            return in_force(ctx).await;
+        }
         service::add_permission(change.txn(), &permission).await?;
         change.commit(Event::new(AuditAction::PolicyRuleAdd, permission)).await?;
         in_force(ctx).await
@@ -108,4 +129,30 @@ impl PolicyMutation {
         change.commit(Event::new(AuditAction::PolicyRuleRemove, permission)).await?;
         in_force(ctx).await
     }
+}
+
+/// The four-eyes request for a guarded rule. The policy has no row of its own, so the
+/// request is about the nil id, and it names no version: adding a rule is the same change
+/// whatever else the policy holds by then.
+fn rule_request(permission: &Permission, reason: String) -> NewApproval {
+    NewApproval {
+        kind: ApprovalKind::PolicyRuleAdd,
+        resource: Resource::Policy,
+        resource_id: uuid::Uuid::nil(),
+        target_version: 0,
+        reason,
+        payload: serde_json::json!({
+            "role": permission.role.as_str(),
+            "resource": permission.resource.as_str(),
+            "action": permission.action.as_str(),
+        }),
+    }
+}
+
+/// Applies an approved policy rule.
+pub async fn apply_policy_rule(txn: &DatabaseTransaction, approval: &pending_approval::Model) -> ApiResult<()> {
+    let field = |name: &str| approval.payload.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let permission = Permission::parse(&field("role"), &field("resource"), &field("action"))
+        .map_err(|e| ApiError::BadUserInput(e.to_string()))?;
+    service::add_permission(txn, &permission).await
 }

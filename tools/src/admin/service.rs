@@ -100,7 +100,7 @@ pub async fn list_staff(db: &impl ConnectionTrait, after: Option<&str>, limit: u
 /// Serialises policy edits. PostgreSQL: a transaction-scoped advisory lock, so two admins
 /// cannot each remove "the other" last admin. SQLite: its single writer does it, provided the
 /// transaction writes before it reads (as every edit below does).
-async fn lock_policy(txn: &DatabaseTransaction) -> ApiResult<()> {
+pub async fn lock_policy(txn: &DatabaseTransaction) -> ApiResult<()> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7277001)").await?;
     }

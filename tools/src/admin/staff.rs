@@ -107,9 +107,10 @@ pub struct StaffMutation;
 #[Object]
 impl StaffMutation {
     /// Grants a role (`cx`, `ops`, `medical`, `compliance`, `admin`); effective on the next
-    /// request. Nobody grants a role to themselves. A role that opens PHI or the audit trail
-    /// waits for a second admin: the member is answered as they are, and the request is in
-    /// `pendingApprovals` until `approve` applies it.
+    /// request. Nobody grants a role to themselves. A role that opens PHI, the audit trail,
+    /// break-glass, staff management or policy editing waits for a second admin: the member
+    /// is answered as they are, and the request is in `pendingApprovals` until `approve`
+    /// applies it.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn grant_role(
         &self,
@@ -124,7 +125,7 @@ impl StaffMutation {
             let refused = ApiError::Forbidden("nobody grants a role to themselves".into());
             return Err(change.access().refuse(Resource::Staff, Action::Manage, None, refused).into());
         }
-        if opens_phi_or_audit(change.access().policy(), grant.role) {
+        if is_guarded_role(change.access().policy(), grant.role) {
             let member = service::grantable(change.txn(), &grant).await?;
             let reason = reason.unwrap_or_else(|| format!("grant {} to {}", grant.role, grant.sub));
             let new = NewApproval {
@@ -170,15 +171,10 @@ impl StaffMutation {
     }
 }
 
-/// Whether `role` may read any PHI class or the audit trail under `policy`: such a grant
-/// needs a second admin.
-fn opens_phi_or_audit(policy: &policies::PolicySnapshot, role: policies::Role) -> bool {
-    let roles = [role];
-    let phi = policies::PhiClass::ALL
-        .iter()
-        .flat_map(|class| class.resources().iter().map(move |resource| (*resource, class.action())));
-    phi.chain([(Resource::Audit, Action::Read)])
-        .any(|(resource, action)| policy.decide(&roles, resource, action).permission.is_some())
+/// Whether `role` holds, under `policy`, any permission that only four eyes may give
+/// ([`policies::Resource::is_guarded`]): granting it needs a second admin.
+fn is_guarded_role(policy: &PolicySnapshot, role: policies::Role) -> bool {
+    policy.set().permissions().any(|p| p.role == role && p.resource.is_guarded(p.action))
 }
 
 /// Applies an approved role grant, unless the member changed since the request.

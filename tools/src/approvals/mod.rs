@@ -32,7 +32,7 @@ impl PendingApproval {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// `grant_role` or `write_off`.
+    /// `grant_role`, `policy_rule_add`, `write_off` or `care_record_amend`.
     async fn kind(&self) -> &str {
         &self.0.kind
     }
@@ -158,6 +158,9 @@ async fn decide(
     let kind = ApprovalKind::parse(&request.kind)
         .ok_or_else(|| ApiError::internal("deciding an approval", anyhow::anyhow!("unknown kind {}", request.kind)))?;
     let change = Audited::begin(ctx, Some(kind.approver_rule())).await?;
+    if approve && let Some(lapsed) = lapsed_authority(change.txn(), kind, &request).await? {
+        return withdraw_lapsed(change, kind, &request, lapsed).await;
+    }
     let decided = match approvals::decide(change.txn(), id, expected_version, change.actor(), approve, note).await {
         Ok(decided) => decided,
         Err(err @ ApiError::Forbidden(_)) => {
@@ -174,16 +177,61 @@ async fn decide(
         (ApprovalKind::WriteOff, false) => AuditAction::WriteOffReject,
         (ApprovalKind::CareRecordAmend, true) => AuditAction::CareRecordAmendApprove,
         (ApprovalKind::CareRecordAmend, false) => AuditAction::CareRecordAmendReject,
+        (ApprovalKind::PolicyRuleAdd, true) => AuditAction::PolicyRuleApprove,
+        (ApprovalKind::PolicyRuleAdd, false) => AuditAction::PolicyRuleReject,
     };
     let reason = without_phi(kind, &decided.payload).to_string();
     change.commit(Event::new(action, decided.id).about(patient).because(reason)).await?;
-    if kind == ApprovalKind::GrantRole && approve {
+    if kind.changes_policy() && approve {
         let store = ctx.data::<crate::kit::policy_store::PolicyStore>().map_err(|err| {
             ApiError::internal("reloading the policy", anyhow::anyhow!("no policy store: {}", err.message))
         })?;
         store.changed(db(ctx)?).await?;
     }
     Ok(decided)
+}
+
+/// Why the request's requester may no longer ask for it, if so: deactivated since, or no
+/// longer holding the permission the request needed, as the store says inside this
+/// transaction (after the policy lock, so a revocation committing meanwhile is seen).
+async fn lapsed_authority(
+    txn: &DatabaseTransaction,
+    kind: ApprovalKind,
+    request: &pending_approval::Model,
+) -> ApiResult<Option<String>> {
+    if request.status != Status::Pending {
+        return Ok(None);
+    }
+    crate::admin::service::lock_policy(txn).await?;
+    let Some(requester) = crate::admin::service::staff_by_id(txn, request.requested_by).await? else {
+        return Ok(Some("its requester is no longer on staff".into()));
+    };
+    if !requester.active {
+        return Ok(Some(format!("{} was deactivated since asking", requester.sub)));
+    }
+    let policy = crate::kit::policy_store::load(txn).await?;
+    let (resource, action) = kind.requester_rule();
+    if policy.permission_for(policy.roles_of(&requester.sub), resource, action).is_none() {
+        return Ok(Some(format!("{} no longer holds {resource} · {action}, which asking for it needs", requester.sub)));
+    }
+    Ok(None)
+}
+
+/// Closes a request whose requester lost the authority to ask for it: withdrawn, on the
+/// record, and `CONFLICT` for the approver naming why.
+async fn withdraw_lapsed(
+    change: Audited<'_>,
+    kind: ApprovalKind,
+    request: &pending_approval::Model,
+    lapsed: String,
+) -> ApiResult<pending_approval::Model> {
+    let why = format!("withdrawn at approval: {lapsed}");
+    let withdrawn = approvals::withdraw(change.txn(), request, change.actor(), why.clone()).await?;
+    let (resource, _) = kind.approver_rule();
+    change.commit(Event::new(AuditAction::ApprovalWithdraw(resource), withdrawn.id).because(why)).await?;
+    Err(ApiError::Conflict(format!(
+        "this request was withdrawn and nothing was changed: {lapsed}; it can be asked for again by someone who may"
+    )))
 }
 
 /// Applies an approved request's change (by `approver`); a record changed since the request
@@ -196,6 +244,7 @@ async fn apply(
 ) -> ApiResult<Option<uuid::Uuid>> {
     match kind {
         ApprovalKind::GrantRole => crate::admin::apply_role_grant(txn, approval).await.map(|_| None),
+        ApprovalKind::PolicyRuleAdd => crate::admin::apply_policy_rule(txn, approval).await.map(|_| None),
         ApprovalKind::WriteOff => {
             let row = crate::ops::escalation_service::apply_write_off(txn, approver, approval).await?;
             Ok(Some(row.patient_id()))

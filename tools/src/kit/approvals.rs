@@ -26,16 +26,21 @@ pub enum ApprovalKind {
     WriteOff,
     /// Amend a care record that a completed review signed off.
     CareRecordAmend,
+    /// Add a policy rule that opens a PHI class, the audit trail, break-glass, staff
+    /// management or policy editing to a role ([`policies::Resource::is_guarded`]).
+    PolicyRuleAdd,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 3] = [ApprovalKind::GrantRole, ApprovalKind::WriteOff, ApprovalKind::CareRecordAmend];
+    pub const ALL: [ApprovalKind; 4] =
+        [ApprovalKind::GrantRole, ApprovalKind::WriteOff, ApprovalKind::CareRecordAmend, ApprovalKind::PolicyRuleAdd];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ApprovalKind::GrantRole => "grant_role",
             ApprovalKind::WriteOff => "write_off",
             ApprovalKind::CareRecordAmend => "care_record_amend",
+            ApprovalKind::PolicyRuleAdd => "policy_rule_add",
         }
     }
 
@@ -50,7 +55,20 @@ impl ApprovalKind {
             ApprovalKind::GrantRole => (Resource::Staff, Action::Manage),
             ApprovalKind::WriteOff => (Resource::Escalation, Action::Transition),
             ApprovalKind::CareRecordAmend => (Resource::CareRecord, Action::Edit),
+            ApprovalKind::PolicyRuleAdd => (Resource::Policy, Action::Edit),
         }
+    }
+
+    /// The permission the request needed when it was made, and that its requester must still
+    /// hold when it is approved: a request never outlives its requester's authority. (The
+    /// same as the approver's: asking and deciding are the same team's work.)
+    pub fn requester_rule(self) -> (Resource, Action) {
+        self.approver_rule()
+    }
+
+    /// Whether applying the change edits the policy store (which must then be reloaded).
+    pub fn changes_policy(self) -> bool {
+        matches!(self, ApprovalKind::GrantRole | ApprovalKind::PolicyRuleAdd)
     }
 
     /// Whether one request of this kind waits per record at a time: two versions of one
@@ -66,6 +84,7 @@ impl ApprovalKind {
             ApprovalKind::GrantRole => "role grant",
             ApprovalKind::WriteOff => "write-off",
             ApprovalKind::CareRecordAmend => "amendment",
+            ApprovalKind::PolicyRuleAdd => "policy rule",
         }
     }
 
@@ -74,6 +93,7 @@ impl ApprovalKind {
             ApprovalKind::GrantRole => Role::Admin,
             ApprovalKind::WriteOff => Role::Ops,
             ApprovalKind::CareRecordAmend => Role::Medical,
+            ApprovalKind::PolicyRuleAdd => Role::Admin,
         }
     }
 }
@@ -205,6 +225,17 @@ pub async fn withdraw_waiting(
     let Some(waiting) = pending_for(db, kind, resource_id).await? else {
         return Ok(None);
     };
+    withdraw(db, &waiting, by, why).await.map(Some)
+}
+
+/// Withdraws one pending request (`by` is kept as `decided_by`, `why` as the note), whatever
+/// version of it the caller read: a request that can no longer be approved is closed.
+pub async fn withdraw(
+    db: &impl ConnectionTrait,
+    waiting: &pending_approval::Model,
+    by: Uuid,
+    why: String,
+) -> ApiResult<pending_approval::Model> {
     let next = pending_approval::ActiveModel {
         status: Set(ApprovalStatus::Withdrawn),
         decided_by: Set(Some(by)),
@@ -212,7 +243,7 @@ pub async fn withdraw_waiting(
         decision_note: Set(Some(why)),
         ..Default::default()
     };
-    Ok(Some(versioned::update::<pending_approval::Entity>(db, waiting.id, waiting.version, next, None).await?))
+    versioned::update::<pending_approval::Entity>(db, waiting.id, waiting.version, next, None).await
 }
 
 /// Records a decision on a pending request at `expected_version`. The caller has checked the

@@ -47,6 +47,7 @@ async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) 
                         td {
                             @match a["kind"].as_str() {
                                 Some("write_off") => { "Write-off of " a href={ "/ops/escalations/" (plain(&a["resourceId"])) } { "an escalation" } }
+                                Some("policy_rule_add") => { "Policy rule: " (plain(&a["change"]["role"])) " may " (plain(&a["change"]["action"])) " on " (plain(&a["change"]["resource"])) }
                                 Some("care_record_amend") => { "Amendment of " a href={ "/medical/records/" (plain(&a["resourceId"])) } { "a signed-off care record" } }
                                 _ => { "Role " (plain(&a["change"]["role"])) " for " (plain(&a["change"]["sub"])) }
                             }

@@ -290,3 +290,29 @@ both!(open_grants_and_grants_a_day_are_capped_and_a_refusal_is_flagged, |app| {
     assert!(refusals.iter().all(|e| e["node"]["resourceType"] == "break_glass" && e["node"]["patientId"].is_string()));
     assert!(refusals[0]["node"]["reason"].as_str().unwrap().contains("limit"));
 });
+
+both!(reading_who_can_see_a_patient_is_on_the_record, |app| {
+    let chart = chart(&app, 0).await;
+    let report = app
+        .gql(
+            "cora",
+            "query($id: ID!) { accessReport(patientId: $id) { entries { sub } } }",
+            json!({ "id": chart.patient }),
+        )
+        .await;
+    assert!(report["errors"].is_null(), "{report}");
+    let log = app
+        .gql(
+            "cora",
+            "{ auditEvents(filter: { action: \"audit.access_report\" }) { edges { node { actor patientId resourceType } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = log["data"]["auditEvents"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{log}");
+    let node = &edges[0]["node"];
+    assert_eq!(
+        (node["actor"].as_str(), node["patientId"].as_str(), node["resourceType"].as_str()),
+        (Some("cora"), Some(chart.patient.to_string().as_str()), Some("audit"))
+    );
+});

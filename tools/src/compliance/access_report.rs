@@ -80,6 +80,9 @@ impl AccessReportQuery {
         let db = db(ctx)?;
         let policy = access(ctx)?.policy();
         let patient_id = parse_id(&patient_id, "patient")?;
+        // The report says the patient exists and who holds emergency access to them until
+        // when: reading it is on the record like reading the trail (a probe of a wrong id too).
+        access(ctx)?.record_read("audit.access_report", Resource::Audit, Some(patient_id));
         if find_patient(db, patient_id).await?.is_none() {
             return Err(ApiError::NotFound(format!("patient {patient_id}")).into());
         }

@@ -156,7 +156,6 @@ async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    tools::kit::policy_store::ensure_baseline(&conn).await.map_err(|e| e.message())?;
     let set = tools::kit::policy_store::load(&conn).await.map_err(|e| e.message())?;
     let member = tools::admin::service::find_staff(&conn, &args.sub).await.map_err(|e| e.message())?;
     let explanation = policies::explain(&set, &args.sub, resource, action).await.map_err(|e| format!("casbin: {e}"))?;

@@ -24,6 +24,8 @@ mod m20261126_000018_review_queue_index;
 mod m20261126_000019_audit_append_in_one_insert;
 mod m20261126_000020_one_waiting_change;
 mod m20261126_000021_claim_appeal_deadline;
+mod m20261202_000022_write_baseline_policy;
+pub mod policy_rules;
 
 pub struct Migrator;
 
@@ -52,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000019_audit_append_in_one_insert::Migration),
             Box::new(m20261126_000020_one_waiting_change::Migration),
             Box::new(m20261126_000021_claim_appeal_deadline::Migration),
+            Box::new(m20261202_000022_write_baseline_policy::Migration),
         ]
     }
 }

@@ -47,9 +47,6 @@ pub async fn seed(db: &DatabaseConnection, options: &SeedOptions) -> Result<Seed
     if staff > 0 || patients > 0 {
         return Ok(SeedOutcome::AlreadySeeded { staff, patients });
     }
-    tools::kit::policy_store::ensure_baseline(&txn)
-        .await
-        .map_err(|e| DbErr::Custom(format!("writing the baseline policy: {}", e.message())))?;
     let mut rows = staff::insert_demo_staff(&txn).await?;
     rows += staff::insert_demo_macros(&txn).await?;
     rows += population::insert(&txn, options).await?;

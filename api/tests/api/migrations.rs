@@ -231,3 +231,108 @@ async fn a_migration_that_fails_leaves_nothing_half_applied() {
         conn.close().await.ok();
     }
 }
+
+/// What ward of 2026-11-25 wrote into an empty store when it first started: `policy.csv` as
+/// it read then (before the billing and correspondence classes were carved out).
+const FIRST_BASELINE: [(&str, &str, &str); 50] = [
+    ("cx", "patient", "read"),
+    ("ops", "patient", "read"),
+    ("medical", "patient", "read"),
+    ("cx", "patient", "contact"),
+    ("ops", "patient", "contact"),
+    ("medical", "patient", "contact"),
+    ("ops", "patient", "identity"),
+    ("medical", "patient", "identity"),
+    ("cx", "provider", "read"),
+    ("ops", "provider", "read"),
+    ("medical", "provider", "read"),
+    ("cx", "appointment", "read"),
+    ("ops", "appointment", "read"),
+    ("medical", "appointment", "read"),
+    ("cx", "ticket", "read"),
+    ("ops", "ticket", "read"),
+    ("medical", "ticket", "read"),
+    ("cx", "ticket", "comment"),
+    ("ops", "ticket", "comment"),
+    ("medical", "ticket", "comment"),
+    ("cx", "ticket", "create"),
+    ("cx", "ticket", "update"),
+    ("cx", "ticket", "assign"),
+    ("cx", "ticket", "transition"),
+    ("cx", "claim", "read"),
+    ("ops", "claim", "read"),
+    ("cx", "denial", "read"),
+    ("ops", "denial", "read"),
+    ("ops", "claim", "clinical"),
+    ("cx", "escalation", "read"),
+    ("ops", "escalation", "read"),
+    ("ops", "escalation", "create"),
+    ("ops", "escalation", "assign"),
+    ("ops", "escalation", "transition"),
+    ("medical", "care_record", "read"),
+    ("medical", "care_record", "clinical"),
+    ("medical", "care_record", "edit"),
+    ("medical", "care_review", "read"),
+    ("compliance", "care_review", "read"),
+    ("medical", "care_review", "create"),
+    ("medical", "care_review", "complete"),
+    ("compliance", "audit", "read"),
+    ("cx", "break_glass", "request"),
+    ("ops", "break_glass", "request"),
+    ("medical", "break_glass", "request"),
+    ("compliance", "break_glass", "review"),
+    ("admin", "staff", "read"),
+    ("admin", "staff", "manage"),
+    ("admin", "policy", "read"),
+    ("admin", "policy", "edit"),
+];
+
+async fn permissions(conn: &sea_orm::DatabaseConnection) -> std::collections::BTreeSet<String> {
+    let set = tools::kit::policy_store::load(conn).await.unwrap();
+    set.permissions().map(|p| p.to_string()).collect()
+}
+
+fn baseline() -> std::collections::BTreeSet<String> {
+    policies::PolicySet::baseline().unwrap().permissions().map(|p| p.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migrations_write_exactly_policy_csv_into_a_new_store() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = empty_db(backend).await else { continue };
+        let conn = Database::connect(&db.url).await.unwrap();
+        Migrator::up(&conn, None).await.unwrap();
+        assert_eq!(permissions(&conn).await, baseline(), "{backend:?}: a change to policy.csv ships as a migration");
+        conn.close().await.ok();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_store_holds_the_baseline_and_keeps_its_runtime_edits() {
+    use sea_orm::ConnectionTrait;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = empty_db(backend).await else { continue };
+        let conn = Database::connect(&db.url).await.unwrap();
+        Migrator::up(&conn, Some(1)).await.unwrap();
+        let insert = |(role, resource, action): (&str, &str, &str)| {
+            format!(
+                "INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('p', '{role}', '{resource}', '{action}', '', '', '')"
+            )
+        };
+        for rule in FIRST_BASELINE {
+            conn.execute_unprepared(&insert(rule)).await.unwrap();
+        }
+        // Runtime edits an admin made on that deployment: one rule added, one removed.
+        conn.execute_unprepared(&insert(("ops", "care_review", "read"))).await.unwrap();
+        conn.execute_unprepared("DELETE FROM policy_rule WHERE v0 = 'cx' AND v1 = 'appointment' AND v2 = 'read'")
+            .await
+            .unwrap();
+
+        Migrator::up(&conn, None).await.unwrap();
+        let mut expected = baseline();
+        expected.insert("p, ops, care_review, read".into());
+        expected.remove("p, cx, appointment, read");
+        assert_eq!(permissions(&conn).await, expected, "{backend:?}");
+        conn.close().await.ok();
+    }
+}

@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use entities::policy_rule;
 use policies::{Authorizer, Grant, Permission, PolicySet};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use std::sync::Arc;
 
 /// The PostgreSQL channel that announces a policy edit to every instance.
@@ -16,10 +16,13 @@ pub struct PolicyStore {
 }
 
 impl PolicyStore {
-    /// Loads the store, first writing the baseline policy into an empty one.
+    /// Loads the store. The baseline is the migrations' to write (`migration::policy_rules`),
+    /// never this: a rule written at start-up would reach new databases only.
     pub async fn open(db: &impl ConnectionTrait) -> ApiResult<Self> {
-        ensure_baseline(db).await?;
         let set = load(db).await?;
+        if set.permissions().next().is_none() {
+            tracing::warn!("the policy store holds no permission: every request will be refused (run `ward migrate`)");
+        }
         Ok(PolicyStore { authorizer: Arc::new(Authorizer::new(set)) })
     }
 
@@ -66,18 +69,6 @@ pub async fn load(db: &impl ConnectionTrait) -> ApiResult<PolicySet> {
         }
     }
     Ok(PolicySet::new(permissions, grants))
-}
-
-/// Writes `policy.csv` into a store that has no permissions yet.
-pub async fn ensure_baseline(db: &impl ConnectionTrait) -> ApiResult<()> {
-    let existing = policy_rule::Entity::find().filter(policy_rule::Column::Ptype.eq("p")).count(db).await?;
-    if existing > 0 {
-        return Ok(());
-    }
-    let baseline = PolicySet::baseline().map_err(|e| ApiError::internal("parsing policy.csv", anyhow::anyhow!(e)))?;
-    let rows: Vec<policy_rule::ActiveModel> = baseline.permissions().map(permission_row).collect();
-    policy_rule::Entity::insert_many(rows).exec_without_returning(db).await?;
-    Ok(())
 }
 
 pub fn permission_row(p: &Permission) -> policy_rule::ActiveModel {

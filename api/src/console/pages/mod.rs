@@ -107,7 +107,9 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("review") => "Review saved.",
         Some("sample") => "Reviews opened.",
         Some("decided") => "Decision recorded.",
-        Some("grant") => "Role change saved (roles that open patient data wait for a second admin).",
+        Some("grant") => {
+            "Role change saved (a role that opens patient data, the audit trail or access itself waits for a second admin in Approvals)."
+        }
         Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
         Some("reviewed") => "Verdict recorded.",
         Some("deactivated") => "Staff member deactivated.",

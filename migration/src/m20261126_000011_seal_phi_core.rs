@@ -44,7 +44,7 @@ $$;
 "#;
 
 /// Grants `resource · new_action` to every role that holds `resource · read` in a store that
-/// is already loaded (an empty store gets the whole baseline at start-up instead).
+/// is already loaded (an empty store gets the whole baseline from migration 22 instead).
 fn carve_out(resource: &str, new_action: &str) -> String {
     format!(
         "INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5)

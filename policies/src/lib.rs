@@ -45,6 +45,10 @@ mod tests {
             }
         }
         for (resource, action) in [
+            (Resource::CareRecord, Action::Read),
+            (Resource::CareRecord, Action::Edit),
+            (Resource::CareReview, Action::Read),
+            (Resource::Escalation, Action::Transition),
             (Resource::Audit, Action::Read),
             (Resource::BreakGlass, Action::Request),
             (Resource::BreakGlass, Action::Review),
@@ -57,7 +61,7 @@ mod tests {
             (Resource::Ticket, Action::Create),
             (Resource::Patient, Action::Read),
             (Resource::Staff, Action::Read),
-            (Resource::Escalation, Action::Transition),
+            (Resource::Escalation, Action::Create),
         ] {
             assert!(!resource.is_guarded(action), "{resource} {action}");
         }

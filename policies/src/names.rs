@@ -151,16 +151,22 @@ impl PhiClass {
 }
 
 impl Resource {
-    /// Whether `action` on this resource opens what only four eyes may open: a PHI class,
-    /// the audit trail, emergency access (requesting break-glass opens identity and clinical
-    /// of any patient; reviewing it ends or excuses another's), or the power to change who
-    /// holds any of these (staff management, policy editing). A rule or a role that carries
-    /// one is widened only with a second admin's approval.
+    /// Whether `action` on this resource opens what only four eyes may open: a PHI class;
+    /// clinical records themselves (which care records a patient has, of what kind, and the
+    /// flags a review raised on them, such as a missing safety plan); the audit trail;
+    /// emergency access (requesting break-glass opens identity and clinical of any patient;
+    /// reviewing it ends or excuses another's); the powers that approve four-eyes changes
+    /// (editing care records approves amendments, moving escalations approves write-offs); or
+    /// the power to change who holds any of these (staff management, policy editing). A rule
+    /// that adds one is applied only with a second admin's approval.
     pub fn is_guarded(self, action: Action) -> bool {
         let phi = PhiClass::ALL.iter().any(|class| class.action() == action && class.resources().contains(&self));
         phi || matches!(
             (self, action),
-            (Resource::Audit, Action::Read)
+            (Resource::CareRecord, Action::Read | Action::Edit)
+                | (Resource::CareReview, Action::Read)
+                | (Resource::Escalation, Action::Transition)
+                | (Resource::Audit, Action::Read)
                 | (Resource::BreakGlass, Action::Request | Action::Review)
                 | (Resource::Staff, Action::Manage)
                 | (Resource::Policy, Action::Edit)

@@ -124,15 +124,67 @@ both!(a_policy_rule_that_opens_phi_to_an_admin_waits_for_a_second_admin, |app| {
     assert_eq!(identity["reason"], "Audit of the claims backlog");
     let own = app.gql("adam", APPROVE, json!({ "id": identity["id"], "v": identity["version"] })).await;
     assert_eq!(only_code(&own), "FORBIDDEN", "the requester never approves: {own}");
-    let done = app.gql("ada", APPROVE, json!({ "id": identity["id"], "v": identity["version"] })).await;
-    assert_eq!(done["data"]["approve"]["status"], "APPROVED", "{done}");
+    // Every admin holds `admin`: none may approve a rule that widens it (admins see no PHI).
+    let ada = app.gql("ada", APPROVE, json!({ "id": identity["id"], "v": identity["version"] })).await;
+    assert_eq!(only_code(&ada), "FORBIDDEN", "{ada}");
+    assert!(ada["errors"][0]["message"].as_str().unwrap().contains("widens a role they hold"), "{ada}");
     let dob = app.gql("adam", DATE_OF_BIRTH, json!({ "id": chart.patient })).await;
-    assert!(dob["data"]["patient"]["dateOfBirth"].is_string(), "in force once approved: {dob}");
-    let actions = app.sql("SELECT action FROM audit_event WHERE resource_type = 'policy' ORDER BY seq").await;
-    let actions: Vec<String> = actions.iter().map(|r| r.try_get::<String>("", "action").unwrap()).collect();
-    let expected =
-        ["add_policy_rule", "request_add_policy_rule", "request_add_policy_rule", "edit", "approve_add_policy_rule"];
-    assert_eq!(actions, expected, "every step on the record, the refused approval too");
+    assert!(dob["data"]["patient"]["dateOfBirth"].is_null(), "still refused: {dob}");
+    let actions = app.sql("SELECT action, outcome FROM audit_event WHERE resource_type = 'policy' ORDER BY seq").await;
+    let actions: Vec<String> = actions
+        .iter()
+        .map(|r| {
+            format!("{} {}", r.try_get::<String>("", "action").unwrap(), r.try_get::<String>("", "outcome").unwrap())
+        })
+        .collect();
+    let expected = [
+        "add_policy_rule allowed",
+        "request_add_policy_rule allowed",
+        "request_add_policy_rule allowed",
+        "edit denied",
+        "edit denied",
+    ];
+    assert_eq!(actions, expected, "every step on the record, the refused approvals too");
+});
+
+both!(a_guarded_rule_for_another_team_is_applied_by_a_second_admin, |app| {
+    let asked = app.gql("adam", ADD_RULE, json!({ "r": "ops", "s": "care_review", "a": "read" })).await;
+    assert!(!holds(&asked["data"]["addPolicyRule"], "ops", "care_review", "read"), "{asked}");
+    let queue = pending(&app, "ada").await;
+    let done = app.gql("ada", APPROVE, json!({ "id": queue[0]["id"], "v": queue[0]["version"] })).await;
+    assert_eq!(done["data"]["approve"]["status"], "APPROVED", "{done}");
+    let policy = app.gql("adam", "{ policy { permissions { role resource action } } }", json!({})).await;
+    assert!(holds(&policy["data"]["policy"], "ops", "care_review", "read"), "in force once approved");
+    let reviews = app.gql("owen", "{ careReviews(first: 1) { edges { node { id } } } }", json!({})).await;
+    assert!(reviews["errors"].is_null(), "owen reads the review queue on the next request: {reviews}");
+});
+
+both!(nobody_approves_a_role_granted_to_themselves, |app| {
+    let asked = app.gql("adam", GRANT, json!({ "s": "ada", "r": "compliance" })).await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    let queue = pending(&app, "ada").await;
+    let own = app.gql("ada", APPROVE, json!({ "id": queue[0]["id"], "v": queue[0]["version"] })).await;
+    assert_eq!(only_code(&own), "FORBIDDEN", "{own}");
+    assert_eq!(roles(&app, "ada").await, json!(["admin"]));
+});
+
+both!(emptying_a_role_does_not_make_granting_it_immediate, |app| {
+    for action in ["read"] {
+        let removed = app
+            .gql("adam", &format!("mutation {{ removePolicyRule(role: \"compliance\", resource: \"audit\", action: \"{action}\") {{ version }} }}"), json!({}))
+            .await;
+        assert!(removed["errors"].is_null(), "{removed}");
+    }
+    app.gql("adam", "mutation { removePolicyRule(role: \"compliance\", resource: \"break_glass\", action: \"review\") { version } }", json!({})).await;
+    app.gql(
+        "adam",
+        "mutation { removePolicyRule(role: \"compliance\", resource: \"care_review\", action: \"read\") { version } }",
+        json!({}),
+    )
+    .await;
+    let body = app.gql("adam", GRANT, json!({ "s": "alice", "r": "compliance" })).await;
+    assert_eq!(body["data"]["grantRole"]["roles"], json!(["cx"]), "waits all the same: {body}");
+    assert_eq!(pending(&app, "ada").await.len(), 1);
 });
 
 both!(every_power_over_access_is_a_guarded_rule_and_narrowing_applies_at_once, |app| {

@@ -141,11 +141,13 @@ both!(break_glass_use_and_the_purpose_are_on_record, |app| {
 both!(a_mutation_and_its_event_are_written_together_or_not_at_all, |app| {
     app.gql("adam", "mutation { grantRole(sub: \"cora\", role: \"admin\") { sub } }", json!({})).await;
     let all = events(&app).await;
-    let grant = all.iter().find(|e| e.action == "grant_role").unwrap();
+    let grant = all.iter().find(|e| e.action == "request_grant_role").unwrap();
     assert_eq!(
         (grant.actor.as_str(), grant.resource_id.as_deref(), grant.reason.as_deref()),
-        ("adam", Some("cora"), Some("g, cora, admin"))
+        ("adam", Some("cora"), Some("grant admin to cora"))
     );
+    let waiting = app.sql("SELECT id FROM pending_approval WHERE kind = 'grant_role'").await;
+    assert_eq!(waiting.len(), 1, "the request and its event, together");
     let failed = app.gql("adam", "mutation { revokeRole(sub: \"milo\", role: \"cx\") { sub } }", json!({})).await;
     assert_eq!(only_code(&failed), "NOT_FOUND");
     assert!(events(&app).await.iter().all(|e| e.action != "revoke_role"), "a refused change leaves no event");

@@ -102,8 +102,9 @@ impl PolicyMutation {
     ) -> Gql<Policy> {
         let permission = parse(&role, &resource, &action)?;
         let change = Audited::begin(ctx, Some((Resource::Policy, Action::Edit))).await?;
-        let in_force_already = change.access().policy().set().permissions().any(|p| *p == permission);
-        if permission.resource.is_guarded(permission.action) && !in_force_already {
+        // Whether the rule is held is read from the store under the policy lock, not from this
+        // request's snapshot: a rule removed a moment ago on another instance is not "held".
+        if permission.resource.is_guarded(permission.action) && !service::holds(change.txn(), &permission).await? {
             let reason = reason.unwrap_or_else(|| format!("add {permission}"));
             approvals::request(change.txn(), change.actor(), rule_request(&permission, reason.clone())).await?;
             change.commit(Event::new(AuditAction::PolicyRuleRequest, permission).because(reason)).await?;

@@ -198,6 +198,21 @@ pub async fn deactivate_staff(txn: &DatabaseTransaction, sub: &str, expected_ver
     Ok(member)
 }
 
+/// Whether the store holds `permission`, read after the policy lock so a concurrent edit
+/// is either wholly before or wholly after.
+pub async fn holds(txn: &DatabaseTransaction, permission: &Permission) -> ApiResult<bool> {
+    lock_policy(txn).await?;
+    let fields = [permission.role.as_str(), permission.resource.as_str(), permission.action.as_str()];
+    Ok(policy_rule::Entity::find().filter(rule_filter("p", fields)).one(txn).await?.is_some())
+}
+
+/// Whether the store holds `grant` (under the policy lock).
+pub async fn holds_role(txn: &DatabaseTransaction, grant: &Grant) -> ApiResult<bool> {
+    lock_policy(txn).await?;
+    let fields = [grant.sub.as_str(), grant.role.as_str(), ""];
+    Ok(policy_rule::Entity::find().filter(rule_filter("g", fields)).one(txn).await?.is_some())
+}
+
 /// Adds a permission; adding one that exists changes nothing.
 pub async fn add_permission(txn: &DatabaseTransaction, permission: &Permission) -> ApiResult<()> {
     lock_policy(txn).await?;

@@ -106,11 +106,12 @@ pub struct StaffMutation;
 
 #[Object]
 impl StaffMutation {
-    /// Grants a role (`cx`, `ops`, `medical`, `compliance`, `admin`); effective on the next
-    /// request. Nobody grants a role to themselves. A role that opens PHI, the audit trail,
-    /// break-glass, staff management or policy editing waits for a second admin: the member
-    /// is answered as they are, and the request is in `pendingApprovals` until `approve`
-    /// applies it.
+    /// Asks for a role (`cx`, `ops`, `medical`, `compliance`, `admin`) to be granted: every
+    /// grant waits for a second admin, who is neither the requester nor the member granted.
+    /// (Whether a role opens anything guarded is no test: its rules can be narrowed a moment
+    /// before the grant and restored after.) The member is answered as they are, and the
+    /// request is in `pendingApprovals` until `approve` applies it; a role held already
+    /// changes nothing. Nobody asks for a role for themselves.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn grant_role(
         &self,
@@ -125,24 +126,21 @@ impl StaffMutation {
             let refused = ApiError::Forbidden("nobody grants a role to themselves".into());
             return Err(change.access().refuse(Resource::Staff, Action::Manage, None, refused).into());
         }
-        if is_guarded_role(change.access().policy(), grant.role) {
-            let member = service::grantable(change.txn(), &grant).await?;
-            let reason = reason.unwrap_or_else(|| format!("grant {} to {}", grant.role, grant.sub));
-            let new = NewApproval {
-                kind: ApprovalKind::GrantRole,
-                resource: Resource::Staff,
-                resource_id: member.id,
-                target_version: member.version,
-                reason: reason.clone(),
-                payload: serde_json::json!({ "sub": grant.sub, "role": grant.role.as_str() }),
-            };
-            approvals::request(change.txn(), change.actor(), new).await?;
-            change.commit(Event::new(AuditAction::RoleGrantRequest, &grant.sub).because(reason)).await?;
+        let member = service::grantable(change.txn(), &grant).await?;
+        if service::holds_role(change.txn(), &grant).await? {
             return fresh(ctx, member).await;
         }
-        let member = service::grant_role(change.txn(), &grant).await?;
-        change.commit(Event::new(AuditAction::RoleGrant, &grant.sub).because(grant.to_string())).await?;
-        ctx.data::<PolicyStore>()?.changed(db(ctx)?).await?;
+        let reason = reason.unwrap_or_else(|| format!("grant {} to {}", grant.role, grant.sub));
+        let new = NewApproval {
+            kind: ApprovalKind::GrantRole,
+            resource: Resource::Staff,
+            resource_id: member.id,
+            target_version: member.version,
+            reason: reason.clone(),
+            payload: serde_json::json!({ "sub": grant.sub, "role": grant.role.as_str() }),
+        };
+        approvals::request(change.txn(), change.actor(), new).await?;
+        change.commit(Event::new(AuditAction::RoleGrantRequest, &grant.sub).because(reason)).await?;
         fresh(ctx, member).await
     }
 
@@ -169,12 +167,6 @@ impl StaffMutation {
         }
         StaffMember::new(ctx, member)
     }
-}
-
-/// Whether `role` holds, under `policy`, any permission that only four eyes may give
-/// ([`policies::Resource::is_guarded`]): granting it needs a second admin.
-fn is_guarded_role(policy: &PolicySnapshot, role: policies::Role) -> bool {
-    policy.set().permissions().any(|p| p.role == role && p.resource.is_guarded(p.action))
 }
 
 /// Applies an approved role grant, unless the member changed since the request.

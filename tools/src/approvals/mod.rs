@@ -158,8 +158,18 @@ async fn decide(
     let kind = ApprovalKind::parse(&request.kind)
         .ok_or_else(|| ApiError::internal("deciding an approval", anyhow::anyhow!("unknown kind {}", request.kind)))?;
     let change = Audited::begin(ctx, Some(kind.approver_rule())).await?;
-    if approve && let Some(lapsed) = lapsed_authority(change.txn(), kind, &request).await? {
-        return withdraw_lapsed(change, kind, &request, lapsed).await;
+    if approve && request.status == Status::Pending {
+        // The store as it stands now, under the policy lock: the request's snapshot may
+        // predate a revocation of the approver or of the requester.
+        crate::admin::service::lock_policy(change.txn()).await?;
+        let policy = crate::kit::policy_store::load(change.txn()).await?;
+        if let Some(refused) = may_not_approve(&policy, kind, &request, change.access().principal()) {
+            let (resource, action) = kind.approver_rule();
+            return Err(change.access().refuse(resource, action, None, ApiError::Forbidden(refused)));
+        }
+        if let Some(lapsed) = lapsed_authority(change.txn(), &policy, kind, &request).await? {
+            return withdraw_lapsed(change, kind, &request, lapsed).await;
+        }
     }
     let decided = match approvals::decide(change.txn(), id, expected_version, change.actor(), approve, note).await {
         Ok(decided) => decided,
@@ -191,25 +201,48 @@ async fn decide(
     Ok(decided)
 }
 
+/// Why the approver may not approve this request, if so: they no longer hold the approver
+/// permission, or they would gain from it (the member a role is granted to; a holder of the
+/// role a rule widens).
+fn may_not_approve(
+    policy: &policies::PolicySet,
+    kind: ApprovalKind,
+    request: &pending_approval::Model,
+    approver: &crate::kit::Principal,
+) -> Option<String> {
+    let (resource, action) = kind.approver_rule();
+    let roles = policy.roles_of(&approver.sub);
+    if policy.permission_for(roles, resource, action).is_none() {
+        return Some(format!("approving this needs {resource} · {action}, which you no longer hold"));
+    }
+    let field = |name: &str| request.payload.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+    match kind {
+        ApprovalKind::GrantRole if field("sub") == approver.sub => {
+            Some("nobody approves a role granted to themselves".into())
+        }
+        ApprovalKind::PolicyRuleAdd if roles.iter().any(|r| r.as_str() == field("role")) => Some(format!(
+            "nobody approves a rule that widens a role they hold ({}): a member who does not hold it decides",
+            field("role")
+        )),
+        _ => None,
+    }
+}
+
 /// Why the request's requester may no longer ask for it, if so: deactivated since, or no
-/// longer holding the permission the request needed, as the store says inside this
-/// transaction (after the policy lock, so a revocation committing meanwhile is seen).
+/// longer holding the permission the request needed, as `policy` (the store inside this
+/// transaction, after the policy lock) says.
 async fn lapsed_authority(
     txn: &DatabaseTransaction,
+    policy: &policies::PolicySet,
     kind: ApprovalKind,
     request: &pending_approval::Model,
 ) -> ApiResult<Option<String>> {
-    if request.status != Status::Pending {
-        return Ok(None);
-    }
-    crate::admin::service::lock_policy(txn).await?;
     let Some(requester) = crate::admin::service::staff_by_id(txn, request.requested_by).await? else {
         return Ok(Some("its requester is no longer on staff".into()));
     };
     if !requester.active {
         return Ok(Some(format!("{} was deactivated since asking", requester.sub)));
     }
-    let policy = crate::kit::policy_store::load(txn).await?;
     let (resource, action) = kind.requester_rule();
     if policy.permission_for(policy.roles_of(&requester.sub), resource, action).is_none() {
         return Ok(Some(format!("{} no longer holds {resource} · {action}, which asking for it needs", requester.sub)));

@@ -305,3 +305,16 @@ pub async fn list(
     }
     Ok(query.limit(page.fetch_limit()).all(db).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_power_to_approve_any_kind_is_itself_guarded() {
+        for kind in ApprovalKind::ALL {
+            let (resource, action) = kind.approver_rule();
+            assert!(resource.is_guarded(action), "{kind:?}: {resource} {action} would let one admin approve alone");
+        }
+    }
+}

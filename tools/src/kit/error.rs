@@ -4,8 +4,8 @@ use async_graphql::ErrorExtensions as _;
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 
 /// The values of `extensions.code`, and the one table from each to its HTTP status.
-/// Clients rely on these names; every answer ward gives (`/graphql`, the console, ingest)
-/// takes its status from [`Code::http_status`].
+/// Clients rely on these names; every answer ward gives (`/graphql` and the console) takes
+/// its status from [`Code::http_status`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Code {
     Unauthenticated,

@@ -5,6 +5,7 @@
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome, status_of};
 use crate::console::Ctx;
 use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::local_path::local_path;
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -262,13 +263,6 @@ async fn review(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     }
 }
 
-/// A local path to go back to after a form (never another site).
-fn local_path(back: Option<&String>) -> String {
-    back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .cloned()
-        .unwrap_or_else(|| "/".into())
-}
-
 async fn request_break_glass(ctx: Ctx, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
@@ -279,7 +273,8 @@ async fn request_break_glass(ctx: Ctx, form: FormBody) -> Response {
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    let back = local_path(input.get("back"));
+    // The form's own page, if `back=` names one of ward's; the home page otherwise.
+    let back = input.get("back").and_then(|back| local_path(back)).unwrap_or_else(|| "/".into());
     match outcome(&answer, &back, "breakglass") {
         Ok(response) => response,
         Err(errors) => {

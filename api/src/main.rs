@@ -208,61 +208,21 @@ async fn audit_export(args: AuditExportArgs) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    use sea_orm::{EntityTrait, QueryOrder};
+    use sea_orm::EntityTrait;
     if entities::patient::Entity::find_by_id(patient).one(&conn).await.map_err(|e| e.to_string())?.is_none() {
         return Err(format!("patient {patient} not found"));
     }
-    let events = tools::compliance::audit_log::disclosures_of(patient)
-        .order_by_asc(entities::audit_event::Column::Seq)
-        .all(&conn)
-        .await
-        .map_err(|e| e.to_string())?;
+    let rows = tools::compliance::accounting::of_patient(&conn, patient).await.map_err(|e| e.message())?;
+    let count = rows.len();
     let sink: Box<dyn std::io::Write> = match &args.output {
         Some(path) => {
             Box::new(std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?)
         }
         None => Box::new(std::io::stdout()),
     };
-    let mut csv = csv::Writer::from_writer(sink);
-    let write =
-        |csv: &mut csv::Writer<Box<dyn std::io::Write>>, row: &[&str]| csv.write_record(row).map_err(|e| e.to_string());
-    write(
-        &mut csv,
-        &[
-            "occurred_at",
-            "actor",
-            "actor_roles",
-            "phi_classes",
-            "resource_type",
-            "resource_id",
-            "outcome",
-            "purpose",
-            "request_id",
-            "seq",
-        ],
-    )?;
-    for e in &events {
-        let at = e.occurred_at.to_rfc3339();
-        let seq = e.seq.to_string();
-        write(
-            &mut csv,
-            &[
-                &at,
-                &e.actor,
-                &e.actor_roles,
-                &e.phi_classes,
-                &e.resource_type,
-                e.resource_id.as_deref().unwrap_or(""),
-                &e.outcome,
-                e.purpose.as_deref().unwrap_or(""),
-                &e.request_id,
-                &seq,
-            ],
-        )?;
-    }
-    csv.flush().map_err(|e| e.to_string())?;
+    tools::compliance::accounting::write(sink, rows).map_err(|e| format!("writing the accounting: {e}"))?;
     if args.output.is_some() {
-        eprintln!("wrote {} disclosures of patient {patient}", events.len());
+        eprintln!("wrote {count} disclosures of patient {patient}");
     }
     Ok(())
 }

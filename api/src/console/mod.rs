@@ -11,6 +11,7 @@
 mod assets;
 mod gql;
 mod layout;
+mod local_path;
 pub mod oidc;
 mod pages;
 mod session;

@@ -327,9 +327,9 @@ both!(export_writes_the_accounting_of_disclosures_as_csv, |app| {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let csv = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("occurred_at,actor,actor_roles,phi_classes"));
+    assert!(lines[0].starts_with("date,recipient_name,recipient_sub,recipient_roles,phi_classes"), "{csv}");
     assert_eq!(lines.len(), 3, "{csv}");
-    assert!(lines[1].contains(",owen,ops,\"contact,identity\",patient,"), "{csv}");
+    assert!(lines[1].contains(",Owen Becker,owen,ops,\"contact,identity\",patient,"), "{csv}");
     assert!(lines[2].contains(",maya,medical,"));
 });
 

@@ -400,3 +400,45 @@ both!(a_sampled_review_is_started_from_its_page, |app| {
     let (_, html, _) = browser.get(&format!("/medical/reviews/{review}")).await;
     assert!(html.contains("Complete review"), "{html}");
 });
+
+/// Posts the break-glass form for the `nth` chart with `back` as its way back: status, page, `Location`.
+async fn break_glass_back(app: &TestApp, browser: &Browser, nth: usize, back: &str) -> (u16, String, String) {
+    let patient = crate::fixtures::chart(app, nth).await.patient.to_string();
+    let csrf = browser.csrf().await;
+    let reason = "Patient called in crisis; confirming identity to dispatch help";
+    let form = [("csrf", csrf.as_str()), ("patient", patient.as_str()), ("reason", reason), ("back", back)];
+    let (status, html, headers) = browser.post("/break-glass", &form).await;
+    (status, html, location(&headers))
+}
+
+both!(the_break_glass_form_goes_back_only_to_a_path_of_wards_own, |app| {
+    // Each member holds at most two open grants: the bypasses are spread over three of them.
+    let mut alice = Browser::new(&app);
+    alice.sign_in("alice").await;
+    let mut owen = Browser::new(&app);
+    owen.sign_in("owen").await;
+    let mut maya = Browser::new(&app);
+    maya.sign_in("maya").await;
+    // Browsers strip tabs and newlines from a URL: `/\t/evil.example/x` is `//evil.example/x`.
+    let attempts = [
+        (&alice, 0, "/\t/evil.example/x"),
+        (&alice, 1, "https://evil.example"),
+        (&owen, 2, "/%09/evil.example"),
+        (&owen, 3, "/\\evil.example"),
+        (&maya, 4, "/.//evil.example"),
+    ];
+    for (browser, nth, back) in attempts {
+        let (status, html, location) = break_glass_back(&app, browser, nth, back).await;
+        assert_eq!((status, location.as_str()), (303, "/?done=breakglass"), "back={back:?}: {html}");
+    }
+    let (status, html, location) = break_glass_back(&app, &maya, 5, "/cx/tickets?status=OPEN").await;
+    assert_eq!((status, location.as_str()), (303, "/cx/tickets?status=OPEN&done=breakglass"), "{html}");
+    // A refused request shows the way back as a link: the same rule holds there.
+    let csrf = alice.csrf().await;
+    let patient = crate::fixtures::chart(&app, 6).await.patient.to_string();
+    let form =
+        [("csrf", csrf.as_str()), ("patient", patient.as_str()), ("reason", "short"), ("back", "/\t/evil.example/x")];
+    let (status, html, _) = alice.post("/break-glass", &form).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("href=\"/\"") && !html.contains("evil.example"), "{html}");
+});

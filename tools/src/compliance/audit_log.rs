@@ -2,6 +2,7 @@
 //! accounting of disclosures (who saw which classes, when, why).
 
 use crate::directory::service::parse_id;
+use crate::kit::loaders::{StaffSub, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Allow, ApiResult, Gql, access, db};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
@@ -54,6 +55,11 @@ impl AuditEvent {
     /// The staff member's `sub`.
     async fn actor(&self) -> &str {
         &self.0.actor
+    }
+    /// The staff member's display name as it is now (`null` when no member has that `sub`).
+    async fn actor_name(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        let member = loaders(ctx)?.load_one(StaffSub(self.0.actor.clone())).await.map_err(load_error)?;
+        Ok(member.map(|m| m.display_name))
     }
     async fn actor_roles(&self) -> Vec<String> {
         list(&self.0.actor_roles)

@@ -1,6 +1,8 @@
-//! Compliance: break-glass (requested by care teams, reviewed here) and who can see a patient.
+//! Compliance: break-glass (requested by care teams, reviewed here), who can see a patient,
+//! the audit log and a patient's accounting of disclosures.
 
 mod access_report;
+pub mod accounting;
 pub mod audit_log;
 mod break_glass;
 pub mod service;

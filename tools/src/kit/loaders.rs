@@ -45,6 +45,9 @@ pub struct ProviderId(pub Uuid);
 pub struct StaffId(pub Uuid);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CareRecordId(pub Uuid);
+/// A staff member by `sub` (the audit trail names its actors so).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StaffSub(pub String);
 /// A claim's denials, oldest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DenialsOf(pub Uuid);
@@ -83,6 +86,17 @@ by_id!(PatientId, patient);
 by_id!(ProviderId, provider);
 by_id!(StaffId, staff);
 by_id!(CareRecordId, care_record);
+
+impl Loader<StaffSub> for Loaders {
+    type Value = staff::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[StaffSub]) -> Result<HashMap<StaffSub, Self::Value>, Self::Error> {
+        let subs: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let rows = staff::Entity::find().filter(staff::Column::Sub.is_in(subs)).all(&self.db).await?;
+        Ok(rows.into_iter().map(|row| (StaffSub(row.sub.clone()), row)).collect())
+    }
+}
 
 impl Loader<DenialsOf> for Loaders {
     type Value = Vec<denial::Model>;

@@ -5,15 +5,18 @@
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome, status_of};
 use crate::console::Ctx;
 use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::local_path::local_path;
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
+use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::html;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use tools::compliance::accounting;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -123,62 +126,46 @@ async fn patient(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Resp
     page(&ctx.frame(), "Patient reports", body).into_response()
 }
 
-const DISCLOSURES: &str = "query($id: ID!, $after: String) { disclosures(patientId: $id, first: 100, after: $after) {
-  edges { node { seq occurredAt actor actorRoles action resourceType resourceId phiClasses outcome reason purpose requestId } }
-  pageInfo { hasNextPage endCursor } } }";
+/// One page of the accounting, with the fields its row is made from.
+fn disclosures_document() -> String {
+    format!(
+        "query($id: ID!, $after: String) {{ disclosures(patientId: $id, first: 100, after: $after) {{
+  edges {{ node {{ {} }} }} pageInfo {{ hasNextPage endCursor }} }} }}",
+        accounting::GRAPHQL_FIELDS
+    )
+}
 
-/// The whole accounting as CSV, read a page at a time through the same query.
+/// The whole accounting as CSV, read a page at a time through the `disclosures` query (so
+/// reading it is on the audit trail) and written by the same writer as `ward audit export`.
 async fn csv(ctx: Ctx, Path(id): Path<String>) -> Response {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "seq",
-        "occurred_at",
-        "actor",
-        "actor_roles",
-        "action",
-        "resource_type",
-        "resource_id",
-        "phi_classes",
-        "outcome",
-        "reason",
-        "purpose",
-        "request_id",
-    ];
-    let _ = out.write_record(header);
+    let document = disclosures_document();
+    let mut rows = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let answer = match ctx.run(DISCLOSURES, json!({ "id": id, "after": after }), None).await {
+        let answer = match ctx.run(&document, json!({ "id": id, "after": after }), None).await {
             Ok(answer) => answer,
             Err(response) => return response,
         };
         if let Some(response) = failed(&ctx, "Accounting of disclosures", &answer) {
             return response;
         }
-        for e in nodes(&answer, &["disclosures"]) {
-            let fields = [
-                "seq",
-                "occurredAt",
-                "actor",
-                "actorRoles",
-                "action",
-                "resourceType",
-                "resourceId",
-                "phiClasses",
-                "outcome",
-                "reason",
-                "purpose",
-                "requestId",
-            ];
-            let row: Vec<String> =
-                fields.iter().map(|f| if e[*f].is_null() { String::new() } else { plain(&e[*f]) }).collect();
-            let _ = out.write_record(&row);
+        for node in nodes(&answer, &["disclosures"]) {
+            let Some(row) = accounting::Disclosure::from_graphql(node) else {
+                tracing::error!(seq = %plain(&node["seq"]), "a disclosure the accounting cannot read");
+                return cannot_write();
+            };
+            rows.push(row);
         }
         if answer.at(&["disclosures", "pageInfo", "hasNextPage"]) != &Value::Bool(true) {
             break;
         }
         after = answer.at(&["disclosures", "pageInfo", "endCursor"]).as_str().map(str::to_owned);
     }
-    let bytes = out.into_inner().unwrap_or_default();
+    let mut bytes = Vec::new();
+    if let Err(err) = accounting::write(&mut bytes, rows) {
+        tracing::error!(error = %err, "writing the accounting of disclosures");
+        return cannot_write();
+    }
     let mut response = bytes.into_response();
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     if let Ok(value) = HeaderValue::from_str(&format!(
@@ -188,6 +175,11 @@ async fn csv(ctx: Ctx, Path(id): Path<String>) -> Response {
         response.headers_mut().insert(CONTENT_DISPOSITION, value);
     }
     response
+}
+
+/// The download failed half-way: say so rather than hand over part of an accounting.
+fn cannot_write() -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, "the accounting of disclosures could not be written; try again").into_response()
 }
 
 const GRANTS: &str = "query($filter: BreakGlassFilter) { breakGlassGrants(filter: $filter, first: 50) { edges { node { id staffSub patientId reason grantedAt expiresAt active endedAt reviewStatus reviewNote version } } } }";
@@ -262,13 +254,6 @@ async fn review(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     }
 }
 
-/// A local path to go back to after a form (never another site).
-fn local_path(back: Option<&String>) -> String {
-    back.filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .cloned()
-        .unwrap_or_else(|| "/".into())
-}
-
 async fn request_break_glass(ctx: Ctx, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
@@ -279,7 +264,8 @@ async fn request_break_glass(ctx: Ctx, form: FormBody) -> Response {
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    let back = local_path(input.get("back"));
+    // The form's own page, if `back=` names one of ward's; the home page otherwise.
+    let back = input.get("back").and_then(|back| local_path(back)).unwrap_or_else(|| "/".into());
     match outcome(&answer, &back, "breakglass") {
         Ok(response) => response,
         Err(errors) => {

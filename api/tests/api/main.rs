@@ -7,6 +7,7 @@ mod accounting;
 mod admin;
 mod approvals;
 mod audit;
+mod audit_plans;
 mod authentication;
 mod break_glass;
 mod browser;

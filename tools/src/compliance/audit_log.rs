@@ -117,6 +117,8 @@ pub struct AuditFilter {
     pub patient_id: Option<ID>,
     pub action: Option<String>,
     pub outcome: Option<AuditOutcome>,
+    /// The server's id of one request (`requestId`): everything that request did.
+    pub request_id: Option<String>,
     /// From this time (inclusive).
     pub from: Option<DateTime<Utc>>,
     /// Until this time (exclusive).
@@ -127,8 +129,8 @@ pub struct AuditFilter {
 /// text, where a time rewritten in another form (another offset, a space for the `T`) would
 /// compare wrongly as text and could hide an event from a range, so SQLite compares the
 /// instants both texts denote.
-fn compare_time(db: &impl ConnectionTrait, op: &'static str, at: DateTime<Utc>) -> SimpleExpr {
-    match db.get_database_backend() {
+fn compare_time(backend: DatabaseBackend, op: &'static str, at: DateTime<Utc>) -> SimpleExpr {
+    match backend {
         DatabaseBackend::Sqlite => {
             Expr::cust_with_values(format!("unixepoch(occurred_at, 'subsec') {op} unixepoch(?, 'subsec')"), [at])
         }
@@ -137,16 +139,57 @@ fn compare_time(db: &impl ConnectionTrait, op: &'static str, at: DateTime<Utc>) 
     }
 }
 
-/// Events newest first, keyset-paginated by sequence number.
+/// The events `filter` asks for, unordered, and the patient it names.
+pub fn events(backend: DatabaseBackend, filter: AuditFilter) -> ApiResult<(Select<audit_event::Entity>, Option<Uuid>)> {
+    let mut query = audit_event::Entity::find();
+    if let Some(actor) = filter.actor {
+        query = query.filter(audit_event::Column::Actor.eq(actor));
+    }
+    let patient = filter.patient_id.map(|id| parse_id(&id, "patient")).transpose()?;
+    if let Some(patient) = patient {
+        query = query.filter(audit_event::Column::PatientId.eq(patient));
+    }
+    if let Some(action) = filter.action {
+        query = query.filter(audit_event::Column::Action.eq(action));
+    }
+    if let Some(outcome) = filter.outcome {
+        query = query.filter(audit_event::Column::Outcome.eq(outcome.as_str()));
+    }
+    if let Some(request_id) = filter.request_id {
+        query = query.filter(audit_event::Column::RequestId.eq(request_id));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(compare_time(backend, ">=", from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(compare_time(backend, "<", to));
+    }
+    Ok((query, patient))
+}
+
+/// One page of `query`, newest first, after the event `after` (a page's cursor is its
+/// last event's `seq`): the statement every audit question runs.
+pub fn page_query(
+    _backend: DatabaseBackend,
+    query: Select<audit_event::Entity>,
+    after: Option<i64>,
+    limit: u64,
+) -> Select<audit_event::Entity> {
+    let query = match after {
+        Some(seq) => query.filter(audit_event::Column::Seq.lt(seq)),
+        None => query,
+    };
+    query.order_by_desc(audit_event::Column::Seq).limit(limit)
+}
+
+/// Events newest first, keyset-paginated.
 pub async fn page_of(
     db: &impl ConnectionTrait,
-    mut query: Select<audit_event::Entity>,
+    query: Select<audit_event::Entity>,
     page: &PageRequest,
 ) -> ApiResult<Vec<audit_event::Model>> {
-    if let Some(seq) = page.after_key(|key| key.parse::<i64>().ok())? {
-        query = query.filter(audit_event::Column::Seq.lt(seq));
-    }
-    Ok(query.order_by_desc(audit_event::Column::Seq).limit(page.fetch_limit()).all(db).await?)
+    let after = page.after_key(|key| key.parse::<i64>().ok())?;
+    Ok(page_query(db.get_database_backend(), query, after, page.fetch_limit()).all(db).await?)
 }
 
 /// A patient's accounting of disclosures: every event that disclosed their PHI.
@@ -174,28 +217,8 @@ impl AuditQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Gql<Page<AuditEvent>> {
-        let filter = filter.unwrap_or_default();
-        let mut query = audit_event::Entity::find();
-        if let Some(actor) = filter.actor {
-            query = query.filter(audit_event::Column::Actor.eq(actor));
-        }
-        let patient = filter.patient_id.map(|id| parse_id(&id, "patient")).transpose()?;
-        if let Some(patient) = patient {
-            query = query.filter(audit_event::Column::PatientId.eq(patient));
-        }
-        if let Some(action) = filter.action {
-            query = query.filter(audit_event::Column::Action.eq(action));
-        }
-        if let Some(outcome) = filter.outcome {
-            query = query.filter(audit_event::Column::Outcome.eq(outcome.as_str()));
-        }
         let db = db(ctx)?;
-        if let Some(from) = filter.from {
-            query = query.filter(compare_time(db, ">=", from));
-        }
-        if let Some(to) = filter.to {
-            query = query.filter(compare_time(db, "<", to));
-        }
+        let (query, patient) = events(db.get_database_backend(), filter.unwrap_or_default())?;
         let page = PageRequest::new(ctx, first, after)?;
         let rows = page_of(db, query, &page).await?;
         access(ctx)?.record_read("audit.read", Resource::Audit, patient);

@@ -25,6 +25,7 @@ mod m20261126_000019_audit_append_in_one_insert;
 mod m20261126_000020_one_waiting_change;
 mod m20261126_000021_claim_appeal_deadline;
 mod m20261202_000022_write_baseline_policy;
+mod m20261203_000023_index_audit_questions;
 pub mod policy_rules;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000020_one_waiting_change::Migration),
             Box::new(m20261126_000021_claim_appeal_deadline::Migration),
             Box::new(m20261202_000022_write_baseline_policy::Migration),
+            Box::new(m20261203_000023_index_audit_questions::Migration),
         ]
     }
 }

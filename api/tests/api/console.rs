@@ -442,3 +442,22 @@ both!(the_break_glass_form_goes_back_only_to_a_path_of_wards_own, |app| {
     assert_eq!(status, 400, "{html}");
     assert!(html.contains("href=\"/\"") && !html.contains("evil.example"), "{html}");
 });
+
+both!(the_audit_logs_older_events_keep_the_search, |app| {
+    let chart = crate::fixtures::chart(&app, 0).await;
+    let read = "query($id: ID!) { patient(id: $id) { name } }";
+    for _ in 0..60 {
+        app.gql("alice", read, json!({ "id": chart.patient })).await;
+    }
+    let mut browser = Browser::new(&app);
+    browser.sign_in("cora").await;
+    let (status, html, _) = browser.get("/compliance/audit?actor=alice").await;
+    assert_eq!(status, 200, "{html}");
+    let next = html.split("href=\"/compliance/audit?").nth(1).expect("older events").split('"').next().unwrap();
+    let next = next.replace("&amp;", "&");
+    assert!(next.contains("actor=alice") && next.contains("after="), "{next}");
+    let (status, html, _) = browser.get(&format!("/compliance/audit?{next}")).await;
+    assert_eq!(status, 200, "{html}");
+    let rows = html.matches("<td>alice ").count();
+    assert!(rows > 0 && !html.contains("<td>cora "), "the second page is still alice's only: {html}");
+});

@@ -16,10 +16,12 @@
 //! search term, a display name), so a cell that a spreadsheet would run as a formula is
 //! neutralised the way OWASP advises for CSV injection: prefixed with `'`.
 
+use super::audit_log;
 use crate::kit::ApiResult;
 use chrono::{DateTime, SecondsFormat, Utc};
 use entities::{audit_event, staff};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Order;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -146,7 +148,9 @@ impl Disclosure {
 /// For tools that read the database directly (`ward audit export`); the API's readers go
 /// through the `disclosures` query, which records that the trail was read.
 pub async fn of_patient(db: &impl ConnectionTrait, patient: Uuid) -> ApiResult<Vec<Disclosure>> {
-    let events = super::audit_log::disclosures_of(patient).order_by_asc(audit_event::Column::Seq).all(db).await?;
+    let oldest_first =
+        audit_log::in_time_order(db.get_database_backend(), audit_log::disclosures_of(patient), Order::Asc);
+    let events = oldest_first.all(db).await?;
     let mut subs: Vec<&str> = events.iter().map(|e| e.actor.as_str()).collect();
     subs.sort_unstable();
     subs.dedup();
@@ -173,7 +177,7 @@ fn neutralised(cell: &str) -> Cow<'_, str> {
 /// Writes the accounting of `rows` to `out`: the header, then one row per disclosure,
 /// oldest first, every cell neutralised.
 pub fn write(out: impl io::Write, mut rows: Vec<Disclosure>) -> io::Result<()> {
-    rows.sort_by_key(|row| row.seq);
+    rows.sort_by_key(|row| (row.occurred_at, row.seq));
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(COLUMNS).map_err(io::Error::other)?;
     for row in &rows {

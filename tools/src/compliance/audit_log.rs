@@ -9,7 +9,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::audit_event;
 use policies::{Action, Resource};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::Value;
+use sea_orm::sea_query::{Expr, Order, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
@@ -125,18 +126,51 @@ pub struct AuditFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// `occurred_at <op> at`, comparing instants. PostgreSQL stores `timestamptz`; SQLite stores
-/// text, where a time rewritten in another form (another offset, a space for the `T`) would
-/// compare wrongly as text and could hide an event from a range, so SQLite compares the
-/// instants both texts denote.
-fn compare_time(backend: DatabaseBackend, op: &'static str, at: DateTime<Utc>) -> SimpleExpr {
+/// The time every audit question orders and filters by, as the indexes of migration 23 hold
+/// it. PostgreSQL stores `timestamptz`; SQLite stores text, where a time written in another
+/// form (another offset, a space for the `T`) would compare wrongly as text and could hide an
+/// event from a range, so SQLite compares the instants the texts denote, and indexes that
+/// expression (millisecond precision: events of one millisecond are ordered by `seq`).
+fn time_key(backend: DatabaseBackend) -> &'static str {
     match backend {
-        DatabaseBackend::Sqlite => {
-            Expr::cust_with_values(format!("unixepoch(occurred_at, 'subsec') {op} unixepoch(?, 'subsec')"), [at])
-        }
-        _ if op == ">=" => audit_event::Column::OccurredAt.gte(at),
-        _ => audit_event::Column::OccurredAt.lt(at),
+        DatabaseBackend::Sqlite => "unixepoch(occurred_at, 'subsec')",
+        _ => "occurred_at",
     }
+}
+
+/// `sql` with its `?` bound to `values` in order, in the placeholders of `backend`.
+fn bound(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> SimpleExpr {
+    match backend {
+        DatabaseBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 4);
+            for (n, part) in sql.split('?').enumerate() {
+                if n > 0 {
+                    numbered.push_str(&format!("${n}"));
+                }
+                numbered.push_str(part);
+            }
+            Expr::cust_with_values(numbered, values)
+        }
+        _ => Expr::cust_with_values(sql.to_owned(), values),
+    }
+}
+
+/// `occurred_at <op> at`, comparing instants.
+fn compare_time(backend: DatabaseBackend, op: &'static str, at: DateTime<Utc>) -> SimpleExpr {
+    let key = time_key(backend);
+    match backend {
+        DatabaseBackend::Sqlite => bound(backend, &format!("{key} {op} unixepoch(?, 'subsec')"), vec![at.into()]),
+        _ => bound(backend, &format!("{key} {op} ?"), vec![at.into()]),
+    }
+}
+
+/// `query` in time order (ties by `seq`), the order every audit index holds.
+pub fn in_time_order(
+    backend: DatabaseBackend,
+    query: Select<audit_event::Entity>,
+    order: Order,
+) -> Select<audit_event::Entity> {
+    query.order_by(Expr::cust(time_key(backend)), order.clone()).order_by(audit_event::Column::Seq, order)
 }
 
 /// The events `filter` asks for, unordered, and the patient it names.
@@ -169,17 +203,33 @@ pub fn events(backend: DatabaseBackend, filter: AuditFilter) -> ApiResult<(Selec
 
 /// One page of `query`, newest first, after the event `after` (a page's cursor is its
 /// last event's `seq`): the statement every audit question runs.
+///
+/// Newest first means by the time an event occurred, then by `seq`: events are appended when
+/// their request ends, so `seq` and time disagree between concurrent requests, and only one
+/// of the two orders can come down an index that also serves a time range. Each question's
+/// index (its column, then the time, then `seq`) gives this order, so a page reads its own
+/// rows and no more, whatever the trail holds.
 pub fn page_query(
-    _backend: DatabaseBackend,
+    backend: DatabaseBackend,
     query: Select<audit_event::Entity>,
     after: Option<i64>,
     limit: u64,
 ) -> Select<audit_event::Entity> {
     let query = match after {
-        Some(seq) => query.filter(audit_event::Column::Seq.lt(seq)),
+        // "Before the cursor's event in (time, seq)": the first term is the index's range,
+        // the second settles the events of the cursor's own instant.
+        Some(seq) => {
+            let key = time_key(backend);
+            let cursor = format!("(SELECT {key} FROM audit_event WHERE seq = ?)");
+            query.filter(bound(backend, &format!("{key} <= {cursor}"), vec![seq.into()])).filter(bound(
+                backend,
+                &format!("({key} < {cursor} OR seq < ?)"),
+                vec![seq.into(), seq.into()],
+            ))
+        }
         None => query,
     };
-    query.order_by_desc(audit_event::Column::Seq).limit(limit)
+    in_time_order(backend, query, Order::Desc).limit(limit)
 }
 
 /// Events newest first, keyset-paginated.

@@ -2,7 +2,7 @@
 //! see this patient", and the break-glass review queue. Also the break-glass request that
 //! care pages offer where a value is restricted.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome, status_of};
 use crate::console::Ctx;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::console::local_path::local_path;
@@ -53,10 +53,13 @@ fn events_table(events: &[&Value]) -> maud::Markup {
     }
 }
 
+/// The audit log's filters, as the form names them and `AuditFilter` does.
+const FILTERS: [&str; 5] = ["actor", "patientId", "action", "outcome", "requestId"];
+
 async fn audit(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut filter = json!({});
-    for key in ["actor", "patientId", "action", "outcome"] {
+    for key in FILTERS {
         if let Some(v) = get(key) {
             filter[key] = json!(v);
         }
@@ -71,6 +74,7 @@ async fn audit(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
             div { label for="actor" { "Staff id" } input id="actor" name="actor" value=(get("actor").unwrap_or_default()); }
             div { label for="patientId" { "Patient id" } input id="patientId" name="patientId" size="38" value=(get("patientId").unwrap_or_default()); }
             div { label for="action" { "Action" } input id="action" name="action" value=(get("action").unwrap_or_default()); }
+            div { label for="requestId" { "Request id" } input id="requestId" name="requestId" value=(get("requestId").unwrap_or_default()); }
             div { label for="outcome" { "Outcome" }
                 select id="outcome" name="outcome" { option value="" { "Any" }
                     @for o in ["ALLOWED", "DENIED", "BREAK_GLASS"] { option value=(o) selected[get("outcome").as_deref() == Some(o)] { (o.to_lowercase().replace('_', "-")) } } } }
@@ -79,7 +83,7 @@ async fn audit(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
         @if let Some(err) = &problem { (crate::console::layout::error(err)) }
         (events_table(&nodes(&answer, &["auditEvents"])))
         @if answer.at(&["auditEvents", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href={ "/compliance/audit?after=" (plain(answer.at(&["auditEvents", "pageInfo", "endCursor"]))) } { "Older events" } }
+            p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, answer.at(&["auditEvents", "pageInfo", "endCursor"]))) { "Older events" } }
         }
     };
     page(&ctx.frame(), "Audit log", body).into_response()

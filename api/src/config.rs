@@ -60,7 +60,7 @@ impl DatabaseConfig {
     }
 }
 
-/// Every request limit (README, "Configuration"); each one answers `LIMIT_EXCEEDED`.
+/// Every request limit (docs/OPERATIONS.md, "Configuration"); each one answers `LIMIT_EXCEEDED`.
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub max_depth: usize,

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 /// mimalloc, not glibc's malloc: under the harness's load, allocation was about a third of
-/// ward's CPU, much of it waiting on malloc's arena locks (README, "Measured").
+/// ward's CPU, much of it waiting on malloc's arena locks (docs/PERFORMANCE.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

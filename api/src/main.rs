@@ -157,7 +157,7 @@ async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
     let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
     let set = tools::kit::policy_store::load(&conn).await.map_err(|e| e.message())?;
-    let member = tools::admin::service::find_staff(&conn, &args.sub).await.map_err(|e| e.message())?;
+    let member = tools::kit::find_staff(&conn, &args.sub).await.map_err(|e| e.message())?;
     let explanation = policies::explain(&set, &args.sub, resource, action).await.map_err(|e| format!("casbin: {e}"))?;
     let roles = set.roles_of(&args.sub).iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let roles = if roles.is_empty() { "no role".to_owned() } else { roles };

@@ -170,10 +170,9 @@ impl Metrics {
                 idle as f64,
             );
         }
-        let in_force =
-            tools::compliance::service::in_force(entities::break_glass_grant::Entity::find(), chrono::Utc::now())
-                .count(&state.db)
-                .await;
+        let in_force = tools::kit::records::in_force(entities::break_glass_grant::Entity::find(), chrono::Utc::now())
+            .count(&state.db)
+            .await;
         if let Ok(count) = in_force {
             self.gauge("ward_break_glass_active_grants", "Break-glass grants in force now.", vec![], count as f64);
         }

@@ -2,7 +2,7 @@
 
 use crate::kit::policy_store::{grant_row, permission_row};
 use crate::kit::versioned;
-use crate::kit::{ApiError, ApiResult, Principal};
+use crate::kit::{ApiError, ApiResult, Principal, find_staff};
 use entities::{policy_rule, staff};
 use policies::{Grant, Permission, PolicySnapshot, Role};
 use sea_orm::ActiveValue::Set;
@@ -61,10 +61,6 @@ pub async fn staff_exists(db: &impl ConnectionTrait, sub: &str) -> ApiResult<boo
 
 pub async fn staff_by_id(db: &impl ConnectionTrait, id: uuid::Uuid) -> ApiResult<Option<staff::Model>> {
     Ok(staff::Entity::find_by_id(id).one(db).await?)
-}
-
-pub async fn find_staff(db: &impl ConnectionTrait, sub: &str) -> ApiResult<Option<staff::Model>> {
-    Ok(staff::Entity::find().filter(staff::Column::Sub.eq(sub)).one(db).await?)
 }
 
 /// The active member `sub` of `team` (a role held directly): whom that team's work can go

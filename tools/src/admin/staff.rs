@@ -77,7 +77,7 @@ impl StaffQuery {
     /// The staff member making this request.
     async fn me(&self, ctx: &Context<'_>) -> Gql<StaffMember> {
         let me = access(ctx)?.principal();
-        let model = service::find_staff(db(ctx)?, &me.sub)
+        let model = crate::kit::find_staff(db(ctx)?, &me.sub)
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("the caller is no longer a staff member".into()))?;
         StaffMember::new(ctx, model)
@@ -173,7 +173,7 @@ impl StaffMutation {
 pub async fn apply_role_grant(txn: &DatabaseTransaction, approval: &pending_approval::Model) -> ApiResult<()> {
     let field = |name: &str| approval.payload.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
     let grant = Grant::parse(&field("sub"), &field("role")).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
-    let member = service::find_staff(txn, &grant.sub)
+    let member = crate::kit::find_staff(txn, &grant.sub)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("staff member {:?}", grant.sub)))?;
     if approvals::target_version(approval) != Some(member.version) {

@@ -2,11 +2,11 @@
 //! them. Each kind's change is applied by the tool that owns it ([`apply`]), in the same
 //! transaction as the decision and its audit event.
 
-use crate::directory::service::parse_id;
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{StaffId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
 use crate::kit::{ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};

@@ -1,8 +1,10 @@
 //! "Who can see this patient?": every staff member who could read each PHI class of one
 //! patient right now, by role or by an active break-glass grant.
 
-use super::service::{in_force, requester_may_ask};
-use crate::directory::service::{find_patient, parse_id};
+use super::service::requester_may_ask;
+use crate::directory::service::find_patient;
+use crate::kit::parse_id;
+use crate::kit::records::in_force;
 use crate::kit::{Allow, ApiError, Gql, access, db};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};

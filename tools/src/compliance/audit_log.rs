@@ -1,9 +1,9 @@
 //! Compliance's view of the audit trail: the log with filters, and per patient the
 //! accounting of disclosures (who saw which classes, when, why).
 
-use crate::directory::service::parse_id;
 use crate::kit::loaders::{StaffSub, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
 use crate::kit::{Allow, ApiResult, Gql, access, db};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};

@@ -2,10 +2,10 @@
 //! reason; compliance reviews every grant.
 
 use super::service::{self, GrantFilter};
-use crate::directory::service::parse_id;
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{StaffId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
 use crate::kit::{Allow, ApiError, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -68,7 +68,7 @@ impl BreakGlassGrant {
     /// Whether it opens access now: unexpired, not ended, not found unjustified, and its
     /// requester still active and holding a role that may ask for break-glass.
     async fn active(&self, ctx: &Context<'_>) -> Gql<bool> {
-        if !service::is_in_force(&self.0, Utc::now()) {
+        if !crate::kit::records::is_in_force(&self.0, Utc::now()) {
             return Ok(false);
         }
         let Some(member) = loaders(ctx)?.load_one(StaffId(self.0.staff_id)).await.map_err(load_error)? else {

@@ -2,6 +2,7 @@
 
 use super::break_glass::BreakGlassConfig;
 use crate::kit::pagination::PageRequest;
+use crate::kit::records::{in_force, is_in_force};
 use crate::kit::versioned;
 use crate::kit::{ApiError, ApiResult};
 use chrono::{DateTime, Duration, Utc};
@@ -9,23 +10,9 @@ use entities::break_glass_grant::{self, BreakGlassReviewStatus};
 use entities::{patient, staff};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
-
-/// Grants that still open access at `now` as far as the grant itself says: unexpired, not
-/// ended, not found unjustified. (Whether the requester may still ask is the caller's part.)
-pub fn in_force(query: Select<break_glass_grant::Entity>, now: DateTime<Utc>) -> Select<break_glass_grant::Entity> {
-    query
-        .filter(break_glass_grant::Column::ExpiresAt.gt(now))
-        .filter(break_glass_grant::Column::EndedAt.is_null())
-        .filter(break_glass_grant::Column::ReviewStatus.ne(BreakGlassReviewStatus::Unjustified))
-}
-
-/// Whether `grant` opens access at `now`, by the same rule as [`in_force`].
-pub fn is_in_force(grant: &break_glass_grant::Model, now: DateTime<Utc>) -> bool {
-    grant.expires_at > now && grant.ended_at.is_none() && grant.review_status != BreakGlassReviewStatus::Unjustified
-}
 
 /// Whether a grant's requester may still hold it: active, and holding a role that may ask for
 /// break-glass under `policy` (the requester of a request in flight is checked by `Access`).

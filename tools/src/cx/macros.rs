@@ -3,7 +3,8 @@
 //! and the refusal is on the audit record.
 
 use super::service;
-use crate::directory::service::{find_patient, find_provider, parse_id};
+use crate::directory::service::{find_patient, find_provider};
+use crate::kit::parse_id;
 use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{Datelike, Utc};

@@ -2,12 +2,14 @@
 //! SLA by priority, and saved replies (macros) rendered on ward's access rules.
 
 mod macros;
+mod of_patient;
 pub mod service;
 mod ticket;
 pub mod workflow;
 
 pub use macros::{MacroMutation, MacroQuery};
-pub use ticket::{Ticket, TicketMutation, TicketQuery, tickets_of_patient};
+pub use of_patient::TicketsOfPatient;
+pub use ticket::{Ticket, TicketMutation, TicketQuery};
 pub use workflow::SlaHours;
 
 #[derive(async_graphql::MergedObject, Default)]

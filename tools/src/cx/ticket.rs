@@ -2,12 +2,12 @@
 
 use super::service::{self, NewTicket, TicketChanges, TicketFilter};
 use super::workflow::{SlaHours, allowed_moves, sla_breached};
-use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{PatientTickets, TicketComments, TicketHistory, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};

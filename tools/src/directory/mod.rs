@@ -4,7 +4,8 @@ mod patient;
 mod provider;
 pub mod service;
 
-pub use patient::{Patient, PatientQuery};
+pub use crate::patient::Patient;
+pub use patient::{PatientFields, PatientQuery};
 pub use provider::{Provider, ProviderQuery};
 
 use crate::kit::loaders::{PatientId, ProviderId, load_error, loaders};

@@ -3,24 +3,23 @@
 //! grant) open, and `null` with a `FORBIDDEN` error for the rest.
 
 use super::service;
-use crate::kit::loaders::{PatientCareRecords, PatientClaims, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
-use crate::kit::{Access, Allow, ApiResult, Gql, access, db, null_on_error, phi_field};
-use crate::medical::CareRecord;
-use crate::ops::Claim;
+use crate::kit::{Access, Allow, ApiResult, Gql, access, db, phi_field};
+use crate::patient::Patient;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entities::patient;
 use policies::{Action, PhiClass, Resource};
 
-/// A patient of the practice. Reaching one by any path requires `patient · read`.
-pub struct Patient(patient::Model);
+/// The directory's fields of `Patient` (the whole type, with what other tools add, is
+/// `crate::patient::Patient`).
+pub struct PatientFields(patient::Model);
 
-impl Patient {
-    /// The only way to make a `Patient`: the caller must be allowed to read patients.
-    pub fn visible(access: &Access, model: patient::Model) -> ApiResult<Self> {
+impl PatientFields {
+    /// Only through [`crate::patient::Patient::visible`]: the caller must be allowed to read patients.
+    pub(crate) fn visible(access: &Access, model: patient::Model) -> ApiResult<Self> {
         access.require(Resource::Patient, Action::Read)?;
-        Ok(Patient(model))
+        Ok(PatientFields(model))
     }
 
     /// Checks one PHI class of this patient: the value, or `null` and `FORBIDDEN` at the field.
@@ -30,7 +29,7 @@ impl Patient {
 }
 
 #[Object]
-impl Patient {
+impl PatientFields {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -94,60 +93,6 @@ impl Patient {
     async fn birth_year(&self) -> i32 {
         self.0.date_of_birth.year()
     }
-
-    /// The patient's care records, newest first. Requires `care_record · read` (or break-glass).
-    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
-    async fn care_records(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Option<Page<CareRecord>> {
-        let page = async {
-            let db = db(ctx)?;
-            let check = access(ctx)?.check_read(db, self.0.id, Resource::CareRecord).await?;
-            let page = PageRequest::new(ctx, first, after)?;
-            let rows = if page.is_first_page() {
-                let key = PatientCareRecords { parent: self.0.id, limit: page.fetch_limit() };
-                loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-            } else {
-                crate::medical::service::care_records_of(db, self.0.id, &page).await?
-            };
-            let rows = rows.into_iter().map(|r| CareRecord::read(&check, r)).collect::<ApiResult<Vec<_>>>()?;
-            Ok(page.into_page(rows, |r| r.key().to_string(), |r| r))
-        };
-        null_on_error(ctx, page.await)
-    }
-
-    /// The patient's claims, newest service first. Requires `claim · read`.
-    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
-    async fn claims(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Option<Page<Claim>> {
-        let page = async {
-            let db = db(ctx)?;
-            let check = access(ctx)?.check_read(db, self.0.id, Resource::Claim).await?;
-            let page = PageRequest::new(ctx, first, after)?;
-            let rows = if page.is_first_page() {
-                let key = PatientClaims { parent: self.0.id, limit: page.fetch_limit() };
-                loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-            } else {
-                crate::ops::service::claims_of(db, self.0.id, &page).await?
-            };
-            let rows = rows.into_iter().map(|c| Claim::read(&check, c)).collect::<ApiResult<Vec<_>>>()?;
-            Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))
-        };
-        null_on_error(ctx, page.await)
-    }
-
-    /// The patient's tickets, soonest SLA first. Requires `ticket · read`.
-    #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
-    async fn tickets(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Option<Page<crate::cx::Ticket>> {
-        null_on_error(ctx, crate::cx::tickets_of_patient(ctx, self.0.id, first, after).await)
-    }
 }
 
 fn mask_last4(value: &str) -> String {
@@ -163,7 +108,7 @@ pub struct PatientQuery;
 impl PatientQuery {
     /// One patient by id. Requires `patient · read` (a refusal is recorded against the id).
     async fn patient(&self, ctx: &Context<'_>, id: ID) -> Gql<Patient> {
-        let id = service::parse_id(&id, "patient")?;
+        let id = crate::kit::parse_id(&id, "patient")?;
         Ok(super::patient_of(ctx, id).await?)
     }
 
@@ -189,9 +134,10 @@ impl PatientQuery {
         }
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list_patients(db, search.as_deref(), &page).await?;
-        let page = page.into_page(rows, |p| p.id.to_string(), Patient);
+        let rows = rows.into_iter().map(|p| Patient::visible(access, p)).collect::<ApiResult<Vec<_>>>()?;
+        let page = page.into_page(rows, |p| p.id().to_string(), |p| p);
         if let Some(term) = search.as_deref() {
-            let found: Vec<_> = page.edges.iter().map(|edge| (edge.node.0.id, edge.node.0.id)).collect();
+            let found: Vec<_> = page.edges.iter().map(|edge| (edge.node.id(), edge.node.id())).collect();
             access.disclose_matches(db, found, Resource::Patient, PhiClass::Contact, term).await?;
         }
         Ok(page)

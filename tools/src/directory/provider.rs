@@ -59,7 +59,7 @@ impl ProviderQuery {
     /// One provider by id.
     #[graphql(guard = "Allow(Resource::Provider, Action::Read)")]
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> Gql<Provider> {
-        let id = service::parse_id(&id, "provider")?;
+        let id = crate::kit::parse_id(&id, "provider")?;
         let found = service::find_provider(db(ctx)?, id).await?;
         Ok(Provider::visible(access(ctx)?, found.ok_or_else(|| ApiError::NotFound(format!("provider {id}")))?)?)
     }

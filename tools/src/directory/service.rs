@@ -8,11 +8,6 @@ use entities::{patient, provider};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-/// Parses a GraphQL id; anything but a UUID is `BAD_USER_INPUT` naming what was expected.
-pub fn parse_id(id: &str, what: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::BadUserInput(format!("{id:?} is not a {what} id")))
-}
-
 #[tracing::instrument(skip(db))]
 pub async fn find_patient(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<patient::Model>> {
     Ok(patient::Entity::find_by_id(id).one(db).await?)

@@ -6,12 +6,13 @@ use super::service::{self, CareRecordFilter, Edit, Edited};
 use super::workflow::KINDS;
 use super::{review_service, workflow};
 use crate::approvals::PendingApproval;
-use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::agent::{Agent, agent_of};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
+use crate::kit::records::split_codes;
 use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -270,11 +271,6 @@ impl PendingAmendment {
         let reason = self.request.reason.clone();
         record.clinical(ctx, |_| reason).await
     }
-}
-
-/// Comma-separated codes as a list.
-pub fn split_codes(codes: &str) -> Vec<String> {
-    codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
 }
 
 /// The kinds of care record.

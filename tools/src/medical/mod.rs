@@ -2,13 +2,15 @@
 //! four eyes), care-quality reviews, provider quality and sampling.
 
 mod care_record;
+mod of_patient;
 mod quality;
 mod review;
 pub mod review_service;
 pub mod service;
 pub mod workflow;
 
-pub use care_record::{CareRecord, CareRecordMutation, CareRecordQuery, split_codes};
+pub use care_record::{CareRecord, CareRecordMutation, CareRecordQuery};
+pub use of_patient::CareOfPatient;
 pub use review::{CareReview, CareReviewMutation, CareReviewQuery};
 
 /// A refusal of the medical rules (reviewing one's own edit, another's review, editing the

@@ -3,8 +3,8 @@
 //! query; one provider's figures, and the ranking the medical lead opens each week.
 
 use super::workflow::{FLAGS, LATE_NOTE_HOURS};
-use crate::directory::service::parse_id;
 use crate::directory::{Provider, provider_of};
+use crate::kit::parse_id;
 use crate::kit::{Allow, ApiError, ApiResult, Gql, db, null_on_error};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};

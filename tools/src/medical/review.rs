@@ -1,14 +1,15 @@
 //! The `CareReview` type, the review queue, and starting, completing and sampling reviews.
 
-use super::care_record::{CareRecord, care_record_of, split_codes};
+use super::care_record::{CareRecord, care_record_of};
 use super::review_service::{self as service, ReviewFilter, Verdict};
 use super::workflow::FLAGS;
 use super::{patient_of_record, refused};
-use crate::directory::service::parse_id;
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{CareRecordId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
+use crate::kit::records::split_codes;
 use crate::kit::{
     Access, Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field,
 };

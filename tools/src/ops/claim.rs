@@ -4,13 +4,13 @@
 //! determines one it may not.
 
 use super::service::{self, ClaimFilter, DenialFilter};
-use crate::directory::service::parse_id;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{DenialsOf, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -100,12 +100,12 @@ impl Claim {
 
     /// ICD-10 codes billed. PHI: clinical.
     async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.phi(ctx, PhiClass::Clinical, |c| crate::medical::split_codes(&c.diagnosis_codes)).await
+        self.phi(ctx, PhiClass::Clinical, |c| crate::kit::records::split_codes(&c.diagnosis_codes)).await
     }
 
     /// CPT codes billed. PHI: billing.
     async fn procedure_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        self.phi(ctx, PhiClass::Billing, |c| crate::medical::split_codes(&c.procedure_codes)).await
+        self.phi(ctx, PhiClass::Billing, |c| crate::kit::records::split_codes(&c.procedure_codes)).await
     }
 
     /// The soonest appeal deadline among its open denials (at the escalation's deadline

@@ -4,12 +4,14 @@
 mod claim;
 mod escalation;
 pub mod escalation_service;
+mod of_patient;
 pub mod service;
 mod summary;
 pub mod workflow;
 
 pub use claim::{Claim, ClaimQuery, Denial};
 pub use escalation::{Escalation, EscalationMutation, EscalationQuery};
+pub use of_patient::ClaimsOfPatient;
 pub use summary::{SummaryCache, SummaryQuery};
 pub use workflow::WriteOffThreshold;
 

@@ -1,4 +1,8 @@
-//! What every tool uses: request context, errors, Relay pagination.
+//! What every tool uses: request context and access, errors and their codes, Relay
+//! pagination, loaders, the audit trail, approvals, the policy store.
+//!
+//! Its own crate, depending on `entities` and `policies` only: anything two tools need lives
+//! here, and a kit that reached into a tool would not compile.
 
 pub mod access;
 pub mod agent;
@@ -13,6 +17,7 @@ pub mod mutation;
 pub mod pagination;
 pub mod policy_store;
 pub mod purpose;
+pub mod records;
 pub mod text_search;
 pub mod versioned;
 
@@ -20,3 +25,4 @@ pub use access::{Access, Allow, Via, access, null_on_error, phi_field};
 pub use context::{Principal, db};
 pub use error::{ApiError, ApiResult, Code, Gql};
 pub use mutation::{AuditAction, Audited, Event};
+pub use records::{find_staff, parse_id};

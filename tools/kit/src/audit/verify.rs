@@ -3,7 +3,7 @@
 
 use super::GENESIS;
 use super::chain::link_hash;
-use crate::kit::ApiResult;
+use crate::ApiResult;
 use entities::audit_event;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 

@@ -2,6 +2,7 @@
 //! entities know nothing of GraphQL, so each tool declares the GraphQL face it serves.
 
 /// `mirror_enum!(GqlName = EntityEnum { A, B })` declares `GqlName` and both `From`s.
+#[macro_export]
 macro_rules! mirror_enum {
     ($(#[$m:meta])* $name:ident = $entity:ident { $($v:ident),+ $(,)? }) => {
         $(#[$m])*
@@ -16,4 +17,4 @@ macro_rules! mirror_enum {
     };
 }
 
-pub(crate) use mirror_enum;
+pub use crate::mirror_enum;

@@ -12,7 +12,7 @@
 //! instance started), so a removed or reordered checkpoint breaks a link too.
 
 use super::GENESIS;
-use crate::kit::{ApiError, ApiResult};
+use crate::{ApiError, ApiResult};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{SecondsFormat, Utc};

@@ -2,7 +2,7 @@
 //! transactions, and answers each request once its batch is durable.
 
 use super::{NewEvent, chain};
-use crate::kit::{ApiError, ApiResult};
+use crate::{ApiError, ApiResult};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

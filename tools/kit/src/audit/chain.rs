@@ -8,7 +8,7 @@
 //! computed here by the same formula.
 
 use super::NewEvent;
-use crate::kit::{ApiError, ApiResult};
+use crate::{ApiError, ApiResult};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entities::audit_event;
 use sea_orm::{

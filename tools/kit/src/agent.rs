@@ -32,7 +32,7 @@ pub async fn whose(ctx: &Context<'_>, field: &str, value: Option<&str>) -> ApiRe
         Some("unassigned") => Some(None),
         Some("me") => Some(Some(super::access(ctx)?.principal().staff_id)),
         Some(sub) => {
-            let member = crate::admin::service::find_staff(super::db(ctx)?, sub).await?;
+            let member = crate::records::find_staff(super::db(ctx)?, sub).await?;
             let member = member
                 .ok_or_else(|| super::ApiError::BadUserInput(format!("`{field}` {sub:?} is not a staff member")))?;
             Some(Some(member.id))

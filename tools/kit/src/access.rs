@@ -273,7 +273,7 @@ impl Access {
                     return Ok(Vec::new());
                 }
                 let rows: Vec<(Uuid, Uuid, DateTime<Utc>)> =
-                    crate::compliance::service::in_force(break_glass_grant::Entity::find(), Utc::now())
+                    crate::records::in_force(break_glass_grant::Entity::find(), Utc::now())
                         .select_only()
                         .column(break_glass_grant::Column::Id)
                         .column(break_glass_grant::Column::PatientId)

@@ -1,11 +1,17 @@
 //! The `ward` command line: the contract clients and scripts rely on, parsed by clap.
 
 use crate::auth::JwtConfig;
-use crate::config::{Config, DatabaseConfig, Environment, Limits};
+use crate::config::{Config, DatabaseConfig, Environment, Limits, defaults};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::time::Duration;
+use tools::compliance::BreakGlassConfig;
 use tools::kit::pagination::PageLimits;
+
+/// A default duration as the CLI shows and parses it (`1m`, `15s`).
+fn span(duration: Duration) -> humantime::Duration {
+    duration.into()
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -92,14 +98,14 @@ pub struct PolicyCheckArgs {
 #[derive(Debug, Args)]
 pub struct DatabaseArgs {
     /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB.
-    #[arg(long, env = "WARD_DATABASE_URL", default_value = "sqlite://ward.db?mode=rwc")]
+    #[arg(long, env = "WARD_DATABASE_URL", default_value = defaults::DATABASE_URL)]
     pub database_url: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "WARD_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "WARD_BIND", default_value_t = defaults::BIND)]
     pub bind: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -107,7 +113,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     /// `production` turns off introspection, the query console and "did you mean" suggestions.
-    #[arg(long, env = "WARD_ENV", value_enum, default_value = "development")]
+    #[arg(long, env = "WARD_ENV", value_enum, default_value_t = Environment::Development)]
     pub env: Environment,
     /// HS256 signing secret for bearer tokens (at least 32 bytes; development).
     #[arg(long, env = "WARD_JWT_SECRET", hide_env_values = true)]
@@ -128,17 +134,17 @@ pub struct ServeArgs {
     #[arg(long, env = "WARD_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
     /// How long a break-glass grant opens access.
-    #[arg(long, env = "WARD_BREAK_GLASS_MINUTES", default_value_t = 60)]
+    #[arg(long, env = "WARD_BREAK_GLASS_MINUTES", default_value_t = BreakGlassConfig::DEFAULT.minutes)]
     pub break_glass_minutes: i64,
     /// How many open break-glass grants one staff member may hold at once.
-    #[arg(long, env = "WARD_BREAK_GLASS_MAX_ACTIVE", default_value_t = 2)]
+    #[arg(long, env = "WARD_BREAK_GLASS_MAX_ACTIVE", default_value_t = BreakGlassConfig::DEFAULT.max_active)]
     pub break_glass_max_active: u64,
     /// How many break-glass grants one staff member may open in 24 hours.
-    #[arg(long, env = "WARD_BREAK_GLASS_PER_DAY", default_value_t = 5)]
+    #[arg(long, env = "WARD_BREAK_GLASS_PER_DAY", default_value_t = BreakGlassConfig::DEFAULT.per_day)]
     pub break_glass_per_day: u64,
     /// How often a signed checkpoint of the audit chain's head is written (and at shutdown).
-    #[arg(long, env = "WARD_AUDIT_CHECKPOINT", default_value = "1m", value_parser = humantime::parse_duration)]
-    pub audit_checkpoint: Duration,
+    #[arg(long, env = "WARD_AUDIT_CHECKPOINT", default_value_t = span(tools::kit::audit::checkpoint::CheckpointConfig::DEFAULT.every))]
+    pub audit_checkpoint: humantime::Duration,
     /// Directory of append-only checkpoint files, outside the database (`--demo`: beside it).
     #[arg(long, env = "WARD_AUDIT_CHECKPOINT_DIR")]
     pub audit_checkpoint_dir: Option<std::path::PathBuf>,
@@ -146,13 +152,13 @@ pub struct ServeArgs {
     #[arg(long, env = "WARD_AUDIT_SIGNING_KEY")]
     pub audit_signing_key: Option<std::path::PathBuf>,
     /// How often the policy store is re-read (edits on this instance apply at once).
-    #[arg(long, env = "WARD_POLICY_REFRESH", default_value = "5s", value_parser = humantime::parse_duration)]
-    pub policy_refresh: Duration,
+    #[arg(long, env = "WARD_POLICY_REFRESH", default_value_t = span(defaults::POLICY_REFRESH))]
+    pub policy_refresh: humantime::Duration,
     /// Ticket SLA hours by priority, e.g. `urgent=4,high=8,normal=24,low=72`.
-    #[arg(long, env = "WARD_SLA_HOURS", default_value = "urgent=4,high=8,normal=24,low=72", value_parser = tools::cx::SlaHours::parse)]
+    #[arg(long, env = "WARD_SLA_HOURS", default_value_t = tools::cx::SlaHours::DEFAULT, value_parser = tools::cx::SlaHours::parse)]
     pub sla_hours: tools::cx::SlaHours,
     /// Write-offs of this many cents or more need a second ops member's approval.
-    #[arg(long, env = "WARD_WRITE_OFF_APPROVAL_CENTS", default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(0..))]
+    #[arg(long, env = "WARD_WRITE_OFF_APPROVAL_CENTS", default_value_t = tools::ops::WriteOffThreshold::DEFAULT.0, value_parser = clap::value_parser!(i64).range(0..))]
     pub write_off_approval_cents: i64,
     /// OpenTelemetry collector (OTLP over HTTP, e.g. `http://127.0.0.1:4318`): exports a trace
     /// per request with a span per resolver that can reach the database. Needs a ward built
@@ -161,16 +167,16 @@ pub struct ServeArgs {
     #[arg(long, env = "WARD_OTLP_ENDPOINT")]
     pub otlp_endpoint: Option<String>,
     /// A console session unused this long ends (automatic logoff).
-    #[arg(long, env = "WARD_SESSION_IDLE", default_value = "15m", value_parser = humantime::parse_duration)]
-    pub session_idle: Duration,
+    #[arg(long, env = "WARD_SESSION_IDLE", default_value_t = span(crate::console::ConsoleConfig::DEFAULT.session_idle))]
+    pub session_idle: humantime::Duration,
     #[command(flatten)]
     pub oidc: OidcArgs,
     /// Request pool size (default: 16 on PostgreSQL; on SQLite twice the CPUs, 4 to 16).
     #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     pub db_max_connections: Option<u32>,
     /// How long a request waits for a database connection before answering UNAVAILABLE.
-    #[arg(long, env = "WARD_DB_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
-    pub db_acquire_timeout: Duration,
+    #[arg(long, env = "WARD_DB_ACQUIRE_TIMEOUT", default_value_t = span(defaults::DB_ACQUIRE_TIMEOUT))]
+    pub db_acquire_timeout: humantime::Duration,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -195,39 +201,39 @@ pub struct OidcArgs {
 
 #[derive(Debug, Args)]
 pub struct LimitArgs {
-    #[arg(long, env = "WARD_MAX_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "WARD_MAX_DEPTH", default_value_t = Limits::DEFAULT.max_depth)]
     pub max_depth: usize,
-    #[arg(long, env = "WARD_MAX_COMPLEXITY", default_value_t = 2_000)]
+    #[arg(long, env = "WARD_MAX_COMPLEXITY", default_value_t = Limits::DEFAULT.max_complexity)]
     pub max_complexity: usize,
-    #[arg(long, env = "WARD_PAGE_SIZE", default_value_t = 20)]
+    #[arg(long, env = "WARD_PAGE_SIZE", default_value_t = PageLimits::DEFAULT.default_size)]
     pub page_size: u64,
-    #[arg(long, env = "WARD_MAX_PAGE_SIZE", default_value_t = 100)]
+    #[arg(long, env = "WARD_MAX_PAGE_SIZE", default_value_t = PageLimits::DEFAULT.max_size)]
     pub max_page_size: u64,
-    #[arg(long, env = "WARD_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    #[arg(long, env = "WARD_MAX_BODY_BYTES", default_value_t = Limits::DEFAULT.max_body_bytes)]
     pub max_body_bytes: usize,
-    #[arg(long, env = "WARD_MAX_BATCH", default_value_t = 10)]
+    #[arg(long, env = "WARD_MAX_BATCH", default_value_t = Limits::DEFAULT.max_batch)]
     pub max_batch: usize,
     /// The whole request: body, parsing, validation, execution (and its SQL statement).
-    #[arg(long, env = "WARD_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
-    pub request_timeout: Duration,
+    #[arg(long, env = "WARD_REQUEST_TIMEOUT", default_value_t = span(Limits::DEFAULT.request_timeout))]
+    pub request_timeout: humantime::Duration,
     /// Fields of a document after fragment expansion (counted without expanding it).
-    #[arg(long, env = "WARD_MAX_FIELDS", default_value_t = 2_000)]
+    #[arg(long, env = "WARD_MAX_FIELDS", default_value_t = Limits::DEFAULT.max_fields)]
     pub max_fields: usize,
     /// A larger response is refused with LIMIT_EXCEEDED.
-    #[arg(long, env = "WARD_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, env = "WARD_MAX_RESPONSE_BYTES", default_value_t = Limits::DEFAULT.max_response_bytes)]
     pub max_response_bytes: usize,
     /// How long a connection may take to send its request headers, or stay idle between requests.
-    #[arg(long, env = "WARD_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
-    pub header_read_timeout: Duration,
+    #[arg(long, env = "WARD_HEADER_READ_TIMEOUT", default_value_t = span(Limits::DEFAULT.header_read_timeout))]
+    pub header_read_timeout: humantime::Duration,
     /// Connections served at once; more wait to be accepted.
-    #[arg(long, env = "WARD_MAX_CONNECTIONS", default_value_t = 1_024)]
+    #[arg(long, env = "WARD_MAX_CONNECTIONS", default_value_t = Limits::DEFAULT.max_connections)]
     pub max_connections: usize,
     /// After SIGTERM, how long in-flight requests may finish before ward exits anyway.
-    #[arg(long, env = "WARD_SHUTDOWN_GRACE", default_value = "15s", value_parser = humantime::parse_duration)]
-    pub shutdown_grace: Duration,
+    #[arg(long, env = "WARD_SHUTDOWN_GRACE", default_value_t = span(defaults::SHUTDOWN_GRACE))]
+    pub shutdown_grace: humantime::Duration,
     /// Tokens whose lifetime (exp - iat) is longer are refused.
-    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value = "12h", value_parser = humantime::parse_duration)]
-    pub jwt_max_ttl: Duration,
+    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value_t = span(crate::auth::DEFAULT_MAX_TTL))]
+    pub jwt_max_ttl: humantime::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -253,13 +259,13 @@ pub struct TokenArgs {
     #[arg(long)]
     pub sub: String,
     /// Lifetime, e.g. 30m, 1h, 8h.
-    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
-    pub ttl: Duration,
+    #[arg(long, default_value_t = span(Duration::from_secs(3600)))]
+    pub ttl: humantime::Duration,
     #[arg(long, env = "WARD_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// The longest lifetime the servers accept; a longer --ttl is refused.
-    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value = "12h", value_parser = humantime::parse_duration)]
-    pub jwt_max_ttl: Duration,
+    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value_t = span(crate::auth::DEFAULT_MAX_TTL))]
+    pub jwt_max_ttl: humantime::Duration,
 }
 
 impl ServeArgs {
@@ -275,7 +281,7 @@ impl ServeArgs {
             algorithm: self.jwt_algorithm.clone(),
             issuer: self.jwt_issuer.clone(),
             audience: self.jwt_audience.clone(),
-            max_ttl: Some(self.limits.jwt_max_ttl),
+            max_ttl: Some(self.limits.jwt_max_ttl.into()),
         })
     }
 
@@ -314,36 +320,40 @@ impl ServeArgs {
                     .db_max_connections
                     .unwrap_or_else(|| DatabaseConfig::default_pool_size(&self.database.database_url)),
                 url: self.database.database_url,
-                acquire_timeout: self.db_acquire_timeout,
+                acquire_timeout: self.db_acquire_timeout.into(),
             },
             jwt,
-            break_glass: tools::compliance::BreakGlassConfig {
+            break_glass: BreakGlassConfig {
                 minutes: self.break_glass_minutes,
                 max_active: self.break_glass_max_active,
                 per_day: self.break_glass_per_day,
             },
             checkpoints: tools::kit::audit::checkpoint::CheckpointConfig {
-                every: self.audit_checkpoint,
+                every: self.audit_checkpoint.into(),
                 dir: self.audit_checkpoint_dir,
                 signing_key: self.audit_signing_key,
             },
-            policy_refresh: self.policy_refresh,
+            policy_refresh: self.policy_refresh.into(),
             sla_hours: self.sla_hours,
             write_off_approval: tools::ops::WriteOffThreshold(self.write_off_approval_cents),
-            console: crate::console::ConsoleConfig { session_idle: self.session_idle, demo_sign_in: false, oidc },
+            console: crate::console::ConsoleConfig {
+                session_idle: self.session_idle.into(),
+                demo_sign_in: false,
+                oidc,
+            },
             limits: Limits {
                 max_depth: self.limits.max_depth,
                 max_complexity: self.limits.max_complexity,
                 page: PageLimits { default_size: self.limits.page_size, max_size: self.limits.max_page_size },
                 max_body_bytes: self.limits.max_body_bytes,
                 max_batch: self.limits.max_batch,
-                request_timeout: self.limits.request_timeout,
+                request_timeout: self.limits.request_timeout.into(),
                 max_fields: self.limits.max_fields,
                 max_response_bytes: self.limits.max_response_bytes,
-                header_read_timeout: self.limits.header_read_timeout,
+                header_read_timeout: self.limits.header_read_timeout.into(),
                 max_connections: self.limits.max_connections,
             },
-            shutdown_grace: self.limits.shutdown_grace,
+            shutdown_grace: self.limits.shutdown_grace.into(),
             resolver_spans: self.otlp_endpoint.is_some(),
         })
     }

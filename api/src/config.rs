@@ -81,21 +81,40 @@ pub struct Limits {
     pub max_connections: usize,
 }
 
+impl Limits {
+    pub const DEFAULT: Self = Limits {
+        max_depth: 12,
+        max_complexity: 2_000,
+        page: PageLimits::DEFAULT,
+        max_body_bytes: 256 * 1024,
+        max_batch: 10,
+        request_timeout: Duration::from_secs(10),
+        max_fields: 2_000,
+        max_response_bytes: 8 * 1024 * 1024,
+        header_read_timeout: Duration::from_secs(5),
+        max_connections: 1_024,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_depth: 12,
-            max_complexity: 2_000,
-            page: PageLimits::default(),
-            max_body_bytes: 256 * 1024,
-            max_batch: 10,
-            request_timeout: Duration::from_secs(10),
-            max_fields: 2_000,
-            max_response_bytes: 8 * 1024 * 1024,
-            header_read_timeout: Duration::from_secs(5),
-            max_connections: 1_024,
-        }
+        Self::DEFAULT
     }
+}
+
+/// The defaults that belong to no one tool's settings. Each default of ward's configuration is
+/// one named constant (these, and the `DEFAULT` of each settings type), used by the CLI's
+/// `default_value_t` and by `Default` alike; `the_configuration_table_states_every_default`
+/// holds docs/OPERATIONS.md to them.
+pub mod defaults {
+    use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+    use std::time::Duration;
+
+    pub const BIND: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 8080));
+    pub const DATABASE_URL: &str = "sqlite://ward.db?mode=rwc";
+    pub const DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+    pub const POLICY_REFRESH: Duration = Duration::from_secs(5);
+    pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(15);
 }
 
 impl Config {
@@ -103,22 +122,22 @@ impl Config {
     pub fn new(database_url: impl Into<String>, jwt_secret: impl Into<String>) -> Self {
         let database_url = database_url.into();
         Config {
-            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            bind: defaults::BIND,
             environment: Environment::Development,
             database: DatabaseConfig {
                 max_connections: DatabaseConfig::default_pool_size(&database_url),
                 url: database_url,
-                acquire_timeout: Duration::from_secs(3),
+                acquire_timeout: defaults::DB_ACQUIRE_TIMEOUT,
             },
             jwt: JwtConfig::hs256(jwt_secret),
             limits: Limits::default(),
             break_glass: tools::compliance::BreakGlassConfig::default(),
             checkpoints: tools::kit::audit::checkpoint::CheckpointConfig::default(),
-            policy_refresh: Duration::from_secs(5),
+            policy_refresh: defaults::POLICY_REFRESH,
             sla_hours: tools::cx::SlaHours::default(),
             write_off_approval: tools::ops::WriteOffThreshold::default(),
             console: crate::console::ConsoleConfig::default(),
-            shutdown_grace: Duration::from_secs(15),
+            shutdown_grace: defaults::SHUTDOWN_GRACE,
             resolver_spans: false,
         }
     }

@@ -130,7 +130,7 @@ async fn token(args: TokenArgs) -> CmdResult {
                 .to_string()
         })?,
     };
-    let keys = TokenKeys::hs256(&secret).map_err(|e| e.to_string())?.with_max_ttl(args.jwt_max_ttl);
+    let keys = TokenKeys::hs256(&secret).map_err(|e| e.to_string())?.with_max_ttl(args.jwt_max_ttl.into());
     let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
     let exists = tools::admin::service::staff_exists(&conn, &args.sub)
@@ -139,7 +139,7 @@ async fn token(args: TokenArgs) -> CmdResult {
     if !exists {
         return Err(format!("{:?} is not a staff member; a token is only issued for one", args.sub));
     }
-    println!("{}", keys.issue(&args.sub, args.ttl).map_err(|e| e.to_string())?);
+    println!("{}", keys.issue(&args.sub, args.ttl.into()).map_err(|e| e.to_string())?);
     Ok(())
 }
 

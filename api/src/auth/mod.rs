@@ -3,7 +3,7 @@
 
 mod keys;
 
-pub use keys::{Claims, JwtConfig, KeyError, LEEWAY_SECONDS, TokenKeys};
+pub use keys::{Claims, DEFAULT_MAX_TTL, JwtConfig, KeyError, LEEWAY_SECONDS, TokenKeys};
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;

@@ -48,9 +48,14 @@ pub struct ConsoleConfig {
     pub oidc: Option<oidc::OidcConfig>,
 }
 
+impl ConsoleConfig {
+    pub const DEFAULT: Self =
+        ConsoleConfig { session_idle: Duration::from_secs(15 * 60), demo_sign_in: false, oidc: None };
+}
+
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { session_idle: Duration::from_secs(15 * 60), demo_sign_in: false, oidc: None }
+        Self::DEFAULT
     }
 }
 

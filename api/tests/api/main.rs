@@ -13,6 +13,7 @@ mod break_glass;
 mod browser;
 mod checkpoints;
 mod cli;
+mod configuration;
 mod console;
 mod directory;
 mod errors;

@@ -19,9 +19,13 @@ pub struct PageLimits {
     pub max_size: u64,
 }
 
+impl PageLimits {
+    pub const DEFAULT: Self = PageLimits { default_size: 20, max_size: 100 };
+}
+
 impl Default for PageLimits {
     fn default() -> Self {
-        PageLimits { default_size: 20, max_size: 100 }
+        Self::DEFAULT
     }
 }
 

@@ -23,9 +23,13 @@ pub struct BreakGlassConfig {
     pub per_day: u64,
 }
 
+impl BreakGlassConfig {
+    pub const DEFAULT: Self = BreakGlassConfig { minutes: 60, max_active: 2, per_day: 5 };
+}
+
 impl Default for BreakGlassConfig {
     fn default() -> Self {
-        BreakGlassConfig { minutes: 60, max_active: 2, per_day: 5 }
+        Self::DEFAULT
     }
 }
 

@@ -48,9 +48,20 @@ pub struct SlaHours {
     pub low: i64,
 }
 
+impl SlaHours {
+    pub const DEFAULT: Self = SlaHours { urgent: 4, high: 8, normal: 24, low: 72 };
+}
+
 impl Default for SlaHours {
     fn default() -> Self {
-        SlaHours { urgent: 4, high: 8, normal: 24, low: 72 }
+        Self::DEFAULT
+    }
+}
+
+/// As `parse` reads it: `urgent=4,high=8,normal=24,low=72`.
+impl std::fmt::Display for SlaHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "urgent={},high={},normal={},low={}", self.urgent, self.high, self.normal, self.low)
     }
 }
 

@@ -157,11 +157,13 @@ pub struct WriteOffThreshold(pub i64);
 
 impl Default for WriteOffThreshold {
     fn default() -> Self {
-        WriteOffThreshold(50_000)
+        Self::DEFAULT
     }
 }
 
 impl WriteOffThreshold {
+    pub const DEFAULT: Self = WriteOffThreshold(50_000);
+
     pub fn needs_approval(self, amount_cents: i64) -> bool {
         amount_cents >= self.0
     }

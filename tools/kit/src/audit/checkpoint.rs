@@ -40,9 +40,13 @@ pub struct CheckpointConfig {
     pub signing_key: Option<PathBuf>,
 }
 
+impl CheckpointConfig {
+    pub const DEFAULT: Self = CheckpointConfig { every: Duration::from_secs(60), dir: None, signing_key: None };
+}
+
 impl Default for CheckpointConfig {
     fn default() -> Self {
-        CheckpointConfig { every: Duration::from_secs(60), dir: None, signing_key: None }
+        Self::DEFAULT
     }
 }
 

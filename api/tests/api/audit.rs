@@ -335,8 +335,12 @@ both!(export_writes_the_accounting_of_disclosures_as_csv, |app| {
 
 /// Two instances on one PostgreSQL database write one chain.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    postgres_unreachable,
+    ignore = "PostgreSQL at TEST_POSTGRES_URL was unreachable when the tests were built (api/build.rs)"
+)]
 async fn two_instances_write_one_chain() {
-    let Some(first) = spawn_app(Backend::Postgres).await else { return };
+    let first = spawn_app(Backend::Postgres).await.expect("PostgreSQL at TEST_POSTGRES_URL");
     let second = api::App::build(test_config(&first.test_db.url)).await.unwrap();
     let second_url = format!("http://{}/graphql", second.address());
     tokio::spawn(second.run_until(std::future::pending()));

@@ -333,6 +333,7 @@ fn machine() -> String {
     format!("{cores} × {model}, {:.0} GiB RAM, shared", total / 1024.0 / 1024.0)
 }
 
+#[allow(clippy::too_many_lines, reason = "a bench's main is its script, read top to bottom")]
 #[tokio::main]
 async fn main() {
     let patients = env_or("WARD_HARNESS_PATIENTS", 100_000u32);

@@ -74,6 +74,7 @@ fn operation(n: u64, ids: &Ids, ticket: &Value) -> (&'static str, String, Value,
     }
 }
 
+#[allow(clippy::too_many_lines, reason = "a bench's main is its script, read top to bottom")]
 #[tokio::main]
 async fn main() {
     let admin_url =

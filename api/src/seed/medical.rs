@@ -127,6 +127,22 @@ pub(super) fn care_record_for(
         updated_at: Set(written_at),
         version: Set(version),
     });
+    review_for(g, rows, staff, id, editor, written_at, skill, late);
+}
+
+/// One record in seven (roughly) has a review by someone who did not edit it, scored and
+/// flagged by how well its provider documents.
+#[allow(clippy::too_many_arguments)]
+fn review_for(
+    g: &mut Generator,
+    rows: &mut Rows,
+    staff: &Staff,
+    id: Uuid,
+    editor: Option<Uuid>,
+    written_at: DateTime<Utc>,
+    skill: f64,
+    late: bool,
+) {
     let reviewers: Vec<Uuid> = staff.medical.iter().copied().filter(|m| Some(*m) != editor).collect();
     if reviewers.is_empty() || !g.chance(15) {
         return;

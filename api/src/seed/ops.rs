@@ -9,7 +9,7 @@ use entities::claim::ClaimStatus;
 use entities::escalation::EscalationStatus;
 use entities::{appeal, denial, escalation, escalation_event, payer};
 use sea_orm::ActiveValue::Set;
-use serde_json::json;
+use serde_json::{Value, json};
 use tools::kit::codes::CARC;
 use tools::ops::workflow::{self, Stage};
 use uuid::Uuid;
@@ -51,6 +51,68 @@ pub(super) struct Worked {
     pub appeal_deadline: Option<NaiveDate>,
 }
 
+/// Every stage an escalation passes on its way, in order.
+const PATH: [Stage; 5] = [
+    Stage { status: EscalationStatus::Open, level: None },
+    Stage { status: EscalationStatus::InReview, level: None },
+    Stage { status: EscalationStatus::Appealed, level: Some(AppealLevel::Level1) },
+    Stage { status: EscalationStatus::Appealed, level: Some(AppealLevel::Level2) },
+    Stage { status: EscalationStatus::Appealed, level: Some(AppealLevel::External) },
+];
+
+/// How far an escalation got (stages of the table reached) and how it ended, the early stages
+/// more often.
+fn how_far(g: &mut Generator) -> (usize, Option<EscalationStatus>) {
+    match g.rng.u32(..100) {
+        0..=19 => (1, None),
+        20..=39 => (2, None),
+        40..=54 => (3, None),
+        55..=61 => (4, None),
+        62..=64 => (5, None),
+        65..=76 => (3 + usize::from(g.chance(30)), Some(EscalationStatus::Won)),
+        77..=84 => (3 + usize::from(g.chance(40)), Some(EscalationStatus::Lost)),
+        _ => (g.rng.usize(1..=3), Some(EscalationStatus::WrittenOff)),
+    }
+}
+
+/// An escalation's history, one row per event, in order.
+fn history_of(g: &mut Generator, rows: &mut Rows, escalation: Uuid, events: Vec<(DateTime<Utc>, Uuid, &str, Value)>) {
+    for (at, actor, kind, changes) in events {
+        let event = escalation_event::ActiveModel {
+            id: Set(g.id()),
+            escalation_id: Set(escalation),
+            actor_id: Set(actor),
+            kind: Set(kind.to_owned()),
+            changes: Set(changes),
+            created_at: Set(at),
+        };
+        rows.escalation_events.push(event);
+    }
+}
+
+/// The appeal `actor` sent at `level` on `at`.
+fn appeal_of(
+    id: Uuid,
+    escalation: Uuid,
+    level: AppealLevel,
+    carc: &str,
+    actor: Uuid,
+    at: DateTime<Utc>,
+) -> appeal::ActiveModel {
+    appeal::ActiveModel {
+        id: Set(id),
+        escalation_id: Set(escalation),
+        level: Set(level),
+        sent: Set(format!(
+            "Appeal letter ({}) with the session notes and treatment plan; argues the service met the payer's criteria for CARC {carc}.",
+            workflow::level_name(level)
+        )),
+        sent_on: Set(at.date_naive()),
+        filed_by: Set(actor),
+        created_at: Set(at),
+    }
+}
+
 pub(super) fn work_denial(
     g: &mut Generator,
     rows: &mut Rows,
@@ -81,23 +143,8 @@ pub(super) fn work_denial(
         return denied;
     }
     // How far it got: every stage of the table, the early ones more often.
-    let path: &[Stage] = &[
-        Stage::of(EscalationStatus::Open, None),
-        Stage::of(EscalationStatus::InReview, None),
-        Stage::of(EscalationStatus::Appealed, Some(AppealLevel::Level1)),
-        Stage::of(EscalationStatus::Appealed, Some(AppealLevel::Level2)),
-        Stage::of(EscalationStatus::Appealed, Some(AppealLevel::External)),
-    ];
-    let (reached, outcome) = match g.rng.u32(..100) {
-        0..=19 => (1, None),
-        20..=39 => (2, None),
-        40..=54 => (3, None),
-        55..=61 => (4, None),
-        62..=64 => (5, None),
-        65..=76 => (3 + usize::from(g.chance(30)), Some(EscalationStatus::Won)),
-        77..=84 => (3 + usize::from(g.chance(40)), Some(EscalationStatus::Lost)),
-        _ => (g.rng.usize(1..=3), Some(EscalationStatus::WrittenOff)),
-    };
+    let path = &PATH;
+    let (reached, outcome) = how_far(g);
     let id = g.id();
     let opener = *g.pick(&staff.ops);
     let assignee = g.chance(75).then(|| *g.pick(&staff.ops));
@@ -112,18 +159,8 @@ pub(super) fn work_denial(
         let mut changes = json!({ "status": [stage.name(), next.name()], "note": "Worked the denial" });
         if let Some(level) = next.level {
             let sent_on = at.date_naive();
-            rows.appeals.push(appeal::ActiveModel {
-                id: Set(g.id()),
-                escalation_id: Set(id),
-                level: Set(level),
-                sent: Set(format!(
-                    "Appeal letter ({}) with the session notes and treatment plan; argues the service met the payer's criteria for CARC {carc}.",
-                    workflow::level_name(level)
-                )),
-                sent_on: Set(sent_on),
-                filed_by: Set(actor),
-                created_at: Set(at),
-            });
+            let appeal = appeal_of(g.id(), id, level, carc, actor, at);
+            rows.appeals.push(appeal);
             if let Some(next_deadline) = workflow::deadline_after_appeal(payer, level, sent_on) {
                 deadline_now = next_deadline;
             }
@@ -144,16 +181,15 @@ pub(super) fn work_denial(
         events.push((at, assignee.unwrap_or(opener), "transitioned", changes));
         stage = Stage::of(outcome, None);
     }
+    let summary =
+        format!("{group}-{carc} denial: {}", CARC.iter().find(|c| c.code == carc).map_or("", |c| c.description));
     rows.escalations.push(escalation::ActiveModel {
         id: Set(id),
         denial_id: Set(denial_id),
         status: Set(stage.status),
         opened_by: Set(opener),
         assignee_id: Set(assignee),
-        summary: Set(format!(
-            "{group}-{carc} denial: {}",
-            CARC.iter().find(|c| c.code == carc).map_or("", |c| c.description)
-        )),
+        summary: Set(summary),
         appeal_deadline: Set(deadline_now),
         appeal_level: Set(stage.level),
         recovered_cents: Set(recovered),
@@ -162,16 +198,7 @@ pub(super) fn work_denial(
         updated_at: Set(at),
         version: Set(events.len() as i32),
     });
-    for (at, actor, kind, changes) in events {
-        rows.escalation_events.push(escalation_event::ActiveModel {
-            id: Set(g.id()),
-            escalation_id: Set(id),
-            actor_id: Set(actor),
-            kind: Set(kind.to_owned()),
-            changes: Set(changes),
-            created_at: Set(at),
-        });
-    }
+    history_of(g, rows, id, events);
     let claim_status = workflow::claim_status_after(stage.status, billed, recovered).unwrap_or(ClaimStatus::Denied);
     let appeal_deadline = (!stage.is_finished()).then_some(deadline_now);
     Worked { claim_status, recovered_cents: recovered.unwrap_or(0), appeal_deadline }

@@ -20,6 +20,7 @@ struct Operation {
 
 const CARE: &[&str] = &["cx", "ops", "medical"];
 
+#[allow(clippy::too_many_lines, reason = "the access table itself, a row per operation")]
 fn operations() -> Vec<Operation> {
     let op = |name, document, path, allowed| Operation { name, document, path, allowed };
     vec![
@@ -581,6 +582,7 @@ fn forbidden_on_path(body: &Value, path: &[&str]) -> bool {
 }
 
 /// Ids the operations refer to, and the state the mutations need.
+#[allow(clippy::too_many_lines, reason = "one record of each kind the rows read, made in order")]
 async fn arrange(app: &TestApp) -> Value {
     let rows = app
         .sql("SELECT c.id AS claim, c.patient_id AS patient FROM claim c JOIN denial d ON d.claim_id = c.id ORDER BY c.id LIMIT 1")

@@ -99,6 +99,7 @@ async fn trace_of_patient_query(spans: &Mutex<Vec<Span>>) -> Vec<Span> {
     panic!("no whole trace of the patient query reached the collector: {:?}", spans.lock().unwrap());
 }
 
+#[allow(clippy::too_many_lines, reason = "one trace read span by span, as a story")]
 async fn exports_a_trace_per_request(backend: Backend) {
     let Some(db) = test_db(backend).await else { return };
     let (endpoint, spans) = collector().await;

@@ -133,7 +133,7 @@ async fn token(args: TokenArgs) -> CmdResult {
     let keys = TokenKeys::hs256(&secret).map_err(|e| e.to_string())?.with_max_ttl(args.jwt_max_ttl.into());
     let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    let exists = tools::admin::service::staff_exists(&conn, &args.sub)
+    let exists = tools::admin::access_service::staff_exists(&conn, &args.sub)
         .await
         .map_err(|e| format!("looking up the staff member: {}", e.message()))?;
     if !exists {

@@ -23,7 +23,7 @@ pub struct Model {
     /// The soonest appeal deadline among its open denials (a denial's own, or the deadline
     /// of the escalation working it); none when nothing is left to appeal. Derived from the
     /// denials and escalations, so the claims list can sort by it: whatever changes those
-    /// sets it from `tools::ops::service::claim_deadline` in the same transaction.
+    /// sets it from `tools::ops::claim_service::claim_deadline` in the same transaction.
     pub appeal_deadline: Option<Date>,
     pub submitted_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use policies::PolicySnapshot;
 use sea_orm::DatabaseConnection;
-use tools::admin::service::load_principal_cached;
+use tools::admin::access_service::load_principal_cached;
 use tools::admin::staff_cache::StaffCache;
 use tools::kit::{ApiError, Principal};
 

@@ -142,9 +142,9 @@ impl FromRequestParts<AppState> for Ctx {
             Found::Expired => return Err(signed_out(to_sign_in(true), is_local(parts))),
             Found::Unknown => return Err(signed_out(to_sign_in(false), is_local(parts))),
         };
-        let member = tools::admin::service::staff_by_id(db, session.staff_id).await.map_err(failed)?;
+        let member = tools::admin::access_service::staff_by_id(db, session.staff_id).await.map_err(failed)?;
         let policy = state.policy.authorizer().snapshot();
-        let principal = member.and_then(|member| tools::admin::service::principal_of(member, &policy));
+        let principal = member.and_then(|member| tools::admin::access_service::principal_of(member, &policy));
         let Some(principal) = principal else {
             session::end(db, session.id, chrono::Utc::now()).await.map_err(failed)?;
             return Err(signed_out(to_sign_in(false), is_local(parts)));

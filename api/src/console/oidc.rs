@@ -262,7 +262,7 @@ pub async fn callback(
         Err(failure) => return refused(failure, local),
     };
     let policy = state.policy.authorizer().snapshot();
-    let principal = tools::admin::service::load_principal(&state.db, &sub, &policy).await.ok().flatten();
+    let principal = tools::admin::access_service::load_principal(&state.db, &sub, &policy).await.ok().flatten();
     let Some(principal) = principal else { return refused(Failure::Unknown(sub), local) };
     let Ok((_, token)) = session::open(&state.db, principal.staff_id).await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "ward cannot reach its database right now").into_response();

@@ -83,7 +83,7 @@ pub async fn sign_in(State(state): State<AppState>, request: axum::extract::Requ
     };
     let sub = form.get("sub").map(String::as_str).unwrap_or_default();
     let policy = state.policy.authorizer().snapshot();
-    let principal = tools::admin::service::load_principal(&state.db, sub, &policy).await.ok().flatten();
+    let principal = tools::admin::access_service::load_principal(&state.db, sub, &policy).await.ok().flatten();
     let Some(principal) = principal else {
         return (
             StatusCode::FORBIDDEN,

@@ -47,7 +47,7 @@ pub(super) struct Worked {
     pub recovered_cents: i64,
     /// The claim's appeal deadline: the escalation's while one works the denial, the
     /// denial's own if nobody escalated it, none once worked to an outcome (the rule
-    /// `tools::ops::service::claim_deadline` states in SQL; a test holds the two together).
+    /// `tools::ops::claim_service::claim_deadline` states in SQL; a test holds the two together).
     pub appeal_deadline: Option<NaiveDate>,
 }
 

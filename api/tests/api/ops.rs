@@ -548,7 +548,7 @@ both!(the_seeds_claim_deadlines_are_what_the_service_computes, |app| {
     let claims = entities::claim::Entity::find().all(&app.db).await.unwrap();
     let (mut dated, mut undated_with_denial) = (0, 0);
     for claim in &claims {
-        let computed = tools::ops::service::claim_deadline(&app.db, claim.id).await.unwrap();
+        let computed = tools::ops::claim_service::claim_deadline(&app.db, claim.id).await.unwrap();
         assert_eq!(claim.appeal_deadline, computed, "claim {}", claim.id);
         match claim.appeal_deadline {
             Some(_) => dated += 1,

@@ -1,7 +1,7 @@
 //! Staff and access administration (admin only); also `me`, the caller's own record.
 
+pub mod access_service;
 mod policy;
-pub mod service;
 mod staff;
 pub mod staff_cache;
 

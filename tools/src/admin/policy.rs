@@ -1,7 +1,7 @@
 //! Reading and editing the policy's permissions (admin only). Edits are stored in the
 //! database and take effect on the next request, on every instance.
 
-use super::service;
+use super::access_service as service;
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::policy_store::PolicyStore;
 use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};

@@ -1,6 +1,6 @@
 //! The `StaffMember` type, `me`, and staff administration.
 
-use super::service;
+use super::access_service as service;
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::policy_store::PolicyStore;

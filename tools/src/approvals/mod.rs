@@ -161,7 +161,7 @@ async fn decide(
     if approve && request.status == Status::Pending {
         // The store as it stands now, under the policy lock: the request's snapshot may
         // predate a revocation of the approver or of the requester.
-        crate::admin::service::lock_policy(change.txn()).await?;
+        crate::admin::access_service::lock_policy(change.txn()).await?;
         let policy = crate::kit::policy_store::load(change.txn()).await?;
         if let Some(refused) = may_not_approve(&policy, kind, &request, change.access().principal()) {
             let (resource, action) = kind.approver_rule();
@@ -237,7 +237,7 @@ async fn lapsed_authority(
     kind: ApprovalKind,
     request: &pending_approval::Model,
 ) -> ApiResult<Option<String>> {
-    let Some(requester) = crate::admin::service::staff_by_id(txn, request.requested_by).await? else {
+    let Some(requester) = crate::admin::access_service::staff_by_id(txn, request.requested_by).await? else {
         return Ok(Some("its requester is no longer on staff".into()));
     };
     if !requester.active {
@@ -283,7 +283,7 @@ async fn apply(
             Ok(Some(row.patient_id()))
         }
         ApprovalKind::CareRecordAmend => {
-            let record = crate::medical::service::apply_amendment(txn, approver, approval).await?;
+            let record = crate::medical::care_record_service::apply_amendment(txn, approver, approval).await?;
             Ok(Some(record.patient_id))
         }
     }

@@ -1,8 +1,8 @@
 //! "Who can see this patient?": every staff member who could read each PHI class of one
 //! patient right now, by role or by an active break-glass grant.
 
-use super::service::requester_may_ask;
-use crate::directory::service::find_patient;
+use super::break_glass_service::requester_may_ask;
+use crate::directory::lookup_service::find_patient;
 use crate::kit::parse_id;
 use crate::kit::records::in_force;
 use crate::kit::{Allow, ApiError, Gql, access, db};

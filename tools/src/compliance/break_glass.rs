@@ -1,7 +1,7 @@
 //! Break-glass: a care team member opens emergency access to one patient with a written
 //! reason; compliance reviews every grant.
 
-use super::service::{self, GrantFilter};
+use super::break_glass_service::{self as service, GrantFilter};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{StaffId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};

@@ -5,7 +5,7 @@ mod access_report;
 pub mod accounting;
 pub mod audit_log;
 mod break_glass;
-pub mod service;
+pub mod break_glass_service;
 
 pub use access_report::AccessReportQuery;
 pub use audit_log::AuditQuery;

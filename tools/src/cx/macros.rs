@@ -2,8 +2,8 @@
 //! the agent may not read is never filled: it renders as `[withheld]`, is listed as refused,
 //! and the refusal is on the audit record.
 
-use super::service;
-use crate::directory::service::{find_patient, find_provider};
+use super::ticket_service as service;
+use crate::directory::lookup_service::{find_patient, find_provider};
 use crate::kit::parse_id;
 use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
 use async_graphql::{Context, ID, Object, SimpleObject};

@@ -3,8 +3,8 @@
 
 mod macros;
 mod of_patient;
-pub mod service;
 mod ticket;
+pub mod ticket_service;
 pub mod workflow;
 
 pub use macros::{MacroMutation, MacroQuery};

@@ -1,6 +1,6 @@
 //! The `Ticket` type, the ticket queries and the ticket mutations.
 
-use super::service::{self, NewTicket, TicketChanges, TicketFilter};
+use super::ticket_service::{self as service, NewTicket, TicketChanges, TicketFilter};
 use super::workflow::{SlaHours, allowed_moves, sla_breached};
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::agent::{Agent, agent};

@@ -1,8 +1,8 @@
 //! The directory: patients, providers and appointments (read-mostly, PHI-classified fields).
 
+pub mod lookup_service;
 mod patient;
 mod provider;
-pub mod service;
 
 pub use crate::patient::Patient;
 pub use patient::{PatientFields, PatientQuery};

@@ -2,7 +2,7 @@
 //! checked on its own, so a caller sees exactly the classes their roles (or a break-glass
 //! grant) open, and `null` with a `FORBIDDEN` error for the rest.
 
-use super::service;
+use super::lookup_service as service;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Access, Allow, ApiResult, Gql, access, db, phi_field};
 use crate::patient::Patient;

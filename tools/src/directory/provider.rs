@@ -1,6 +1,6 @@
 //! The `Provider` type (a therapist or prescriber; not PHI) and its query.
 
-use super::service;
+use super::lookup_service as service;
 use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db};
 use async_graphql::{Context, ID, Object};
 use entities::provider;

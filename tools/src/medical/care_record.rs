@@ -1,8 +1,8 @@
 //! The `CareRecord` type (a session note, a treatment plan, an assessment), the records
 //! list, edits that never overwrite, revisions and their diffs.
 
+use super::care_record_service::{self as service, CareRecordFilter, Edit, Edited};
 use super::review::CareReview;
-use super::service::{self, CareRecordFilter, Edit, Edited};
 use super::workflow::KINDS;
 use super::{review_service, workflow};
 use crate::approvals::PendingApproval;

@@ -2,11 +2,11 @@
 //! four eyes), care-quality reviews, provider quality and sampling.
 
 mod care_record;
+pub mod care_record_service;
 mod of_patient;
 mod quality;
 mod review;
 pub mod review_service;
-pub mod service;
 pub mod workflow;
 
 pub use care_record::{CareRecord, CareRecordMutation, CareRecordQuery};
@@ -30,7 +30,7 @@ fn refused(
 
 /// The patient of care record `record`, for recording a refusal against them.
 async fn patient_of_record(ctx: &async_graphql::Context<'_>, record: uuid::Uuid) -> Option<uuid::Uuid> {
-    service::find_care_record(crate::kit::db(ctx).ok()?, record).await.ok().flatten().map(|r| r.patient_id)
+    care_record_service::find_care_record(crate::kit::db(ctx).ok()?, record).await.ok().flatten().map(|r| r.patient_id)
 }
 
 #[derive(async_graphql::MergedObject, Default)]

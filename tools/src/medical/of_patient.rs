@@ -29,7 +29,7 @@ impl CareOfPatient {
                 let key = PatientCareRecords { parent: self.0, limit: page.fetch_limit() };
                 loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
             } else {
-                super::service::care_records_of(db, self.0, &page).await?
+                super::care_record_service::care_records_of(db, self.0, &page).await?
             };
             let rows = rows.into_iter().map(|r| CareRecord::read(&check, r)).collect::<ApiResult<Vec<_>>>()?;
             Ok(page.into_page(rows, |r| r.key().to_string(), |r| r))

@@ -2,7 +2,7 @@
 //! record), complete it with a score, findings and flags, the review queue, and sampling a
 //! reviewer's week. Nobody reviews a record they edited.
 
-use super::service::{edited_by, existing};
+use super::care_record_service::{edited_by, existing};
 use super::workflow;
 use crate::kit::pagination::PageRequest;
 use crate::kit::versioned;

@@ -3,7 +3,7 @@
 //! from the procedure codes (fee schedules price by code), so no field a role may read
 //! determines one it may not.
 
-use super::service::{self, ClaimFilter, DenialFilter};
+use super::claim_service::{self as service, ClaimFilter, DenialFilter};
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::codes::{CARC, RARC};

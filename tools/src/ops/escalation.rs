@@ -349,7 +349,7 @@ impl EscalationQuery {
         let rows = rows.into_iter().map(|r| Escalation::visible(access, r)).collect::<ApiResult<Vec<_>>>()?;
         Ok(page.into_page(
             rows,
-            |e| super::service::deadline_cursor(e.0.escalation.appeal_deadline, e.0.escalation.id),
+            |e| super::claim_service::deadline_cursor(e.0.escalation.appeal_deadline, e.0.escalation.id),
             |e| e,
         ))
     }

@@ -2,7 +2,7 @@
 //! the table (appeals recorded as sent, the claim following), write-offs with four eyes, and
 //! the queue. Every change is a versioned update with its history entry.
 
-use super::service::{after_deadline, deadline_key, payer_named};
+use super::claim_service::{after_deadline, deadline_key, payer_named};
 use super::workflow::{self, Stage, WriteOffThreshold, check_transition, status_name};
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::PageRequest;
@@ -173,7 +173,7 @@ pub async fn assign(
     }
     let assignee = match assignee_sub {
         None => None,
-        Some(sub) => Some(crate::admin::service::active_member_of(db, sub, Role::Ops, "escalations").await?),
+        Some(sub) => Some(crate::admin::access_service::active_member_of(db, sub, Role::Ops, "escalations").await?),
     };
     let previous = match current.assignee_id {
         Some(id) => staff::Entity::find_by_id(id).one(db).await?.map(|m| m.sub),
@@ -385,7 +385,7 @@ async fn follow_claim(
     let Some(status) = workflow::claim_status_after(to, row.denial.denied_cents, recovered) else {
         return Ok(row.claim.clone());
     };
-    let deadline = super::service::claim_deadline(db, row.claim.id).await?;
+    let deadline = super::claim_service::claim_deadline(db, row.claim.id).await?;
     let mut next = claim::ActiveModel { status: Set(status), appeal_deadline: Set(deadline), ..Default::default() };
     if let Some(cents) = recovered {
         next.paid_cents = Set(row.claim.paid_cents + cents);

@@ -2,10 +2,10 @@
 //! levels to an outcome, with four eyes on large write-offs.
 
 mod claim;
+pub mod claim_service;
 mod escalation;
 pub mod escalation_service;
 mod of_patient;
-pub mod service;
 mod summary;
 pub mod workflow;
 

@@ -24,7 +24,7 @@ impl ClaimsOfPatient {
                 let key = PatientClaims { parent: self.0, limit: page.fetch_limit() };
                 loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
             } else {
-                super::service::claims_of(db, self.0, &page).await?
+                super::claim_service::claims_of(db, self.0, &page).await?
             };
             let rows = rows.into_iter().map(|c| Claim::read(&check, c)).collect::<ApiResult<Vec<_>>>()?;
             Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))

@@ -198,7 +198,7 @@ pub async fn assign(
     let current = find(db, id).await?;
     let assignee = match assignee_sub {
         None => None,
-        Some(sub) => Some(crate::admin::service::active_member_of(db, sub, Role::Cx, "tickets").await?),
+        Some(sub) => Some(crate::admin::access_service::active_member_of(db, sub, Role::Cx, "tickets").await?),
     };
     let next = ticket::ActiveModel { assignee_id: Set(assignee.as_ref().map(|m| m.id)), ..Default::default() };
     let changes = json!({ "assignee": [current.assignee_id, assignee.as_ref().map(|m| m.sub.clone())] });

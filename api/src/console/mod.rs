@@ -91,7 +91,7 @@ async fn headers(request: Request, next: Next) -> Response {
 }
 
 /// A signed-in member's request: their session, identity and the request's id.
-pub struct Ctx {
+pub struct SignedIn {
     pub state: AppState,
     pub caller: Caller,
     pub session: Session,
@@ -126,7 +126,7 @@ fn same_origin(parts: &Parts) -> bool {
     origin.split_once("://").is_some_and(|(_, rest)| rest == host)
 }
 
-impl FromRequestParts<AppState> for Ctx {
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -150,7 +150,7 @@ impl FromRequestParts<AppState> for Ctx {
             return Err(signed_out(to_sign_in(false), is_local(parts)));
         };
         let request_id = crate::http::request_id_of(&parts.headers);
-        Ok(Ctx { state: state.clone(), caller: Caller { principal, request_id }, session })
+        Ok(SignedIn { state: state.clone(), caller: Caller { principal, request_id }, session })
     }
 }
 
@@ -175,7 +175,7 @@ fn page_error(err: &ApiError) -> Response {
     (status, body).into_response()
 }
 
-impl Ctx {
+impl SignedIn {
     pub fn frame(&self) -> Frame<'_> {
         Frame {
             display_name: &self.caller.principal.display_name,

@@ -344,7 +344,7 @@ fn optional_id(id: Option<ID>, what: &str) -> ApiResult<Option<Uuid>> {
 }
 
 /// Commits the ticket's change with its audit event, and returns the ticket.
-async fn done(change: Audited<'_>, action: AuditAction, model: ticket::Model) -> Gql<Ticket> {
+async fn commit_and_answer(change: Audited<'_>, action: AuditAction, model: ticket::Model) -> Gql<Ticket> {
     change.commit(Event::new(action, model.id).about(model.patient_id)).await?;
     Ok(Ticket(model))
 }
@@ -369,7 +369,7 @@ impl TicketMutation {
         };
         let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Create))).await?;
         let model = service::create(change.txn(), change.actor(), new, &sla(ctx)).await?;
-        done(change, AuditAction::TicketCreate, model).await
+        commit_and_answer(change, AuditAction::TicketCreate, model).await
     }
 
     /// Changes subject, description, channel or priority (the SLA follows the priority).
@@ -390,7 +390,7 @@ impl TicketMutation {
         };
         let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Update))).await?;
         let model = service::update(change.txn(), change.actor(), id, expected_version, changes, &sla(ctx)).await?;
-        done(change, AuditAction::TicketUpdate, model).await
+        commit_and_answer(change, AuditAction::TicketUpdate, model).await
     }
 
     /// Assigns the ticket to an active CX agent (`assignee: null` unassigns).
@@ -406,7 +406,7 @@ impl TicketMutation {
         let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Assign))).await?;
         let (model, _) =
             service::assign(change.txn(), change.actor(), id, expected_version, assignee.as_deref()).await?;
-        done(change, AuditAction::TicketAssign, model).await
+        commit_and_answer(change, AuditAction::TicketAssign, model).await
     }
 
     /// Moves the ticket: open ⇄ pending, open|pending → resolved → closed, resolved → open.
@@ -421,7 +421,7 @@ impl TicketMutation {
         let id = parse_id(&id, "ticket")?;
         let change = Audited::begin(ctx, Some((Resource::Ticket, Action::Transition))).await?;
         let model = service::transition(change.txn(), change.actor(), id, expected_version, to.into()).await?;
-        done(change, AuditAction::TicketTransition, model).await
+        commit_and_answer(change, AuditAction::TicketTransition, model).await
     }
 
     /// Adds a comment; `internal` (default false) notes are never shown to the requester.

@@ -24,7 +24,7 @@ pub async fn find_care_record(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<
     Ok(care_record::Entity::find_by_id(id).one(db).await?)
 }
 
-pub async fn existing(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<care_record::Model> {
+pub async fn care_record_or_not_found(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<care_record::Model> {
     find_care_record(db, id).await?.ok_or_else(|| ApiError::NotFound(format!("care record {id}")))
 }
 
@@ -152,7 +152,7 @@ pub async fn edit(
     edit: Edit,
 ) -> ApiResult<Edited> {
     let reason = workflow::reason(&edit.reason)?;
-    let current = existing(db, id).await?;
+    let current = care_record_or_not_found(db, id).await?;
     if current.version != expected_version {
         return Err(versioned::stale::<care_record::Entity>(current.version, expected_version));
     }
@@ -228,7 +228,7 @@ pub async fn apply_amendment(
     approver: Uuid,
     request: &pending_approval::Model,
 ) -> ApiResult<care_record::Model> {
-    let current = existing(db, request.resource_id).await?;
+    let current = care_record_or_not_found(db, request.resource_id).await?;
     approvals::unchanged_since(request, current.version, "care record", "amendment")?;
     let text = |key: &str| request.payload.get(key).and_then(Value::as_str).map(str::to_owned);
     let reason = text("reason").unwrap_or_else(|| request.reason.clone());

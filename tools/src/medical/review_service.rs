@@ -2,7 +2,7 @@
 //! record), complete it with a score, findings and flags, the review queue, and sampling a
 //! reviewer's week. Nobody reviews a record they edited.
 
-use super::care_record_service::{edited_by, existing};
+use super::care_record_service::{care_record_or_not_found, edited_by};
 use super::workflow;
 use crate::kit::pagination::PageRequest;
 use crate::kit::versioned;
@@ -85,10 +85,10 @@ pub async fn start(
     actor: Uuid,
     record: Uuid,
 ) -> ApiResult<(care_review::Model, care_record::Model)> {
-    let record = existing(db, record).await?;
+    let record = care_record_or_not_found(db, record).await?;
     not_own_edit(db, record.id, actor).await?;
     if let Some(open) = open_review_of(db, record.id).await? {
-        let review = take(db, actor, open).await?;
+        let review = start_pending(db, actor, open).await?;
         return Ok((review, record));
     }
     let review = insert(db, new_review(record.id, actor, CareReviewStatus::InReview)).await?;
@@ -97,7 +97,11 @@ pub async fn start(
 
 /// Starts the record's pending review (`pending → in_review`): the caller's, or one nobody
 /// was given. Someone else's, or one already in review, is `CONFLICT`.
-async fn take(db: &impl ConnectionTrait, actor: Uuid, open: care_review::Model) -> ApiResult<care_review::Model> {
+async fn start_pending(
+    db: &impl ConnectionTrait,
+    actor: Uuid,
+    open: care_review::Model,
+) -> ApiResult<care_review::Model> {
     if open.status != CareReviewStatus::Pending {
         return Err(open_conflict(&open));
     }
@@ -162,7 +166,7 @@ pub async fn complete(
         ..Default::default()
     };
     let saved = versioned::update::<care_review::Entity>(db, id, expected_version, next, None).await?;
-    let record = existing(db, saved.care_record_id).await?;
+    let record = care_record_or_not_found(db, saved.care_record_id).await?;
     Ok((saved, record))
 }
 

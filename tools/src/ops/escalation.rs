@@ -356,7 +356,7 @@ impl EscalationQuery {
 }
 
 /// Commits the escalation's change with its audit event, and returns the escalation.
-async fn done(change: Audited<'_>, event: Event, row: EscalationRow) -> Gql<Escalation> {
+async fn commit_and_answer(change: Audited<'_>, event: Event, row: EscalationRow) -> Gql<Escalation> {
     let patient = row.patient_id();
     change.commit(event.about(Some(patient))).await?;
     Ok(Escalation(row))
@@ -375,7 +375,7 @@ impl EscalationMutation {
         let change = Audited::begin(ctx, Some((Resource::Escalation, Action::Create))).await?;
         let row = service::escalate(change.txn(), change.actor(), denial, &reason).await?;
         let event = Event::new(AuditAction::EscalationCreate, row.escalation.id).because(reason.trim());
-        done(change, event, row).await
+        commit_and_answer(change, event, row).await
     }
 
     /// Assigns the escalation to an active ops member (`assignee: null` unassigns).
@@ -392,7 +392,7 @@ impl EscalationMutation {
         let row = service::assign(change.txn(), change.actor(), id, expected_version, assignee.as_deref()).await?;
         let event = Event::new(AuditAction::EscalationAssign, id)
             .because(format!("assignee: {}", assignee.as_deref().unwrap_or("none")));
-        done(change, event, row).await
+        commit_and_answer(change, event, row).await
     }
 
     /// Moves the escalation, saying why: `open → in_review → appealed` (level 1, level 2,
@@ -436,6 +436,6 @@ impl EscalationMutation {
                 step.note.trim()
             )),
         };
-        done(change, event, moved.row).await
+        commit_and_answer(change, event, moved.row).await
     }
 }

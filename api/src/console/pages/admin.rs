@@ -2,7 +2,7 @@
 //! data wait in the approvals queue for a second admin.
 
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
-use crate::console::Ctx;
+use crate::console::SignedIn;
 use crate::console::layout::{csrf_field, page, plain};
 use crate::http::AppState;
 use axum::Router;
@@ -23,11 +23,11 @@ pub fn routes() -> Router<AppState> {
 const STAFF: &str = "{ staffMembers(first: 100) { edges { node { sub displayName email active roles version } } } }";
 const ROLES: [&str; 5] = ["cx", "ops", "medical", "compliance", "admin"];
 
-async fn staff(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn staff(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &query, Feedback::default()).await
 }
 
-async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let answer = match ctx.run(STAFF, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -72,7 +72,7 @@ async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) 
     (status, page(&ctx.frame(), "Staff", body)).into_response()
 }
 
-async fn roles(ctx: Ctx, Path(sub): Path<String>, form: FormBody) -> Response {
+async fn roles(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -93,7 +93,7 @@ async fn roles(ctx: Ctx, Path(sub): Path<String>, form: FormBody) -> Response {
     }
 }
 
-async fn deactivate(ctx: Ctx, Path(sub): Path<String>, form: FormBody) -> Response {
+async fn deactivate(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;

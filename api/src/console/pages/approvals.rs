@@ -3,7 +3,7 @@
 //! their own requests.
 
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
-use crate::console::Ctx;
+use crate::console::SignedIn;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::http::AppState;
 use axum::Router;
@@ -20,11 +20,11 @@ pub fn routes() -> Router<AppState> {
 
 const QUEUE: &str = "{ pendingApprovals(filter: { status: PENDING }, first: 100) { edges { node { id kind resourceType resourceId team requestedBy reason change createdAt version } } } me { sub } }";
 
-async fn list(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn list(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &query, Feedback::default()).await
 }
 
-async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let answer = match ctx.run(QUEUE, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -77,7 +77,7 @@ async fn render(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) 
     (status, page(&ctx.frame(), "Approvals", body)).into_response()
 }
 
-async fn decide(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn decide(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;

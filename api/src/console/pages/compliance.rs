@@ -3,7 +3,7 @@
 //! care pages offer where a value is restricted.
 
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome, status_of};
-use crate::console::Ctx;
+use crate::console::SignedIn;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::console::local_path::local_path;
 use crate::http::AppState;
@@ -56,7 +56,7 @@ fn events_table(events: &[&Value]) -> maud::Markup {
 /// The audit log's filters, as the form names them and `AuditFilter` does.
 const FILTERS: [&str; 5] = ["actor", "patientId", "action", "outcome", "requestId"];
 
-async fn audit(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut filter = json!({});
     for key in FILTERS {
@@ -93,7 +93,7 @@ const PATIENT: &str = "query($id: ID!) {
   accessReport(patientId: $id) { generatedAt entries { phiClass resource sub displayName via role expiresAt } }
   disclosures(patientId: $id, first: 50) { edges { node { seq occurredAt actor actorRoles action resourceType resourceId patientId phiClasses outcome reason purpose } } } }";
 
-async fn patient(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn patient(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let id = query.get("id").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let form = html! {
         form.filters method="get" action="/compliance/patient" {
@@ -141,7 +141,7 @@ fn disclosures_document() -> String {
 
 /// The whole accounting as CSV, read a page at a time through the `disclosures` query (so
 /// reading it is on the audit trail) and written by the same writer as `ward audit export`.
-async fn csv(ctx: Ctx, Path(id): Path<String>) -> Response {
+async fn csv(ctx: SignedIn, Path(id): Path<String>) -> Response {
     let document = disclosures_document();
     let mut rows = Vec::new();
     let mut after: Option<String> = None;
@@ -188,11 +188,11 @@ fn cannot_write() -> Response {
 
 const GRANTS: &str = "query($filter: BreakGlassFilter) { breakGlassGrants(filter: $filter, first: 50) { edges { node { id staffSub patientId reason grantedAt expiresAt active endedAt reviewStatus reviewNote version } } } }";
 
-async fn grants(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn grants(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render_grants(&ctx, &query, Feedback::default()).await
 }
 
-async fn render_grants(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let review = query.get("review").filter(|r| !r.is_empty()).cloned().unwrap_or_else(|| "PENDING".into());
     let filter = if review == "ALL" { json!({}) } else { json!({ "reviewStatus": review }) };
     let answer = match ctx.run(GRANTS, json!({ "filter": filter }), None).await {
@@ -240,7 +240,7 @@ async fn render_grants(ctx: &Ctx, query: &HashMap<String, String>, feedback: Fee
     (status, page(&ctx.frame(), "Break-glass review", body)).into_response()
 }
 
-async fn review(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn review(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -258,7 +258,7 @@ async fn review(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     }
 }
 
-async fn request_break_glass(ctx: Ctx, form: FormBody) -> Response {
+async fn request_break_glass(ctx: SignedIn, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;

@@ -3,7 +3,7 @@
 //! assignment). A ticket's page states the ticket as its purpose.
 
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
-use crate::console::Ctx;
+use crate::console::SignedIn;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, value, when};
 use crate::http::AppState;
@@ -32,7 +32,7 @@ const QUEUE: &str = "query($filter: TicketFilterInput, $after: String) {
     edges { node { id subject status priority slaDueAt slaBreached assignee { sub displayName } patient { name memberIdLast4 } } }
     pageInfo { hasNextPage endCursor } } }";
 
-async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
     let status = get("status").unwrap_or_else(|| "OPEN,PENDING".into());
     let mut filter = json!({ "status": status.split(',').collect::<Vec<_>>() });
@@ -112,7 +112,7 @@ const TICKET: &str = "query($id: ID!, $macro: ID!, $withMacro: Boolean!) {
   macros { id name }
   renderMacro(ticketId: $id, macroId: $macro) @include(if: $withMacro) { text refusedPlaceholders } }";
 
-async fn render(ctx: &Ctx, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let chosen = query.get("macro").filter(|m| !m.is_empty()).cloned();
     let vars =
         json!({ "id": id, "macro": chosen.clone().unwrap_or_else(|| id.to_owned()), "withMacro": chosen.is_some() });
@@ -134,7 +134,7 @@ async fn render(ctx: &Ctx, id: &str, query: &HashMap<String, String>, feedback: 
     (status, page(&ctx.frame(), &title, body)).into_response()
 }
 
-fn ticket_body(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
+fn ticket_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
     html! {
         (notice(query))
         div.grid {
@@ -169,7 +169,7 @@ fn ticket_card(a: &Answer) -> Markup {
 
 /// The patient the ticket is about, each PHI field as the agent may read it (and break-glass
 /// where the role may ask).
-fn patient_card(ctx: &Ctx, id: &str, a: &Answer) -> Markup {
+fn patient_card(ctx: &SignedIn, id: &str, a: &Answer) -> Markup {
     let t = a.at(&["ticket"]);
     html! {
     section.card aria-labelledby="patient-h" {
@@ -193,7 +193,7 @@ fn patient_card(ctx: &Ctx, id: &str, a: &Answer) -> Markup {
 }
 
 /// The moves the ticket may make, and its assignment.
-fn work_card(ctx: &Ctx, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
+fn work_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
     let t = a.at(&["ticket"]);
     let csrf = ctx.frame().csrf;
     let version = plain(&t["version"]);
@@ -238,7 +238,7 @@ fn work_card(ctx: &Ctx, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
 }
 
 /// A comment, filled in from a saved reply where one was chosen.
-fn reply_card(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
+fn reply_card(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
     let csrf = ctx.frame().csrf;
     let macro_text = a.at(&["renderMacro", "text"]).as_str().map(str::to_owned);
     let typed = feedback.typed("comment", "body");
@@ -298,12 +298,19 @@ fn history_card(a: &Answer) -> Markup {
     }
 }
 
-async fn ticket(ctx: Ctx, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn ticket(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &id, &query, Feedback::default()).await
 }
 
 /// Runs a ticket mutation from a form; the page again with the error if it was refused.
-async fn act(ctx: Ctx, id: String, form: FormBody, name: &'static str, document: &str, vars: Value) -> Response {
+async fn run_form_mutation(
+    ctx: SignedIn,
+    id: String,
+    form: FormBody,
+    name: &'static str,
+    document: &str,
+    vars: Value,
+) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -318,25 +325,25 @@ async fn act(ctx: Ctx, id: String, form: FormBody, name: &'static str, document:
     }
 }
 
-async fn comment(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn comment(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let vars = json!({ "id": id, "body": input.get("body"), "internal": input.contains_key("internal") });
     let doc = "mutation($id: ID!, $body: String!, $internal: Boolean) { addTicketComment(ticketId: $id, body: $body, internal: $internal) { id } }";
-    act(ctx, id, form, "comment", doc, vars).await
+    run_form_mutation(ctx, id, form, "comment", doc, vars).await
 }
 
-async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn transition(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let vars = json!({ "id": id, "v": expected_version(&input), "to": input.get("to") });
     let doc = "mutation($id: ID!, $v: Int!, $to: TicketStatus!) { transitionTicket(id: $id, expectedVersion: $v, to: $to) { id } }";
-    act(ctx, id, form, "transition", doc, vars).await
+    run_form_mutation(ctx, id, form, "transition", doc, vars).await
 }
 
-async fn assign(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn assign(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let assignee = input.get("assignee").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
     let doc =
         "mutation($id: ID!, $v: Int!, $a: String) { assignTicket(id: $id, expectedVersion: $v, assignee: $a) { id } }";
-    act(ctx, id, form, "assign", doc, vars).await
+    run_form_mutation(ctx, id, form, "assign", doc, vars).await
 }

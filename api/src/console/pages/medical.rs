@@ -3,7 +3,7 @@
 //! review's page states the review as its purpose.
 
 use super::{Feedback, FormBody, all_of, expected_version, failed, fields, nodes, notice, outcome, status_of};
-use crate::console::Ctx;
+use crate::console::SignedIn;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, restricted, value, when};
 use crate::http::AppState;
@@ -30,7 +30,7 @@ pub fn routes() -> Router<AppState> {
 
 const REVIEWS: &str = "query($filter: CareReviewFilterInput) { careReviews(filter: $filter, first: 50) { edges { node { id status score flags recordKind createdAt reviewer { displayName } careRecord { id } } } } }";
 
-async fn reviews(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let status = query.get("status").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "PENDING,IN_REVIEW".into());
     let mut filter = json!({ "status": status.split(',').collect::<Vec<_>>() });
     if query.contains_key("mine") {
@@ -77,7 +77,7 @@ async fn reviews(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Resp
     page(&ctx.frame(), "Review queue", body).into_response()
 }
 
-async fn sample(ctx: Ctx, form: FormBody) -> Response {
+async fn sample(ctx: SignedIn, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -99,7 +99,7 @@ async fn sample(ctx: Ctx, form: FormBody) -> Response {
 
 const RECORDS: &str = "query($filter: CareRecordFilterInput) { careRecords(filter: $filter, first: 50) { edges { node { id kind createdAt version provider { name } } } } }";
 
-async fn records(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut filter = json!({});
     if query.contains_key("unreviewed") {
         filter["unreviewed"] = json!(true);
@@ -149,11 +149,11 @@ const RECORD: &str = "query($id: ID!, $from: ID!, $to: ID, $withDiff: Boolean!) 
     reviews { id status score flags reviewer { displayName } }
     pendingAmendment { body reason approval { requestedBy } } } }";
 
-async fn record(ctx: Ctx, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn record(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render_record(&ctx, &id, &query, Feedback::default()).await
 }
 
-async fn render_record(ctx: &Ctx, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn render_record(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let from = query.get("from").filter(|f| !f.is_empty()).cloned();
     let to = query.get("to").filter(|t| !t.is_empty()).cloned();
     let vars = json!({ "id": id, "from": from.clone().unwrap_or_else(|| id.to_owned()), "to": to, "withDiff": from.is_some() });
@@ -183,7 +183,7 @@ fn diff_view(a: &Answer) -> Markup {
     }
 }
 
-fn record_body(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
+fn record_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
     let r = a.at(&["careRecord"]);
     let csrf = ctx.frame().csrf;
     let body_text = {
@@ -257,7 +257,7 @@ fn record_body(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, String>,
     }
 }
 
-async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn edit(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -280,7 +280,7 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
     }
 }
 
-async fn start(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn start(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -302,12 +302,12 @@ const REVIEW: &str =
     careRecord { id kind body diagnosisCodes createdAt provider { name } } }
   reviewFlags { name description } }";
 
-async fn review(ctx: Ctx, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn review(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render_review(&ctx, &id, &query, Feedback::default(), Vec::new()).await
 }
 
 async fn render_review(
-    ctx: &Ctx,
+    ctx: &SignedIn,
     id: &str,
     query: &HashMap<String, String>,
     feedback: Feedback,
@@ -372,7 +372,7 @@ async fn render_review(
     (status, page(&ctx.frame(), "Care review", body)).into_response()
 }
 
-async fn complete(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn complete(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -409,7 +409,7 @@ fn most_raised(counts: &serde_json::Value) -> Vec<(String, i64)> {
 
 const QUALITY: &str = "{ providerQualityRanking(first: 100) { providerId reviews averageScore notes lateNotes lateNoteShare flagCounts { flag count } provider { name } } }";
 
-async fn quality(ctx: Ctx) -> Response {
+async fn quality(ctx: SignedIn) -> Response {
     let answer = match ctx.run(QUALITY, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,

@@ -11,7 +11,7 @@ mod ops;
 
 use super::gql::{Answer, GqlError};
 use super::layout::{self, page};
-use super::{Ctx, redirect};
+use super::{SignedIn, redirect};
 use crate::http::AppState;
 use axum::Router;
 use axum::http::StatusCode;
@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `/`: the member's first team queue.
-pub async fn home(ctx: Ctx) -> Response {
+pub async fn home(ctx: SignedIn) -> Response {
     let first = ctx.caller.principal.roles.first().copied();
     match first {
         Some(Role::Cx) => redirect("/cx/tickets"),
@@ -174,14 +174,14 @@ fn query_encode(value: &str) -> String {
 }
 
 /// A page whose query failed entirely: the error in words.
-pub fn failed(ctx: &Ctx, title: &str, answer: &Answer) -> Option<Response> {
+pub fn failed(ctx: &SignedIn, title: &str, answer: &Answer) -> Option<Response> {
     let err = answer.failure()?;
     let body = page(&ctx.frame(), title, layout::error(err));
     Some((status_of(std::slice::from_ref(err)), body).into_response())
 }
 
 /// The break-glass form, where a role may ask for emergency access to a patient.
-pub fn break_glass_form(ctx: &Ctx, patient: &str, back: &str) -> Markup {
+pub fn break_glass_form(ctx: &SignedIn, patient: &str, back: &str) -> Markup {
     let may = ctx.caller.principal.roles.iter().any(|r| matches!(r, Role::Cx | Role::Ops | Role::Medical));
     if !may {
         return html! {};

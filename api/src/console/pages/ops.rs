@@ -3,7 +3,7 @@
 //! appeals sent, the history, the next moves). An escalation's page states it as its purpose.
 
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
-use crate::console::Ctx;
+use crate::console::SignedIn;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, dollars, money, page, plain, value, when};
 use crate::http::AppState;
@@ -41,7 +41,7 @@ fn days(value: &Value) -> Markup {
     }
 }
 
-async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
     let status = get("status").unwrap_or_else(|| "OPEN,IN_REVIEW,APPEALED".into());
     let mut filter = json!({ "status": status.split(',').collect::<Vec<_>>() });
@@ -112,11 +112,11 @@ async fn queue(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Respon
 
 const DENIALS: &str = "query { denials(first: 50, filter: { open: true }) { edges { node { id payer carcGroup carcCode carcDescription rarcCode rarcDescription deniedCents appealDeadline daysLeft escalation { id status } claim { claimNumber } } } } }";
 
-async fn denials(ctx: Ctx, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn denials(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     denials_page(&ctx, &query, Feedback::default()).await
 }
 
-async fn denials_page(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let answer = match ctx.run(DENIALS, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -161,7 +161,7 @@ async fn denials_page(ctx: &Ctx, query: &HashMap<String, String>, feedback: Feed
     (status, page(&ctx.frame(), "Open denials", body)).into_response()
 }
 
-async fn escalate(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn escalate(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
@@ -187,11 +187,11 @@ const ESCALATION: &str = "query($id: ID!) { escalation(id: $id) { id status appe
     pendingWriteOff { id requestedBy }
     history(first: 100) { edges { node { kind actor { displayName } changes at } } } } }";
 
-async fn escalation(ctx: Ctx, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn escalation(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &id, &query, Feedback::default()).await
 }
 
-async fn render(ctx: &Ctx, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
+async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let purpose = format!("escalation:{id}");
     let answer = match ctx
         .run(ESCALATION, json!({ "id": id }), uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str()))
@@ -222,7 +222,13 @@ fn move_label(to: &str, level: Option<&str>) -> &'static str {
     }
 }
 
-fn escalation_body(ctx: &Ctx, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
+fn escalation_body(
+    ctx: &SignedIn,
+    id: &str,
+    a: &Answer,
+    query: &HashMap<String, String>,
+    feedback: &Feedback,
+) -> Markup {
     let e = a.at(&["escalation"]);
     html! {
         (notice(query))
@@ -277,7 +283,7 @@ fn claim_card(a: &Answer) -> Markup {
 }
 
 /// The next move (with an appeal's text or a recovered amount), and the assignment.
-fn next_step_card(ctx: &Ctx, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
+fn next_step_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
     let e = a.at(&["escalation"]);
     let csrf = ctx.frame().csrf;
     let today = chrono::Utc::now().date_naive().to_string();
@@ -346,8 +352,8 @@ fn appeals_and_history(a: &Answer) -> Markup {
     }
 }
 
-async fn act(
-    ctx: Ctx,
+async fn run_form_mutation(
+    ctx: SignedIn,
     id: String,
     input: HashMap<String, String>,
     name: &'static str,
@@ -380,7 +386,7 @@ fn cents(text: &str) -> Result<Value, ()> {
     }
 }
 
-async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn transition(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let to = input.get("to").cloned().unwrap_or_default();
     let appeal = (to == "APPEALED").then(|| json!({ "sent": input.get("sent"), "sentOn": input.get("sentOn") }));
@@ -401,13 +407,13 @@ async fn transition(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Respons
         "note": input.get("note"), "appeal": appeal, "cents": recovered });
     let doc = "mutation($id: ID!, $v: Int!, $to: EscalationStatus!, $note: String!, $appeal: AppealInput, $cents: Int) {
         transitionEscalation(id: $id, expectedVersion: $v, to: $to, note: $note, appeal: $appeal, recoveredCents: $cents) { id } }";
-    act(ctx, id, input, "transition", doc, vars).await
+    run_form_mutation(ctx, id, input, "transition", doc, vars).await
 }
 
-async fn assign(ctx: Ctx, Path(id): Path<String>, form: FormBody) -> Response {
+async fn assign(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let assignee = input.get("assignee").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
     let doc = "mutation($id: ID!, $v: Int!, $a: String) { assignEscalation(id: $id, expectedVersion: $v, assignee: $a) { id } }";
-    act(ctx, id, input, "assign", doc, vars).await
+    run_form_mutation(ctx, id, input, "assign", doc, vars).await
 }

@@ -461,3 +461,81 @@ both!(the_audit_logs_older_events_keep_the_search, |app| {
     let rows = html.matches("<td>alice ").count();
     assert!(rows > 0 && !html.contains("<td>cora "), "the second page is still alice's only: {html}");
 });
+
+/// The first id a table holds, as the console's URLs carry it.
+async fn first_id(app: &TestApp, table: &str) -> String {
+    let row = &app.sql(&format!("SELECT id FROM {table} ORDER BY id LIMIT 1")).await[0];
+    row.try_get::<uuid::Uuid>("", "id").map(|id| id.to_string()).or_else(|_| row.try_get::<String>("", "id")).unwrap()
+}
+
+/// `path` as `sub` signs in: the page answers 200 with no error shown.
+async fn loads(app: &TestApp, sub: &str, path: &str) -> String {
+    let mut browser = Browser::new(app);
+    browser.sign_in(sub).await;
+    let (status, html, _) = browser.get(path).await;
+    assert_eq!(status, 200, "{sub} {path}: {html}");
+    assert!(!html.contains("class=\"error\""), "{sub} {path} shows an error: {html}");
+    html
+}
+
+both!(every_console_page_loads_for_its_team, |app| {
+    let ticket = first_id(&app, "ticket").await;
+    let escalation = first_id(&app, "escalation").await;
+    let review = first_id(&app, "care_review").await;
+    let record = first_id(&app, "care_record").await;
+    let patient = first_id(&app, "patient").await;
+    let pages: Vec<(&str, String)> = vec![
+        ("alice", "/cx/tickets".into()),
+        ("alice", format!("/cx/tickets/{ticket}")),
+        ("owen", "/ops/escalations".into()),
+        ("owen", format!("/ops/escalations/{escalation}")),
+        ("owen", "/ops/denials".into()),
+        ("owen", "/approvals".into()),
+        ("maya", "/medical/reviews".into()),
+        ("maya", format!("/medical/reviews/{review}")),
+        ("maya", "/medical/records".into()),
+        ("maya", format!("/medical/records/{record}")),
+        ("maya", "/medical/quality".into()),
+        ("maya", "/approvals".into()),
+        ("cora", "/compliance/audit".into()),
+        ("cora", format!("/compliance/patient?id={patient}")),
+        ("cora", "/compliance/break-glass".into()),
+        ("adam", "/admin/staff".into()),
+        ("adam", "/approvals".into()),
+    ];
+    for (sub, path) in &pages {
+        loads(&app, sub, path).await;
+    }
+
+    // The accounting's CSV, as compliance downloads it: the header and nothing broken.
+    let mut browser = Browser::new(&app);
+    browser.sign_in("cora").await;
+    let (status, csv, headers) = browser.get(&format!("/compliance/patients/{patient}/disclosures.csv")).await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"), "{headers:?}");
+    assert!(csv.starts_with("date,recipient_name,recipient_sub"), "{csv}");
+
+    // "Fill my week": the sampling form opens reviews and lands on the reviewer's queue.
+    let mut browser = Browser::new(&app);
+    browser.sign_in("maya").await;
+    let csrf = browser.csrf().await;
+    let (status, html, headers) = browser.post("/medical/sample", &[("csrf", &csrf), ("size", "2")]).await;
+    assert_eq!(status, 303, "{html}");
+    assert!(headers[LOCATION].to_str().unwrap().starts_with("/medical/reviews"), "{headers:?}");
+});
+
+both!(a_teams_pages_refuse_the_other_teams, |app| {
+    // Each team's page, asked by a team whose rules open none of what it lists.
+    let pages = [
+        ("alice", "/medical/reviews"),
+        ("owen", "/medical/records"),
+        ("maya", "/compliance/audit"),
+        ("cora", "/admin/staff"),
+    ];
+    for (sub, path) in pages {
+        let mut browser = Browser::new(&app);
+        browser.sign_in(sub).await;
+        let (status, html, _) = browser.get(path).await;
+        assert_eq!(status, 403, "{sub} {path}: {html}");
+    }
+});

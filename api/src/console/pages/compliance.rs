@@ -86,7 +86,9 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, answer.at(&["auditEvents", "pageInfo", "endCursor"]))) { "Older events" } }
         }
     };
-    page(&ctx.frame(), "Audit log", body).into_response()
+    // A refused or mistyped search keeps the form, with the status its error carries.
+    let status = if problem.is_some() { status_of(&answer.errors) } else { StatusCode::OK };
+    (status, page(&ctx.frame(), "Audit log", body)).into_response()
 }
 
 const PATIENT: &str = "query($id: ID!) {

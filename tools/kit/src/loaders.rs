@@ -239,3 +239,25 @@ first_page!(
     /// A patient's first tickets, soonest SLA first.
     PatientTickets, ticket, patient_id, "patient_id", "t.sla_due_at ASC, t.id ASC"
 );
+
+/// The rows of one page of a relation: the first page comes from the batch loader (one
+/// statement for every parent asking at this depth), a later page from `later` (one parent's
+/// keyset page, by its service). `first` makes the loader key from the rows to fetch.
+pub async fn relation_page<K, Row, Later>(
+    ctx: &Context<'_>,
+    page: &crate::pagination::PageRequest,
+    first: impl FnOnce(u64) -> K,
+    later: impl FnOnce() -> Later,
+) -> ApiResult<Vec<Row>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Value = Vec<Row>, Error = LoadError>,
+    Row: Send + Sync + Clone + 'static,
+    Later: std::future::Future<Output = ApiResult<Vec<Row>>>,
+{
+    if page.is_first_page() {
+        Ok(loaders(ctx)?.load_one(first(page.fetch_limit())).await.map_err(load_error)?.unwrap_or_default())
+    } else {
+        later().await
+    }
+}

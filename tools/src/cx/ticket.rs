@@ -5,7 +5,7 @@ use super::workflow::{SlaHours, allowed_moves, sla_breached};
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{PatientTickets, TicketComments, TicketHistory, load_error, loaders};
+use crate::kit::loaders::{PatientTickets, TicketComments, TicketHistory, relation_page};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error};
@@ -151,12 +151,9 @@ impl Ticket {
             return Ok(None);
         }
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = if page.is_first_page() {
-            let key = TicketComments { parent: self.0.id, limit: page.fetch_limit() };
-            loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-        } else {
-            service::comments(db(ctx)?, self.0.id, &page).await?
-        };
+        let (db, id) = (db(ctx)?, self.0.id);
+        let key = |limit| TicketComments { parent: id, limit };
+        let rows = relation_page(ctx, &page, key, || service::comments(db, id, &page)).await?;
         let mut comments = Vec::with_capacity(rows.len());
         for c in rows {
             comments.push(TicketComment {
@@ -179,12 +176,9 @@ impl Ticket {
         after: Option<String>,
     ) -> Gql<Page<TicketHistoryEntry>> {
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = if page.is_first_page() {
-            let key = TicketHistory { parent: self.0.id, limit: page.fetch_limit() };
-            loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-        } else {
-            service::events(db(ctx)?, self.0.id, &page).await?
-        };
+        let (db, id) = (db(ctx)?, self.0.id);
+        let key = |limit| TicketHistory { parent: id, limit };
+        let rows = relation_page(ctx, &page, key, || service::events(db, id, &page)).await?;
         let text_open =
             if rows.iter().any(|e| quotes_text(&e.changes)) { self.correspondence(ctx).await.is_some() } else { true };
         let mut out = Vec::with_capacity(rows.len());
@@ -304,13 +298,9 @@ pub async fn tickets_of_patient(
 ) -> ApiResult<Page<Ticket>> {
     access(ctx)?.require(Resource::Ticket, Action::Read)?;
     let page = PageRequest::new(ctx, first, after)?;
-    let rows = if page.is_first_page() {
-        let key = PatientTickets { parent: patient, limit: page.fetch_limit() };
-        loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-    } else {
-        let filter = TicketFilter { patient_id: Some(patient), ..Default::default() };
-        service::list(db(ctx)?, &filter, &page).await?
-    };
+    let (db, filter) = (db(ctx)?, TicketFilter { patient_id: Some(patient), ..Default::default() });
+    let key = |limit| PatientTickets { parent: patient, limit };
+    let rows = relation_page(ctx, &page, key, || service::list(db, &filter, &page)).await?;
     Ok(page.into_page(rows, service::cursor, Ticket))
 }
 

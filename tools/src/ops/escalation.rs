@@ -8,7 +8,7 @@ use crate::directory::{Patient, patient_of};
 use crate::kit::agent::{Agent, agent, agent_of};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{AppealsOf, EscalationHistory, EscalationOf, load_error, loaders};
+use crate::kit::loaders::{AppealsOf, EscalationHistory, EscalationOf, load_error, loaders, relation_page};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
@@ -199,12 +199,9 @@ impl Escalation {
             let page = PageRequest::new(ctx, first, after)?;
             self.check_billing(ctx).await?;
             let id = self.0.escalation.id;
-            let rows = if page.is_first_page() {
-                let key = EscalationHistory { parent: id, limit: page.fetch_limit() };
-                loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-            } else {
-                service::events(db(ctx)?, id, &page).await?
-            };
+            let db = db(ctx)?;
+            let key = |limit| EscalationHistory { parent: id, limit };
+            let rows = relation_page(ctx, &page, key, || service::events(db, id, &page)).await?;
             let mut entries = Vec::with_capacity(rows.len());
             for e in rows {
                 let actor = agent_of(ctx, e.actor_id).await?;

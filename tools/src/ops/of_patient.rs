@@ -1,7 +1,7 @@
 //! What the ops tool adds to `Patient`: their claims.
 
 use super::Claim;
-use crate::kit::loaders::{PatientClaims, load_error, loaders};
+use crate::kit::loaders::{PatientClaims, relation_page};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{ApiResult, access, db, null_on_error};
 use async_graphql::{Context, Object};
@@ -20,12 +20,8 @@ impl ClaimsOfPatient {
             let db = db(ctx)?;
             let check = access(ctx)?.check_read(db, self.0, Resource::Claim).await?;
             let page = PageRequest::new(ctx, first, after)?;
-            let rows = if page.is_first_page() {
-                let key = PatientClaims { parent: self.0, limit: page.fetch_limit() };
-                loaders(ctx)?.load_one(key).await.map_err(load_error)?.unwrap_or_default()
-            } else {
-                super::claim_service::claims_of(db, self.0, &page).await?
-            };
+            let key = |limit| PatientClaims { parent: self.0, limit };
+            let rows = relation_page(ctx, &page, key, || super::claim_service::claims_of(db, self.0, &page)).await?;
             let rows = rows.into_iter().map(|c| Claim::read(&check, c)).collect::<ApiResult<Vec<_>>>()?;
             Ok(page.into_page(rows, |c| c.key().to_string(), |c| c))
         };

@@ -152,18 +152,18 @@ fn ticket_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, Str
 fn ticket_card(a: &Answer) -> Markup {
     let t = a.at(&["ticket"]);
     html! {
-    section.card aria-labelledby="ticket-h" {
-        h2 id="ticket-h" { "Ticket" }
-        dl {
-            dt { "Status" } dd { (plain(&t["status"]).to_lowercase()) }
-            dt { "Priority" } dd { (plain(&t["priority"]).to_lowercase()) }
-            dt { "Channel" } dd { (plain(&t["channel"]).to_lowercase()) }
-            dt { "SLA due" } dd { (when(&t["slaDueAt"])) @if t["slaBreached"] == true { " " span.badge.bad { "SLA breached" } } }
-            dt { "Assignee" } dd { (plain(&t["assignee"]["displayName"])) }
+        section.card aria-labelledby="ticket-h" {
+            h2 id="ticket-h" { "Ticket" }
+            dl {
+                dt { "Status" } dd { (plain(&t["status"]).to_lowercase()) }
+                dt { "Priority" } dd { (plain(&t["priority"]).to_lowercase()) }
+                dt { "Channel" } dd { (plain(&t["channel"]).to_lowercase()) }
+                dt { "SLA due" } dd { (when(&t["slaDueAt"])) @if t["slaBreached"] == true { " " span.badge.bad { "SLA breached" } } }
+                dt { "Assignee" } dd { (plain(&t["assignee"]["displayName"])) }
+            }
+            h3 { "Description" }
+            p { (value(a, &["ticket", "description"])) }
         }
-        h3 { "Description" }
-        p { (value(a, &["ticket", "description"])) }
-    }
     }
 }
 
@@ -172,23 +172,23 @@ fn ticket_card(a: &Answer) -> Markup {
 fn patient_card(ctx: &SignedIn, id: &str, a: &Answer) -> Markup {
     let t = a.at(&["ticket"]);
     html! {
-    section.card aria-labelledby="patient-h" {
-        h2 id="patient-h" { "Patient" }
-        @if t["patient"].is_null() && !a.refused(&["ticket", "patient"]) { p.muted { "This ticket is not about a patient." } }
-        @else {
-            dl {
-                dt { "Name" } dd { (value(a, &["ticket", "patient", "name"])) }
-                dt { "Email" } dd { (value(a, &["ticket", "patient", "email"])) }
-                dt { "Phone" } dd { (value(a, &["ticket", "patient", "phone"])) }
-                dt { "Member id" } dd { (value(a, &["ticket", "patient", "memberIdLast4"])) }
-                dt { "Birth year" } dd { (value(a, &["ticket", "patient", "birthYear"])) }
-                dt { "Date of birth" } dd { (value(a, &["ticket", "patient", "dateOfBirth"])) }
-            }
-            @if a.refused(&["ticket", "patient", "dateOfBirth"]) {
-                (super::break_glass_form(ctx, &plain(&t["patient"]["id"]), &format!("/cx/tickets/{id}")))
+        section.card aria-labelledby="patient-h" {
+            h2 id="patient-h" { "Patient" }
+            @if t["patient"].is_null() && !a.refused(&["ticket", "patient"]) { p.muted { "This ticket is not about a patient." } }
+            @else {
+                dl {
+                    dt { "Name" } dd { (value(a, &["ticket", "patient", "name"])) }
+                    dt { "Email" } dd { (value(a, &["ticket", "patient", "email"])) }
+                    dt { "Phone" } dd { (value(a, &["ticket", "patient", "phone"])) }
+                    dt { "Member id" } dd { (value(a, &["ticket", "patient", "memberIdLast4"])) }
+                    dt { "Birth year" } dd { (value(a, &["ticket", "patient", "birthYear"])) }
+                    dt { "Date of birth" } dd { (value(a, &["ticket", "patient", "dateOfBirth"])) }
+                }
+                @if a.refused(&["ticket", "patient", "dateOfBirth"]) {
+                    (super::break_glass_form(ctx, &plain(&t["patient"]["id"]), &format!("/cx/tickets/{id}")))
+                }
             }
         }
-    }
     }
 }
 
@@ -210,30 +210,30 @@ fn work_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Marku
         .map(|m| (plain(m), label(m.as_str().unwrap_or_default())))
         .collect();
     html! {
-    section.card aria-labelledby="act-h" {
-        h2 id="act-h" { "Work the ticket" }
-        @if feedback.is_conflict("transition") || feedback.is_conflict("assign") {
-            p.error role="alert" { "Someone changed this ticket while you were looking at it. The page now shows its current state; check it and choose again." }
-        }
-        (feedback.errors_of("transition"))
-        @for (to, label) in moves {
-            form.inline method="post" action={ "/cx/tickets/" (id) "/transition" } {
+        section.card aria-labelledby="act-h" {
+            h2 id="act-h" { "Work the ticket" }
+            @if feedback.is_conflict("transition") || feedback.is_conflict("assign") {
+                p.error role="alert" { "Someone changed this ticket while you were looking at it. The page now shows its current state; check it and choose again." }
+            }
+            (feedback.errors_of("transition"))
+            @for (to, label) in moves {
+                form.inline method="post" action={ "/cx/tickets/" (id) "/transition" } {
+                    (csrf_field(csrf))
+                    input type="hidden" name="version" value=(version);
+                    input type="hidden" name="to" value=(to);
+                    button type="submit" { (label) }
+                }
+                " "
+            }
+            (feedback.errors_of("assign"))
+            form.inline method="post" action={ "/cx/tickets/" (id) "/assign" } {
                 (csrf_field(csrf))
                 input type="hidden" name="version" value=(version);
-                input type="hidden" name="to" value=(to);
-                button type="submit" { (label) }
+                label for="assignee" { "Assign to (staff id, empty to unassign)" }
+                input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
+                button.secondary type="submit" { "Assign" }
             }
-            " "
         }
-        (feedback.errors_of("assign"))
-        form.inline method="post" action={ "/cx/tickets/" (id) "/assign" } {
-            (csrf_field(csrf))
-            input type="hidden" name="version" value=(version);
-            label for="assignee" { "Assign to (staff id, empty to unassign)" }
-            input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
-            button.secondary type="submit" { "Assign" }
-        }
-    }
     }
 }
 
@@ -244,57 +244,57 @@ fn reply_card(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, Stri
     let typed = feedback.typed("comment", "body");
     let comment_text = if !typed.is_empty() { typed } else { macro_text.unwrap_or_default() };
     html! {
-    section.card aria-labelledby="reply-h" {
-        h2 id="reply-h" { "Reply" }
-        form method="get" action={ "/cx/tickets/" (id) } {
-            label for="macro" { "Saved reply" }
-            select id="macro" name="macro" {
-                option value="" { "None" }
-                @for m in a.at(&["macros"]).as_array().into_iter().flatten() {
-                    option value=(plain(&m["id"])) selected[query.get("macro") == m["id"].as_str().map(str::to_owned).as_ref()] { (plain(&m["name"])) }
+        section.card aria-labelledby="reply-h" {
+            h2 id="reply-h" { "Reply" }
+            form method="get" action={ "/cx/tickets/" (id) } {
+                label for="macro" { "Saved reply" }
+                select id="macro" name="macro" {
+                    option value="" { "None" }
+                    @for m in a.at(&["macros"]).as_array().into_iter().flatten() {
+                        option value=(plain(&m["id"])) selected[query.get("macro") == m["id"].as_str().map(str::to_owned).as_ref()] { (plain(&m["name"])) }
+                    }
                 }
+                button.secondary type="submit" { "Fill in" }
             }
-            button.secondary type="submit" { "Fill in" }
+            @if let Some(refused) = a.at(&["renderMacro", "refusedPlaceholders"]).as_array().filter(|r| !r.is_empty()) {
+                p.muted { "Left out because your role may not read them: " (refused.iter().map(plain).collect::<Vec<_>>().join(", ")) }
+            }
+            (feedback.errors_of("comment"))
+            form method="post" action={ "/cx/tickets/" (id) "/comment" } {
+                (csrf_field(csrf))
+                label for="body" { "Comment" }
+                textarea id="body" name="body" required { (comment_text) }
+                label { input type="checkbox" name="internal" value="true" checked[feedback.typed("comment", "internal") == "true"]; " Internal note (never shown to the requester)" }
+                button type="submit" { "Add comment" }
+            }
         }
-        @if let Some(refused) = a.at(&["renderMacro", "refusedPlaceholders"]).as_array().filter(|r| !r.is_empty()) {
-            p.muted { "Left out because your role may not read them: " (refused.iter().map(plain).collect::<Vec<_>>().join(", ")) }
-        }
-        (feedback.errors_of("comment"))
-        form method="post" action={ "/cx/tickets/" (id) "/comment" } {
-            (csrf_field(csrf))
-            label for="body" { "Comment" }
-            textarea id="body" name="body" required { (comment_text) }
-            label { input type="checkbox" name="internal" value="true" checked[feedback.typed("comment", "internal") == "true"]; " Internal note (never shown to the requester)" }
-            button type="submit" { "Add comment" }
-        }
-    }
     }
 }
 
 fn comments_card(a: &Answer) -> Markup {
     html! {
-    section.card aria-labelledby="comments-h" {
-        h2 id="comments-h" { "Comments" }
-        @if a.refused(&["ticket", "comments"]) { (crate::console::layout::restricted()) }
-        @for c in nodes(a, &["ticket", "comments"]) {
-            article {
-                p.muted { (plain(&c["author"]["displayName"])) " · " (when(&c["createdAt"])) @if c["internal"] == true { " · " span.badge { "internal" } } }
-                p { (plain(&c["body"])) }
+        section.card aria-labelledby="comments-h" {
+            h2 id="comments-h" { "Comments" }
+            @if a.refused(&["ticket", "comments"]) { (crate::console::layout::restricted()) }
+            @for c in nodes(a, &["ticket", "comments"]) {
+                article {
+                    p.muted { (plain(&c["author"]["displayName"])) " · " (when(&c["createdAt"])) @if c["internal"] == true { " · " span.badge { "internal" } } }
+                    p { (plain(&c["body"])) }
+                }
             }
         }
-    }
     }
 }
 
 fn history_card(a: &Answer) -> Markup {
     html! {
-    section.card aria-labelledby="history-h" {
-        h2 id="history-h" { "History" }
-        table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
-            tbody { @for h in nodes(a, &["ticket", "history"]) {
-                tr { td { (when(&h["at"])) } td { (plain(&h["actor"]["displayName"])) } td { (plain(&h["kind"])) } td { code { (h["changes"].to_string()) } } }
-            } } }
-    }
+        section.card aria-labelledby="history-h" {
+            h2 id="history-h" { "History" }
+            table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
+                tbody { @for h in nodes(a, &["ticket", "history"]) {
+                    tr { td { (when(&h["at"])) } td { (plain(&h["actor"]["displayName"])) } td { (plain(&h["kind"])) } td { code { (h["changes"].to_string()) } } }
+                } } }
+        }
     }
 }
 

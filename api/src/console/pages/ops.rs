@@ -248,37 +248,37 @@ fn escalation_body(
 fn denial_card(a: &Answer) -> Markup {
     let e = a.at(&["escalation"]);
     html! {
-    section.card aria-labelledby="den-h" {
-        h2 id="den-h" { "Denial" }
-        dl {
-            dt { "Status" } dd { (plain(&e["status"]).to_lowercase().replace('_', " ")) @if !e["appealLevel"].is_null() { " (" (plain(&e["appealLevel"]).to_lowercase().replace('_', " ")) ")" } }
-            dt { "Deadline" } dd { (plain(&e["appealDeadline"])) " · " (days(&e["daysLeft"])) }
-            dt { "Payer" } dd { (plain(&e["payer"])) }
-            dt { "Reason" } dd { (plain(&e["carcGroup"])) "-" (plain(&e["carcCode"])) ": " (plain(&e["denial"]["carcDescription"])) }
-            dt { "Remark" } dd { (plain(&e["denial"]["rarcCode"])) ": " (plain(&e["denial"]["rarcDescription"])) }
-            dt { "At stake" } dd { (money(a, &["escalation", "amountAtStake"])) }
-            dt { "Allowed" } dd { (money(a, &["escalation", "denial", "allowedCents"])) }
-            dt { "Recovered" } dd { (money(a, &["escalation", "recoveredCents"])) }
-            dt { "Why escalated" } dd { (value(a, &["escalation", "summary"])) }
-            dt { "Assignee" } dd { (plain(&e["assignee"]["displayName"])) }
+        section.card aria-labelledby="den-h" {
+            h2 id="den-h" { "Denial" }
+            dl {
+                dt { "Status" } dd { (plain(&e["status"]).to_lowercase().replace('_', " ")) @if !e["appealLevel"].is_null() { " (" (plain(&e["appealLevel"]).to_lowercase().replace('_', " ")) ")" } }
+                dt { "Deadline" } dd { (plain(&e["appealDeadline"])) " · " (days(&e["daysLeft"])) }
+                dt { "Payer" } dd { (plain(&e["payer"])) }
+                dt { "Reason" } dd { (plain(&e["carcGroup"])) "-" (plain(&e["carcCode"])) ": " (plain(&e["denial"]["carcDescription"])) }
+                dt { "Remark" } dd { (plain(&e["denial"]["rarcCode"])) ": " (plain(&e["denial"]["rarcDescription"])) }
+                dt { "At stake" } dd { (money(a, &["escalation", "amountAtStake"])) }
+                dt { "Allowed" } dd { (money(a, &["escalation", "denial", "allowedCents"])) }
+                dt { "Recovered" } dd { (money(a, &["escalation", "recoveredCents"])) }
+                dt { "Why escalated" } dd { (value(a, &["escalation", "summary"])) }
+                dt { "Assignee" } dd { (plain(&e["assignee"]["displayName"])) }
+            }
         }
-    }
     }
 }
 
 /// The claim and the patient it is about, each value as ops may read it.
 fn claim_card(a: &Answer) -> Markup {
     html! {
-    section.card aria-labelledby="claim-h" {
-        h2 id="claim-h" { "Claim and patient" }
-        dl {
-            dt { "Claim" } dd { (value(a, &["escalation", "claim", "claimNumber"])) }
-            dt { "Claim status" } dd { (value(a, &["escalation", "claim", "status"])) }
-            dt { "Billed" } dd { (money(a, &["escalation", "claim", "billedCents"])) }
-            dt { "Service date" } dd { (value(a, &["escalation", "claim", "serviceDate"])) }
-            dt { "Patient" } dd { (value(a, &["escalation", "patient", "name"])) " " span.muted { (value(a, &["escalation", "patient", "memberIdLast4"])) } }
+        section.card aria-labelledby="claim-h" {
+            h2 id="claim-h" { "Claim and patient" }
+            dl {
+                dt { "Claim" } dd { (value(a, &["escalation", "claim", "claimNumber"])) }
+                dt { "Claim status" } dd { (value(a, &["escalation", "claim", "status"])) }
+                dt { "Billed" } dd { (money(a, &["escalation", "claim", "billedCents"])) }
+                dt { "Service date" } dd { (value(a, &["escalation", "claim", "serviceDate"])) }
+                dt { "Patient" } dd { (value(a, &["escalation", "patient", "name"])) " " span.muted { (value(a, &["escalation", "patient", "memberIdLast4"])) } }
+            }
         }
-    }
     }
 }
 
@@ -289,66 +289,66 @@ fn next_step_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> 
     let today = chrono::Utc::now().date_naive().to_string();
     let typed = |k: &str| feedback.typed("transition", k);
     html! {
-    section.card aria-labelledby="move-h" {
-        h2 id="move-h" { "Next step" }
-        @if feedback.is_conflict("transition") {
-            p.error role="alert" { "Someone moved this escalation while you were writing. Its current state is shown; your note is kept below: check and send again." }
-        }
-        (feedback.errors_of("transition"))
-        @let moves: Vec<(String, &str)> = e["allowedMoves"].as_array().into_iter().flatten()
-            .map(|m| (plain(&m["to"]), move_label(m["to"].as_str().unwrap_or_default(), m["appealLevel"].as_str())))
-            .collect();
-        @if moves.is_empty() { p.muted { "This escalation is finished." } }
-        @else {
-            form method="post" action={ "/ops/escalations/" (id) "/transition" } {
+        section.card aria-labelledby="move-h" {
+            h2 id="move-h" { "Next step" }
+            @if feedback.is_conflict("transition") {
+                p.error role="alert" { "Someone moved this escalation while you were writing. Its current state is shown; your note is kept below: check and send again." }
+            }
+            (feedback.errors_of("transition"))
+            @let moves: Vec<(String, &str)> = e["allowedMoves"].as_array().into_iter().flatten()
+                .map(|m| (plain(&m["to"]), move_label(m["to"].as_str().unwrap_or_default(), m["appealLevel"].as_str())))
+                .collect();
+            @if moves.is_empty() { p.muted { "This escalation is finished." } }
+            @else {
+                form method="post" action={ "/ops/escalations/" (id) "/transition" } {
+                    (csrf_field(csrf))
+                    input type="hidden" name="version" value=(plain(&e["version"]));
+                    fieldset { legend { "Move to" }
+                        @for (i, (to, label)) in moves.iter().enumerate() {
+                            label { input type="radio" name="to" value=(to) required checked[typed("to") == *to || (typed("to").is_empty() && i == 0)]; " " (label) }
+                        }
+                    }
+                    label for="note" { "Note (why; kept in the history)" }
+                    textarea id="note" name="note" required { (typed("note")) }
+                    label for="sent" { "For an appeal: what was sent" }
+                    textarea id="sent" name="sent" { (typed("sent")) }
+                    label for="sentOn" { "For an appeal: sent on" }
+                    input id="sentOn" name="sentOn" type="date" value=(if typed("sentOn").is_empty() { today.clone() } else { typed("sentOn") });
+                    label for="recovered" { "For a win: recovered amount in dollars" }
+                    input id="recovered" name="recovered" inputmode="decimal" value=(typed("recovered"));
+                    button type="submit" { "Save" }
+                }
+            }
+            (feedback.errors_of("assign"))
+            form method="post" action={ "/ops/escalations/" (id) "/assign" } {
                 (csrf_field(csrf))
                 input type="hidden" name="version" value=(plain(&e["version"]));
-                fieldset { legend { "Move to" }
-                    @for (i, (to, label)) in moves.iter().enumerate() {
-                        label { input type="radio" name="to" value=(to) required checked[typed("to") == *to || (typed("to").is_empty() && i == 0)]; " " (label) }
-                    }
-                }
-                label for="note" { "Note (why; kept in the history)" }
-                textarea id="note" name="note" required { (typed("note")) }
-                label for="sent" { "For an appeal: what was sent" }
-                textarea id="sent" name="sent" { (typed("sent")) }
-                label for="sentOn" { "For an appeal: sent on" }
-                input id="sentOn" name="sentOn" type="date" value=(if typed("sentOn").is_empty() { today.clone() } else { typed("sentOn") });
-                label for="recovered" { "For a win: recovered amount in dollars" }
-                input id="recovered" name="recovered" inputmode="decimal" value=(typed("recovered"));
-                button type="submit" { "Save" }
+                label for="assignee" { "Assign to (ops staff id, empty to unassign)" }
+                input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
+                button.secondary type="submit" { "Assign" }
             }
         }
-        (feedback.errors_of("assign"))
-        form method="post" action={ "/ops/escalations/" (id) "/assign" } {
-            (csrf_field(csrf))
-            input type="hidden" name="version" value=(plain(&e["version"]));
-            label for="assignee" { "Assign to (ops staff id, empty to unassign)" }
-            input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
-            button.secondary type="submit" { "Assign" }
-        }
-    }
     }
 }
 
 /// The appeals sent so far, and the escalation's history.
 fn appeals_and_history(a: &Answer) -> Markup {
     html! {
-    section.card aria-labelledby="appeals-h" {
-        h2 id="appeals-h" { "Appeals sent" }
-        @for (i, ap) in a.at(&["escalation", "appeals"]).as_array().into_iter().flatten().enumerate() {
-            article { p.muted { (plain(&ap["level"]).to_lowercase().replace('_', " ")) " · sent " (plain(&ap["sentOn"])) " by " (plain(&ap["filedBy"]["displayName"])) }
-                p { (value(a, &["escalation", "appeals", &i.to_string(), "sent"])) } }
+        section.card aria-labelledby="appeals-h" {
+            h2 id="appeals-h" { "Appeals sent" }
+            @for (i, ap) in a.at(&["escalation", "appeals"]).as_array().into_iter().flatten().enumerate() {
+                article { p.muted { (plain(&ap["level"]).to_lowercase().replace('_', " ")) " · sent " (plain(&ap["sentOn"])) " by " (plain(&ap["filedBy"]["displayName"])) }
+                    p { (value(a, &["escalation", "appeals", &i.to_string(), "sent"])) } }
+            }
         }
-    }
-    section.card aria-labelledby="hist-h" {
-        h2 id="hist-h" { "History" }
-        @if a.refused(&["escalation", "history"]) { (crate::console::layout::restricted()) }
-        table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
-            tbody { @for h in nodes(a, &["escalation", "history"]) {
-                tr { td { (when(&h["at"])) } td { (plain(&h["actor"]["displayName"])) } td { (plain(&h["kind"]).replace('_', " ")) } td { code { (h["changes"].to_string()) } } }
-            } } }
-    }
+        section.card aria-labelledby="hist-h" {
+            h2 id="hist-h" { "History" }
+            @if a.refused(&["escalation", "history"]) { (crate::console::layout::restricted()) }
+            table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
+                tbody { @for h in nodes(a, &["escalation", "history"]) {
+                    tr { td { (when(&h["at"])) } td { (plain(&h["actor"]["displayName"])) } td { (plain(&h["kind"]).replace('_', " ")) } td { code { (h["changes"].to_string()) } } }
+                } } }
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 mod assets;
+pub mod documents;
 mod gql;
 mod layout;
 mod local_path;

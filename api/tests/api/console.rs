@@ -539,3 +539,51 @@ both!(a_teams_pages_refuse_the_other_teams, |app| {
         assert_eq!(status, 403, "{sub} {path}: {html}");
     }
 });
+
+/// A value of GraphQL type `ty` to run a document with: an id nothing has (its record is
+/// `NOT_FOUND`, which is execution, not validation), and the least of every other scalar.
+fn stand_in(ty: &async_graphql::parser::types::Type) -> Option<serde_json::Value> {
+    use async_graphql::parser::types::BaseType;
+    if ty.nullable {
+        return None;
+    }
+    Some(match &ty.base {
+        BaseType::List(_) => json!([]),
+        BaseType::Named(name) => match name.as_str() {
+            "ID" => json!(uuid::Uuid::nil().to_string()),
+            "String" => json!("x"),
+            "Int" => json!(1),
+            "Boolean" => json!(false),
+            other => panic!("no stand-in for a required {other}: give the test one"),
+        },
+    })
+}
+
+both!(every_console_document_is_valid_for_its_team, |app| {
+    use api::console::documents::ALL;
+    let member = |team: policies::Role| match team {
+        policies::Role::Cx => "alice",
+        policies::Role::Ops => "owen",
+        policies::Role::Medical => "maya",
+        policies::Role::Compliance => "cora",
+        policies::Role::Admin => "adam",
+    };
+    assert!(ALL.len() >= 15, "{}", ALL.len());
+    for document in ALL {
+        let parsed = async_graphql::parser::parse_query(document.text)
+            .unwrap_or_else(|e| panic!("{}: does not parse: {e}", document.file));
+        let mut variables = serde_json::Map::new();
+        for (_, operation) in parsed.operations.iter() {
+            for definition in &operation.node.variable_definitions {
+                if let Some(value) = stand_in(&definition.node.var_type.node) {
+                    variables.insert(definition.node.name.node.to_string(), value);
+                }
+            }
+        }
+        let answer = app.gql(member(document.team), document.text, serde_json::Value::Object(variables)).await;
+        for error in answer["errors"].as_array().into_iter().flatten() {
+            assert!(!error["path"].is_null(), "{}: not valid against the schema: {error}", document.file);
+            assert_ne!(error["extensions"]["code"], "FORBIDDEN", "{}: its team may not ask it: {error}", document.file);
+        }
+    }
+});

@@ -3,6 +3,7 @@
 
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::SignedIn;
+use crate::console::documents;
 use crate::console::layout::{csrf_field, page, plain};
 use crate::http::AppState;
 use axum::Router;
@@ -20,7 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/staff/{sub}/deactivate", post(deactivate))
 }
 
-const STAFF: &str = "{ staffMembers(first: 100) { edges { node { sub displayName email active roles version } } } }";
+const STAFF: &str = documents::ADMIN_STAFF.text;
 const ROLES: [&str; 5] = ["cx", "ops", "medical", "compliance", "admin"];
 
 async fn staff(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {

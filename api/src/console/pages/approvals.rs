@@ -4,6 +4,7 @@
 
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::SignedIn;
+use crate::console::documents;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::http::AppState;
 use axum::Router;
@@ -18,7 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/approvals", get(list)).route("/approvals/{id}/decide", post(decide))
 }
 
-const QUEUE: &str = "{ pendingApprovals(filter: { status: PENDING }, first: 100) { edges { node { id kind resourceType resourceId team requestedBy reason change createdAt version } } } me { sub } }";
+const QUEUE: &str = documents::APPROVALS_QUEUE.text;
 
 async fn list(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &query, Feedback::default()).await

@@ -4,6 +4,7 @@
 
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome, status_of};
 use crate::console::SignedIn;
+use crate::console::documents;
 use crate::console::layout::{csrf_field, page, plain, when};
 use crate::console::local_path::local_path;
 use crate::http::AppState;
@@ -28,9 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/break-glass", post(request_break_glass))
 }
 
-const AUDIT: &str = "query($filter: AuditFilter, $after: String) { auditEvents(filter: $filter, first: 50, after: $after) {
-  edges { node { seq occurredAt actor actorRoles action resourceType resourceId patientId phiClasses outcome reason purpose } }
-  pageInfo { hasNextPage endCursor } } }";
+const AUDIT: &str = documents::COMPLIANCE_AUDIT.text;
 
 fn events_table(events: &[&Value]) -> maud::Markup {
     html! {
@@ -91,9 +90,7 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     (status, page(&ctx.frame(), "Audit log", body)).into_response()
 }
 
-const PATIENT: &str = "query($id: ID!) {
-  accessReport(patientId: $id) { generatedAt entries { phiClass resource sub displayName via role expiresAt } }
-  disclosures(patientId: $id, first: 50) { edges { node { seq occurredAt actor actorRoles action resourceType resourceId patientId phiClasses outcome reason purpose } } } }";
+const PATIENT: &str = documents::COMPLIANCE_PATIENT.text;
 
 async fn patient(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let id = query.get("id").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
@@ -188,7 +185,7 @@ fn cannot_write() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "the accounting of disclosures could not be written; try again").into_response()
 }
 
-const GRANTS: &str = "query($filter: BreakGlassFilter) { breakGlassGrants(filter: $filter, first: 50) { edges { node { id staffSub patientId reason grantedAt expiresAt active endedAt reviewStatus reviewNote version } } } }";
+const GRANTS: &str = documents::COMPLIANCE_GRANTS.text;
 
 async fn grants(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render_grants(&ctx, &query, Feedback::default()).await

@@ -4,6 +4,7 @@
 
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
 use crate::console::SignedIn;
+use crate::console::documents;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, value, when};
 use crate::http::AppState;
@@ -27,10 +28,7 @@ pub fn routes() -> Router<AppState> {
 /// One screen of the queue (25 rows at 1280×1000), then "Next page". Every row discloses a
 /// ticket's subject and its patient's name, each recorded on the audit trail: a page shows
 /// what an agent can read at a glance, not fifty patients' names to work the top few.
-const QUEUE: &str = "query($filter: TicketFilterInput, $after: String) {
-  tickets(filter: $filter, first: 25, after: $after) {
-    edges { node { id subject status priority slaDueAt slaBreached assignee { sub displayName } patient { name memberIdLast4 } } }
-    pageInfo { hasNextPage endCursor } } }";
+const QUEUE: &str = documents::CX_QUEUE.text;
 
 async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
@@ -103,14 +101,7 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     page(&ctx.frame(), "Ticket queue", body).into_response()
 }
 
-const TICKET: &str = "query($id: ID!, $macro: ID!, $withMacro: Boolean!) {
-  ticket(id: $id) { id subject description status allowedMoves priority channel slaDueAt slaBreached version createdAt
-    assignee { sub displayName }
-    patient { id name email phone memberIdLast4 birthYear dateOfBirth }
-    comments(first: 100) { edges { node { author { displayName } body internal createdAt } } }
-    history(first: 100) { edges { node { kind actor { displayName } changes at } } } }
-  macros { id name }
-  renderMacro(ticketId: $id, macroId: $macro) @include(if: $withMacro) { text refusedPlaceholders } }";
+const TICKET: &str = documents::CX_TICKET.text;
 
 async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let chosen = query.get("macro").filter(|m| !m.is_empty()).cloned();

@@ -4,6 +4,7 @@
 
 use super::{Feedback, FormBody, all_of, expected_version, failed, fields, nodes, notice, outcome, status_of};
 use crate::console::SignedIn;
+use crate::console::documents;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, page, plain, restricted, value, when};
 use crate::http::AppState;
@@ -28,7 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/medical/quality", get(quality))
 }
 
-const REVIEWS: &str = "query($filter: CareReviewFilterInput) { careReviews(filter: $filter, first: 50) { edges { node { id status score flags recordKind createdAt reviewer { displayName } careRecord { id } } } } }";
+const REVIEWS: &str = documents::MEDICAL_REVIEWS.text;
 
 async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let status = query.get("status").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "PENDING,IN_REVIEW".into());
@@ -97,7 +98,7 @@ async fn sample(ctx: SignedIn, form: FormBody) -> Response {
     }
 }
 
-const RECORDS: &str = "query($filter: CareRecordFilterInput) { careRecords(filter: $filter, first: 50) { edges { node { id kind createdAt version provider { name } } } } }";
+const RECORDS: &str = documents::MEDICAL_RECORDS.text;
 
 async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut filter = json!({});
@@ -141,13 +142,7 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
     page(&ctx.frame(), "Care records", body).into_response()
 }
 
-const RECORD: &str = "query($id: ID!, $from: ID!, $to: ID, $withDiff: Boolean!) {
-  careRecord(id: $id) { id kind version body diagnosisCodes createdAt signedOff
-    provider { name } patient { name }
-    revisions(first: 50) { edges { node { id version reason at editor { displayName } approvedBy { displayName } } } }
-    diff(fromRevision: $from, toRevision: $to) @include(if: $withDiff) { change text }
-    reviews { id status score flags reviewer { displayName } }
-    pendingAmendment { body reason approval { requestedBy } } } }";
+const RECORD: &str = documents::MEDICAL_RECORD.text;
 
 async fn record(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render_record(&ctx, &id, &query, Feedback::default()).await
@@ -297,10 +292,7 @@ async fn start(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respons
     render_record(&ctx, &id, &HashMap::new(), Feedback { form: "start", errors: answer.errors.clone(), input }).await
 }
 
-const REVIEW: &str =
-    "query($id: ID!) { careReview(id: $id) { id status score flags findings version reviewer { displayName }
-    careRecord { id kind body diagnosisCodes createdAt provider { name } } }
-  reviewFlags { name description } }";
+const REVIEW: &str = documents::MEDICAL_REVIEW.text;
 
 async fn review(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render_review(&ctx, &id, &query, Feedback::default(), Vec::new()).await
@@ -407,7 +399,7 @@ fn most_raised(counts: &serde_json::Value) -> Vec<(String, i64)> {
     flags
 }
 
-const QUALITY: &str = "{ providerQualityRanking(first: 100) { providerId reviews averageScore notes lateNotes lateNoteShare flagCounts { flag count } provider { name } } }";
+const QUALITY: &str = documents::MEDICAL_QUALITY.text;
 
 async fn quality(ctx: SignedIn) -> Response {
     let answer = match ctx.run(QUALITY, json!({}), None).await {

@@ -4,6 +4,7 @@
 
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
 use crate::console::SignedIn;
+use crate::console::documents;
 use crate::console::gql::Answer;
 use crate::console::layout::{csrf_field, dollars, money, page, plain, value, when};
 use crate::http::AppState;
@@ -27,10 +28,7 @@ pub fn routes() -> Router<AppState> {
 
 /// One screen of escalations (25), then "Next page": each row's amount at stake is billing
 /// PHI, recorded on the audit trail as it is shown.
-const QUEUE: &str = "query($filter: EscalationFilterInput, $after: String) {
-  escalations(filter: $filter, first: 25, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id status appealLevel payer carcGroup carcCode amountAtStake appealDeadline daysLeft assignee { displayName }
-    denial { carcDescription rarcCode rarcDescription } } } }
-  escalationSummary { byStatus { key count deniedCents recoveredCents } appealedCents recoveredCents recoveryRate } }";
+const QUEUE: &str = documents::OPS_QUEUE.text;
 
 fn days(value: &Value) -> Markup {
     match value.as_i64() {
@@ -110,7 +108,7 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     page(&ctx.frame(), "Escalations", body).into_response()
 }
 
-const DENIALS: &str = "query { denials(first: 50, filter: { open: true }) { edges { node { id payer carcGroup carcCode carcDescription rarcCode rarcDescription deniedCents appealDeadline daysLeft escalation { id status } claim { claimNumber } } } } }";
+const DENIALS: &str = documents::OPS_DENIALS.text;
 
 async fn denials(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     denials_page(&ctx, &query, Feedback::default()).await
@@ -178,14 +176,7 @@ async fn escalate(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Resp
     denials_page(&ctx, &HashMap::new(), Feedback { form: "escalate", errors: answer.errors.clone(), input }).await
 }
 
-const ESCALATION: &str = "query($id: ID!) { escalation(id: $id) { id status appealLevel allowedMoves { to appealLevel } version summary amountAtStake recoveredCents payer carcGroup carcCode
-    appealDeadline daysLeft createdAt closedAt assignee { sub displayName } openedBy { displayName }
-    denial { carcDescription rarcCode rarcDescription deniedAt allowedCents }
-    claim { claimNumber status billedCents serviceDate }
-    patient { id name memberIdLast4 }
-    appeals { level sent sentOn filedBy { displayName } }
-    pendingWriteOff { id requestedBy }
-    history(first: 100) { edges { node { kind actor { displayName } changes at } } } } }";
+const ESCALATION: &str = documents::OPS_ESCALATION.text;
 
 async fn escalation(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &id, &query, Feedback::default()).await

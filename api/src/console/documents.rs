@@ -1,6 +1,7 @@
-//! The GraphQL documents the console's pages ask, one `.graphql` file each under
-//! `documents/<page folder>/`, with the team whose member asks it:
-//! `every_console_document_is_valid_for_its_team` runs each as that team against the schema.
+//! The GraphQL documents the console's pages send (their queries and their forms' mutations),
+//! one `.graphql` file each under `documents/<page folder>/`, with the team whose member sends
+//! it: `every_console_document_is_valid_for_its_team` runs each as that team against the schema.
+//! (The accounting's CSV pages through a query built from the CSV writer's own field list.)
 
 use policies::Role;
 
@@ -36,4 +37,21 @@ documents! {
     OPS_QUEUE: Ops, "ops/queue.graphql";
     OPS_DENIALS: Ops, "ops/denials.graphql";
     OPS_ESCALATION: Ops, "ops/escalation.graphql";
+    ADMIN_REVOKE_ROLE: Admin, "admin/revoke_role.graphql";
+    ADMIN_GRANT_ROLE: Admin, "admin/grant_role.graphql";
+    ADMIN_DEACTIVATE_STAFF: Admin, "admin/deactivate_staff.graphql";
+    APPROVALS_REJECT: Ops, "approvals/reject.graphql";
+    APPROVALS_APPROVE: Ops, "approvals/approve.graphql";
+    COMPLIANCE_REVIEW_BREAK_GLASS: Compliance, "compliance/review_break_glass.graphql";
+    COMPLIANCE_REQUEST_BREAK_GLASS: Medical, "compliance/request_break_glass.graphql";
+    CX_ADD_TICKET_COMMENT: Cx, "cx/add_ticket_comment.graphql";
+    CX_TRANSITION_TICKET: Cx, "cx/transition_ticket.graphql";
+    CX_ASSIGN_TICKET: Cx, "cx/assign_ticket.graphql";
+    MEDICAL_SAMPLE_FOR_REVIEW: Medical, "medical/sample_for_review.graphql";
+    MEDICAL_EDIT_CARE_RECORD: Medical, "medical/edit_care_record.graphql";
+    MEDICAL_START_CARE_REVIEW: Medical, "medical/start_care_review.graphql";
+    MEDICAL_COMPLETE_CARE_REVIEW: Medical, "medical/complete_care_review.graphql";
+    OPS_ESCALATE_DENIAL: Ops, "ops/escalate_denial.graphql";
+    OPS_TRANSITION_ESCALATION: Ops, "ops/transition_escalation.graphql";
+    OPS_ASSIGN_ESCALATION: Ops, "ops/assign_escalation.graphql";
 }

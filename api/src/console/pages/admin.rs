@@ -79,11 +79,7 @@ async fn roles(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Respon
         return response;
     }
     let revoke = input.get("change").is_some_and(|c| c == "revoke");
-    let doc = if revoke {
-        "mutation($s: String!, $r: String!) { revokeRole(sub: $s, role: $r) { sub } }"
-    } else {
-        "mutation($s: String!, $r: String!) { grantRole(sub: $s, role: $r) { sub } }"
-    };
+    let doc = if revoke { documents::ADMIN_REVOKE_ROLE.text } else { documents::ADMIN_GRANT_ROLE.text };
     let answer = match ctx.run(doc, json!({ "s": sub, "r": input.get("role") }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -100,10 +96,7 @@ async fn deactivate(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> R
         return response;
     }
     let vars = json!({ "s": sub, "v": expected_version(&input) });
-    let answer = match ctx
-        .run("mutation($s: String!, $v: Int!) { deactivateStaff(sub: $s, expectedVersion: $v) { sub } }", vars, None)
-        .await
-    {
+    let answer = match ctx.run(documents::ADMIN_DEACTIVATE_STAFF.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };

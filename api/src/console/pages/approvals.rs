@@ -86,15 +86,9 @@ async fn decide(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     let version = expected_version(&input);
     let note = input.get("note").map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     let (doc, vars) = if input.get("decision").is_some_and(|d| d == "reject") {
-        (
-            "mutation($id: ID!, $v: Int!, $note: String!) { reject(id: $id, expectedVersion: $v, note: $note) { id } }",
-            json!({ "id": id, "v": version, "note": note.unwrap_or_default() }),
-        )
+        (documents::APPROVALS_REJECT.text, json!({ "id": id, "v": version, "note": note.unwrap_or_default() }))
     } else {
-        (
-            "mutation($id: ID!, $v: Int!, $note: String) { approve(id: $id, expectedVersion: $v, note: $note) { id } }",
-            json!({ "id": id, "v": version, "note": note }),
-        )
+        (documents::APPROVALS_APPROVE.text, json!({ "id": id, "v": version, "note": note }))
     };
     let answer = match ctx.run(doc, vars, None).await {
         Ok(answer) => answer,

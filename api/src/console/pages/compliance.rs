@@ -246,7 +246,7 @@ async fn review(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     }
     let vars = json!({ "id": id, "v": expected_version(&input),
         "verdict": input.get("verdict"), "note": input.get("note").filter(|n| !n.trim().is_empty()) });
-    let doc = "mutation($id: ID!, $v: Int!, $verdict: BreakGlassReview!, $note: String) { reviewBreakGlass(id: $id, expectedVersion: $v, verdict: $verdict, note: $note) { id } }";
+    let doc = documents::COMPLIANCE_REVIEW_BREAK_GLASS.text;
     let answer = match ctx.run(doc, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -262,7 +262,7 @@ async fn request_break_glass(ctx: SignedIn, form: FormBody) -> Response {
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
-    let doc = "mutation($p: ID!, $r: String!) { requestBreakGlass(patientId: $p, reason: $r) { id } }";
+    let doc = documents::COMPLIANCE_REQUEST_BREAK_GLASS.text;
     let answer = match ctx.run(doc, json!({ "p": input.get("patient"), "r": input.get("reason") }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,

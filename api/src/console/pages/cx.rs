@@ -319,14 +319,14 @@ async fn run_form_mutation(
 async fn comment(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let vars = json!({ "id": id, "body": input.get("body"), "internal": input.contains_key("internal") });
-    let doc = "mutation($id: ID!, $body: String!, $internal: Boolean) { addTicketComment(ticketId: $id, body: $body, internal: $internal) { id } }";
+    let doc = documents::CX_ADD_TICKET_COMMENT.text;
     run_form_mutation(ctx, id, form, "comment", doc, vars).await
 }
 
 async fn transition(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let vars = json!({ "id": id, "v": expected_version(&input), "to": input.get("to") });
-    let doc = "mutation($id: ID!, $v: Int!, $to: TicketStatus!) { transitionTicket(id: $id, expectedVersion: $v, to: $to) { id } }";
+    let doc = documents::CX_TRANSITION_TICKET.text;
     run_form_mutation(ctx, id, form, "transition", doc, vars).await
 }
 
@@ -334,7 +334,6 @@ async fn assign(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     let input = fields(&form.0);
     let assignee = input.get("assignee").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
-    let doc =
-        "mutation($id: ID!, $v: Int!, $a: String) { assignTicket(id: $id, expectedVersion: $v, assignee: $a) { id } }";
+    let doc = documents::CX_ASSIGN_TICKET.text;
     run_form_mutation(ctx, id, form, "assign", doc, vars).await
 }

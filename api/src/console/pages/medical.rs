@@ -84,11 +84,10 @@ async fn sample(ctx: SignedIn, form: FormBody) -> Response {
         return response;
     }
     let size = input.get("size").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let answer =
-        match ctx.run("mutation($n: Int!) { sampleForReview(size: $n) { id } }", json!({ "n": size }), None).await {
-            Ok(answer) => answer,
-            Err(response) => return response,
-        };
+    let answer = match ctx.run(documents::MEDICAL_SAMPLE_FOR_REVIEW.text, json!({ "n": size }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
     match outcome(&answer, "/medical/reviews?mine=1&status=PENDING", "sample") {
         Ok(response) => response,
         Err(errors) => {
@@ -263,8 +262,7 @@ async fn edit(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response
         .unwrap_or_default();
     let vars = json!({ "id": id, "v": expected_version(&input),
         "body": input.get("body"), "codes": codes, "why": input.get("reason") });
-    let doc = "mutation($id: ID!, $v: Int!, $body: String, $codes: [String!], $why: String!) {
-        editCareRecord(id: $id, expectedVersion: $v, input: { body: $body, diagnosisCodes: $codes }, reason: $why) { id } }";
+    let doc = documents::MEDICAL_EDIT_CARE_RECORD.text;
     let answer = match ctx.run(doc, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -280,12 +278,10 @@ async fn start(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respons
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
-    let answer =
-        match ctx.run("mutation($r: ID!) { startCareReview(careRecordId: $r) { id } }", json!({ "r": id }), None).await
-        {
-            Ok(answer) => answer,
-            Err(response) => return response,
-        };
+    let answer = match ctx.run(documents::MEDICAL_START_CARE_REVIEW.text, json!({ "r": id }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
     if answer.errors.is_empty() {
         return crate::console::redirect(&format!("/medical/reviews/{}", plain(answer.at(&["startCareReview", "id"]))));
     }
@@ -372,8 +368,7 @@ async fn complete(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Resp
     let flags = all_of(&form.0, "flags");
     let vars = json!({ "id": id, "v": expected_version(&input),
         "score": input.get("score").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0), "findings": input.get("findings"), "flags": flags });
-    let doc = "mutation($id: ID!, $v: Int!, $score: Int!, $findings: String!, $flags: [String!]!) {
-        completeCareReview(id: $id, expectedVersion: $v, input: { score: $score, findings: $findings, flags: $flags }) { id } }";
+    let doc = documents::MEDICAL_COMPLETE_CARE_REVIEW.text;
     let answer = match ctx.run(doc, vars, Some(&format!("care_review:{id}"))).await {
         Ok(answer) => answer,
         Err(response) => return response,

@@ -164,7 +164,7 @@ async fn escalate(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Resp
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
-    let doc = "mutation($d: ID!, $r: String!) { escalateDenial(denialId: $d, reason: $r) { id } }";
+    let doc = documents::OPS_ESCALATE_DENIAL.text;
     let answer = match ctx.run(doc, json!({ "d": id, "r": input.get("reason") }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
@@ -396,8 +396,7 @@ async fn transition(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Re
     };
     let vars = json!({ "id": id, "v": expected_version(&input), "to": to,
         "note": input.get("note"), "appeal": appeal, "cents": recovered });
-    let doc = "mutation($id: ID!, $v: Int!, $to: EscalationStatus!, $note: String!, $appeal: AppealInput, $cents: Int) {
-        transitionEscalation(id: $id, expectedVersion: $v, to: $to, note: $note, appeal: $appeal, recoveredCents: $cents) { id } }";
+    let doc = documents::OPS_TRANSITION_ESCALATION.text;
     run_form_mutation(ctx, id, input, "transition", doc, vars).await
 }
 
@@ -405,6 +404,6 @@ async fn assign(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     let input = fields(&form.0);
     let assignee = input.get("assignee").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
-    let doc = "mutation($id: ID!, $v: Int!, $a: String) { assignEscalation(id: $id, expectedVersion: $v, assignee: $a) { id } }";
+    let doc = documents::OPS_ASSIGN_ESCALATION.text;
     run_form_mutation(ctx, id, input, "assign", doc, vars).await
 }

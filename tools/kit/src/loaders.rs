@@ -1,23 +1,31 @@
 //! One loader per relation: within a request, every row that asks for its patient, provider,
 //! staff member or denials at the same depth is answered by one batched statement, so a list
 //! of N costs one statement per level, not N. Access is still checked per value, by the
-//! relation's resolver, before anything is loaded.
+//! relation's resolver, before anything is loaded. The kit holds the loaders every tool
+//! reaches and the means to declare more; each tool's own relations are in its `loaders.rs`.
 
 use super::{ApiError, ApiResult};
 use async_graphql::Context;
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{
-    appeal, care_record, claim, denial, escalation, escalation_event, patient, provider, staff, ticket, ticket_comment,
-    ticket_event,
-};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+pub use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
+use entities::{care_record, patient, provider, staff};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// The loaders of one request, over the request pool.
+/// The loaders of one request, over the request pool. The kit loads what every tool reaches
+/// (patients, providers, staff, care records by id); each tool declares the loaders of its own
+/// relations (`first_page!`, or `impl Loader<Key> for Loaders` beside its types).
 pub struct Loaders {
     db: DatabaseConnection,
+}
+
+impl Loaders {
+    /// The request pool, for a tool's own loaders.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
 }
 
 /// The request's loaders, cached for its duration (a record asked for twice is read once).
@@ -48,16 +56,6 @@ pub struct CareRecordId(pub Uuid);
 /// A staff member by `sub` (the audit trail names its actors so).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct StaffSub(pub String);
-/// A claim's denials, oldest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DenialsOf(pub Uuid);
-
-/// The escalation working a denial (its latest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct EscalationOf(pub Uuid);
-/// An escalation's appeals, lowest level first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct AppealsOf(pub Uuid);
 
 /// Loader errors must be cloneable; the database's error is shared.
 pub type LoadError = Arc<DbErr>;
@@ -98,63 +96,9 @@ impl Loader<StaffSub> for Loaders {
     }
 }
 
-impl Loader<DenialsOf> for Loaders {
-    type Value = Vec<denial::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[DenialsOf]) -> Result<HashMap<DenialsOf, Self::Value>, Self::Error> {
-        let claims: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = denial::Entity::find()
-            .filter(denial::Column::ClaimId.is_in(claims))
-            .order_by_asc(denial::Column::DeniedAt)
-            .all(&self.db)
-            .await?;
-        let mut by_claim: HashMap<DenialsOf, Vec<denial::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            by_claim.entry(DenialsOf(row.claim_id)).or_default().push(row);
-        }
-        Ok(by_claim)
-    }
-}
-
-impl Loader<EscalationOf> for Loaders {
-    type Value = escalation::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[EscalationOf]) -> Result<HashMap<EscalationOf, Self::Value>, Self::Error> {
-        let denials: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = escalation::Entity::find()
-            .filter(escalation::Column::DenialId.is_in(denials))
-            .order_by_asc(escalation::Column::Id)
-            .all(&self.db)
-            .await?;
-        // Oldest first, so the latest of each denial is the one kept.
-        Ok(rows.into_iter().map(|row| (EscalationOf(row.denial_id), row)).collect())
-    }
-}
-
-impl Loader<AppealsOf> for Loaders {
-    type Value = Vec<appeal::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[AppealsOf]) -> Result<HashMap<AppealsOf, Self::Value>, Self::Error> {
-        let escalations: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = appeal::Entity::find()
-            .filter(appeal::Column::EscalationId.is_in(escalations))
-            .order_by_asc(appeal::Column::Level)
-            .all(&self.db)
-            .await?;
-        let mut by_escalation: HashMap<AppealsOf, Vec<appeal::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            by_escalation.entry(AppealsOf(row.escalation_id)).or_default().push(row);
-        }
-        Ok(by_escalation)
-    }
-}
-
 /// The first rows of each parent's list, `limit` each, in one statement for all parents
 /// (a window over the parent column). A later page (`after` a cursor) is read on its own.
-async fn first_rows<E>(
+pub async fn first_rows<E>(
     db: &DatabaseConnection,
     table: &str,
     parent: &str,
@@ -179,31 +123,43 @@ where
     E::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await
 }
 
+/// `first_page!(Key, entity, parent_field, "parent_column", "order")` declares a loader key for
+/// the first page of a one-to-many relation and its batched loader (one statement for every
+/// parent asking at the same depth, [`first_rows`]). Each tool declares its own, beside its
+/// types (`loaders.rs` in its folder).
+#[macro_export]
 macro_rules! first_page {
     ($(#[$doc:meta])* $key:ident, $module:ident, $parent_field:ident, $parent:literal, $order:literal) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub struct $key {
-            pub parent: Uuid,
+            pub parent: ::uuid::Uuid,
             /// Rows to fetch (a page and one more, to know whether another follows).
             pub limit: u64,
         }
 
-        impl Loader<$key> for Loaders {
+        impl $crate::loaders::Loader<$key> for $crate::loaders::Loaders {
             type Value = Vec<$module::Model>;
-            type Error = LoadError;
+            type Error = $crate::loaders::LoadError;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let mut out: HashMap<$key, Vec<$module::Model>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+            async fn load(
+                &self,
+                keys: &[$key],
+            ) -> Result<::std::collections::HashMap<$key, Self::Value>, Self::Error> {
+                let mut out: ::std::collections::HashMap<$key, Vec<$module::Model>> =
+                    keys.iter().map(|k| (*k, Vec::new())).collect();
                 let mut limits: Vec<u64> = keys.iter().map(|k| k.limit).collect();
                 limits.sort_unstable();
                 limits.dedup();
                 for limit in limits {
-                    let parents: Vec<Uuid> = keys.iter().filter(|k| k.limit == limit).map(|k| k.parent).collect();
-                    let table = sea_orm::EntityName::table_name(&$module::Entity);
-                    let rows = first_rows::<$module::Entity>(&self.db, table, $parent, $order, parents, limit).await?;
+                    let parents: Vec<::uuid::Uuid> =
+                        keys.iter().filter(|k| k.limit == limit).map(|k| k.parent).collect();
+                    let table = ::sea_orm::EntityName::table_name(&$module::Entity);
+                    let rows =
+                        $crate::loaders::first_rows::<$module::Entity>(self.db(), table, $parent, $order, parents, limit)
+                            .await?;
                     for row in rows {
-                        let parent: Option<Uuid> = row.$parent_field.into();
+                        let parent: Option<::uuid::Uuid> = row.$parent_field.into();
                         if let Some(parent) = parent {
                             out.entry($key { parent, limit }).or_default().push(row);
                         }
@@ -214,31 +170,6 @@ macro_rules! first_page {
         }
     };
 }
-
-first_page!(
-    /// A ticket's first comments, oldest first.
-    TicketComments, ticket_comment, ticket_id, "ticket_id", "t.id ASC"
-);
-first_page!(
-    /// A ticket's first history entries, oldest first.
-    TicketHistory, ticket_event, ticket_id, "ticket_id", "t.id ASC"
-);
-first_page!(
-    /// An escalation's first history entries, oldest first.
-    EscalationHistory, escalation_event, escalation_id, "escalation_id", "t.id ASC"
-);
-first_page!(
-    /// A patient's first claims, newest first.
-    PatientClaims, claim, patient_id, "patient_id", "t.id DESC"
-);
-first_page!(
-    /// A patient's first care records, newest first.
-    PatientCareRecords, care_record, patient_id, "patient_id", "t.id DESC"
-);
-first_page!(
-    /// A patient's first tickets, soonest SLA first.
-    PatientTickets, ticket, patient_id, "patient_id", "t.sla_due_at ASC, t.id ASC"
-);
 
 /// The rows of one page of a relation: the first page comes from the batch loader (one
 /// statement for every parent asking at this depth), a later page from `later` (one parent's

@@ -1,6 +1,7 @@
 //! The CX ticket desk: tickets from patients and providers, their comments and history,
 //! SLA by priority, and saved replies (macros) rendered on ward's access rules.
 
+pub mod loaders;
 mod macros;
 mod of_patient;
 mod ticket;

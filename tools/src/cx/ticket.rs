@@ -1,11 +1,12 @@
 //! The `Ticket` type, the ticket queries and the ticket mutations.
 
+use super::loaders::{PatientTickets, TicketComments, TicketHistory};
 use super::ticket_service::{self as service, NewTicket, TicketChanges, TicketFilter};
 use super::workflow::{SlaHours, allowed_moves, sla_breached};
 use crate::directory::{Patient, Provider, patient_of, provider_of};
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{PatientTickets, TicketComments, TicketHistory, relation_page};
+use crate::kit::loaders::relation_page;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error};

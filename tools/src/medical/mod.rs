@@ -3,6 +3,7 @@
 
 mod care_record;
 pub mod care_record_service;
+pub mod loaders;
 mod of_patient;
 mod quality;
 mod review;

@@ -1,7 +1,8 @@
 //! What the medical tool adds to `Patient`: their care records.
 
 use super::CareRecord;
-use crate::kit::loaders::{PatientCareRecords, relation_page};
+use super::loaders::PatientCareRecords;
+use crate::kit::loaders::relation_page;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{ApiResult, access, db, null_on_error};
 use async_graphql::{Context, Object};

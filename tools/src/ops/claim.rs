@@ -4,11 +4,12 @@
 //! determines one it may not.
 
 use super::claim_service::{self as service, ClaimFilter, DenialFilter};
+use super::loaders::DenialsOf;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{DenialsOf, load_error, loaders};
+use crate::kit::loaders::{load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};

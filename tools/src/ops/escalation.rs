@@ -2,13 +2,14 @@
 
 use super::claim::{Claim, Denial, days_left};
 use super::escalation_service::{self as service, EscalationFilter, EscalationRow, Move, SentAppeal};
+use super::loaders::{AppealsOf, EscalationHistory, EscalationOf};
 use super::workflow::{Stage, WriteOffThreshold, allowed_moves};
 use crate::approvals::PendingApproval;
 use crate::directory::{Patient, patient_of};
 use crate::kit::agent::{Agent, agent, agent_of};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{AppealsOf, EscalationHistory, EscalationOf, load_error, loaders, relation_page};
+use crate::kit::loaders::{load_error, loaders, relation_page};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};

@@ -5,6 +5,7 @@ mod claim;
 pub mod claim_service;
 mod escalation;
 pub mod escalation_service;
+pub mod loaders;
 mod of_patient;
 mod summary;
 pub mod workflow;

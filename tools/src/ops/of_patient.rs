@@ -1,7 +1,8 @@
 //! What the ops tool adds to `Patient`: their claims.
 
 use super::Claim;
-use crate::kit::loaders::{PatientClaims, relation_page};
+use super::loaders::PatientClaims;
+use crate::kit::loaders::relation_page;
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{ApiResult, access, db, null_on_error};
 use async_graphql::{Context, Object};

@@ -21,6 +21,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod hostile;
+mod house;
 mod inference;
 mod keys;
 mod limits;

@@ -98,6 +98,22 @@ impl Access {
         &self.request_id
     }
 
+    /// The one rule for a PHI value: checks `class` of `patient` (by role, or break-glass where
+    /// it reaches; the stated purpose included) and records the disclosure of record
+    /// `resource_id`. A refusal is recorded by the check.
+    pub async fn disclose(
+        &self,
+        db: &impl ConnectionTrait,
+        patient: Uuid,
+        resource: Resource,
+        resource_id: Uuid,
+        class: PhiClass,
+    ) -> ApiResult<()> {
+        let via = self.require_for_patient(db, patient, resource, class.action()).await?;
+        self.disclosed(patient, resource, resource_id, class, via);
+        Ok(())
+    }
+
     /// Records that the response carries `class` of `patient` from record `resource_id`.
     pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, via: Via) {
         let break_glass = matches!(via, Via::BreakGlass { .. });
@@ -341,12 +357,7 @@ pub async fn phi_field(
     resource_id: Uuid,
     class: PhiClass,
 ) -> Option<()> {
-    let checked = async {
-        let access = access(ctx)?;
-        let via = access.require_for_patient(super::db(ctx)?, patient, resource, class.action()).await?;
-        access.disclosed(patient, resource, resource_id, class, via);
-        Ok(())
-    };
+    let checked = async { access(ctx)?.disclose(super::db(ctx)?, patient, resource, resource_id, class).await };
     null_on_error(ctx, checked.await)
 }
 

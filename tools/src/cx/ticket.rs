@@ -54,11 +54,7 @@ pub(super) async fn check_correspondence(
 ) -> ApiResult<()> {
     let class = PhiClass::Correspondence;
     match ticket.patient_id {
-        Some(patient) => {
-            let via = access.require_for_patient(db, patient, Resource::Ticket, class.action()).await?;
-            access.disclosed(patient, Resource::Ticket, ticket.id, class, via);
-            Ok(())
-        }
+        Some(patient) => access.disclose(db, patient, Resource::Ticket, ticket.id, class).await,
         None => access.require(Resource::Ticket, class.action()).map(|_| ()),
     }
 }

@@ -37,11 +37,8 @@ impl CareRecord {
 
     /// Checks the clinical class of the record's patient and records the disclosure.
     async fn check_clinical(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let access = access(ctx)?;
-        let class = PhiClass::Clinical;
-        let via = access.require_for_patient(db(ctx)?, self.0.patient_id, Resource::CareRecord, class.action()).await?;
-        access.disclosed(self.0.patient_id, Resource::CareRecord, self.0.id, class, via);
-        Ok(())
+        let (patient, record) = (self.0.patient_id, self.0.id);
+        access(ctx)?.disclose(db(ctx)?, patient, Resource::CareRecord, record, PhiClass::Clinical).await
     }
 
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.

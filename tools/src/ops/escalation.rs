@@ -46,11 +46,8 @@ impl Escalation {
 
     /// The claim's billing class, checked for its patient and recorded as disclosed.
     async fn check_billing(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let access = access(ctx)?;
-        let class = PhiClass::Billing;
-        let via = access.require_for_patient(db(ctx)?, self.patient_id(), Resource::Claim, class.action()).await?;
-        access.disclosed(self.patient_id(), Resource::Claim, self.0.claim.id, class, via);
-        Ok(())
+        let claim = self.0.claim.id;
+        access(ctx)?.disclose(db(ctx)?, self.patient_id(), Resource::Claim, claim, PhiClass::Billing).await
     }
 
     /// A billing value of the escalation's claim: the value, or `null` and `FORBIDDEN`.

@@ -4,8 +4,9 @@
 //! early would count as passed. So outside CI, when PostgreSQL at `TEST_POSTGRES_URL` does not
 //! accept a connection while the tests are built, this sets `cfg(postgres_unreachable)` and
 //! every PostgreSQL test is compiled `#[ignore]`d with the reason: `cargo test` then reports it
-//! as ignored, never as passed. Under `CI=true` the cfg is never set, so an unreachable
-//! PostgreSQL fails the run. A PostgreSQL that went away after the build fails its tests too.
+//! as ignored, never as passed. Under CI (`CI` set to anything but `false` or `0`) the cfg is
+//! never set, so an unreachable PostgreSQL fails the run, and `.ci/run` fails on any ignored
+//! test. A PostgreSQL that went away after the build fails its tests too.
 //! Set `TEST_POSTGRES_URL` (or `touch api/build.rs`) to probe again.
 
 use std::net::{TcpStream, ToSocketAddrs};
@@ -16,7 +17,9 @@ fn main() {
     println!("cargo::rerun-if-env-changed=TEST_POSTGRES_URL");
     println!("cargo::rerun-if-env-changed=CI");
     println!("cargo::rustc-check-cfg=cfg(postgres_unreachable)");
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    // Any CI runner's value counts (`true`, `1`, a name): only unset, empty, `false` or `0` is
+    // a developer's machine.
+    if std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "false" | "0")) {
         return;
     }
     let url =

@@ -553,11 +553,28 @@ both!(diffs_are_priced_so_a_query_cannot_pile_them_up, |app| {
 });
 
 both!(a_sampled_review_is_started_before_it_is_completed, |app| {
-    // The review's table: pending → in_review → completed.
-    let sampled = app
-        .gql("milo", "mutation { sampleForReview(size: 1) { id status version careRecord { id } } }", json!({}))
-        .await;
-    let review = ok(&sampled, "sampleForReview")[0].clone();
+    // The review's table: pending → in_review → completed. The draw is random, and a record
+    // maya edited would refuse her for that instead: draw until one she did not edit.
+    let maya = entities::staff::Entity::find()
+        .filter(entities::staff::Column::Sub.eq("maya"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut review = Value::Null;
+    for _ in 0..20 {
+        let sampled = app
+            .gql("milo", "mutation { sampleForReview(size: 1) { id status version careRecord { id } } }", json!({}))
+            .await;
+        let drawn = ok(&sampled, "sampleForReview")[0].clone();
+        let record: Uuid = drawn["careRecord"]["id"].as_str().unwrap().parse().unwrap();
+        if !tools::medical::care_record_service::edited_by(&app.db, record, maya).await.unwrap() {
+            review = drawn;
+            break;
+        }
+    }
+    assert!(!review.is_null(), "every draw was a record maya edited");
     assert_eq!(review["status"], "PENDING");
     let skipped =
         app.gql("milo", COMPLETE, json!({ "id": review["id"], "v": review["version"], "score": 4, "flags": [] })).await;

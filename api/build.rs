@@ -1,4 +1,5 @@
-//! Decides, when the tests are built, whether PostgreSQL is there to test against.
+//! Decides, when the tests are built, whether PostgreSQL (and Chromium, for the console's
+//! browser tests) is there to test against.
 //!
 //! The test harness cannot mark a test skipped at run time: a `postgres` test that returned
 //! early would count as passed. So outside CI, when PostgreSQL at `TEST_POSTGRES_URL` does not
@@ -17,10 +18,18 @@ fn main() {
     println!("cargo::rerun-if-env-changed=TEST_POSTGRES_URL");
     println!("cargo::rerun-if-env-changed=CI");
     println!("cargo::rustc-check-cfg=cfg(postgres_unreachable)");
+    println!("cargo::rustc-check-cfg=cfg(browser_missing)");
+    println!("cargo::rerun-if-env-changed=PATH");
     // Any CI runner's value counts (`true`, `1`, a name): only unset, empty, `false` or `0` is
     // a developer's machine.
     if std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "false" | "0")) {
         return;
+    }
+    // The console's browser tests drive Chromium through chromedriver: without both, they are
+    // built ignored too.
+    if !["chromedriver", "chromium"].iter().all(|program| on_path(program)) {
+        println!("cargo::rustc-cfg=browser_missing");
+        println!("cargo::warning=chromium or chromedriver is not on PATH: the browser tests are built ignored");
     }
     let url =
         std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -28,6 +37,10 @@ fn main() {
         println!("cargo::rustc-cfg=postgres_unreachable");
         println!("cargo::warning=PostgreSQL at {url} is unreachable: its tests are built ignored");
     }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// Whether the host and port of a `postgres://user@host:port/db` URL accept a connection.

@@ -10,7 +10,14 @@ mod audit;
 mod audit_plans;
 mod authentication;
 mod break_glass;
+// Without Chromium and chromedriver when the tests were built (api/build.rs), one ignored test
+// says so instead of nine that would pass without a browser.
+#[cfg(not(browser_missing))]
 mod browser;
+#[cfg(browser_missing)]
+#[test]
+#[ignore = "chromium or chromedriver was not on PATH when the tests were built (apt-get install chromium chromium-driver)"]
+fn browser_tests() {}
 mod checkpoints;
 mod cli;
 mod configuration;

@@ -6,7 +6,6 @@ use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tools::compliance::BreakGlassConfig;
-use tools::kit::pagination::PageLimits;
 
 /// A default duration as the CLI shows and parses it (`1m`, `15s`).
 fn span(duration: Duration) -> humantime::Duration {
@@ -178,7 +177,13 @@ pub struct ServeArgs {
     #[arg(long, env = "WARD_DB_ACQUIRE_TIMEOUT", default_value_t = span(defaults::DB_ACQUIRE_TIMEOUT))]
     pub db_acquire_timeout: humantime::Duration,
     #[command(flatten)]
-    pub limits: LimitArgs,
+    pub limits: Limits,
+    /// After SIGTERM, how long in-flight requests may finish before ward exits anyway.
+    #[arg(long, env = "WARD_SHUTDOWN_GRACE", default_value_t = span(defaults::SHUTDOWN_GRACE))]
+    pub shutdown_grace: humantime::Duration,
+    /// Tokens whose lifetime (exp - iat) is longer are refused.
+    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value_t = span(crate::auth::DEFAULT_MAX_TTL))]
+    pub jwt_max_ttl: humantime::Duration,
 }
 
 /// The console's sign-in through the organisation's identity provider (OpenID Connect,
@@ -197,43 +202,6 @@ pub struct OidcArgs {
     /// The callback registered at the provider: `https://<ward's address>/signin/callback`.
     #[arg(long, env = "WARD_OIDC_REDIRECT_URL")]
     pub oidc_redirect_url: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct LimitArgs {
-    #[arg(long, env = "WARD_MAX_DEPTH", default_value_t = Limits::DEFAULT.max_depth)]
-    pub max_depth: usize,
-    #[arg(long, env = "WARD_MAX_COMPLEXITY", default_value_t = Limits::DEFAULT.max_complexity)]
-    pub max_complexity: usize,
-    #[arg(long, env = "WARD_PAGE_SIZE", default_value_t = PageLimits::DEFAULT.default_size)]
-    pub page_size: u64,
-    #[arg(long, env = "WARD_MAX_PAGE_SIZE", default_value_t = PageLimits::DEFAULT.max_size)]
-    pub max_page_size: u64,
-    #[arg(long, env = "WARD_MAX_BODY_BYTES", default_value_t = Limits::DEFAULT.max_body_bytes)]
-    pub max_body_bytes: usize,
-    #[arg(long, env = "WARD_MAX_BATCH", default_value_t = Limits::DEFAULT.max_batch)]
-    pub max_batch: usize,
-    /// The whole request: body, parsing, validation, execution (and its SQL statement).
-    #[arg(long, env = "WARD_REQUEST_TIMEOUT", default_value_t = span(Limits::DEFAULT.request_timeout))]
-    pub request_timeout: humantime::Duration,
-    /// Fields of a document after fragment expansion (counted without expanding it).
-    #[arg(long, env = "WARD_MAX_FIELDS", default_value_t = Limits::DEFAULT.max_fields)]
-    pub max_fields: usize,
-    /// A larger response is refused with LIMIT_EXCEEDED.
-    #[arg(long, env = "WARD_MAX_RESPONSE_BYTES", default_value_t = Limits::DEFAULT.max_response_bytes)]
-    pub max_response_bytes: usize,
-    /// How long a connection may take to send its request headers, or stay idle between requests.
-    #[arg(long, env = "WARD_HEADER_READ_TIMEOUT", default_value_t = span(Limits::DEFAULT.header_read_timeout))]
-    pub header_read_timeout: humantime::Duration,
-    /// Connections served at once; more wait to be accepted.
-    #[arg(long, env = "WARD_MAX_CONNECTIONS", default_value_t = Limits::DEFAULT.max_connections)]
-    pub max_connections: usize,
-    /// After SIGTERM, how long in-flight requests may finish before ward exits anyway.
-    #[arg(long, env = "WARD_SHUTDOWN_GRACE", default_value_t = span(defaults::SHUTDOWN_GRACE))]
-    pub shutdown_grace: humantime::Duration,
-    /// Tokens whose lifetime (exp - iat) is longer are refused.
-    #[arg(long, env = "WARD_JWT_MAX_TTL", default_value_t = span(crate::auth::DEFAULT_MAX_TTL))]
-    pub jwt_max_ttl: humantime::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -281,7 +249,7 @@ impl ServeArgs {
             algorithm: self.jwt_algorithm.clone(),
             issuer: self.jwt_issuer.clone(),
             audience: self.jwt_audience.clone(),
-            max_ttl: Some(self.limits.jwt_max_ttl.into()),
+            max_ttl: Some(self.jwt_max_ttl.into()),
         })
     }
 
@@ -341,19 +309,8 @@ impl ServeArgs {
                 demo_sign_in: false,
                 oidc,
             },
-            limits: Limits {
-                max_depth: self.limits.max_depth,
-                max_complexity: self.limits.max_complexity,
-                page: PageLimits { default_size: self.limits.page_size, max_size: self.limits.max_page_size },
-                max_body_bytes: self.limits.max_body_bytes,
-                max_batch: self.limits.max_batch,
-                request_timeout: self.limits.request_timeout.into(),
-                max_fields: self.limits.max_fields,
-                max_response_bytes: self.limits.max_response_bytes,
-                header_read_timeout: self.limits.header_read_timeout.into(),
-                max_connections: self.limits.max_connections,
-            },
-            shutdown_grace: self.limits.shutdown_grace.into(),
+            limits: self.limits,
+            shutdown_grace: self.shutdown_grace.into(),
             resolver_spans: self.otlp_endpoint.is_some(),
         })
     }

@@ -33,7 +33,7 @@ pub async fn serve(args: ServeArgs) -> CmdResult {
     }
     let keys = TokenKeys::from_config(&config.jwt, config.is_production()).map_err(|e| e.to_string())?;
     if demo {
-        let conn = db::connect(&config.database, config.limits.request_timeout).await.map_err(|e| e.to_string())?;
+        let conn = db::connect(&config.database, *config.limits.request_timeout).await.map_err(|e| e.to_string())?;
         db::migrate(&conn).await.map_err(|e| e.to_string())?;
         match crate::seed::seed(&conn, &SeedOptions::default()).await.map_err(|e| format!("seeding demo data: {e}"))? {
             SeedOutcome::Seeded { rows, millis } => tracing::info!(rows, millis, "seeded demo data"),

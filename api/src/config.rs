@@ -61,44 +61,64 @@ impl DatabaseConfig {
 }
 
 /// Every request limit (docs/OPERATIONS.md, "Configuration"); each one answers `LIMIT_EXCEEDED`.
-#[derive(Clone, Debug)]
+/// The flags of `ward serve` are these fields themselves, each defaulting to `Limits::default()`.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Limits {
+    /// Query depth.
+    #[arg(long, env = "WARD_MAX_DEPTH", default_value_t = Limits::default().max_depth)]
     pub max_depth: usize,
+    /// Query complexity (every field and alias 1, a connection once per row asked for).
+    #[arg(long, env = "WARD_MAX_COMPLEXITY", default_value_t = Limits::default().max_complexity)]
     pub max_complexity: usize,
-    pub page: PageLimits,
+    /// Rows of a page when `first` is not given.
+    #[arg(long, env = "WARD_PAGE_SIZE", default_value_t = Limits::default().page_size)]
+    pub page_size: u64,
+    /// The most `first` may ask for.
+    #[arg(long, env = "WARD_MAX_PAGE_SIZE", default_value_t = Limits::default().max_page_size)]
+    pub max_page_size: u64,
+    #[arg(long, env = "WARD_MAX_BODY_BYTES", default_value_t = Limits::default().max_body_bytes)]
     pub max_body_bytes: usize,
+    #[arg(long, env = "WARD_MAX_BATCH", default_value_t = Limits::default().max_batch)]
     pub max_batch: usize,
-    /// The whole request: reading the body, parsing, validating and executing.
-    pub request_timeout: Duration,
-    /// Fields of a document once its fragments are expanded (counted without expanding).
+    /// The whole request: body, parsing, validation, execution (and its SQL statement).
+    #[arg(long, env = "WARD_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout)]
+    pub request_timeout: humantime::Duration,
+    /// Fields of a document after fragment expansion (counted without expanding it).
+    #[arg(long, env = "WARD_MAX_FIELDS", default_value_t = Limits::default().max_fields)]
     pub max_fields: usize,
-    /// A response larger than this is refused (and nothing of it recorded as disclosed).
+    /// A larger response is refused with LIMIT_EXCEEDED (and nothing of it recorded as disclosed).
+    #[arg(long, env = "WARD_MAX_RESPONSE_BYTES", default_value_t = Limits::default().max_response_bytes)]
     pub max_response_bytes: usize,
-    /// How long a connection may take to send a request's headers (and stay idle between
-    /// requests) before it is closed.
-    pub header_read_timeout: Duration,
-    /// Open connections served at once; further connections wait to be accepted.
+    /// How long a connection may take to send its request headers, or stay idle between requests.
+    #[arg(long, env = "WARD_HEADER_READ_TIMEOUT", default_value_t = Limits::default().header_read_timeout)]
+    pub header_read_timeout: humantime::Duration,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, env = "WARD_MAX_CONNECTIONS", default_value_t = Limits::default().max_connections)]
     pub max_connections: usize,
-}
-
-impl Limits {
-    pub const DEFAULT: Self = Limits {
-        max_depth: 12,
-        max_complexity: 2_000,
-        page: PageLimits::DEFAULT,
-        max_body_bytes: 256 * 1024,
-        max_batch: 10,
-        request_timeout: Duration::from_secs(10),
-        max_fields: 2_000,
-        max_response_bytes: 8 * 1024 * 1024,
-        header_read_timeout: Duration::from_secs(5),
-        max_connections: 1_024,
-    };
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Self::DEFAULT
+        Limits {
+            max_depth: 12,
+            max_complexity: 2_000,
+            page_size: PageLimits::DEFAULT.default_size,
+            max_page_size: PageLimits::DEFAULT.max_size,
+            max_body_bytes: 256 * 1024,
+            max_batch: 10,
+            request_timeout: Duration::from_secs(10).into(),
+            max_fields: 2_000,
+            max_response_bytes: 8 * 1024 * 1024,
+            header_read_timeout: Duration::from_secs(5).into(),
+            max_connections: 1_024,
+        }
+    }
+}
+
+impl Limits {
+    /// The Relay page sizes, as the schema's pagination takes them.
+    pub fn page(&self) -> PageLimits {
+        PageLimits { default_size: self.page_size, max_size: self.max_page_size }
     }
 }
 

@@ -48,14 +48,14 @@ impl App {
     /// Connects, checks the schema is current, and binds the listener (port 0 picks a free one).
     pub async fn build(config: Config) -> Result<App, StartupError> {
         let keys = TokenKeys::from_config(&config.jwt, config.is_production())?;
-        let mut db = db::connect(&config.database, config.limits.request_timeout).await?;
+        let mut db = db::connect(&config.database, *config.limits.request_timeout).await?;
         db::ensure_current(&db).await?;
         let policy = PolicyStore::open(&db).await.map_err(|e| StartupError::Policy(e.message()))?;
         // The audit writer has connections of its own: it never queues behind the requests
         // that wait for it.
         let mut audit_config = config.database.clone();
         audit_config.max_connections = 2;
-        let mut audit_db = db::connect(&audit_config, config.limits.request_timeout).await?;
+        let mut audit_db = db::connect(&audit_config, *config.limits.request_timeout).await?;
         let checkpointer = Arc::new(Checkpointer::new(&config.checkpoints)?);
         let metrics = Arc::new(Metrics::new(checkpointer.head_seq()));
         db.set_metric_callback(statements_into(metrics.clone()));
@@ -109,7 +109,7 @@ impl App {
         }
         let connections = http::ConnectionLimits {
             max_connections: config.limits.max_connections,
-            header_read_timeout: config.limits.header_read_timeout,
+            header_read_timeout: *config.limits.header_read_timeout,
             shutdown_grace: config.shutdown_grace,
         };
         let router = http::router(state);

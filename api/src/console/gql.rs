@@ -72,7 +72,7 @@ pub async fn run(
         access.set_purpose(purpose);
     }
     let request = Request::new(document).variables(Variables::from_json(variables));
-    let deadline = Instant::now() + state.limits.request_timeout;
+    let deadline = Instant::now() + *state.limits.request_timeout;
     let bytes = crate::http::execute(state, &access, BatchRequest::Single(request), deadline, &caller.request_id)
         .await
         .map_err(|(err, _)| err)?

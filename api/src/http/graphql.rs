@@ -84,7 +84,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Body, ids: RequestI
     // The whole request, the body's arrival included, runs against one deadline: a client
     // that drips its body a byte at a time holds nothing for longer than the timeout.
     let limits = &state.limits;
-    let deadline = Instant::now() + limits.request_timeout;
+    let deadline = Instant::now() + *limits.request_timeout;
     let timed_out = || {
         let message =
             format!("the request ran longer than {}s and was cancelled", limits.request_timeout.as_secs_f32());

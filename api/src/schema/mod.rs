@@ -44,7 +44,7 @@ pub fn build(
         .data(config.sla_hours)
         .data(config.write_off_approval)
         .data(tools::ops::SummaryCache::default())
-        .data(limits.page)
+        .data(limits.page())
         // Checked in validation, before any resolver; `QueryLimits` gives the refusals their code.
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -144,7 +144,8 @@ both!(a_token_with_an_unknown_critical_header_or_too_long_a_life_is_refused, |ap
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_sent_a_byte_at_a_time_ends_at_the_request_timeout() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = spawn_app_with(backend, |c| c.limits.request_timeout = Duration::from_secs(2)).await else {
+        let Some(app) = spawn_app_with(backend, |c| c.limits.request_timeout = Duration::from_secs(2).into()).await
+        else {
             continue;
         };
         let mut stream = TcpStream::connect(app.address).await.unwrap();
@@ -175,7 +176,7 @@ async fn stalled(app: &TestApp) -> TcpStream {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_that_never_finish_their_headers_are_closed_and_others_are_served() {
     let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
-        c.limits.header_read_timeout = Duration::from_secs(1);
+        c.limits.header_read_timeout = Duration::from_secs(1).into();
         c.limits.max_connections = 64;
     })
     .await
@@ -201,7 +202,7 @@ async fn connections_that_never_finish_their_headers_are_closed_and_others_are_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn beyond_the_connection_cap_a_new_connection_waits_for_a_free_slot() {
     let Some(app) = spawn_app_with(Backend::Sqlite, |c| {
-        c.limits.header_read_timeout = Duration::from_secs(2);
+        c.limits.header_read_timeout = Duration::from_secs(2).into();
         c.limits.max_connections = 2;
     })
     .await

@@ -98,7 +98,7 @@ async fn the_depth_limit_is_configurable_and_answers_limit_exceeded() {
 )]
 async fn a_request_over_the_timeout_answers_limit_exceeded_and_its_statement_is_cancelled() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let app = spawn_app_with(Backend::Postgres, |c| c.limits.request_timeout = Duration::from_secs(1))
+    let app = spawn_app_with(Backend::Postgres, |c| c.limits.request_timeout = Duration::from_secs(1).into())
         .await
         .expect("PostgreSQL at TEST_POSTGRES_URL");
     let lock = app.db.begin().await.unwrap();

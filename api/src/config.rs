@@ -123,7 +123,7 @@ impl Limits {
 }
 
 /// The defaults that belong to no one tool's settings. Each default of ward's configuration is
-/// one named constant (these, and the `DEFAULT` of each settings type), used by the CLI's
+/// one named constant (these, the `DEFAULT` of each settings type, `Limits::default()`), used by the CLI's
 /// `default_value_t` and by `Default` alike; `the_configuration_table_states_every_default`
 /// holds docs/OPERATIONS.md to them.
 pub mod defaults {

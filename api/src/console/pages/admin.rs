@@ -21,7 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/staff/{sub}/deactivate", post(deactivate))
 }
 
-const STAFF: &str = documents::ADMIN_STAFF.text;
 const ROLES: [&str; 5] = ["cx", "ops", "medical", "compliance", "admin"];
 
 async fn staff(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -29,7 +28,7 @@ async fn staff(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
 }
 
 async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
-    let answer = match ctx.run(STAFF, json!({}), None).await {
+    let answer = match ctx.run(documents::ADMIN_STAFF.text, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };

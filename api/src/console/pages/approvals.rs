@@ -19,14 +19,12 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/approvals", get(list)).route("/approvals/{id}/decide", post(decide))
 }
 
-const QUEUE: &str = documents::APPROVALS_QUEUE.text;
-
 async fn list(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &query, Feedback::default()).await
 }
 
 async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
-    let answer = match ctx.run(QUEUE, json!({}), None).await {
+    let answer = match ctx.run(documents::APPROVALS_QUEUE.text, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };

@@ -29,8 +29,6 @@ pub fn routes() -> Router<AppState> {
         .route("/break-glass", post(request_break_glass))
 }
 
-const AUDIT: &str = documents::COMPLIANCE_AUDIT.text;
-
 fn events_table(events: &[&Value]) -> maud::Markup {
     html! {
         table.queue {
@@ -63,10 +61,12 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             filter[key] = json!(v);
         }
     }
-    let answer = match ctx.run(AUDIT, json!({ "filter": filter, "after": get("after") }), None).await {
-        Ok(answer) => answer,
-        Err(response) => return response,
-    };
+    let answer =
+        match ctx.run(documents::COMPLIANCE_AUDIT.text, json!({ "filter": filter, "after": get("after") }), None).await
+        {
+            Ok(answer) => answer,
+            Err(response) => return response,
+        };
     let problem = answer.errors.first().cloned();
     let body = html! {
         form.filters method="get" action="/compliance/audit" aria-label="Search the audit log" {
@@ -90,8 +90,6 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     (status, page(&ctx.frame(), "Audit log", body)).into_response()
 }
 
-const PATIENT: &str = documents::COMPLIANCE_PATIENT.text;
-
 async fn patient(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let id = query.get("id").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let form = html! {
@@ -103,7 +101,7 @@ async fn patient(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
     let Some(id) = id else {
         return page(&ctx.frame(), "Patient reports", form).into_response();
     };
-    let answer = match ctx.run(PATIENT, json!({ "id": id }), None).await {
+    let answer = match ctx.run(documents::COMPLIANCE_PATIENT.text, json!({ "id": id }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -185,8 +183,6 @@ fn cannot_write() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "the accounting of disclosures could not be written; try again").into_response()
 }
 
-const GRANTS: &str = documents::COMPLIANCE_GRANTS.text;
-
 async fn grants(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render_grants(&ctx, &query, Feedback::default()).await
 }
@@ -194,7 +190,7 @@ async fn grants(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> 
 async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let review = query.get("review").filter(|r| !r.is_empty()).cloned().unwrap_or_else(|| "PENDING".into());
     let filter = if review == "ALL" { json!({}) } else { json!({ "reviewStatus": review }) };
-    let answer = match ctx.run(GRANTS, json!({ "filter": filter }), None).await {
+    let answer = match ctx.run(documents::COMPLIANCE_GRANTS.text, json!({ "filter": filter }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };

@@ -28,8 +28,6 @@ pub fn routes() -> Router<AppState> {
 /// One screen of the queue (25 rows at 1280×1000), then "Next page". Every row discloses a
 /// ticket's subject and its patient's name, each recorded on the audit trail: a page shows
 /// what an agent can read at a glance, not fifty patients' names to work the top few.
-const QUEUE: &str = documents::CX_QUEUE.text;
-
 async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
     let status = get("status").unwrap_or_else(|| "OPEN,PENDING".into());
@@ -43,7 +41,8 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     if get("breached").is_some() {
         filter["slaBreached"] = json!(true);
     }
-    let answer = match ctx.run(QUEUE, json!({ "filter": filter, "after": get("after") }), None).await {
+    let answer = match ctx.run(documents::CX_QUEUE.text, json!({ "filter": filter, "after": get("after") }), None).await
+    {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -101,14 +100,15 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     page(&ctx.frame(), "Ticket queue", body).into_response()
 }
 
-const TICKET: &str = documents::CX_TICKET.text;
-
 async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let chosen = query.get("macro").filter(|m| !m.is_empty()).cloned();
     let vars =
         json!({ "id": id, "macro": chosen.clone().unwrap_or_else(|| id.to_owned()), "withMacro": chosen.is_some() });
     let purpose = format!("ticket:{id}");
-    let answer = match ctx.run(TICKET, vars, uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str())).await {
+    let answer = match ctx
+        .run(documents::CX_TICKET.text, vars, uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str()))
+        .await
+    {
         Ok(answer) => answer,
         Err(response) => return response,
     };

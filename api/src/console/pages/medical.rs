@@ -29,15 +29,13 @@ pub fn routes() -> Router<AppState> {
         .route("/medical/quality", get(quality))
 }
 
-const REVIEWS: &str = documents::MEDICAL_REVIEWS.text;
-
 async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let status = query.get("status").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "PENDING,IN_REVIEW".into());
     let mut filter = json!({ "status": status.split(',').collect::<Vec<_>>() });
     if query.contains_key("mine") {
         filter["reviewer"] = json!("me");
     }
-    let answer = match ctx.run(REVIEWS, json!({ "filter": filter }), None).await {
+    let answer = match ctx.run(documents::MEDICAL_REVIEWS.text, json!({ "filter": filter }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -97,8 +95,6 @@ async fn sample(ctx: SignedIn, form: FormBody) -> Response {
     }
 }
 
-const RECORDS: &str = documents::MEDICAL_RECORDS.text;
-
 async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut filter = json!({});
     if query.contains_key("unreviewed") {
@@ -107,7 +103,7 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
     if let Some(kind) = query.get("kind").filter(|k| !k.is_empty()) {
         filter["kind"] = json!(kind);
     }
-    let answer = match ctx.run(RECORDS, json!({ "filter": filter }), None).await {
+    let answer = match ctx.run(documents::MEDICAL_RECORDS.text, json!({ "filter": filter }), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -141,8 +137,6 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
     page(&ctx.frame(), "Care records", body).into_response()
 }
 
-const RECORD: &str = documents::MEDICAL_RECORD.text;
-
 async fn record(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render_record(&ctx, &id, &query, Feedback::default()).await
 }
@@ -151,7 +145,7 @@ async fn render_record(ctx: &SignedIn, id: &str, query: &HashMap<String, String>
     let from = query.get("from").filter(|f| !f.is_empty()).cloned();
     let to = query.get("to").filter(|t| !t.is_empty()).cloned();
     let vars = json!({ "id": id, "from": from.clone().unwrap_or_else(|| id.to_owned()), "to": to, "withDiff": from.is_some() });
-    let answer = match ctx.run(RECORD, vars, None).await {
+    let answer = match ctx.run(documents::MEDICAL_RECORD.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -288,8 +282,6 @@ async fn start(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respons
     render_record(&ctx, &id, &HashMap::new(), Feedback { form: "start", errors: answer.errors.clone(), input }).await
 }
 
-const REVIEW: &str = documents::MEDICAL_REVIEW.text;
-
 async fn review(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render_review(&ctx, &id, &query, Feedback::default(), Vec::new()).await
 }
@@ -302,12 +294,17 @@ async fn render_review(
     typed_flags: Vec<String>,
 ) -> Response {
     let purpose = format!("care_review:{id}");
-    let answer =
-        match ctx.run(REVIEW, json!({ "id": id }), uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str())).await
-        {
-            Ok(answer) => answer,
-            Err(response) => return response,
-        };
+    let answer = match ctx
+        .run(
+            documents::MEDICAL_REVIEW.text,
+            json!({ "id": id }),
+            uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str()),
+        )
+        .await
+    {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
     if let Some(response) = failed(ctx, "Care review", &answer) {
         return response;
     }
@@ -394,10 +391,8 @@ fn most_raised(counts: &serde_json::Value) -> Vec<(String, i64)> {
     flags
 }
 
-const QUALITY: &str = documents::MEDICAL_QUALITY.text;
-
 async fn quality(ctx: SignedIn) -> Response {
-    let answer = match ctx.run(QUALITY, json!({}), None).await {
+    let answer = match ctx.run(documents::MEDICAL_QUALITY.text, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };

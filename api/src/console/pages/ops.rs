@@ -26,10 +26,6 @@ pub fn routes() -> Router<AppState> {
         .route("/ops/denials/{id}/escalate", post(escalate))
 }
 
-/// One screen of escalations (25), then "Next page": each row's amount at stake is billing
-/// PHI, recorded on the audit trail as it is shown.
-const QUEUE: &str = documents::OPS_QUEUE.text;
-
 fn days(value: &Value) -> Markup {
     match value.as_i64() {
         Some(d) if d < 0 => html! { span.badge.bad { "overdue " (-d) "d" } },
@@ -39,6 +35,8 @@ fn days(value: &Value) -> Markup {
     }
 }
 
+/// One screen of escalations (25), then "Next page": each row's amount at stake is billing
+/// PHI, recorded on the audit trail as it is shown.
 async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).filter(|v| !v.is_empty()).cloned();
     let status = get("status").unwrap_or_else(|| "OPEN,IN_REVIEW,APPEALED".into());
@@ -49,10 +47,11 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     if let Some(payer) = get("payer") {
         filter["payer"] = json!(payer);
     }
-    let answer = match ctx.run(QUEUE, json!({ "filter": filter, "after": get("after") }), None).await {
-        Ok(answer) => answer,
-        Err(response) => return response,
-    };
+    let answer =
+        match ctx.run(documents::OPS_QUEUE.text, json!({ "filter": filter, "after": get("after") }), None).await {
+            Ok(answer) => answer,
+            Err(response) => return response,
+        };
     if let Some(response) = failed(&ctx, "Escalations", &answer) {
         return response;
     }
@@ -108,14 +107,12 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     page(&ctx.frame(), "Escalations", body).into_response()
 }
 
-const DENIALS: &str = documents::OPS_DENIALS.text;
-
 async fn denials(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     denials_page(&ctx, &query, Feedback::default()).await
 }
 
 async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
-    let answer = match ctx.run(DENIALS, json!({}), None).await {
+    let answer = match ctx.run(documents::OPS_DENIALS.text, json!({}), None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -176,8 +173,6 @@ async fn escalate(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Resp
     denials_page(&ctx, &HashMap::new(), Feedback { form: "escalate", errors: answer.errors.clone(), input }).await
 }
 
-const ESCALATION: &str = documents::OPS_ESCALATION.text;
-
 async fn escalation(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &id, &query, Feedback::default()).await
 }
@@ -185,7 +180,11 @@ async fn escalation(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<H
 async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let purpose = format!("escalation:{id}");
     let answer = match ctx
-        .run(ESCALATION, json!({ "id": id }), uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str()))
+        .run(
+            documents::OPS_ESCALATION.text,
+            json!({ "id": id }),
+            uuid::Uuid::parse_str(id).is_ok().then_some(purpose.as_str()),
+        )
         .await
     {
         Ok(answer) => answer,

@@ -143,7 +143,6 @@ pub(super) fn work_denial(
         return denied;
     }
     // How far it got: every stage of the table, the early ones more often.
-    let path = &PATH;
     let (reached, outcome) = how_far(g);
     let id = g.id();
     let opener = *g.pick(&staff.ops);
@@ -151,9 +150,9 @@ pub(super) fn work_denial(
     let mut at = denied_at + Duration::days(1);
     let mut events =
         vec![(at, opener, "escalated", json!({ "status": [null, "open"], "note": "Denial received; starting work" }))];
-    let mut stage = path[0];
+    let mut stage = PATH[0];
     let mut deadline_now = deadline;
-    for next in &path[1..reached] {
+    for next in &PATH[1..reached] {
         at = (at + Duration::days(g.rng.i64(2..12))).min(g.now);
         let actor = assignee.unwrap_or(opener);
         let mut changes = json!({ "status": [stage.name(), next.name()], "note": "Worked the denial" });

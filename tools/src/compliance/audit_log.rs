@@ -155,13 +155,10 @@ fn bound(backend: DatabaseBackend, sql: &str, values: Vec<Value>) -> SimpleExpr 
     }
 }
 
-/// `occurred_at <op> at`, comparing instants.
+/// `occurred_at <op> at`, comparing instants (on SQLite, `at` as the same expression).
 fn compare_time(backend: DatabaseBackend, op: &'static str, at: DateTime<Utc>) -> SimpleExpr {
-    let key = time_key(backend);
-    match backend {
-        DatabaseBackend::Sqlite => bound(backend, &format!("{key} {op} unixepoch(?, 'subsec')"), vec![at.into()]),
-        _ => bound(backend, &format!("{key} {op} ?"), vec![at.into()]),
-    }
+    let at_key = if backend == DatabaseBackend::Sqlite { "unixepoch(?, 'subsec')" } else { "?" };
+    bound(backend, &format!("{} {op} {at_key}", time_key(backend)), vec![at.into()])
 }
 
 /// `query` in time order (ties by `seq`), the order every audit index holds.

@@ -90,7 +90,7 @@ async fn main() {
 
     let mut config = Config::new(&url, SECRET);
     config.bind = ([127, 0, 0, 1], 0).into();
-    config.database.max_connections = 16;
+    config.database.max_connections = Some(16);
     let app = App::build(config).await.unwrap();
     let endpoint = format!("http://{}/graphql", app.address());
     tokio::spawn(app.run_until(std::future::pending()));

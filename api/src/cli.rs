@@ -2,10 +2,12 @@
 
 use crate::auth::JwtConfig;
 use crate::config::{Config, DatabaseConfig, Environment, Limits, defaults};
+use crate::console::ConsoleConfig;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tools::compliance::BreakGlassConfig;
+use tools::kit::audit::checkpoint::CheckpointConfig;
 
 /// A default duration as the CLI shows and parses it (`1m`, `15s`).
 fn span(duration: Duration) -> humantime::Duration {
@@ -107,7 +109,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WARD_BIND", default_value_t = defaults::BIND)]
     pub bind: SocketAddr,
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: DatabaseConfig,
     /// Migrate, seed demo data into an empty database, and print a token per demo staff member.
     #[arg(long)]
     pub demo: bool,
@@ -132,24 +134,10 @@ pub struct ServeArgs {
     /// Required `aud` of tokens (required with a public key or JWKS).
     #[arg(long, env = "WARD_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
-    /// How long a break-glass grant opens access.
-    #[arg(long, env = "WARD_BREAK_GLASS_MINUTES", default_value_t = BreakGlassConfig::DEFAULT.minutes)]
-    pub break_glass_minutes: i64,
-    /// How many open break-glass grants one staff member may hold at once.
-    #[arg(long, env = "WARD_BREAK_GLASS_MAX_ACTIVE", default_value_t = BreakGlassConfig::DEFAULT.max_active)]
-    pub break_glass_max_active: u64,
-    /// How many break-glass grants one staff member may open in 24 hours.
-    #[arg(long, env = "WARD_BREAK_GLASS_PER_DAY", default_value_t = BreakGlassConfig::DEFAULT.per_day)]
-    pub break_glass_per_day: u64,
-    /// How often a signed checkpoint of the audit chain's head is written (and at shutdown).
-    #[arg(long, env = "WARD_AUDIT_CHECKPOINT", default_value_t = span(tools::kit::audit::checkpoint::CheckpointConfig::DEFAULT.every))]
-    pub audit_checkpoint: humantime::Duration,
-    /// Directory of append-only checkpoint files, outside the database (`--demo`: beside it).
-    #[arg(long, env = "WARD_AUDIT_CHECKPOINT_DIR")]
-    pub audit_checkpoint_dir: Option<std::path::PathBuf>,
-    /// PEM (PKCS#8) Ed25519 private key that signs checkpoints (`--demo`: generated beside the database).
-    #[arg(long, env = "WARD_AUDIT_SIGNING_KEY")]
-    pub audit_signing_key: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub break_glass: BreakGlassConfig,
+    #[command(flatten)]
+    pub checkpoints: CheckpointConfig,
     /// How often the policy store is re-read (edits on this instance apply at once).
     #[arg(long, env = "WARD_POLICY_REFRESH", default_value_t = span(defaults::POLICY_REFRESH))]
     pub policy_refresh: humantime::Duration,
@@ -165,17 +153,10 @@ pub struct ServeArgs {
     /// batch delay) apply.
     #[arg(long, env = "WARD_OTLP_ENDPOINT")]
     pub otlp_endpoint: Option<String>,
-    /// A console session unused this long ends (automatic logoff).
-    #[arg(long, env = "WARD_SESSION_IDLE", default_value_t = span(crate::console::ConsoleConfig::DEFAULT.session_idle))]
-    pub session_idle: humantime::Duration,
+    #[command(flatten)]
+    pub console: ConsoleConfig,
     #[command(flatten)]
     pub oidc: OidcArgs,
-    /// Request pool size (default: 16 on PostgreSQL; on SQLite twice the CPUs, 4 to 16).
-    #[arg(long, env = "WARD_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub db_max_connections: Option<u32>,
-    /// How long a request waits for a database connection before answering UNAVAILABLE.
-    #[arg(long, env = "WARD_DB_ACQUIRE_TIMEOUT", default_value_t = span(defaults::DB_ACQUIRE_TIMEOUT))]
-    pub db_acquire_timeout: humantime::Duration,
     #[command(flatten)]
     pub limits: Limits,
     /// After SIGTERM, how long in-flight requests may finish before ward exits anyway.
@@ -283,35 +264,55 @@ impl ServeArgs {
         Ok(Config {
             bind: self.bind,
             environment: self.env,
-            database: DatabaseConfig {
-                max_connections: self
-                    .db_max_connections
-                    .unwrap_or_else(|| DatabaseConfig::default_pool_size(&self.database.database_url)),
-                url: self.database.database_url,
-                acquire_timeout: self.db_acquire_timeout.into(),
-            },
+            database: self.database,
             jwt,
-            break_glass: BreakGlassConfig {
-                minutes: self.break_glass_minutes,
-                max_active: self.break_glass_max_active,
-                per_day: self.break_glass_per_day,
-            },
-            checkpoints: tools::kit::audit::checkpoint::CheckpointConfig {
-                every: self.audit_checkpoint.into(),
-                dir: self.audit_checkpoint_dir,
-                signing_key: self.audit_signing_key,
-            },
+            break_glass: self.break_glass,
+            checkpoints: self.checkpoints,
             policy_refresh: self.policy_refresh.into(),
             sla_hours: self.sla_hours,
             write_off_approval: tools::ops::WriteOffThreshold(self.write_off_approval_cents),
-            console: crate::console::ConsoleConfig {
-                session_idle: self.session_idle.into(),
-                demo_sign_in: false,
-                oidc,
-            },
+            console: crate::console::ConsoleConfig { oidc, ..self.console },
             limits: self.limits,
             shutdown_grace: self.shutdown_grace.into(),
             resolver_spans: self.otlp_endpoint.is_some(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+    use clap::Parser as _;
+
+    /// clap's own check of the whole command line: one id per flag (the settings types
+    /// flattened into `serve` share a namespace), defaults that parse, no clashing names.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_reads_each_settings_type_from_its_own_flags() {
+        let cli = Cli::try_parse_from([
+            "ward",
+            "serve",
+            "--db-max-connections",
+            "3",
+            "--max-connections",
+            "7",
+            "--break-glass-minutes",
+            "30",
+            "--session-idle",
+            "5m",
+        ])
+        .expect("parses");
+        let super::Command::Serve(args) = cli.command else { panic!("not serve") };
+        let config = args.into_config(crate::auth::JwtConfig::hs256("x".repeat(32))).expect("a config");
+        assert_eq!(config.database.pool_size(), 3);
+        assert_eq!(config.limits.max_connections, 7);
+        assert_eq!(config.break_glass.minutes, 30);
+        assert_eq!(*config.console.session_idle, std::time::Duration::from_secs(300));
+        assert_eq!(*config.checkpoints.every, std::time::Duration::from_secs(60));
     }
 }

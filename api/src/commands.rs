@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 pub type CmdResult = Result<(), String>;
 
 fn database(url: &str) -> DatabaseConfig {
-    DatabaseConfig { url: url.to_owned(), max_connections: 4, acquire_timeout: Duration::from_secs(5) }
+    DatabaseConfig { url: url.to_owned(), max_connections: Some(4), acquire_timeout: Duration::from_secs(5).into() }
 }
 
 pub async fn serve(args: ServeArgs) -> CmdResult {
     let started = Instant::now();
-    let url = args.database.database_url.clone();
+    let url = args.database.url.clone();
     db::backend(&url).map_err(|e| e.to_string())?;
     let uses_provider_keys = args.jwt_public_key.is_some() || args.jwt_jwks_file.is_some();
     let secret = match (&args.jwt_secret, args.demo && !uses_provider_keys) {

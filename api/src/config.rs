@@ -36,12 +36,18 @@ pub struct Config {
     pub resolver_spans: bool,
 }
 
-#[derive(Clone, Debug)]
+/// The request pool: the database flags of `ward serve` themselves.
+#[derive(Clone, Debug, clap::Args)]
 pub struct DatabaseConfig {
+    /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB.
+    #[arg(id = "database_url", long = "database-url", env = "WARD_DATABASE_URL", default_value = defaults::DATABASE_URL)]
     pub url: String,
-    pub max_connections: u32,
-    /// How long a request waits for a connection before answering `UNAVAILABLE`.
-    pub acquire_timeout: Duration,
+    /// Request pool size (default: 16 on PostgreSQL; on SQLite twice the CPUs, 4 to 16).
+    #[arg(id = "db_max_connections", long = "db-max-connections", env = "WARD_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+    /// How long a request waits for a database connection before answering UNAVAILABLE.
+    #[arg(id = "db_acquire_timeout", long = "db-acquire-timeout", env = "WARD_DB_ACQUIRE_TIMEOUT", default_value_t = defaults::DB_ACQUIRE_TIMEOUT.into())]
+    pub acquire_timeout: humantime::Duration,
 }
 
 impl DatabaseConfig {
@@ -50,7 +56,11 @@ impl DatabaseConfig {
     /// this process, with its own page cache: more connections than twice the CPUs buy no
     /// throughput and cost memory (measured: peak RSS 136 MiB with 16, 123 MiB with 4, on two
     /// cores, at the same req/s), so twice the CPUs, 4 to 16.
-    pub fn default_pool_size(url: &str) -> u32 {
+    pub fn pool_size(&self) -> u32 {
+        self.max_connections.unwrap_or_else(|| Self::default_pool_size(&self.url))
+    }
+
+    fn default_pool_size(url: &str) -> u32 {
         if url.starts_with("sqlite:") {
             let cpus = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
             (cpus * 2).clamp(4, 16)
@@ -145,9 +155,9 @@ impl Config {
             bind: defaults::BIND,
             environment: Environment::Development,
             database: DatabaseConfig {
-                max_connections: DatabaseConfig::default_pool_size(&database_url),
                 url: database_url,
-                acquire_timeout: defaults::DB_ACQUIRE_TIMEOUT,
+                max_connections: None,
+                acquire_timeout: defaults::DB_ACQUIRE_TIMEOUT.into(),
             },
             jwt: JwtConfig::hs256(jwt_secret),
             limits: Limits::default(),

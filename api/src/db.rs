@@ -64,10 +64,10 @@ pub async fn connect(config: &DatabaseConfig, statement_timeout: Duration) -> Re
     let backend = backend(&config.url)?;
     let mut options = ConnectOptions::new(config.url.clone());
     options
-        .max_connections(config.max_connections)
+        .max_connections(config.pool_size())
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(config.acquire_timeout)
+        .acquire_timeout(*config.acquire_timeout)
         // sqlx pings every connection it hands out, a round trip before each statement. A
         // connection in steady use is known good; one idle for a second is pinged first (so
         // after an outage the dead ones are replaced, not handed out), as HikariCP does.

@@ -54,14 +54,14 @@ impl App {
         // The audit writer has connections of its own: it never queues behind the requests
         // that wait for it.
         let mut audit_config = config.database.clone();
-        audit_config.max_connections = 2;
+        audit_config.max_connections = Some(2);
         let mut audit_db = db::connect(&audit_config, *config.limits.request_timeout).await?;
         let checkpointer = Arc::new(Checkpointer::new(&config.checkpoints)?);
         let metrics = Arc::new(Metrics::new(checkpointer.head_seq()));
         db.set_metric_callback(statements_into(metrics.clone()));
         audit_db.set_metric_callback(statements_into(metrics.clone()));
         let observe_batches = metrics.clone();
-        let checkpoints = tokio::spawn(checkpointer.clone().run(audit_db.clone(), config.checkpoints.every));
+        let checkpoints = tokio::spawn(checkpointer.clone().run(audit_db.clone(), *config.checkpoints.every));
         let production = config.is_production();
         let staff = tools::admin::staff_cache::StaffCache::default();
         let state = AppState {

@@ -38,25 +38,23 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tools::kit::ApiError;
 
-/// How the console signs people in and out.
-#[derive(Clone, Debug)]
+/// How the console signs people in and out (the session flag of `ward serve` is its field).
+#[derive(Clone, Debug, clap::Args)]
 pub struct ConsoleConfig {
-    /// A session unused this long ends (`WARD_SESSION_IDLE`, default 15 minutes).
-    pub session_idle: Duration,
+    /// A console session unused this long ends (automatic logoff).
+    #[arg(long = "session-idle", env = "WARD_SESSION_IDLE", default_value_t = ConsoleConfig::default().session_idle)]
+    pub session_idle: humantime::Duration,
     /// Demo mode: a page that signs in as any active staff member (never in production).
+    #[arg(skip)]
     pub demo_sign_in: bool,
-    /// Sign-in through the organisation's identity provider (OpenID Connect).
+    /// Sign-in through the organisation's identity provider (OpenID Connect), from `OidcArgs`.
+    #[arg(skip)]
     pub oidc: Option<oidc::OidcConfig>,
-}
-
-impl ConsoleConfig {
-    pub const DEFAULT: Self =
-        ConsoleConfig { session_idle: Duration::from_secs(15 * 60), demo_sign_in: false, oidc: None };
 }
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        Self::DEFAULT
+        ConsoleConfig { session_idle: Duration::from_secs(15 * 60).into(), demo_sign_in: false, oidc: None }
     }
 }
 
@@ -137,7 +135,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let Some(token) = session::token_of(&parts.headers) else { return Err(to_sign_in(false)) };
         let db = &state.db;
         let failed = |err: ApiError| page_error(&err);
-        let found = session::find(db, &token, state.console.session_idle, chrono::Utc::now()).await.map_err(failed)?;
+        let found = session::find(db, &token, *state.console.session_idle, chrono::Utc::now()).await.map_err(failed)?;
         let session = match found {
             Found::Active(session) => session,
             Found::Expired => return Err(signed_out(to_sign_in(true), is_local(parts))),

@@ -110,7 +110,7 @@ pub async fn sign_out(State(state): State<AppState>, request: axum::extract::Req
         Form::<HashMap<String, String>>::from_request(request, &state).await.map(|Form(f)| f).unwrap_or_default();
     if let Some(token) = token
         && let Ok(Found::Active(session)) =
-            session::find(&state.db, &token, state.console.session_idle, chrono::Utc::now()).await
+            session::find(&state.db, &token, *state.console.session_idle, chrono::Utc::now()).await
     {
         if !session::csrf_matches(&session, form.get("csrf").map(String::as_str).unwrap_or_default()) {
             return (StatusCode::FORBIDDEN, "this form's security token is missing or stale: reload the page")

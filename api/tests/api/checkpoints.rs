@@ -45,7 +45,7 @@ impl Drop for Anchor {
 async fn spawn_anchored(backend: Backend, anchor: &Anchor) -> Option<TestApp> {
     let (dir, key) = (anchor.dir.clone(), anchor.private.clone());
     spawn_app_with(backend, move |c| {
-        c.checkpoints.every = Duration::from_millis(100);
+        c.checkpoints.every = Duration::from_millis(100).into();
         c.checkpoints.dir = Some(dir);
         c.checkpoints.signing_key = Some(key);
     })
@@ -238,7 +238,7 @@ async fn shutdown_writes_a_last_checkpoint_of_the_final_head() {
         let Some(test_db) = test_db(backend).await else { continue };
         let anchor = Anchor::new();
         let mut config = test_config(&test_db.url);
-        config.checkpoints.every = Duration::from_secs(3600);
+        config.checkpoints.every = Duration::from_secs(3600).into();
         config.checkpoints.dir = Some(anchor.dir.clone());
         config.checkpoints.signing_key = Some(anchor.private.clone());
         let app = api::App::build(config).await.unwrap();

@@ -263,7 +263,7 @@ pub struct TestApp {
 pub fn test_config(url: &str) -> Config {
     let mut config = Config::new(url, SECRET);
     config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
-    config.database.acquire_timeout = Duration::from_secs(1);
+    config.database.acquire_timeout = Duration::from_secs(1).into();
     // The tests run on demo data: the console's demo sign-in is on, as with `--demo`.
     config.console.demo_sign_in = true;
     config

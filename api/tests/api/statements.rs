@@ -12,7 +12,7 @@ use std::time::Duration;
 async fn quiet_app(backend: Backend) -> Option<TestApp> {
     let app = spawn_app_with(backend, |c| {
         c.policy_refresh = Duration::from_secs(3600);
-        c.checkpoints.every = Duration::from_secs(3600);
+        c.checkpoints.every = Duration::from_secs(3600).into();
     })
     .await?;
     // The first checkpoint is written at start-up: let it pass.

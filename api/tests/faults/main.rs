@@ -33,7 +33,7 @@ async fn prepare(cluster: &Cluster, name: &str) -> String {
 fn config(url: &str) -> api::config::Config {
     let mut config = api::config::Config::new(url, SECRET);
     config.bind = ([127, 0, 0, 1], 0).into();
-    config.database.acquire_timeout = Duration::from_secs(1);
+    config.database.acquire_timeout = Duration::from_secs(1).into();
     config.limits.request_timeout = Duration::from_secs(3).into();
     config
 }

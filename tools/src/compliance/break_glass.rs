@@ -12,14 +12,18 @@ use chrono::{DateTime, Utc};
 use entities::break_glass_grant::{self, BreakGlassReviewStatus};
 use policies::{Action, Resource};
 
-/// How long a grant lasts and how many one member may hold and open.
-#[derive(Clone, Copy, Debug)]
+/// How long a grant lasts and how many one member may hold and open: the flags of `ward serve`
+/// themselves (docs/OPERATIONS.md).
+#[derive(Clone, Copy, Debug, clap::Args)]
 pub struct BreakGlassConfig {
-    /// `WARD_BREAK_GLASS_MINUTES`, default 60.
+    /// How long a break-glass grant opens access, in minutes.
+    #[arg(id = "break_glass_minutes", long = "break-glass-minutes", env = "WARD_BREAK_GLASS_MINUTES", default_value_t = Self::DEFAULT.minutes)]
     pub minutes: i64,
-    /// Open grants one member may hold at once: `WARD_BREAK_GLASS_MAX_ACTIVE`, default 2.
+    /// How many open break-glass grants one staff member may hold at once.
+    #[arg(id = "break_glass_max_active", long = "break-glass-max-active", env = "WARD_BREAK_GLASS_MAX_ACTIVE", default_value_t = Self::DEFAULT.max_active)]
     pub max_active: u64,
-    /// Grants one member may open in 24 hours: `WARD_BREAK_GLASS_PER_DAY`, default 5.
+    /// How many break-glass grants one staff member may open in 24 hours.
+    #[arg(id = "break_glass_per_day", long = "break-glass-per-day", env = "WARD_BREAK_GLASS_PER_DAY", default_value_t = Self::DEFAULT.per_day)]
     pub per_day: u64,
 }
 

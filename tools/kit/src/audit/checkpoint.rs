@@ -29,24 +29,23 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// Where and how often checkpoints are written.
-#[derive(Clone, Debug)]
+/// Where and how often checkpoints are written: the flags of `ward serve` themselves.
+#[derive(Clone, Debug, clap::Args)]
 pub struct CheckpointConfig {
-    /// `WARD_AUDIT_CHECKPOINT`, default one minute.
-    pub every: Duration,
-    /// `WARD_AUDIT_CHECKPOINT_DIR`: the directory of checkpoint files.
+    /// How often a signed checkpoint of the audit chain's head is written (and at shutdown).
+    #[arg(id = "audit_checkpoint", long = "audit-checkpoint", env = "WARD_AUDIT_CHECKPOINT", default_value_t = CheckpointConfig::default().every)]
+    pub every: humantime::Duration,
+    /// Directory of append-only checkpoint files, outside the database (`--demo`: beside it).
+    #[arg(id = "audit_checkpoint_dir", long = "audit-checkpoint-dir", env = "WARD_AUDIT_CHECKPOINT_DIR")]
     pub dir: Option<PathBuf>,
-    /// `WARD_AUDIT_SIGNING_KEY`: a PKCS#8 PEM Ed25519 private key.
+    /// PEM (PKCS#8) Ed25519 private key that signs checkpoints (`--demo`: generated beside the database).
+    #[arg(id = "audit_signing_key", long = "audit-signing-key", env = "WARD_AUDIT_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
-}
-
-impl CheckpointConfig {
-    pub const DEFAULT: Self = CheckpointConfig { every: Duration::from_secs(60), dir: None, signing_key: None };
 }
 
 impl Default for CheckpointConfig {
     fn default() -> Self {
-        Self::DEFAULT
+        CheckpointConfig { every: Duration::from_secs(60).into(), dir: None, signing_key: None }
     }
 }
 

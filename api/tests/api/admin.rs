@@ -1,9 +1,9 @@
 //! Administration: role grants, permissions and deactivation take effect on the next request,
 //! on every instance; the last admin stays; bad rules are refused and store nothing.
 
-use crate::both;
 use crate::fixtures::chart;
 use crate::helpers::*;
+use crate::{both, each_backend};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -153,50 +153,45 @@ both!(rules_naming_unknown_things_are_refused_and_store_nothing, |app| {
     assert_eq!(app.sql("SELECT id FROM policy_rule").await.len(), rules_before);
 });
 
-/// Two instances on one database: an edit made through one is in force on the other.
-/// PostgreSQL: the second never re-reads on its own (refresh of an hour), so only NOTIFY can
-/// tell it. SQLite: the periodic re-read does.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_policy_edit_reaches_every_instance() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(first) = spawn_app(backend).await else {
-            continue;
-        };
-        let refresh = if backend == Backend::Postgres { Duration::from_secs(3600) } else { Duration::from_millis(200) };
-        let mut config = test_config(&first.test_db.url);
-        config.policy_refresh = refresh;
-        let second = api::App::build(config).await.unwrap();
-        let second_url = format!("http://{}/graphql", second.address());
-        tokio::spawn(second.run_until(std::future::pending()));
-        let chart = chart(&first, 0).await;
-        let ask_second = || async {
-            let body: Value = first
-                .client
-                .post(&second_url)
-                .bearer_auth(first.token("alice"))
-                .json(&json!({ "query": "query($id: ID!) { patient(id: $id) { name } }", "variables": { "id": chart.patient } }))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body
-        };
-        assert!(ask_second().await["data"]["patient"]["name"].is_string());
-        admin(
-            &first,
-            "mutation { removePolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { version } }",
-        )
-        .await;
-        let mut refused = false;
-        for _ in 0..50 {
-            if ask_second().await["data"]["patient"]["name"].is_null() {
-                refused = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+// Two instances on one database: an edit made through one is in force on the other.
+// PostgreSQL: the second never re-reads on its own (refresh of an hour), so only NOTIFY can
+// tell it. SQLite: the periodic re-read does.
+each_backend!(a_policy_edit_reaches_every_instance, |backend| {
+    let Some(first) = spawn_app(backend).await else { panic!("{backend:?} is unreachable") };
+    let refresh = if backend == Backend::Postgres { Duration::from_secs(3600) } else { Duration::from_millis(200) };
+    let mut config = test_config(&first.test_db.url);
+    config.policy_refresh = refresh;
+    let second = api::App::build(config).await.unwrap();
+    let second_url = format!("http://{}/graphql", second.address());
+    tokio::spawn(second.run_until(std::future::pending()));
+    let chart = chart(&first, 0).await;
+    let ask_second = || async {
+        let body: Value = first
+            .client
+            .post(&second_url)
+            .bearer_auth(first.token("alice"))
+            .json(&json!({ "query": "query($id: ID!) { patient(id: $id) { name } }", "variables": { "id": chart.patient } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body
+    };
+    assert!(ask_second().await["data"]["patient"]["name"].is_string());
+    admin(
+        &first,
+        "mutation { removePolicyRule(role: \"cx\", resource: \"patient\", action: \"contact\") { version } }",
+    )
+    .await;
+    let mut refused = false;
+    for _ in 0..50 {
+        if ask_second().await["data"]["patient"]["name"].is_null() {
+            refused = true;
+            break;
         }
-        assert!(refused, "{backend:?}: the second instance still allows the removed permission");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
+    assert!(refused, "{backend:?}: the second instance still allows the removed permission");
+});

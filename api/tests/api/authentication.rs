@@ -1,9 +1,9 @@
 //! Authentication: only a valid token of an active staff member gets in; everything else is
 //! 401 UNAUTHENTICATED, and the server keeps serving.
 
-use crate::both;
 use crate::helpers::*;
 use crate::keys::{self, KeyPair, now, sign};
+use crate::{both, each_backend};
 use api::auth::JwtConfig;
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
@@ -42,54 +42,39 @@ async fn assert_refused(app: &TestApp, token: &str, why: &str) {
     assert_eq!(only_code(&body), "UNAUTHENTICATED", "{why}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rs256_with_a_pem_key_accepts_only_tokens_from_that_key_issuer_and_audience() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let key = keys::rs256();
-        let Some(app) = provider_app(backend, "RS256", key, false).await else {
-            continue;
-        };
-        let good = sign(Algorithm::RS256, &key.private_pem, &claims("owen"), None);
-        let (status, body) = status_of(&app, &good).await;
-        assert_eq!((status, &body["data"]["me"]["sub"]), (200, &json!("owen")), "{backend:?}: {body}");
+each_backend!(rs256_with_a_pem_key_accepts_only_tokens_from_that_key_issuer_and_audience, |backend| {
+    let key = keys::rs256();
+    let Some(app) = provider_app(backend, "RS256", key, false).await else { panic!("{backend:?} is unreachable") };
+    let good = sign(Algorithm::RS256, &key.private_pem, &claims("owen"), None);
+    let (status, body) = status_of(&app, &good).await;
+    assert_eq!((status, &body["data"]["me"]["sub"]), (200, &json!("owen")), "{backend:?}: {body}");
 
-        let mut wrong_iss = claims("owen");
-        wrong_iss["iss"] = json!("https://evil.example.com/");
-        assert_refused(&app, &sign(Algorithm::RS256, &key.private_pem, &wrong_iss, None), "wrong issuer").await;
-        let mut wrong_aud = claims("owen");
-        wrong_aud["aud"] = json!("another-app");
-        assert_refused(&app, &sign(Algorithm::RS256, &key.private_pem, &wrong_aud, None), "wrong audience").await;
-        let mut no_aud = claims("owen");
-        no_aud.as_object_mut().unwrap().remove("aud");
-        assert_refused(&app, &sign(Algorithm::RS256, &key.private_pem, &no_aud, None), "no audience").await;
-        // Algorithm confusion: HS256 signed with the public key as the shared secret.
-        assert_refused(
-            &app,
-            &sign(Algorithm::HS256, &key.public_pem, &claims("owen"), None),
-            "HS256 with the public key",
-        )
+    let mut wrong_iss = claims("owen");
+    wrong_iss["iss"] = json!("https://evil.example.com/");
+    assert_refused(&app, &sign(Algorithm::RS256, &key.private_pem, &wrong_iss, None), "wrong issuer").await;
+    let mut wrong_aud = claims("owen");
+    wrong_aud["aud"] = json!("another-app");
+    assert_refused(&app, &sign(Algorithm::RS256, &key.private_pem, &wrong_aud, None), "wrong audience").await;
+    let mut no_aud = claims("owen");
+    no_aud.as_object_mut().unwrap().remove("aud");
+    assert_refused(&app, &sign(Algorithm::RS256, &key.private_pem, &no_aud, None), "no audience").await;
+    // Algorithm confusion: HS256 signed with the public key as the shared secret.
+    assert_refused(&app, &sign(Algorithm::HS256, &key.public_pem, &claims("owen"), None), "HS256 with the public key")
         .await;
-        // Another key of the same algorithm.
-        let other = keys::es256();
-        assert_refused(&app, &sign(Algorithm::ES256, &other.private_pem, &claims("owen"), None), "another algorithm")
-            .await;
-    }
-}
+    // Another key of the same algorithm.
+    let other = keys::es256();
+    assert_refused(&app, &sign(Algorithm::ES256, &other.private_pem, &claims("owen"), None), "another algorithm").await;
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn es256_with_a_jwks_file_picks_the_key_by_kid() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let key = keys::es256();
-        let Some(app) = provider_app(backend, "ES256", key, true).await else {
-            continue;
-        };
-        let good = sign(Algorithm::ES256, &key.private_pem, &claims("maya"), Some("test-key"));
-        let (status, body) = status_of(&app, &good).await;
-        assert_eq!((status, &body["data"]["me"]["sub"]), (200, &json!("maya")), "{backend:?}: {body}");
-        let unknown_kid = sign(Algorithm::ES256, &key.private_pem, &claims("maya"), Some("rotated-away"));
-        assert_refused(&app, &unknown_kid, "unknown kid").await;
-    }
-}
+each_backend!(es256_with_a_jwks_file_picks_the_key_by_kid, |backend| {
+    let key = keys::es256();
+    let Some(app) = provider_app(backend, "ES256", key, true).await else { panic!("{backend:?} is unreachable") };
+    let good = sign(Algorithm::ES256, &key.private_pem, &claims("maya"), Some("test-key"));
+    let (status, body) = status_of(&app, &good).await;
+    assert_eq!((status, &body["data"]["me"]["sub"]), (200, &json!("maya")), "{backend:?}: {body}");
+    let unknown_kid = sign(Algorithm::ES256, &key.private_pem, &claims("maya"), Some("rotated-away"));
+    assert_refused(&app, &unknown_kid, "unknown kid").await;
+});
 
 both!(tokens_that_are_none_expired_early_or_without_exp_are_refused, |app| {
     let hs = |claims: &Value| sign(Algorithm::HS256, SECRET, claims, None);

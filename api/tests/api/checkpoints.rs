@@ -2,6 +2,7 @@
 //! the newest events, or rewriting history and recomputing every hash, no longer verifies.
 
 use crate::audit::drop_append_only_triggers;
+use crate::each_backend;
 use crate::fixtures::chart;
 use crate::helpers::*;
 use sea_orm::ConnectionTrait;
@@ -97,18 +98,14 @@ fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-async fn run_both(test: impl AsyncFn(TestApp, &Anchor)) {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let anchor = Anchor::new();
-        if let Some(app) = spawn_anchored(backend, &anchor).await {
-            test(app, &anchor).await;
-        }
-    }
+async fn run_anchored(backend: Backend, test: impl AsyncFn(TestApp, &Anchor)) {
+    let anchor = Anchor::new();
+    let app = spawn_anchored(backend, &anchor).await.unwrap_or_else(|| panic!("{backend:?} is unreachable"));
+    test(app, &anchor).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signed_checkpoints_of_an_intact_chain_verify_and_the_head_is_on_metrics() {
-    run_both(async |app: TestApp, anchor: &Anchor| {
+each_backend!(signed_checkpoints_of_an_intact_chain_verify_and_the_head_is_on_metrics, |backend| {
+    run_anchored(backend, async |app: TestApp, anchor: &Anchor| {
         some_phi_reads(&app, 3).await;
         let head = checkpointed(&app, anchor).await;
         let output = verify(&app, anchor).await;
@@ -120,11 +117,10 @@ async fn signed_checkpoints_of_an_intact_chain_verify_and_the_head_is_on_metrics
         assert!(gauge >= head, "{metrics}");
     })
     .await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_the_newest_events_fails_verification_naming_the_checkpoint() {
-    run_both(async |app: TestApp, anchor: &Anchor| {
+each_backend!(deleting_the_newest_events_fails_verification_naming_the_checkpoint, |backend| {
+    run_anchored(backend, async |app: TestApp, anchor: &Anchor| {
         some_phi_reads(&app, 4).await;
         let head = checkpointed(&app, anchor).await;
         drop_append_only_triggers(&app).await;
@@ -139,11 +135,10 @@ async fn deleting_the_newest_events_fails_verification_naming_the_checkpoint() {
         assert!(message.contains(&format!("seq {head}")) || message.contains("no longer holds"), "{message}");
     })
     .await;
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rewriting_history_and_recomputing_every_hash_fails_verification() {
-    run_both(async |app: TestApp, anchor: &Anchor| {
+each_backend!(rewriting_history_and_recomputing_every_hash_fails_verification, |backend| {
+    run_anchored(backend, async |app: TestApp, anchor: &Anchor| {
         some_phi_reads(&app, 3).await;
         checkpointed(&app, anchor).await;
         drop_append_only_triggers(&app).await;
@@ -158,7 +153,7 @@ async fn rewriting_history_and_recomputing_every_hash_fails_verification() {
         assert!(stderr(&output).contains("no longer holds"), "{}", stderr(&output));
     })
     .await;
-}
+});
 
 /// Recomputes every link of the chain, as a forger would.
 async fn relink(app: &TestApp) {
@@ -183,9 +178,8 @@ async fn relink(app: &TestApp) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_forged_or_removed_checkpoint_fails_verification() {
-    run_both(async |app: TestApp, anchor: &Anchor| {
+each_backend!(a_forged_or_removed_checkpoint_fails_verification, |backend| {
+    run_anchored(backend, async |app: TestApp, anchor: &Anchor| {
         some_phi_reads(&app, 2).await;
         checkpointed(&app, anchor).await;
         tokio::time::sleep(Duration::from_millis(350)).await;
@@ -221,7 +215,7 @@ async fn a_forged_or_removed_checkpoint_fails_verification() {
         assert!(verify_dir(&app, anchor, &copy).await.status.success());
     })
     .await;
-}
+});
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_checkpoint_directory_without_a_signing_key_does_not_start() {
@@ -232,50 +226,47 @@ async fn a_checkpoint_directory_without_a_signing_key_does_not_start() {
     assert!(error.to_string().contains("WARD_AUDIT_SIGNING_KEY"), "{error}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_writes_a_last_checkpoint_of_the_final_head() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(test_db) = test_db(backend).await else { continue };
-        let anchor = Anchor::new();
-        let mut config = test_config(&test_db.url);
-        config.checkpoints.every = Duration::from_secs(3600).into();
-        config.checkpoints.dir = Some(anchor.dir.clone());
-        config.checkpoints.signing_key = Some(anchor.private.clone());
-        let app = api::App::build(config).await.unwrap();
-        let address = app.address();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(app.run_until(async {
-            stopped.await.ok();
-        }));
-        let keys = api::auth::TokenKeys::hs256(SECRET).unwrap();
-        let body = reqwest::Client::new()
-            .post(format!("http://{address}/graphql"))
-            .bearer_auth(keys.issue("cora", Duration::from_secs(60)).unwrap())
-            .json(&json!({ "query": "{ auditEvents(first: 1) { edges { node { seq } } } }" }))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(body.contains("auditEvents"), "{body}");
-        stop.send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+each_backend!(shutdown_writes_a_last_checkpoint_of_the_final_head, |backend| {
+    let Some(test_db) = test_db(backend).await else { panic!("{backend:?} is unreachable") };
+    let anchor = Anchor::new();
+    let mut config = test_config(&test_db.url);
+    config.checkpoints.every = Duration::from_secs(3600).into();
+    config.checkpoints.dir = Some(anchor.dir.clone());
+    config.checkpoints.signing_key = Some(anchor.private.clone());
+    let app = api::App::build(config).await.unwrap();
+    let address = app.address();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        stopped.await.ok();
+    }));
+    let keys = api::auth::TokenKeys::hs256(SECRET).unwrap();
+    let body = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .bearer_auth(keys.issue("cora", Duration::from_secs(60)).unwrap())
+        .json(&json!({ "query": "{ auditEvents(first: 1) { edges { node { seq } } } }" }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("auditEvents"), "{body}");
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
 
-        let conn = sea_orm::Database::connect(&test_db.url).await.unwrap();
-        let head: i64 = conn
-            .query_one_raw(sea_orm::Statement::from_string(
-                conn.get_database_backend(),
-                "SELECT MAX(seq) AS head FROM audit_event",
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get("", "head")
-            .unwrap();
-        let lines: Vec<String> = anchor.lines().into_iter().flat_map(|(_, lines)| lines).collect();
-        let last: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
-        assert_eq!(last["seq"].as_i64(), Some(head), "{backend:?}: the last checkpoint is of the final head");
-        assert!(lines.len() >= 2, "one at start, one at shutdown");
-    }
-}
+    let conn = sea_orm::Database::connect(&test_db.url).await.unwrap();
+    let head: i64 = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT MAX(seq) AS head FROM audit_event",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "head")
+        .unwrap();
+    let lines: Vec<String> = anchor.lines().into_iter().flat_map(|(_, lines)| lines).collect();
+    let last: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(last["seq"].as_i64(), Some(head), "{backend:?}: the last checkpoint is of the final head");
+    assert!(lines.len() >= 2, "one at start, one at shutdown");
+});

@@ -1,5 +1,6 @@
 //! The `ward` binary: its commands, and one clear line for every start-up mistake.
 
+use crate::each_backend;
 use crate::helpers::*;
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -112,39 +113,36 @@ async fn a_port_in_use_is_one_clear_line() {
     assert!(stderr(&output).contains("--bind or WARD_BIND"));
 }
 
-#[tokio::test]
-async fn migrate_then_seed_twice_seeds_once_on_both_databases() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = empty_db(backend).await else { continue };
-        let migrate = run(&["migrate", "--database-url", &db.url]).await;
-        assert!(migrate.status.success(), "{}", stderr(&migrate));
+each_backend!(migrate_then_seed_twice_seeds_once_on_both_databases, |backend| {
+    let Some(db) = empty_db(backend).await else { panic!("{backend:?} is unreachable") };
+    let migrate = run(&["migrate", "--database-url", &db.url]).await;
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
 
-        let first = run(&["seed", "--database-url", &db.url, "--patients", "50"]).await;
-        assert!(first.status.success(), "{}", stderr(&first));
-        assert!(String::from_utf8_lossy(&first.stdout).contains("(50 patients)"));
-        let counts = |db: &TestDb| {
-            let url = db.url.clone();
-            async move {
-                use sea_orm::{EntityTrait, PaginatorTrait};
-                let conn = sea_orm::Database::connect(&url).await.unwrap();
-                let counts = (
-                    entities::patient::Entity::find().count(&conn).await.unwrap(),
-                    entities::staff::Entity::find().count(&conn).await.unwrap(),
-                    entities::claim::Entity::find().count(&conn).await.unwrap(),
-                );
-                conn.close().await.ok();
-                counts
-            }
-        };
-        let before = counts(&db).await;
-        assert_eq!(before.0, 50);
+    let first = run(&["seed", "--database-url", &db.url, "--patients", "50"]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("(50 patients)"));
+    let counts = |db: &TestDb| {
+        let url = db.url.clone();
+        async move {
+            use sea_orm::{EntityTrait, PaginatorTrait};
+            let conn = sea_orm::Database::connect(&url).await.unwrap();
+            let counts = (
+                entities::patient::Entity::find().count(&conn).await.unwrap(),
+                entities::staff::Entity::find().count(&conn).await.unwrap(),
+                entities::claim::Entity::find().count(&conn).await.unwrap(),
+            );
+            conn.close().await.ok();
+            counts
+        }
+    };
+    let before = counts(&db).await;
+    assert_eq!(before.0, 50);
 
-        let second = run(&["seed", "--database-url", &db.url, "--patients", "50"]).await;
-        assert!(second.status.success(), "{}", stderr(&second));
-        assert!(String::from_utf8_lossy(&second.stdout).contains("nothing seeded, nothing changed"));
-        assert_eq!(counts(&db).await, before, "{backend:?}: a second seed changed nothing");
-    }
-}
+    let second = run(&["seed", "--database-url", &db.url, "--patients", "50"]).await;
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(String::from_utf8_lossy(&second.stdout).contains("nothing seeded, nothing changed"));
+    assert_eq!(counts(&db).await, before, "{backend:?}: a second seed changed nothing");
+});
 
 #[tokio::test]
 async fn the_same_seed_gives_the_same_data() {

@@ -49,6 +49,63 @@ macro_rules! both {
     };
 }
 
+/// A test of something `both!` cannot build (a server with its own configuration, a bare
+/// database, a second process), written once with the `backend` it runs on and generated as
+/// one test per backend: with PostgreSQL unreachable when the tests were built, its half is
+/// reported ignored rather than counted as passed. `blocking` is for a test that drives its
+/// own runtime (a property test).
+#[macro_export]
+macro_rules! each_backend {
+    ($name:ident, |$backend:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn on_backend($backend: Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                on_backend(Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                postgres_unreachable,
+                ignore = "PostgreSQL at TEST_POSTGRES_URL was unreachable when the tests were built (api/build.rs)"
+            )]
+            async fn postgres() {
+                on_backend(Backend::Postgres).await
+            }
+        }
+    };
+    (blocking $name:ident, |$backend:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            fn on_backend($backend: Backend) $body
+
+            #[test]
+            fn sqlite() {
+                on_backend(Backend::Sqlite)
+            }
+
+            #[test]
+            #[cfg_attr(
+                postgres_unreachable,
+                ignore = "PostgreSQL at TEST_POSTGRES_URL was unreachable when the tests were built (api/build.rs)"
+            )]
+            fn postgres() {
+                on_backend(Backend::Postgres)
+            }
+        }
+    };
+}
+
 /// A port nothing listens on right now, for a server the test starts itself.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

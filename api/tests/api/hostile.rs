@@ -1,9 +1,9 @@
 //! An authenticated attacker's requests: each costs a bounded amount, answers one clear code,
 //! and leaves the server serving everyone else.
 
-use crate::both;
 use crate::fixtures::chart;
 use crate::helpers::*;
+use crate::{both, each_backend};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -57,25 +57,24 @@ both!(aliased_lists_are_paid_for_by_their_size, |app| {
     assert!(one["errors"].is_null(), "{one}");
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_response_over_the_byte_limit_is_refused_and_nothing_of_it_recorded() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = spawn_app_with(backend, |c| c.limits.max_response_bytes = 4 * 1024).await else { continue };
-        let body = app
-            .gql(
-                "owen",
-                "{ patients(first: 100) { edges { node { id name email phone dateOfBirth memberId } } } }",
-                json!({}),
-            )
-            .await;
-        assert_eq!(only_code(&body), "LIMIT_EXCEEDED", "{backend:?}: {body}");
-        assert!(body["data"].is_null());
-        let disclosed = app.sql("SELECT seq FROM audit_event WHERE actor = 'owen' AND outcome = 'allowed'").await;
-        assert!(disclosed.is_empty(), "{backend:?}: a refused response disclosed nothing");
-        let small = app.gql("owen", "{ patients(first: 1) { edges { node { name } } } }", json!({})).await;
-        assert!(small["errors"].is_null(), "{small}");
-    }
-}
+each_backend!(a_response_over_the_byte_limit_is_refused_and_nothing_of_it_recorded, |backend| {
+    let Some(app) = spawn_app_with(backend, |c| c.limits.max_response_bytes = 4 * 1024).await else {
+        panic!("{backend:?} is unreachable")
+    };
+    let body = app
+        .gql(
+            "owen",
+            "{ patients(first: 100) { edges { node { id name email phone dateOfBirth memberId } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(only_code(&body), "LIMIT_EXCEEDED", "{backend:?}: {body}");
+    assert!(body["data"].is_null());
+    let disclosed = app.sql("SELECT seq FROM audit_event WHERE actor = 'owen' AND outcome = 'allowed'").await;
+    assert!(disclosed.is_empty(), "{backend:?}: a refused response disclosed nothing");
+    let small = app.gql("owen", "{ patients(first: 1) { edges { node { name } } } }", json!({})).await;
+    assert!(small["errors"].is_null(), "{small}");
+});
 
 both!(a_post_that_is_not_json_is_415_and_runs_nothing, |app| {
     let chart = chart(&app, 0).await;
@@ -141,30 +140,26 @@ both!(a_token_with_an_unknown_critical_header_or_too_long_a_life_is_refused, |ap
     assert_eq!(status, 200, "within WARD_JWT_MAX_TTL");
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_sent_a_byte_at_a_time_ends_at_the_request_timeout() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = spawn_app_with(backend, |c| c.limits.request_timeout = Duration::from_secs(2).into()).await
-        else {
-            continue;
-        };
-        let mut stream = TcpStream::connect(app.address).await.unwrap();
-        let head = format!(
-            "POST /graphql HTTP/1.1\r\nHost: ward\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
-            app.token("alice")
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        for _ in 0..3 {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            stream.write_all(b" ").await.unwrap();
-        }
-        // Then silence: the server must answer on its own once the timeout has passed.
-        let mut answer = vec![0u8; 4096];
-        let read = within(Duration::from_secs(15), stream.read(&mut answer)).await.unwrap();
-        let answer = String::from_utf8_lossy(&answer[..read]);
-        assert!(answer.contains("LIMIT_EXCEEDED"), "{backend:?}: {answer}");
+each_backend!(a_body_sent_a_byte_at_a_time_ends_at_the_request_timeout, |backend| {
+    let Some(app) = spawn_app_with(backend, |c| c.limits.request_timeout = Duration::from_secs(2).into()).await else {
+        panic!("{backend:?} is unreachable")
+    };
+    let mut stream = TcpStream::connect(app.address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: ward\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        app.token("alice")
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stream.write_all(b" ").await.unwrap();
     }
-}
+    // Then silence: the server must answer on its own once the timeout has passed.
+    let mut answer = vec![0u8; 4096];
+    let read = within(Duration::from_secs(15), stream.read(&mut answer)).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.contains("LIMIT_EXCEEDED"), "{backend:?}: {answer}");
+});
 
 /// Opens a connection that sends half a request head and then nothing.
 async fn stalled(app: &TestApp) -> TcpStream {

@@ -1,7 +1,7 @@
 //! The request limits: each answers LIMIT_EXCEEDED.
 
-use crate::both;
 use crate::helpers::*;
+use crate::{both, each_backend};
 use serde_json::json;
 use std::time::Duration;
 
@@ -76,18 +76,15 @@ both!(in_a_batch_only_the_operation_over_a_limit_is_refused, |app| {
     assert_eq!(answers[2]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_depth_limit_is_configurable_and_answers_limit_exceeded() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = spawn_app_with(backend, |c| c.limits.max_depth = 3).await else {
-            continue;
-        };
-        let body = app.gql("alice", "{ patients { edges { node { id } } } }", json!({})).await;
-        assert_eq!(only_code(&body), "LIMIT_EXCEEDED", "{backend:?}");
-        let body = app.gql("alice", "{ patients { edges { cursor } } }", json!({})).await;
-        assert!(body["errors"].is_null(), "{backend:?}: {body}");
-    }
-}
+each_backend!(the_depth_limit_is_configurable_and_answers_limit_exceeded, |backend| {
+    let Some(app) = spawn_app_with(backend, |c| c.limits.max_depth = 3).await else {
+        panic!("{backend:?} is unreachable")
+    };
+    let body = app.gql("alice", "{ patients { edges { node { id } } } }", json!({})).await;
+    assert_eq!(only_code(&body), "LIMIT_EXCEEDED", "{backend:?}");
+    let body = app.gql("alice", "{ patients { edges { cursor } } }", json!({})).await;
+    assert!(body["errors"].is_null(), "{backend:?}: {body}");
+});
 
 /// PostgreSQL only: a table lock is how a test makes a read wait; SQLite readers never wait
 /// in WAL mode.
@@ -122,27 +119,22 @@ async fn a_request_over_the_timeout_answers_limit_exceeded_and_its_statement_is_
     lock.rollback().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
+each_backend!(production_mode_turns_off_introspection_suggestions_and_graphiql, |backend| {
     use crate::keys::{es256, now, sign};
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let key = es256();
-        let Some(app) = spawn_production_app(backend, &key.public_pem).await else {
-            continue;
-        };
-        let claims = json!({ "sub": "alice", "iss": "idp", "aud": "ward", "exp": now() + 300 });
-        let token = sign(jsonwebtoken::Algorithm::ES256, &key.private_pem, &claims, None);
-        let (_, body) = app.post(Some(&token), &json!({ "query": "{ __schema { types { name } } }" })).await;
-        assert!(body["data"]["__schema"].is_null(), "{backend:?}: {body}");
-        let (_, body) = app.post(Some(&token), &json!({ "query": "{ patientz { id } }" })).await;
-        let message = body["errors"][0]["message"].as_str().unwrap();
-        assert!(!message.contains("Did you mean"), "{message}");
-        let (_, body) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
-        assert_eq!(body["data"]["me"]["sub"], "alice");
-        let graphiql = app.client.get(app.url("/graphql")).send().await.unwrap();
-        assert_eq!(graphiql.status().as_u16(), 404);
-    }
-}
+    let key = es256();
+    let Some(app) = spawn_production_app(backend, &key.public_pem).await else { panic!("{backend:?} is unreachable") };
+    let claims = json!({ "sub": "alice", "iss": "idp", "aud": "ward", "exp": now() + 300 });
+    let token = sign(jsonwebtoken::Algorithm::ES256, &key.private_pem, &claims, None);
+    let (_, body) = app.post(Some(&token), &json!({ "query": "{ __schema { types { name } } }" })).await;
+    assert!(body["data"]["__schema"].is_null(), "{backend:?}: {body}");
+    let (_, body) = app.post(Some(&token), &json!({ "query": "{ patientz { id } }" })).await;
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{message}");
+    let (_, body) = app.post(Some(&token), &json!({ "query": "{ me { sub } }" })).await;
+    assert_eq!(body["data"]["me"]["sub"], "alice");
+    let graphiql = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(graphiql.status().as_u16(), 404);
+});
 
 both!(development_mode_serves_the_query_console_and_introspection, |app| {
     let page = app.client.get(app.url("/graphql")).send().await.unwrap();

@@ -1,5 +1,6 @@
 //! Every migration runs up and down on both databases; the schema keeps its invariants.
 
+use crate::each_backend;
 use crate::helpers::*;
 use entities::escalation;
 use migration::{Migrator, MigratorTrait};
@@ -42,25 +43,22 @@ const TABLES: [&str; 22] = [
     "ticket_event",
 ];
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_migration_runs_up_down_and_up_again() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = empty_db(backend).await else { continue };
-        let conn = Database::connect(&db.url).await.unwrap();
-        Migrator::up(&conn, None).await.unwrap();
-        let mut expected: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
-        expected.push("seaql_migrations".into());
-        expected.sort();
-        assert_eq!(tables(&conn, backend).await, expected, "{backend:?}");
+each_backend!(every_migration_runs_up_down_and_up_again, |backend| {
+    let Some(db) = empty_db(backend).await else { panic!("{backend:?} is unreachable") };
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    let mut expected: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
+    expected.push("seaql_migrations".into());
+    expected.sort();
+    assert_eq!(tables(&conn, backend).await, expected, "{backend:?}");
 
-        Migrator::down(&conn, None).await.unwrap();
-        assert_eq!(tables(&conn, backend).await, vec!["seaql_migrations".to_string()], "{backend:?}");
+    Migrator::down(&conn, None).await.unwrap();
+    assert_eq!(tables(&conn, backend).await, vec!["seaql_migrations".to_string()], "{backend:?}");
 
-        Migrator::up(&conn, None).await.unwrap();
-        assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
-        conn.close().await.ok();
-    }
-}
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
+    conn.close().await.ok();
+});
 
 crate::both!(a_denial_has_at_most_one_unfinished_escalation, |app| {
     use sea_orm::{ColumnTrait, QueryFilter};
@@ -208,29 +206,26 @@ crate::both!(requests_already_waiting_twice_keep_the_oldest_when_one_may_wait, |
     assert_eq!((rows[1].decided_by, rows[1].version), (None, 2));
 });
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_migration_that_fails_leaves_nothing_half_applied() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = empty_db(backend).await else { continue };
-        // A table in the way of a migration halfway through the list (the ops workflow's
-        // `appeal`, created after that migration has already added `payer`).
-        let conn = Database::connect(&db.url).await.unwrap();
-        use sea_orm::ConnectionTrait;
-        conn.execute_unprepared("CREATE TABLE appeal (id INTEGER)").await.unwrap();
-        let failed = ward().args(["migrate", "--database-url", &db.url]).output().await.unwrap();
-        assert!(!failed.status.success(), "{backend:?}");
-        let said = String::from_utf8_lossy(&failed.stderr);
-        assert!(said.contains("appeal"), "{backend:?}: the error names what is in the way: {said}");
-        assert_eq!(tables(&conn, backend).await, ["appeal"], "{backend:?}: nothing of the run is left");
+each_backend!(a_migration_that_fails_leaves_nothing_half_applied, |backend| {
+    let Some(db) = empty_db(backend).await else { panic!("{backend:?} is unreachable") };
+    // A table in the way of a migration halfway through the list (the ops workflow's
+    // `appeal`, created after that migration has already added `payer`).
+    let conn = Database::connect(&db.url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared("CREATE TABLE appeal (id INTEGER)").await.unwrap();
+    let failed = ward().args(["migrate", "--database-url", &db.url]).output().await.unwrap();
+    assert!(!failed.status.success(), "{backend:?}");
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert!(said.contains("appeal"), "{backend:?}: the error names what is in the way: {said}");
+    assert_eq!(tables(&conn, backend).await, ["appeal"], "{backend:?}: nothing of the run is left");
 
-        // Once the table is out of the way, the same command migrates the database whole.
-        conn.execute_unprepared("DROP TABLE appeal").await.unwrap();
-        let again = ward().args(["migrate", "--database-url", &db.url]).output().await.unwrap();
-        assert!(again.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&again.stderr));
-        assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
-        conn.close().await.ok();
-    }
-}
+    // Once the table is out of the way, the same command migrates the database whole.
+    conn.execute_unprepared("DROP TABLE appeal").await.unwrap();
+    let again = ward().args(["migrate", "--database-url", &db.url]).output().await.unwrap();
+    assert!(again.status.success(), "{backend:?}: {}", String::from_utf8_lossy(&again.stderr));
+    assert_eq!(tables(&conn, backend).await.len(), TABLES.len() + 1, "{backend:?}");
+    conn.close().await.ok();
+});
 
 /// What ward of 2026-11-25 wrote into an empty store when it first started: `policy.csv` as
 /// it read then (before the billing and correspondence classes were carved out).
@@ -296,43 +291,37 @@ fn baseline() -> std::collections::BTreeSet<String> {
     policies::PolicySet::baseline().unwrap().permissions().map(|p| p.to_string()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_migrations_write_exactly_policy_csv_into_a_new_store() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = empty_db(backend).await else { continue };
-        let conn = Database::connect(&db.url).await.unwrap();
-        Migrator::up(&conn, None).await.unwrap();
-        assert_eq!(permissions(&conn).await, baseline(), "{backend:?}: a change to policy.csv ships as a migration");
-        conn.close().await.ok();
-    }
-}
+each_backend!(the_migrations_write_exactly_policy_csv_into_a_new_store, |backend| {
+    let Some(db) = empty_db(backend).await else { panic!("{backend:?} is unreachable") };
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, None).await.unwrap();
+    assert_eq!(permissions(&conn).await, baseline(), "{backend:?}: a change to policy.csv ships as a migration");
+    conn.close().await.ok();
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upgraded_store_holds_the_baseline_and_keeps_its_runtime_edits() {
+each_backend!(an_upgraded_store_holds_the_baseline_and_keeps_its_runtime_edits, |backend| {
     use sea_orm::ConnectionTrait;
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(db) = empty_db(backend).await else { continue };
-        let conn = Database::connect(&db.url).await.unwrap();
-        Migrator::up(&conn, Some(1)).await.unwrap();
-        let insert = |(role, resource, action): (&str, &str, &str)| {
-            format!(
-                "INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('p', '{role}', '{resource}', '{action}', '', '', '')"
-            )
-        };
-        for rule in FIRST_BASELINE {
-            conn.execute_unprepared(&insert(rule)).await.unwrap();
-        }
-        // Runtime edits an admin made on that deployment: one rule added, one removed.
-        conn.execute_unprepared(&insert(("ops", "care_review", "read"))).await.unwrap();
-        conn.execute_unprepared("DELETE FROM policy_rule WHERE v0 = 'cx' AND v1 = 'appointment' AND v2 = 'read'")
-            .await
-            .unwrap();
-
-        Migrator::up(&conn, None).await.unwrap();
-        let mut expected = baseline();
-        expected.insert("p, ops, care_review, read".into());
-        expected.remove("p, cx, appointment, read");
-        assert_eq!(permissions(&conn).await, expected, "{backend:?}");
-        conn.close().await.ok();
+    let Some(db) = empty_db(backend).await else { panic!("{backend:?} is unreachable") };
+    let conn = Database::connect(&db.url).await.unwrap();
+    Migrator::up(&conn, Some(1)).await.unwrap();
+    let insert = |(role, resource, action): (&str, &str, &str)| {
+        format!(
+            "INSERT INTO policy_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES ('p', '{role}', '{resource}', '{action}', '', '', '')"
+        )
+    };
+    for rule in FIRST_BASELINE {
+        conn.execute_unprepared(&insert(rule)).await.unwrap();
     }
-}
+    // Runtime edits an admin made on that deployment: one rule added, one removed.
+    conn.execute_unprepared(&insert(("ops", "care_review", "read"))).await.unwrap();
+    conn.execute_unprepared("DELETE FROM policy_rule WHERE v0 = 'cx' AND v1 = 'appointment' AND v2 = 'read'")
+        .await
+        .unwrap();
+
+    Migrator::up(&conn, None).await.unwrap();
+    let mut expected = baseline();
+    expected.insert("p, ops, care_review, read".into());
+    expected.remove("p, cx, appointment, read");
+    assert_eq!(permissions(&conn).await, expected, "{backend:?}");
+    conn.close().await.ok();
+});

@@ -4,6 +4,7 @@
 //! pending sign-in, a code minted for another browser's challenge, a replayed code, a wrong
 //! nonce or audience, someone who is not active staff, a cancelled sign-in).
 
+use crate::each_backend;
 use crate::helpers::*;
 use crate::oidc_provider::{Misbehave, TestProvider};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -114,163 +115,141 @@ fn session_set(answer: &Answer) -> Option<&String> {
     answer.set_cookies.iter().find(|c| c.starts_with("ward_session=") && !c.contains("Max-Age=0"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_staff_member_signs_in_through_the_identity_provider_with_pkce() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((app, provider)) = oidc_app(backend).await else { continue };
-        let mut browser = Browser::new();
-        let page = browser.get(&app.url("/signin")).await;
-        assert!(page.body.contains("href=\"/signin/oidc\""), "{}", page.body);
-        assert!(!page.body.contains("name=\"sub\""), "no demo sign-in in production: {}", page.body);
+each_backend!(a_staff_member_signs_in_through_the_identity_provider_with_pkce, |backend| {
+    let Some((app, provider)) = oidc_app(backend).await else { panic!("{backend:?} is unreachable") };
+    let mut browser = Browser::new();
+    let page = browser.get(&app.url("/signin")).await;
+    assert!(page.body.contains("href=\"/signin/oidc\""), "{}", page.body);
+    assert!(!page.body.contains("name=\"sub\""), "no demo sign-in in production: {}", page.body);
 
-        let start = browser.get(&app.url("/signin/oidc")).await;
-        let pending = start.set_cookies.iter().find(|c| c.starts_with("ward_oidc=")).expect("the pending cookie");
-        for flag in ["HttpOnly", "SameSite=Lax", "Path=/signin/callback", "Max-Age=600"] {
-            assert!(pending.contains(flag), "{flag}: {pending}");
-        }
-        let login = browser.get(&start.location).await;
-        assert_eq!(login.status, 200, "{}", login.body);
-        let asked = provider.last_authorization();
-        assert_eq!(asked["code_challenge_method"], "S256");
-        assert_eq!(asked["code_challenge"].len(), 43, "a SHA-256 challenge, base64url");
-        assert_eq!(asked["response_type"], "code");
-        assert!(asked["scope"].split(' ').any(|s| s == "openid"));
-
-        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
-        let back = browser.get(&callback).await;
-        assert_eq!(back.status, 200, "{}", back.body);
-        assert!(back.body.contains("url=/"), "the page moves on to the queue: {}", back.body);
-        let session = session_set(&back).expect("a session cookie");
-        assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
-        assert!(
-            back.set_cookies.iter().any(|c| c.starts_with("ward_oidc=") && c.contains("Max-Age=0")),
-            "the pending sign-in is cleared: {:?}",
-            back.set_cookies
-        );
-        assert_eq!(provider.unused_codes(), 0, "the code was exchanged");
-        let queue = browser.get(&app.url("/compliance/audit")).await;
-        assert_eq!(queue.status, 200, "{}", queue.body);
-        assert!(queue.body.contains("(cora)"), "signed in as cora: {}", queue.body);
+    let start = browser.get(&app.url("/signin/oidc")).await;
+    let pending = start.set_cookies.iter().find(|c| c.starts_with("ward_oidc=")).expect("the pending cookie");
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/signin/callback", "Max-Age=600"] {
+        assert!(pending.contains(flag), "{flag}: {pending}");
     }
-}
+    let login = browser.get(&start.location).await;
+    assert_eq!(login.status, 200, "{}", login.body);
+    let asked = provider.last_authorization();
+    assert_eq!(asked["code_challenge_method"], "S256");
+    assert_eq!(asked["code_challenge"].len(), 43, "a SHA-256 challenge, base64url");
+    assert_eq!(asked["response_type"], "code");
+    assert!(asked["scope"].split(' ').any(|s| s == "openid"));
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_callback_without_this_browsers_state_signs_nobody_in() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((app, provider)) = oidc_app(backend).await else { continue };
-        let mut browser = Browser::new();
-        let asked = browser.leave_for_provider(&app, &provider).await;
-        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+    let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+    let back = browser.get(&callback).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(back.body.contains("url=/"), "the page moves on to the queue: {}", back.body);
+    let session = session_set(&back).expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict"), "{session}");
+    assert!(
+        back.set_cookies.iter().any(|c| c.starts_with("ward_oidc=") && c.contains("Max-Age=0")),
+        "the pending sign-in is cleared: {:?}",
+        back.set_cookies
+    );
+    assert_eq!(provider.unused_codes(), 0, "the code was exchanged");
+    let queue = browser.get(&app.url("/compliance/audit")).await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains("(cora)"), "signed in as cora: {}", queue.body);
+});
 
-        // Another browser (the attacker's, or a link followed in a new one): no pending cookie.
-        let mut other = Browser::new();
-        let refused = other.get(&callback).await;
-        assert_eq!(refused.status, 400, "{}", refused.body);
-        assert!(refused.body.contains("did not start in this browser"), "{}", refused.body);
-        assert!(session_set(&refused).is_none());
+each_backend!(a_callback_without_this_browsers_state_signs_nobody_in, |backend| {
+    let Some((app, provider)) = oidc_app(backend).await else { panic!("{backend:?} is unreachable") };
+    let mut browser = Browser::new();
+    let asked = browser.leave_for_provider(&app, &provider).await;
+    let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
 
-        // This browser, but the state changed on the way.
-        let forged = callback.replace("state=", "state=x");
-        let refused = browser.get(&forged).await;
-        assert_eq!(refused.status, 400, "{}", refused.body);
-        assert!(refused.body.contains("does not match"), "{}", refused.body);
-        assert!(session_set(&refused).is_none());
-        assert_eq!(provider.unused_codes(), 1, "a refused callback never spends the code");
-    }
-}
+    // Another browser (the attacker's, or a link followed in a new one): no pending cookie.
+    let mut other = Browser::new();
+    let refused = other.get(&callback).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("did not start in this browser"), "{}", refused.body);
+    assert!(session_set(&refused).is_none());
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_code_minted_for_another_browsers_challenge_or_replayed_signs_nobody_in() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((app, provider)) = oidc_app(backend).await else { continue };
-        // The victim starts a sign-in; the attacker signs in at the provider as themselves
-        // and slips their own code into the victim's callback, with the victim's state.
-        let mut victim = Browser::new();
-        let victims = victim.leave_for_provider(&app, &provider).await;
-        let mut attacker = Browser::new();
-        let attackers = attacker.leave_for_provider(&app, &provider).await;
-        let attackers_callback = attacker.at_provider(&provider, &attackers, "alice", "allow").await;
-        let code = attackers_callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
-        let injected = format!("{}?code={code}&state={}", app.url("/signin/callback"), victims["state"]);
-        let refused = victim.get(&injected).await;
-        assert_eq!(
-            refused.status, 401,
-            "the victim's PKCE verifier does not match the attacker's code: {}",
-            refused.body
-        );
-        assert!(session_set(&refused).is_none());
+    // This browser, but the state changed on the way.
+    let forged = callback.replace("state=", "state=x");
+    let refused = browser.get(&forged).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("does not match"), "{}", refused.body);
+    assert!(session_set(&refused).is_none());
+    assert_eq!(provider.unused_codes(), 1, "a refused callback never spends the code");
+});
 
-        // A code used once is not good again.
-        let mut browser = Browser::new();
-        let asked = browser.leave_for_provider(&app, &provider).await;
-        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
-        let pending = browser.cookies["ward_oidc"].clone();
-        assert!(session_set(&browser.get(&callback).await).is_some());
-        browser.cookies.insert("ward_oidc".into(), pending);
-        let replay = browser.get(&callback).await;
-        assert_eq!(replay.status, 401, "{}", replay.body);
-        assert!(session_set(&replay).is_none());
-    }
-}
+each_backend!(a_code_minted_for_another_browsers_challenge_or_replayed_signs_nobody_in, |backend| {
+    let Some((app, provider)) = oidc_app(backend).await else { panic!("{backend:?} is unreachable") };
+    // The victim starts a sign-in; the attacker signs in at the provider as themselves
+    // and slips their own code into the victim's callback, with the victim's state.
+    let mut victim = Browser::new();
+    let victims = victim.leave_for_provider(&app, &provider).await;
+    let mut attacker = Browser::new();
+    let attackers = attacker.leave_for_provider(&app, &provider).await;
+    let attackers_callback = attacker.at_provider(&provider, &attackers, "alice", "allow").await;
+    let code = attackers_callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    let injected = format!("{}?code={code}&state={}", app.url("/signin/callback"), victims["state"]);
+    let refused = victim.get(&injected).await;
+    assert_eq!(refused.status, 401, "the victim's PKCE verifier does not match the attacker's code: {}", refused.body);
+    assert!(session_set(&refused).is_none());
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_id_token_with_a_wrong_nonce_or_audience_is_refused() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((app, provider)) = oidc_app(backend).await else { continue };
-        for how in [Misbehave::WrongNonce, Misbehave::OtherAudience] {
-            provider.misbehave(how);
-            let mut browser = Browser::new();
-            let asked = browser.leave_for_provider(&app, &provider).await;
-            let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
-            let refused = browser.get(&callback).await;
-            assert_eq!(refused.status, 401, "{}", refused.body);
-            assert!(refused.body.contains("could not be verified"), "{}", refused.body);
-            assert!(session_set(&refused).is_none());
-        }
-    }
-}
+    // A code used once is not good again.
+    let mut browser = Browser::new();
+    let asked = browser.leave_for_provider(&app, &provider).await;
+    let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+    let pending = browser.cookies["ward_oidc"].clone();
+    assert!(session_set(&browser.get(&callback).await).is_some());
+    browser.cookies.insert("ward_oidc".into(), pending);
+    let replay = browser.get(&callback).await;
+    assert_eq!(replay.status, 401, "{}", replay.body);
+    assert!(session_set(&replay).is_none());
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_provider_vouching_for_someone_who_is_not_active_staff_or_a_cancel_signs_nobody_in() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((app, provider)) = oidc_app(backend).await else { continue };
-        for (username, decision, status, words) in [
-            ("mallory", "allow", 403, "No active ward staff member"),
-            ("cora", "deny", 401, "did not sign you in (access_denied)"),
-        ] {
-            let mut browser = Browser::new();
-            let asked = browser.leave_for_provider(&app, &provider).await;
-            let callback = browser.at_provider(&provider, &asked, username, decision).await;
-            let refused = browser.get(&callback).await;
-            assert_eq!(refused.status, status, "{username}/{decision}: {}", refused.body);
-            assert!(refused.body.contains(words), "{}", refused.body);
-            assert!(session_set(&refused).is_none());
-        }
-        app.sql("UPDATE staff SET active = false WHERE sub = 'cora'").await;
+each_backend!(an_id_token_with_a_wrong_nonce_or_audience_is_refused, |backend| {
+    let Some((app, provider)) = oidc_app(backend).await else { panic!("{backend:?} is unreachable") };
+    for how in [Misbehave::WrongNonce, Misbehave::OtherAudience] {
+        provider.misbehave(how);
         let mut browser = Browser::new();
         let asked = browser.leave_for_provider(&app, &provider).await;
         let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
         let refused = browser.get(&callback).await;
-        assert_eq!(refused.status, 403, "a deactivated member: {}", refused.body);
+        assert_eq!(refused.status, 401, "{}", refused.body);
+        assert!(refused.body.contains("could not be verified"), "{}", refused.body);
+        assert!(session_set(&refused).is_none());
     }
-}
+});
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_key_the_provider_rotated_in_since_ward_fetched_its_keys_is_fetched_and_trusted() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some((app, provider)) = oidc_app(backend).await else { continue };
-        // The first sign-in fetches (and keeps) the provider's keys.
+each_backend!(the_provider_vouching_for_someone_who_is_not_active_staff_or_a_cancel_signs_nobody_in, |backend| {
+    let Some((app, provider)) = oidc_app(backend).await else { panic!("{backend:?} is unreachable") };
+    for (username, decision, status, words) in [
+        ("mallory", "allow", 403, "No active ward staff member"),
+        ("cora", "deny", 401, "did not sign you in (access_denied)"),
+    ] {
         let mut browser = Browser::new();
         let asked = browser.leave_for_provider(&app, &provider).await;
-        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
-        assert!(session_set(&browser.get(&callback).await).is_some());
-        // The provider now signs with a key ward has not seen.
-        provider.rotate_keys();
-        let mut browser = Browser::new();
-        let asked = browser.leave_for_provider(&app, &provider).await;
-        let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
-        let back = browser.get(&callback).await;
-        assert_eq!(back.status, 200, "{}", back.body);
-        assert!(session_set(&back).is_some());
+        let callback = browser.at_provider(&provider, &asked, username, decision).await;
+        let refused = browser.get(&callback).await;
+        assert_eq!(refused.status, status, "{username}/{decision}: {}", refused.body);
+        assert!(refused.body.contains(words), "{}", refused.body);
+        assert!(session_set(&refused).is_none());
     }
-}
+    app.sql("UPDATE staff SET active = false WHERE sub = 'cora'").await;
+    let mut browser = Browser::new();
+    let asked = browser.leave_for_provider(&app, &provider).await;
+    let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+    let refused = browser.get(&callback).await;
+    assert_eq!(refused.status, 403, "a deactivated member: {}", refused.body);
+});
+
+each_backend!(a_key_the_provider_rotated_in_since_ward_fetched_its_keys_is_fetched_and_trusted, |backend| {
+    let Some((app, provider)) = oidc_app(backend).await else { panic!("{backend:?} is unreachable") };
+    // The first sign-in fetches (and keeps) the provider's keys.
+    let mut browser = Browser::new();
+    let asked = browser.leave_for_provider(&app, &provider).await;
+    let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+    assert!(session_set(&browser.get(&callback).await).is_some());
+    // The provider now signs with a key ward has not seen.
+    provider.rotate_keys();
+    let mut browser = Browser::new();
+    let asked = browser.leave_for_provider(&app, &provider).await;
+    let callback = browser.at_provider(&provider, &asked, "cora", "allow").await;
+    let back = browser.get(&callback).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert!(session_set(&back).is_some());
+});

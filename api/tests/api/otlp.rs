@@ -3,6 +3,7 @@
 //! can reach the database (and none for fields read off rows already loaded). Without the
 //! feature, asking for traces stops start-up with one clear line (`cli.rs`).
 
+use crate::each_backend;
 use crate::helpers::*;
 use axum::body::Bytes;
 use axum::routing::post;
@@ -101,7 +102,7 @@ async fn trace_of_patient_query(spans: &Mutex<Vec<Span>>) -> Vec<Span> {
 
 #[allow(clippy::too_many_lines, reason = "one trace read span by span, as a story")]
 async fn exports_a_trace_per_request(backend: Backend) {
-    let Some(db) = test_db(backend).await else { return };
+    let db = test_db(backend).await.unwrap_or_else(|| panic!("{backend:?} is unreachable"));
     let (endpoint, spans) = collector().await;
     let port = free_port();
     let _ward = ward()
@@ -187,9 +188,6 @@ async fn exports_a_trace_per_request(backend: Backend) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_is_one_trace_with_a_span_per_resolver_that_reaches_the_database() {
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        exports_a_trace_per_request(backend).await;
-    }
-}
+each_backend!(a_request_is_one_trace_with_a_span_per_resolver_that_reaches_the_database, |backend| {
+    exports_a_trace_per_request(backend).await;
+});

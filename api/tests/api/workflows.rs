@@ -3,6 +3,7 @@
 //! versions, leaves the entity in a state its table allows, with a history entry and an audit
 //! event for every change that was acknowledged, and versions that only ever go up by one.
 
+use crate::each_backend;
 use crate::fixtures::chart;
 use crate::helpers::*;
 use entities::ticket::TicketStatus;
@@ -164,17 +165,14 @@ async fn futures_join<F: std::future::Future<Output = Value>>(futures: impl Iter
     }
 }
 
-#[test]
-fn any_sequence_of_ticket_edits_from_any_role_keeps_the_table_history_audit_and_versions() {
+each_backend!(blocking any_sequence_of_ticket_edits_from_any_role_keeps_the_table_history_audit_and_versions, |backend| {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let Some(app) = runtime.block_on(spawn_app(backend)) else { continue };
-        let patient = runtime.block_on(chart(&app, 0)).patient;
-        let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
-        let result = runner
-            .run(&prop::collection::vec(step(), 1..14), |steps| runtime.block_on(run_steps(&app, patient, &steps)));
-        if let Err(failure) = result {
-            panic!("{backend:?}: {failure}");
-        }
+    let app = runtime.block_on(spawn_app(backend)).unwrap_or_else(|| panic!("{backend:?} is unreachable"));
+    let patient = runtime.block_on(chart(&app, 0)).patient;
+    let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+    let result =
+        runner.run(&prop::collection::vec(step(), 1..14), |steps| runtime.block_on(run_steps(&app, patient, &steps)));
+    if let Err(failure) = result {
+        panic!("{backend:?}: {failure}");
     }
-}
+});

@@ -43,6 +43,26 @@ pub enum Command {
     /// Check and export the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import files from the outside world (X12 remittances and claims, the directory).
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// X12 835 remittances (005010X221A1): payments, adjustments and the denials they carry.
+    /// Exit 0 when every transaction set of every file stood, 1 when any was refused.
+    #[command(name = "835")]
+    Remittance(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The files, each imported on its own (a file already imported changes nothing).
+    #[arg(required = true)]
+    pub files: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

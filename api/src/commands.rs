@@ -1,6 +1,6 @@
 //! The body of each `ward` command; `main.rs` parses the command line and calls one.
 
-use crate::cli::{AuditExportArgs, AuditVerifyArgs, PolicyCheckArgs, SeedArgs, ServeArgs, TokenArgs};
+use crate::cli::{AuditExportArgs, AuditVerifyArgs, ImportArgs, PolicyCheckArgs, SeedArgs, ServeArgs, TokenArgs};
 use crate::config::DatabaseConfig;
 use crate::seed::{SeedOptions, SeedOutcome};
 use crate::{App, auth::TokenKeys, db, demo};
@@ -179,4 +179,53 @@ pub async fn audit_export(args: AuditExportArgs) -> CmdResult {
         eprintln!("wrote {count} disclosures of patient {patient}");
     }
     Ok(())
+}
+
+/// `ward import 835 FILE...`: each file imported on its own, as the command line's operator;
+/// a line per file, and a line per refused transaction set (positions and codes, no values).
+pub async fn import_835(args: ImportArgs) -> CmdResult {
+    let url = &args.database.database_url;
+    let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
+    db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
+    let operator = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    let sender = tools::ingest::Sender {
+        sub: format!("cli:{operator}"),
+        roles: String::new(),
+        request_id: uuid::Uuid::now_v7().to_string(),
+        policy_version: String::new(),
+    };
+    let mut out = std::io::stdout();
+    let mut all_stood = true;
+    for file in &args.files {
+        let (run, report) =
+            tools::ingest::remittance_import::import_835(&conn, file, &sender).await.map_err(|e| e.message())?;
+        if let Some(earlier) = &report.already_imported {
+            let _ = writeln!(out, "{}: imported before (run {earlier}): nothing changed", file.display());
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{}: {} (run {}): created {}, updated {}, unchanged {}, unmatched {}, refused {}",
+            file.display(),
+            run.status,
+            run.id,
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.unmatched,
+            report.refused
+        );
+        if let Some(problem) = &report.file_problem {
+            let _ = writeln!(out, "  refused: {problem}");
+        }
+        for set in report.sets.iter().filter(|s| s.outcome == "refused") {
+            let _ = writeln!(out, "  set {} refused: {}", set.control, set.problem.as_deref().unwrap_or_default());
+        }
+        all_stood &= report.file_problem.is_none() && report.refused == 0;
+    }
+    if all_stood {
+        Ok(())
+    } else {
+        Err("some of it was refused (see above): nothing of a refused set was written".into())
+    }
 }

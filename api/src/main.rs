@@ -1,7 +1,7 @@
 //! `ward`: parses the command line and hands over to the library.
 
-use api::cli::{AuditCommand, Cli, Command, PolicyCommand};
-use api::commands::{audit_export, audit_verify, migrate, policy_check, seed, serve, token};
+use api::cli::{AuditCommand, Cli, Command, ImportCommand, PolicyCommand};
+use api::commands::{audit_export, audit_verify, import_835, migrate, policy_check, seed, serve, token};
 use api::telemetry;
 use clap::Parser;
 use std::process::ExitCode;
@@ -37,6 +37,7 @@ async fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Audit(AuditCommand::Export(args)) => audit_export(args).await,
+        Command::Import(ImportCommand::Remittance(args)) => import_835(args).await,
     };
     telemetry.shutdown().await;
     match result {

@@ -15,6 +15,8 @@ pub struct Model {
     pub denied_at: DateTimeUtc,
     pub appeal_deadline: Date,
     pub created_at: DateTimeUtc,
+    /// The remittance adjustment it was derived from (none for a denial entered otherwise).
+    pub claim_adjustment_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

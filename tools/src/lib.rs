@@ -8,6 +8,7 @@ pub mod approvals;
 pub mod compliance;
 pub mod cx;
 pub mod directory;
+pub mod ingest;
 pub mod medical;
 pub mod ops;
 pub mod patient;

@@ -137,6 +137,7 @@ pub(super) fn work_denial(
         denied_at: Set(denied_at),
         appeal_deadline: Set(deadline),
         created_at: Set(denied_at),
+        claim_adjustment_id: Set(None),
     });
     let denied = Worked { claim_status: ClaimStatus::Denied, recovered_cents: 0, appeal_deadline: Some(deadline) };
     if staff.ops.is_empty() || !g.chance(55) {

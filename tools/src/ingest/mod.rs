@@ -1,0 +1,20 @@
+//! Data in: the one ingest path every outside system uses. Claims and remittances come as
+//! X12 (read by the `x12` crate, stage by stage), the directory and care records as NDJSON
+//! from the practice-management system.
+//!
+//! - [`landing`]: every file is landed once, by its SHA-256, with who sent it and when; the
+//!   same file again changes nothing.
+//! - [`remittance_import`]: an 835, read twice from its landed copy: once to judge every
+//!   transaction set (nothing is written for a set that breaks any rule), once to write the
+//!   sets that stood, each in its own transaction.
+//! - [`payment_effects`]: what a claim payment does to ward's claim: its paid amount, its
+//!   status, the denials derived from its adjustments, its appeal deadline.
+//! - [`report`]: what a run tells its sender: counts, and each refusal by position.
+
+pub mod landing;
+pub mod payment_effects;
+pub mod remittance_import;
+pub mod report;
+
+pub use landing::{FileKind, Sender};
+pub use report::{ImportReport, SetReport};

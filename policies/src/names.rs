@@ -46,6 +46,8 @@ named_enum!(
         Medical => "medical",
         Compliance => "compliance",
         Admin => "admin",
+        // A machine identity (a service account): sends files to ingest, reads nothing back.
+        Integration => "integration",
     }
 );
 
@@ -76,6 +78,8 @@ named_enum!(
         BreakGlass => "break_glass",
         Staff => "staff",
         Policy => "policy",
+        // The ingest path: `create` sends files in, `read` lists the runs and their reports.
+        Ingest => "ingest",
     }
 );
 
@@ -116,6 +120,7 @@ impl Resource {
             Resource::BreakGlass => &[Request, Review],
             Resource::Staff => &[Read, Manage],
             Resource::Policy => &[Read, Edit],
+            Resource::Ingest => &[Read, Create],
         }
     }
 }

@@ -2,10 +2,10 @@
 //! sign-out), and the small pieces pages are built of: a value or "restricted", money, dates,
 //! the CSRF field, an error in words next to what it concerns.
 
-use super::gql::{Answer, GqlError, in_words};
+use super::gql::{GqlError, Shown, in_words};
+use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use policies::Role;
-use serde_json::Value;
 
 /// Who the page is for, and what its forms must carry.
 pub struct Frame<'a> {
@@ -33,6 +33,8 @@ fn nav_items(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
                 ("/compliance/patient", "Patient reports"),
             ],
             Role::Admin => &[("/admin/staff", "Staff")],
+            // A service account signs no one in: it has no pages.
+            Role::Integration => &[],
         };
         items.extend_from_slice(team);
     }
@@ -102,56 +104,103 @@ pub fn restricted() -> Markup {
     html! { span.restricted title="Your role may not see this" { "restricted" } }
 }
 
-/// A scalar as text, "restricted" if it was refused, "—" if empty.
-pub fn value(answer: &Answer, path: &[&str]) -> Markup {
-    if answer.refused(path) {
-        return restricted();
-    }
-    html! { (plain(answer.at(path))) }
+/// What a page writes for a value that is not there.
+const NONE: &str = "—";
+
+/// A value as a page writes it: "—" for none, a list's items joined with commas.
+pub trait Plain {
+    fn plain(&self) -> String;
 }
 
-pub fn plain(value: &Value) -> String {
-    match value {
-        Value::Null => "—".to_owned(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+impl Plain for str {
+    fn plain(&self) -> String {
+        self.to_owned()
+    }
+}
+
+impl Plain for String {
+    fn plain(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Plain for i64 {
+    fn plain(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl<T: Plain + ?Sized> Plain for &T {
+    fn plain(&self) -> String {
+        (**self).plain()
+    }
+}
+
+impl<T: Plain> Plain for Option<T> {
+    fn plain(&self) -> String {
+        self.as_ref().map_or_else(|| NONE.to_owned(), Plain::plain)
+    }
+}
+
+impl<T: Plain> Plain for [T] {
+    fn plain(&self) -> String {
+        self.iter().map(Plain::plain).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl<T: Plain> Plain for Vec<T> {
+    fn plain(&self) -> String {
+        self.as_slice().plain()
+    }
+}
+
+pub fn plain(value: &(impl Plain + ?Sized)) -> String {
+    value.plain()
+}
+
+/// A field as text, "restricted" if it was refused, "—" if empty.
+pub fn value<T: Plain>(field: &Shown<T>) -> Markup {
+    match field {
+        Shown::Value(value) => html! { (plain(value)) },
+        Shown::Refused => restricted(),
+    }
+}
+
+/// A field of a value that may itself be refused or absent: "restricted" or "—" as the
+/// value is (a refused patient's name is restricted too).
+pub fn value_in<P>(parent: &Shown<Option<P>>, field: impl FnOnce(&P) -> Markup) -> Markup {
+    match parent {
+        Shown::Value(Some(parent)) => field(parent),
+        Shown::Value(None) => html! { (NONE) },
+        Shown::Refused => restricted(),
     }
 }
 
 /// Cents as dollars, "restricted" if refused.
-pub fn money(answer: &Answer, path: &[&str]) -> Markup {
-    if answer.refused(path) {
-        return restricted();
+pub fn money(cents: &Shown<Option<i64>>) -> Markup {
+    match cents {
+        Shown::Value(cents) => html! { (cents.map_or_else(|| NONE.to_owned(), dollars)) },
+        Shown::Refused => restricted(),
     }
-    html! { (dollars(answer.at(path))) }
 }
 
-pub fn dollars(value: &Value) -> String {
-    match value.as_i64() {
-        Some(cents) => {
-            let sign = if cents < 0 { "-" } else { "" };
-            let cents = cents.unsigned_abs();
-            let whole = (cents / 100).to_string();
-            let mut grouped = String::new();
-            for (i, c) in whole.chars().enumerate() {
-                if i > 0 && (whole.len() - i) % 3 == 0 {
-                    grouped.push(',');
-                }
-                grouped.push(c);
-            }
-            format!("{sign}${grouped}.{:02}", cents % 100)
+pub fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
         }
-        None => "—".to_owned(),
+        grouped.push(c);
     }
+    format!("{sign}${grouped}.{:02}", cents % 100)
 }
 
 /// A timestamp as `2026-11-26 14:05 UTC`.
-pub fn when(value: &Value) -> String {
-    value
-        .as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map_or_else(|| plain(value), |t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC").to_string())
+pub fn when<'a>(at: impl Into<Option<&'a DateTime<Utc>>>) -> String {
+    at.into().map_or_else(|| NONE.to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 /// An error in words, announced to screen readers, next to what it concerns.
@@ -172,4 +221,35 @@ pub fn errors(errors: &[GqlError]) -> Markup {
 /// A short message after a change ("Saved").
 pub fn notice(text: &str) -> Markup {
     html! { p.notice role="status" { (text) } }
+}
+
+/// The helpers of pages that still read their answer by JSON path, until each reads it typed.
+pub mod json {
+    use super::{restricted, when as when_typed};
+    use crate::console::gql::Answer;
+    use maud::{Markup, html};
+    use serde_json::Value;
+
+    pub fn value(answer: &Answer, path: &[&str]) -> Markup {
+        if answer.refused(path) {
+            return restricted();
+        }
+        html! { (plain(answer.at(path))) }
+    }
+
+    pub fn plain(value: &Value) -> String {
+        match value {
+            Value::Null => "—".to_owned(),
+            Value::String(s) => s.clone(),
+            Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn when(value: &Value) -> String {
+        value
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .map_or_else(|| plain(value), |t| when_typed(&t.with_timezone(&chrono::Utc)))
+    }
 }

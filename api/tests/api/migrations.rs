@@ -18,7 +18,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 22] = [
+const TABLES: [&str; 27] = [
     "appeal",
     "appointment",
     "audit_event",
@@ -27,16 +27,21 @@ const TABLES: [&str; 22] = [
     "care_record_revision",
     "care_review",
     "claim",
+    "claim_adjustment",
+    "claim_payment",
     "console_session",
     "denial",
     "escalation",
     "escalation_event",
+    "import_file",
     "patient",
     "payer",
     "pending_approval",
     "policy_rule",
     "provider",
+    "remittance",
     "reply_macro",
+    "service_payment",
     "staff",
     "ticket",
     "ticket_comment",

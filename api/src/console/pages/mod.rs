@@ -10,17 +10,20 @@ mod medical;
 mod ops;
 
 use super::gql::{Answer, GqlError};
-use super::layout::{self, page};
+use super::layout::{self, page, plain};
 use super::{SignedIn, redirect};
 use crate::http::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use policies::Role;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashMap;
-use tools::kit::Code;
+use tools::kit::{ApiError, Code};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,7 +44,7 @@ pub async fn home(ctx: SignedIn) -> Response {
         Some(Role::Medical) => redirect("/medical/reviews"),
         Some(Role::Compliance) => redirect("/compliance/audit"),
         Some(Role::Admin) => redirect("/admin/staff"),
-        None => {
+        Some(Role::Integration) | None => {
             page(&ctx.frame(), "Welcome", html! { p { "You hold no role yet: ask an admin for one." } }).into_response()
         }
     }
@@ -148,9 +151,9 @@ pub fn next_page(
     query: &HashMap<String, String>,
     fixed: &[(&str, &str)],
     kept: &[&str],
-    cursor: &Value,
+    cursor: Option<&str>,
 ) -> String {
-    let cursor = cursor.as_str().unwrap_or_default();
+    let cursor = cursor.unwrap_or_default();
     let mut pairs: Vec<(&str, &str)> = fixed.to_vec();
     for key in kept {
         if let Some(value) = query.get(*key).filter(|v| !v.is_empty()) {
@@ -175,9 +178,55 @@ fn query_encode(value: &str) -> String {
 
 /// A page whose query failed entirely: the error in words.
 pub fn failed(ctx: &SignedIn, title: &str, answer: &Answer) -> Option<Response> {
-    let err = answer.failure()?;
+    answer.failure().map(|err| error_page(ctx, title, err))
+}
+
+/// The page `title` with only `err`, in words, at its status.
+fn error_page(ctx: &SignedIn, title: &str, err: &GqlError) -> Response {
     let body = page(&ctx.frame(), title, layout::error(err));
-    Some((status_of(std::slice::from_ref(err)), body).into_response())
+    (status_of(std::slice::from_ref(err)), body).into_response()
+}
+
+/// A page's answer as `T`, or the page to answer instead: the error in words when its query
+/// failed entirely, or when the answer is not a `T` ([`unreadable`]).
+pub fn read<T: DeserializeOwned>(ctx: &SignedIn, title: &str, answer: &Answer) -> Result<T, Response> {
+    if let Some(response) = failed(ctx, title, answer) {
+        return Err(response);
+    }
+    answer.read().map_err(|err| unreadable(ctx, title, &err))
+}
+
+/// The page for an answer its page cannot read (its document and its struct disagree): an
+/// internal error, in words.
+pub fn unreadable(ctx: &SignedIn, title: &str, err: &ApiError) -> Response {
+    error_page(ctx, title, &GqlError { message: err.message(), code: err.code(), path: Vec::new() })
+}
+
+/// A staff member as pages name them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    pub display_name: String,
+}
+
+/// Who `agent` is, "—" for nobody.
+pub fn name_of(agent: &Option<Agent>) -> String {
+    plain(&agent.as_ref().map(|a| &a.display_name))
+}
+
+/// What a mutation that opens a record answers: the new record's id.
+#[derive(Deserialize)]
+pub struct Id {
+    pub id: String,
+}
+
+/// One change in a record's history: who, when, what (`{"field": [old, new]}`).
+#[derive(Deserialize)]
+pub struct HistoryEntry {
+    pub kind: String,
+    pub actor: Option<Agent>,
+    pub changes: Value,
+    pub at: DateTime<Utc>,
 }
 
 /// The break-glass form, where a role may ask for emergency access to a patient.

@@ -46,6 +46,35 @@ pub enum Command {
     /// Import files from the outside world (X12 remittances and claims, the directory).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Machine identities that send files to ingest.
+    #[command(subcommand, name = "service-account")]
+    ServiceAccount(ServiceAccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceAccountCommand {
+    /// Create one and print its bearer token (shown this once; ward keeps only its SHA-256).
+    Create(ServiceAccountCreateArgs),
+    /// Revoke one: its token stops working at once.
+    Revoke(ServiceAccountRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceAccountCreateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Its name: lowercase letters, digits and dashes (it acts as `service.NAME`).
+    pub name: String,
+    /// Its role: `integration` (sends files in, reads nothing back) is the only one a machine holds.
+    #[arg(long)]
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceAccountRevokeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    pub name: String,
 }
 
 #[derive(Debug, Subcommand)]

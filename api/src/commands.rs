@@ -1,6 +1,9 @@
 //! The body of each `ward` command; `main.rs` parses the command line and calls one.
 
-use crate::cli::{AuditExportArgs, AuditVerifyArgs, ImportArgs, PolicyCheckArgs, SeedArgs, ServeArgs, TokenArgs};
+use crate::cli::{
+    AuditExportArgs, AuditVerifyArgs, ImportArgs, PolicyCheckArgs, SeedArgs, ServeArgs, ServiceAccountCreateArgs,
+    ServiceAccountRevokeArgs, TokenArgs,
+};
 use crate::config::DatabaseConfig;
 use crate::seed::{SeedOptions, SeedOutcome};
 use crate::{App, auth::TokenKeys, db, demo};
@@ -9,6 +12,12 @@ use std::time::{Duration, Instant};
 
 /// What a command answers: nothing, or the one line `ward` prints before exiting 1.
 pub type CmdResult = Result<(), String>;
+
+/// An error as a command says it: its message, with the detail of an internal one logged.
+fn said(err: tools::kit::ApiError) -> String {
+    err.log();
+    err.message()
+}
 
 fn database(url: &str) -> DatabaseConfig {
     DatabaseConfig { url: url.to_owned(), max_connections: Some(4), acquire_timeout: Duration::from_secs(5).into() }
@@ -110,8 +119,8 @@ pub async fn policy_check(args: PolicyCheckArgs) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    let set = tools::kit::policy_store::load(&conn).await.map_err(|e| e.message())?;
-    let member = tools::kit::find_staff(&conn, &args.sub).await.map_err(|e| e.message())?;
+    let set = tools::kit::policy_store::load(&conn).await.map_err(said)?;
+    let member = tools::kit::find_staff(&conn, &args.sub).await.map_err(said)?;
     let explanation = policies::explain(&set, &args.sub, resource, action).await.map_err(|e| format!("casbin: {e}"))?;
     let roles = set.roles_of(&args.sub).iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let roles = if roles.is_empty() { "no role".to_owned() } else { roles };
@@ -139,14 +148,14 @@ pub async fn audit_verify(args: AuditVerifyArgs) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    let events = match tools::kit::audit::verify::verify(&conn).await.map_err(|e| e.message())? {
+    let events = match tools::kit::audit::verify::verify(&conn).await.map_err(said)? {
         Ok(events) => events,
         Err(broken) => return Err(format!("audit chain broken at seq {}: {}", broken.seq, broken.reason)),
     };
     let mut out = std::io::stdout();
     let _ = writeln!(out, "audit chain intact: {events} events");
     if let (Some(dir), Some(key)) = (&args.checkpoints, &public_key) {
-        match checkpoint::verify_dir(&conn, dir, key).await.map_err(|e| e.message())? {
+        match checkpoint::verify_dir(&conn, dir, key).await.map_err(said)? {
             Ok(count) => {
                 let _ = writeln!(out, "checkpoints hold: {count} signed checkpoints in {}", dir.display());
             }
@@ -166,7 +175,7 @@ pub async fn audit_export(args: AuditExportArgs) -> CmdResult {
     if entities::patient::Entity::find_by_id(patient).one(&conn).await.map_err(|e| e.to_string())?.is_none() {
         return Err(format!("patient {patient} not found"));
     }
-    let rows = tools::compliance::accounting::of_patient(&conn, patient).await.map_err(|e| e.message())?;
+    let rows = tools::compliance::accounting::of_patient(&conn, patient).await.map_err(said)?;
     let count = rows.len();
     let sink: Box<dyn std::io::Write> = match &args.output {
         Some(path) => {
@@ -187,18 +196,17 @@ pub async fn import_835(args: ImportArgs) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    let operator = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    let operator = operator();
     let sender = tools::ingest::Sender {
-        sub: format!("cli:{operator}"),
+        sub: operator.actor,
         roles: String::new(),
-        request_id: uuid::Uuid::now_v7().to_string(),
+        request_id: operator.request_id,
         policy_version: String::new(),
     };
     let mut out = std::io::stdout();
     let mut all_stood = true;
     for file in &args.files {
-        let (run, report) =
-            tools::ingest::remittance_import::import_835(&conn, file, &sender).await.map_err(|e| e.message())?;
+        let (run, report) = tools::ingest::remittance_import::import_835(&conn, file, &sender).await.map_err(said)?;
         if let Some(earlier) = &report.already_imported {
             let _ = writeln!(out, "{}: imported before (run {earlier}): nothing changed", file.display());
             continue;
@@ -228,4 +236,40 @@ pub async fn import_835(args: ImportArgs) -> CmdResult {
     } else {
         Err("some of it was refused (see above): nothing of a refused set was written".into())
     }
+}
+
+/// The command line's operator as the audit trail names them: `cli:$USER`, with a run id.
+fn operator() -> tools::kit::audit::recorder::EventBase {
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    tools::kit::audit::recorder::EventBase {
+        at: chrono::Utc::now(),
+        actor: format!("cli:{user}"),
+        actor_roles: String::new(),
+        policy_version: String::new(),
+        request_id: uuid::Uuid::now_v7().to_string(),
+        client_request_id: None,
+        purpose: None,
+    }
+}
+
+/// `ward service-account create NAME --role integration`: prints the token alone on stdout.
+pub async fn service_account_create(args: ServiceAccountCreateArgs) -> CmdResult {
+    let role: policies::Role = args.role.parse().map_err(|_| format!("{:?} is not a role", args.role))?;
+    let url = &args.database.database_url;
+    let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
+    db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
+    let token =
+        tools::admin::service_account_service::create(&conn, &args.name, role, &operator()).await.map_err(said)?;
+    let _ = writeln!(std::io::stdout(), "{token}");
+    Ok(())
+}
+
+/// `ward service-account revoke NAME`.
+pub async fn service_account_revoke(args: ServiceAccountRevokeArgs) -> CmdResult {
+    let url = &args.database.database_url;
+    let conn = db::connect(&database(url), Duration::from_secs(10)).await.map_err(|e| e.to_string())?;
+    db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
+    tools::admin::service_account_service::revoke(&conn, &args.name, &operator()).await.map_err(said)?;
+    let _ = writeln!(std::io::stdout(), "service account {} revoked", args.name);
+    Ok(())
 }

@@ -90,6 +90,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     #[arg(long, env = "WARD_MAX_BATCH", default_value_t = Limits::default().max_batch)]
     pub max_batch: usize,
+    /// A file sent to `/ingest/*`: a larger one is refused before any of it is read for meaning.
+    #[arg(long, env = "WARD_MAX_INGEST_BYTES", default_value_t = Limits::default().max_ingest_bytes)]
+    pub max_ingest_bytes: u64,
     /// The whole request: body, parsing, validation, execution (and its SQL statement).
     #[arg(long, env = "WARD_REQUEST_TIMEOUT", default_value_t = Limits::default().request_timeout)]
     pub request_timeout: humantime::Duration,
@@ -116,6 +119,7 @@ impl Default for Limits {
             max_page_size: PageLimits::DEFAULT.max_size,
             max_body_bytes: 256 * 1024,
             max_batch: 10,
+            max_ingest_bytes: 100 * 1024 * 1024,
             request_timeout: Duration::from_secs(10).into(),
             max_fields: 2_000,
             max_response_bytes: 8 * 1024 * 1024,

@@ -1,7 +1,10 @@
 //! `ward`: parses the command line and hands over to the library.
 
-use api::cli::{AuditCommand, Cli, Command, ImportCommand, PolicyCommand};
-use api::commands::{audit_export, audit_verify, import_835, migrate, policy_check, seed, serve, token};
+use api::cli::{AuditCommand, Cli, Command, ImportCommand, PolicyCommand, ServiceAccountCommand};
+use api::commands::{
+    audit_export, audit_verify, import_835, migrate, policy_check, seed, serve, service_account_create,
+    service_account_revoke, token,
+};
 use api::telemetry;
 use clap::Parser;
 use std::process::ExitCode;
@@ -38,6 +41,8 @@ async fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Audit(AuditCommand::Export(args)) => audit_export(args).await,
         Command::Import(ImportCommand::Remittance(args)) => import_835(args).await,
+        Command::ServiceAccount(ServiceAccountCommand::Create(args)) => service_account_create(args).await,
+        Command::ServiceAccount(ServiceAccountCommand::Revoke(args)) => service_account_revoke(args).await,
     };
     telemetry.shutdown().await;
     match result {

@@ -23,6 +23,7 @@ pub mod prelude;
 pub mod provider;
 pub mod remittance;
 pub mod reply_macro;
+pub mod service_account;
 pub mod service_payment;
 pub mod staff;
 pub mod ticket;

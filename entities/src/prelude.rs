@@ -22,6 +22,7 @@ pub use crate::policy_rule::Entity as PolicyRule;
 pub use crate::provider::Entity as Provider;
 pub use crate::remittance::Entity as Remittance;
 pub use crate::reply_macro::Entity as ReplyMacro;
+pub use crate::service_account::Entity as ServiceAccount;
 pub use crate::service_payment::Entity as ServicePayment;
 pub use crate::staff::Entity as Staff;
 pub use crate::ticket::Entity as Ticket;

@@ -7,6 +7,8 @@
 //! - `claim_payment`: one CLP, matched to ward's claim by its number or kept unmatched on the
 //!   ops queue until someone matches or dismisses it.
 //! - `service_payment` and `claim_adjustment`: its SVC lines and its CAS adjustments.
+//! - `service_account`: a machine identity that sends files (its staff row holds its role);
+//!   its token is kept as a SHA-256 only, and revoking it ends it at once.
 //! - `denial.claim_adjustment_id`: the adjustment a denial was derived from, so a reversal
 //!   can find what it undoes.
 
@@ -19,6 +21,21 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("service_account")
+                    .col(pk_uuid("id"))
+                    .col(string_len_uniq("name", 64))
+                    .col(uuid("staff_id"))
+                    .col(string_len_uniq("token_sha256", 64))
+                    .col(string_len("created_by", 100))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone_null("revoked_at"))
+                    .foreign_key(&mut fk("service_account", "staff_id", "staff"))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()

@@ -1,5 +1,6 @@
-//! Bearer-token authentication: a JWT names the staff member; the database says whether they
-//! are still active, and the policy in force says which roles they hold.
+//! Bearer-token authentication: a JWT names the staff member (or a service account's token,
+//! `ward_sa_…`, looked up by its SHA-256, names the account's staff row); the database says
+//! whether they are still active, and the policy in force says which roles they hold.
 
 mod keys;
 
@@ -10,6 +11,7 @@ use axum::http::header::AUTHORIZATION;
 use policies::PolicySnapshot;
 use sea_orm::DatabaseConnection;
 use tools::admin::access_service::load_principal_cached;
+use tools::admin::service_account_service;
 use tools::admin::staff_cache::StaffCache;
 use tools::kit::{ApiError, Principal};
 
@@ -38,7 +40,13 @@ pub async fn authenticate(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .ok_or_else(|| unauthenticated("the Authorization header must be `Bearer <token>`"))?;
-    let sub = keys.verify(token).ok_or_else(|| unauthenticated("the bearer token is invalid or expired"))?;
+    let sub = if token.starts_with(service_account_service::TOKEN_PREFIX) {
+        service_account_service::sub_for_token(db, token).await?
+    } else {
+        // A service account's subject signs in with its own token, never a JWT.
+        keys.verify(token).filter(|sub| !sub.starts_with(service_account_service::SUB_PREFIX))
+    };
+    let sub = sub.ok_or_else(|| unauthenticated("the bearer token is invalid, expired or revoked"))?;
     load_principal_cached(db, &sub, policy, staff)
         .await?
         .ok_or_else(|| unauthenticated("the token's subject is not an active staff member"))

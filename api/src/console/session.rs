@@ -4,12 +4,9 @@
 //! `WARD_SESSION_IDLE` ends (HIPAA's automatic logoff); signing out ends it at once; a
 //! deactivated member's session answers nothing.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entities::console_session;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tools::kit::ApiResult;
 use uuid::Uuid;
@@ -26,14 +23,11 @@ pub struct Session {
 
 /// A new random token (256 bits), as the cookie carries it.
 fn random_token() -> ApiResult<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|err| tools::kit::ApiError::internal("drawing a session token", anyhow::anyhow!("{err}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
+    tools::kit::secrets::random_token("drawing a session token")
 }
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    tools::kit::secrets::sha256_hex(token.as_bytes())
 }
 
 /// Opens a session for `staff_id`; returns it with the token for the cookie.

@@ -198,12 +198,7 @@ fn named_operation(document: &str) -> Option<String> {
 /// `application/graphql-response+json`): a form or plain-text POST, which a browser sends
 /// cross-site without asking, is refused before anything runs.
 fn require_json(headers: &HeaderMap) -> Result<(), Refusal> {
-    let media_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase());
-    match media_type.as_deref() {
+    match super::media_type(headers).as_deref() {
         Some("application/json" | "application/graphql-response+json") => Ok(()),
         _ => Err((
             ApiError::BadUserInput("POST /graphql takes a JSON body: send `Content-Type: application/json`".into()),

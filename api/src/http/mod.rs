@@ -3,6 +3,7 @@
 mod errors;
 mod graphql;
 mod health;
+mod ingest;
 mod metrics;
 mod query_page;
 mod request_id;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(query_page::page).post(graphql::graphql))
         .route("/graphql/assets/{file}", get(query_page::asset))
+        .route("/ingest/x12", axum::routing::post(ingest::x12))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -63,4 +65,13 @@ pub fn router(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_id::span))
                 .layer(PropagateRequestIdLayer::x_request_id()),
         )
+}
+
+/// A request's media type (`Content-Type` without its parameters), lowercased.
+pub(crate) fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase())
 }

@@ -18,7 +18,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 27] = [
+const TABLES: [&str; 28] = [
     "appeal",
     "appointment",
     "audit_event",
@@ -41,6 +41,7 @@ const TABLES: [&str; 27] = [
     "provider",
     "remittance",
     "reply_macro",
+    "service_account",
     "service_payment",
     "staff",
     "ticket",

@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod policy_store;
 pub mod purpose;
 pub mod records;
+pub mod secrets;
 pub mod text_search;
 pub mod versioned;
 

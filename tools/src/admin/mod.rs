@@ -2,6 +2,7 @@
 
 pub mod access_service;
 mod policy;
+pub mod service_account_service;
 mod staff;
 pub mod staff_cache;
 

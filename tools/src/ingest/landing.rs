@@ -61,7 +61,7 @@ pub fn digest(path: &Path) -> std::io::Result<Digest256> {
         hasher.update(&buf[..n]);
         bytes += n as u64;
     }
-    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>();
     Ok(Digest256 { sha256, bytes })
 }
 

@@ -1,0 +1,107 @@
+//! `POST /ingest/x12`: an interchange from a service account (`Content-Type:
+//! application/edi-x12`), spooled to a private temporary file as it arrives (never held in
+//! memory whole, refused past `WARD_MAX_INGEST_BYTES` before any of it is read for meaning),
+//! then imported by the same service as `ward import`. The answer is the run's report:
+//! counts, and each refusal by position and code; an error never quotes the file.
+
+use super::AppState;
+use super::errors::error_response;
+use super::request_id;
+use crate::auth;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use policies::{Action, Resource};
+use serde_json::json;
+use std::io::Write;
+use std::sync::Arc;
+use tools::ingest::Sender;
+use tools::kit::{Access, ApiError};
+
+type Refusal = (ApiError, Option<StatusCode>);
+
+pub async fn x12(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let request_id = request_id::of(&headers);
+    // Its own task: a sender that hangs up never stops a set's transaction half-way.
+    let work = {
+        let (state, request_id) = (state.clone(), request_id.clone());
+        tokio::spawn(async move { import(&state, &headers, body, &request_id).await })
+    };
+    let outcome = work.await.unwrap_or_else(|err| {
+        Err((ApiError::internal("importing a file", anyhow::anyhow!("the import task failed: {err}")), None))
+    });
+    match outcome {
+        Ok(answer) => answer,
+        Err((err, status)) => error_response(err, status, &request_id),
+    }
+}
+
+async fn import(state: &AppState, headers: &HeaderMap, body: Body, request_id: &str) -> Result<Response, Refusal> {
+    if super::media_type(headers).as_deref() != Some("application/edi-x12") {
+        let message = "POST /ingest/x12 takes an X12 interchange: send `Content-Type: application/edi-x12`";
+        return Err((ApiError::BadUserInput(message.into()), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)));
+    }
+    let policy = state.policy.authorizer().snapshot();
+    let principal =
+        auth::authenticate(headers, &state.keys, &state.db, &policy, &state.staff).await.map_err(|e| (e, None))?;
+    let access = Arc::new(Access::new(principal, policy, request_id));
+    if let Err(err) = access.require(Resource::Ingest, Action::Create) {
+        state.audit.commit(access.drain_events()).await.map_err(|e| (e, None))?;
+        return Err((err, None));
+    }
+    let limit = state.limits.max_ingest_bytes;
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|bytes| bytes > limit) {
+        return Err(too_large(limit));
+    }
+    let spool = spool(body, limit).await?;
+    let principal = access.principal();
+    let sender = Sender {
+        sub: principal.sub.clone(),
+        roles: principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+        request_id: request_id.to_owned(),
+        policy_version: access.policy().version().to_owned(),
+    };
+    let (run, report) =
+        tools::ingest::remittance_import::import_835(&state.db, spool.path(), &sender).await.map_err(|e| (e, None))?;
+    let nothing_stood = report.status() == "refused";
+    let errors: Vec<_> = report
+        .file_problem
+        .iter()
+        .chain(report.sets.iter().filter_map(|s| s.problem.as_ref()))
+        .map(|problem| json!({ "message": problem, "extensions": { "code": "BAD_USER_INPUT", "requestId": request_id } }))
+        .collect();
+    let mut body = json!({ "data": { "importRun": { "id": run.id, "status": run.status, "report": report } } });
+    if !errors.is_empty() {
+        body["errors"] = json!(errors);
+    }
+    let status = if nothing_stood { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((status, Json(body)).into_response())
+}
+
+fn too_large(limit: u64) -> Refusal {
+    let message = format!("the file is over {limit} bytes (WARD_MAX_INGEST_BYTES)");
+    (ApiError::LimitExceeded(message), Some(StatusCode::PAYLOAD_TOO_LARGE))
+}
+
+/// Writes the body to a temporary file only this process can read, stopping at `limit`.
+async fn spool(body: Body, limit: u64) -> Result<tempfile::NamedTempFile, Refusal> {
+    let failed = |e: std::io::Error| (ApiError::internal("spooling a file", anyhow::anyhow!(e)), None);
+    let mut file = tempfile::Builder::new().prefix("ward-ingest-").tempfile().map_err(failed)?;
+    let mut stream = body.into_data_stream();
+    let mut written = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| (ApiError::BadUserInput("the upload broke off".into()), None))?;
+        written += chunk.len() as u64;
+        if written > limit {
+            return Err(too_large(limit));
+        }
+        file.write_all(&chunk).map_err(failed)?;
+    }
+    file.flush().map_err(failed)?;
+    Ok(file)
+}

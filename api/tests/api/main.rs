@@ -28,6 +28,7 @@ mod fixtures;
 mod health;
 mod helpers;
 mod hostile;
+mod ingest;
 mod house;
 mod inference;
 mod keys;

@@ -1,5 +1,6 @@
 //! The ingest path's permissions: service accounts (role `integration`) send files in and
-//! read nothing back; ops and admin read the import runs and their reports.
+//! read nothing back; ops and admin read the import runs and their reports; ops resolve the
+//! remittance lines a run could not match.
 
 use crate::policy_rules::{self, Rule, rule};
 use sea_orm_migration::prelude::*;
@@ -7,8 +8,12 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const RULES: [Rule; 3] =
-    [rule("integration", "ingest", "create"), rule("ops", "ingest", "read"), rule("admin", "ingest", "read")];
+const RULES: [Rule; 4] = [
+    rule("integration", "ingest", "create"),
+    rule("ops", "ingest", "read"),
+    rule("admin", "ingest", "read"),
+    rule("ops", "ingest", "update"),
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -78,7 +78,8 @@ named_enum!(
         BreakGlass => "break_glass",
         Staff => "staff",
         Policy => "policy",
-        // The ingest path: `create` sends files in, `read` lists the runs and their reports.
+        // The ingest path: `create` sends files in, `read` lists the runs and their reports,
+        // `update` resolves what a run left to people (unmatched remittance lines).
         Ingest => "ingest",
     }
 );
@@ -120,7 +121,7 @@ impl Resource {
             Resource::BreakGlass => &[Request, Review],
             Resource::Staff => &[Read, Manage],
             Resource::Policy => &[Read, Edit],
-            Resource::Ingest => &[Read, Create],
+            Resource::Ingest => &[Read, Create, Update],
         }
     }
 }

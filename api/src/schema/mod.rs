@@ -15,15 +15,33 @@ use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
 use tools::kit::policy_store::PolicyStore;
 use tools::medical::{MedicalMutation, MedicalQuery};
+use tools::ingest::{IngestMutation, IngestQuery};
 use tools::ops::{OpsMutation, OpsQuery};
 
 pub use limits::{QueryLimits, default_code};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(AdminQuery, DirectoryQuery, CxQuery, MedicalQuery, OpsQuery, ComplianceQuery, ApprovalsQuery);
+pub struct QueryRoot(
+    AdminQuery,
+    DirectoryQuery,
+    CxQuery,
+    MedicalQuery,
+    OpsQuery,
+    ComplianceQuery,
+    ApprovalsQuery,
+    IngestQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AdminMutation, CxMutation, OpsMutation, MedicalMutation, ComplianceMutation, ApprovalsMutation);
+pub struct MutationRoot(
+    AdminMutation,
+    CxMutation,
+    OpsMutation,
+    MedicalMutation,
+    ComplianceMutation,
+    ApprovalsMutation,
+    IngestMutation,
+);
 
 pub type WardSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

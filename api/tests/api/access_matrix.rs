@@ -549,6 +549,31 @@ fn operations() -> Vec<Operation> {
             &["addPolicyRule", "version"],
             &["admin"],
         ),
+        // ingest · read: ops, admin; ingest · update with claim · billing: ops
+        op(
+            "importRuns",
+            "{ importRuns(first: 5) { edges { node { status sets { outcome } } } } }",
+            &["importRuns", "edges", "node", "status"],
+            &["ops", "admin"],
+        ),
+        op(
+            "unmatchedRemittances",
+            "{ unmatchedRemittances(first: 5) { edges { node { claimNumber paidCents } } } }",
+            &["unmatchedRemittances", "edges", "node", "claimNumber"],
+            &["ops"],
+        ),
+        op(
+            "matchRemittance",
+            "mutation($unmatched1: ID!, $claim: ID!) { matchRemittance(id: $unmatched1, claimId: $claim, note: \"a typo in the claim number\") }",
+            &["matchRemittance"],
+            &["ops"],
+        ),
+        op(
+            "dismissRemittance",
+            "mutation($unmatched2: ID!) { dismissRemittance(id: $unmatched2, note: \"not a claim of ours at all\") }",
+            &["dismissRemittance"],
+            &["ops"],
+        ),
         op(
             "removePolicyRule",
             "mutation { removePolicyRule(role: \"compliance\", resource: \"appointment\", action: \"read\") { version } }",
@@ -711,11 +736,37 @@ async fn arrange(app: &TestApp) -> Value {
         .find(|m| m["name"] == "Masked identity check")
         .unwrap()["id"]
         .clone();
+    let unmatched = unmatched_lines(app).await;
     json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "approval1": asked[0], "approval2": asked[1], "record": record, "other": other, "provider": provider, "grant": grant,
             "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked,
             "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
             "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
-            "escalation": with_appeal, "won": won, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2] })
+            "escalation": with_appeal, "won": won, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
+            "unmatched1": unmatched[0], "unmatched2": unmatched[1] })
+}
+
+/// Two remittance lines no claim matched (an 835 naming claim numbers ward does not have).
+async fn unmatched_lines(app: &TestApp) -> Vec<String> {
+    let mut set = crate::ingest::header(20_000, "EFT-MATRIX");
+    set.extend(crate::ingest::claim("CLM-2099-0000001", "1", 10_000, 10_000, "CO", "45", None));
+    set.extend(crate::ingest::claim("CLM-2099-0000002", "1", 10_000, 10_000, "CO", "45", None));
+    let file = tempfile_with(&crate::ingest::interchange(&[set]));
+    let sender = tools::ingest::Sender {
+        sub: "cli:test".into(),
+        roles: String::new(),
+        request_id: "arrange".into(),
+        policy_version: String::new(),
+    };
+    tools::ingest::remittance_import::import_835(&app.db, file.path(), &sender).await.expect("import the 835");
+    let rows = app.sql("SELECT id FROM claim_payment WHERE match_state = 'unmatched' ORDER BY id").await;
+    rows.iter().map(|r| r.try_get::<uuid::Uuid>("", "id").unwrap().to_string()).collect()
+}
+
+fn tempfile_with(text: &str) -> tempfile::NamedTempFile {
+    use std::io::Write;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file
 }
 
 async fn care_record_of(app: &TestApp, patient: uuid::Uuid) -> Option<uuid::Uuid> {

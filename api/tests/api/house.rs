@@ -21,6 +21,7 @@ fn tools() -> Vec<(&'static str, String)> {
         ("compliance", sdl(compliance::ComplianceQuery::default(), compliance::ComplianceMutation::default())),
         ("cx", sdl(cx::CxQuery::default(), cx::CxMutation::default())),
         ("directory", sdl(directory::DirectoryQuery::default(), EmptyMutation)),
+        ("ingest", sdl(ingest::IngestQuery::default(), ingest::IngestMutation::default())),
         ("medical", sdl(medical::MedicalQuery::default(), medical::MedicalMutation::default())),
         ("ops", sdl(ops::OpsQuery::default(), ops::OpsMutation::default())),
     ]

@@ -34,7 +34,7 @@ pub fn interchange(sets: &[Vec<String>]) -> String {
 }
 
 /// A set's header: the payment of `total` cents under trace `trace`, paid 2026-12-01.
-fn header(total: i64, trace: &str) -> Vec<String> {
+pub fn header(total: i64, trace: &str) -> Vec<String> {
     vec![
         format!("BPR*I*{}*C*ACH*CCP*01*999999992*DA*1*1999999999**01*888888884*DA*2*20261201", amount(total)),
         format!("TRN*1*{trace}*1999999999"),
@@ -45,7 +45,7 @@ fn header(total: i64, trace: &str) -> Vec<String> {
 }
 
 /// One claim paid `paid` of `charge` on one line, the rest adjusted `group`-`reason`.
-fn claim(
+pub fn claim(
     number: &str,
     status: &str,
     charge: i64,

@@ -51,6 +51,8 @@ pub enum AuditAction {
     CareReviewStart,
     CareReviewComplete,
     CareReviewSample,
+    RemittanceMatch,
+    RemittanceDismiss,
 }
 
 impl AuditAction {
@@ -92,6 +94,8 @@ impl AuditAction {
             CareReviewStart => (Resource::CareReview, "create"),
             CareReviewComplete => (Resource::CareReview, "complete"),
             CareReviewSample => (Resource::CareReview, "sample"),
+            RemittanceMatch => (Resource::Ingest, "match_remittance"),
+            RemittanceDismiss => (Resource::Ingest, "dismiss_remittance"),
         }
     }
 }

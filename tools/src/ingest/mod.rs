@@ -10,11 +10,26 @@
 //! - [`payment_effects`]: what a claim payment does to ward's claim: its paid amount, its
 //!   status, the denials derived from its adjustments, its appeal deadline.
 //! - [`report`]: what a run tells its sender: counts, and each refusal by position.
+//! - [`import_run`] and [`unmatched`]: what ops and admin see of it in the schema: the runs
+//!   with their reports, and the queue of remittance lines no claim matched.
 
+mod import_run;
 pub mod landing;
 pub mod payment_effects;
 pub mod remittance_import;
 pub mod report;
+mod unmatched;
+pub mod unmatched_service;
 
+pub use import_run::{ImportRun, ImportRunQuery, ImportSet};
 pub use landing::{FileKind, Sender};
 pub use report::{ImportReport, SetReport};
+pub use unmatched::{UnmatchedMutation, UnmatchedQuery, UnmatchedRemittance};
+
+/// The ingest tool's queries.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct IngestQuery(ImportRunQuery, UnmatchedQuery);
+
+/// The ingest tool's mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct IngestMutation(UnmatchedMutation);

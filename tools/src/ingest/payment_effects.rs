@@ -73,8 +73,8 @@ pub async fn apply(
             });
         } else if adjustment.cents < 0 && !withdraw(db, claim.id, adjustment).await? {
             notes.push(format!(
-                "segment {}: the reversal of {}-{} on claim {} leaves its denial, which an escalation works",
-                payment.segment, adjustment.group, adjustment.reason, claim.claim_number
+                "segment {}: the reversal of {}-{} leaves its denial, which an escalation works",
+                payment.segment, adjustment.group, adjustment.reason
             ));
         }
     }

@@ -5,7 +5,9 @@
 
 use crate::http::AppState;
 use async_graphql::{BatchRequest, Request, Variables};
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::time::Instant;
 use tools::kit::purpose::Purpose;
@@ -22,11 +24,31 @@ pub struct GqlError {
 /// What a query or mutation answered: its data and its errors.
 #[derive(Debug)]
 pub struct Answer {
-    pub data: Value,
+    data: Value,
     pub errors: Vec<GqlError>,
 }
 
+/// What a refused field's value becomes before an answer is read: no GraphQL field is named
+/// `$refused`, so only [`Shown`] reads it.
+const REFUSED: &str = "$refused";
+
 impl Answer {
+    /// The answer as `T`, with each field a `FORBIDDEN` error names read as [`Shown::Refused`].
+    /// An answer that is not a `T` is an internal error: the page's document and `T` disagree.
+    pub fn read<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let mut data = self.data.clone();
+        for err in self.errors.iter().filter(|e| e.code == Code::Forbidden && !e.path.is_empty()) {
+            // A refusal leaves `null`; an error beside a value is advice (`renderMacro`'s withheld
+            // placeholders). No value at all: a parent is `null` or itself refused.
+            let at = data.pointer_mut(&format!("/{}", err.path.join("/")));
+            if let Some(value) = at.filter(|value| value.is_null()) {
+                *value = json!({ REFUSED: true });
+            }
+        }
+        serde_json::from_value(data)
+            .map_err(|err| ApiError::internal("reading an answer as the page's struct", anyhow::anyhow!(err)))
+    }
+
     /// The value at `path` (`null` when absent); a number steps into a list.
     pub fn at(&self, path: &[&str]) -> &Value {
         path.iter().fold(&self.data, |value, step| match (value, step.parse::<usize>()) {
@@ -44,10 +66,91 @@ impl Answer {
     pub fn failure(&self) -> Option<&GqlError> {
         if self.data.is_null() { self.errors.first() } else { None }
     }
+
+    /// The error of a root field the answer lacks: ward answers the rest of a document when
+    /// one of its root fields fails, so a page's record can be missing from an answer that is
+    /// not `null`.
+    pub fn missing(&self) -> Option<&GqlError> {
+        self.errors.iter().find(|e| matches!(e.path.as_slice(), [root] if self.data.get(root).is_none()))
+    }
 }
 
 fn path_starts_with(path: &[&str], prefix: &[String]) -> bool {
     prefix.len() <= path.len() && prefix.iter().zip(path).all(|(p, q)| p == q)
+}
+
+/// A field the caller may be refused: its value, or `Refused` (the page shows "restricted",
+/// or nothing, where today's value would be).
+#[derive(Debug, PartialEq)]
+pub enum Shown<T> {
+    Value(T),
+    Refused,
+}
+
+impl<T> Shown<T> {
+    pub fn is_refused(&self) -> bool {
+        matches!(self, Shown::Refused)
+    }
+
+    /// The value; `None` when refused.
+    pub fn shown(&self) -> Option<&T> {
+        match self {
+            Shown::Value(value) => Some(value),
+            Shown::Refused => None,
+        }
+    }
+}
+
+impl<T> Shown<Option<T>> {
+    /// The value; `None` when absent or refused, for a page that shows both alike.
+    pub fn present(&self) -> Option<&T> {
+        self.shown().and_then(Option::as_ref)
+    }
+}
+
+/// A field a document includes only sometimes (`@include`) reads as its empty value.
+impl<T: Default> Default for Shown<T> {
+    fn default() -> Self {
+        Shown::Value(T::default())
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Shown<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        if value.as_object().is_some_and(|o| o.len() == 1 && o.get(REFUSED) == Some(&Value::Bool(true))) {
+            return Ok(Shown::Refused);
+        }
+        T::deserialize(value).map(Shown::Value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A connection as documents select it: its nodes, and where the next page starts.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection<T> {
+    pub edges: Vec<Edge<T>>,
+    /// Absent when the document does not ask for it (a list that never pages): no next page.
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Edge<T> {
+    pub node: T,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+impl<T> Connection<T> {
+    pub fn nodes(&self) -> impl Iterator<Item = &T> {
+        self.edges.iter().map(|edge| &edge.node)
+    }
 }
 
 /// The staff member a page runs as, with the request's id.
@@ -123,20 +226,52 @@ pub fn in_words(code: Code, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    struct Row {
+        a: Shown<Option<i64>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct List {
+        list: Connection<Row>,
+    }
+
+    fn refusal(path: &[&str]) -> GqlError {
+        GqlError { message: String::new(), code: Code::Forbidden, path: path.iter().map(|s| (*s).to_owned()).collect() }
+    }
 
     #[test]
-    fn paths_step_into_lists_and_refusals_match_exactly() {
+    fn a_refusal_in_a_list_marks_only_its_rows_field() {
         let answer = Answer {
-            data: json!({ "list": { "edges": [{ "node": { "a": 1 } }, { "node": { "a": null } }] } }),
-            errors: vec![GqlError {
-                message: String::new(),
-                code: Code::Forbidden,
-                path: vec!["list".into(), "edges".into(), "1".into(), "node".into(), "a".into()],
-            }],
+            data: json!({ "list": { "edges": [{ "node": { "a": 1 } }, { "node": { "a": null } }, { "node": { "a": null } }] } }),
+            // The first row's error stands beside a value: advice, not a refusal.
+            errors: vec![refusal(&["list", "edges", "1", "node", "a"]), refusal(&["list", "edges", "0", "node", "a"])],
         };
-        assert_eq!(answer.at(&["list", "edges", "0", "node", "a"]), &json!(1));
-        assert!(answer.refused(&["list", "edges", "1", "node", "a"]));
-        assert!(!answer.refused(&["list", "edges", "0", "node", "a"]), "another row's refusal is not this row's");
+        let rows: Vec<_> = answer.read::<List>().unwrap().list.edges.into_iter().map(|e| e.node.a).collect();
+        assert_eq!(
+            rows,
+            [Shown::Value(Some(1)), Shown::Refused, Shown::Value(None)],
+            "another row's refusal is not this row's"
+        );
+    }
+
+    #[test]
+    fn a_refused_parent_leaves_its_fields_unmarked_and_a_plain_field_refused_is_unreadable() {
+        let answer = Answer {
+            data: json!({ "list": null }),
+            errors: vec![refusal(&["list"]), refusal(&["list", "edges", "0", "node", "a"])],
+        };
+        #[derive(Debug, Deserialize)]
+        struct Parent {
+            list: Shown<Option<Connection<Row>>>,
+        }
+        assert!(answer.read::<Parent>().unwrap().list.is_refused());
+        #[derive(Debug, Deserialize)]
+        struct Unshown {
+            list: Option<Connection<Row>>,
+        }
+        let read = answer.read::<Unshown>().map(|u| u.list.is_none());
+        assert!(read.is_err(), "a refusal the struct does not expect is the page's bug");
     }
 }

@@ -4,7 +4,8 @@
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::layout::{csrf_field, page, plain};
+use crate::console::layout::json::plain;
+use crate::console::layout::{csrf_field, page};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};

@@ -5,7 +5,8 @@
 use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::layout::json::{plain, when};
+use crate::console::layout::{csrf_field, page};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};

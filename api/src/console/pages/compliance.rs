@@ -5,7 +5,8 @@
 use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome, status_of};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::layout::json::{plain, when};
+use crate::console::layout::{csrf_field, page};
 use crate::console::local_path::local_path;
 use crate::http::AppState;
 use axum::Router;
@@ -82,7 +83,7 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
         @if let Some(err) = &problem { (crate::console::layout::error(err)) }
         (events_table(&nodes(&answer, &["auditEvents"])))
         @if answer.at(&["auditEvents", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, answer.at(&["auditEvents", "pageInfo", "endCursor"]))) { "Older events" } }
+            p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, answer.at(&["auditEvents", "pageInfo", "endCursor"]).as_str())) { "Older events" } }
         }
     };
     // A refused or mistyped search keeps the form, with the status its error carries.

@@ -2,17 +2,21 @@
 //! ticket's page (patient card, history, comments, saved replies filled in, transitions,
 //! assignment). A ticket's page states the ticket as its purpose.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
+use super::{
+    Agent, Feedback, FormBody, HistoryEntry, expected_version, fields, name_of, next_page, notice, outcome, read,
+};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::gql::Answer;
-use crate::console::layout::{csrf_field, page, plain, value, when};
+use crate::console::gql::{Connection, Shown};
+use crate::console::layout::{csrf_field, page, plain, restricted, value, value_in, when};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use maud::{Markup, html};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -23,6 +27,95 @@ pub fn routes() -> Router<AppState> {
         .route("/cx/tickets/{id}/comment", post(comment))
         .route("/cx/tickets/{id}/transition", post(transition))
         .route("/cx/tickets/{id}/assign", post(assign))
+}
+
+/// `cx/queue.graphql`: one screen of tickets.
+#[derive(Deserialize)]
+struct QueuePage {
+    tickets: Connection<TicketRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TicketRow {
+    id: String,
+    subject: Shown<Option<String>>,
+    status: String,
+    priority: String,
+    sla_due_at: DateTime<Utc>,
+    sla_breached: bool,
+    assignee: Option<Agent>,
+    patient: Shown<Option<RowPatient>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RowPatient {
+    name: Shown<Option<String>>,
+    member_id_last4: String,
+}
+
+/// `cx/ticket.graphql`: a ticket with its patient, comments and history, the saved replies,
+/// and the one chosen filled in for this ticket.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TicketPage {
+    ticket: Ticket,
+    macros: Vec<SavedReply>,
+    render_macro: Option<FilledReply>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Ticket {
+    subject: Shown<Option<String>>,
+    description: Shown<Option<String>>,
+    status: String,
+    allowed_moves: Vec<String>,
+    priority: String,
+    channel: String,
+    sla_due_at: DateTime<Utc>,
+    sla_breached: bool,
+    version: i64,
+    assignee: Option<Agent>,
+    patient: Shown<Option<Patient>>,
+    comments: Shown<Option<Connection<Comment>>>,
+    history: Connection<HistoryEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Patient {
+    id: String,
+    name: Shown<Option<String>>,
+    email: Shown<Option<String>>,
+    phone: Shown<Option<String>>,
+    member_id_last4: String,
+    birth_year: i64,
+    date_of_birth: Shown<Option<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Comment {
+    author: Option<Agent>,
+    body: Option<String>,
+    internal: bool,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct SavedReply {
+    id: String,
+    name: String,
+}
+
+/// A saved reply filled in for the ticket, without what the agent may not read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilledReply {
+    text: String,
+    refused_placeholders: Vec<String>,
 }
 
 /// One screen of the queue (25 rows at 1280×1000), then "Next page". Every row discloses a
@@ -46,9 +139,11 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(&ctx, "Ticket queue", &answer) {
-        return response;
-    }
+    let queue: QueuePage = match read(&ctx, "Ticket queue", &answer) {
+        Ok(queue) => queue,
+        Err(response) => return response,
+    };
+    let page_info = &queue.tickets.page_info;
     let selected = |name: &str, option: &str| query.get(name).is_some_and(|v| v == option);
     let body = html! {
         (notice(&query))
@@ -78,23 +173,23 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             caption.muted { "Soonest SLA first" }
             thead { tr { th { "Subject" } th { "Patient" } th { "Priority" } th { "Status" } th { "SLA due" } th { "Assignee" } } }
             tbody {
-                @for (i, t) in nodes(&answer, &["tickets"]).iter().enumerate() {
+                @for t in queue.tickets.nodes() {
                     tr {
-                        td { a href={ "/cx/tickets/" (plain(&t["id"])) } {
-                            @if answer.refused(&["tickets", "edges", &i.to_string(), "node", "subject"]) { "(subject restricted)" } @else { (plain(&t["subject"])) }
+                        td { a href={ "/cx/tickets/" (t.id) } {
+                            @if t.subject.is_refused() { "(subject restricted)" } @else { (plain(&t.subject.present())) }
                         } }
-                        td { @if t["patient"].is_null() { span.muted { "—" } } @else {
-                            (plain(&t["patient"]["name"])) " " span.muted { (plain(&t["patient"]["memberIdLast4"])) } } }
-                        td { (plain(&t["priority"]).to_lowercase()) }
-                        td { (plain(&t["status"]).to_lowercase()) }
-                        td { (when(&t["slaDueAt"])) @if t["slaBreached"] == true { " " span.badge.bad { "SLA breached" } } }
-                        td { (plain(&t["assignee"]["displayName"])) }
+                        td { @if let Some(patient) = t.patient.present() {
+                            (plain(&patient.name.present())) " " span.muted { (patient.member_id_last4) } } @else { span.muted { "—" } } }
+                        td { (t.priority.to_lowercase()) }
+                        td { (t.status.to_lowercase()) }
+                        td { (when(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
+                        td { (name_of(&t.assignee)) }
                     }
                 }
             }
         }
-        @if answer.at(&["tickets", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href=(next_page("/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached"], answer.at(&["tickets", "pageInfo", "endCursor"]))) { "Next page" } }
+        @if page_info.has_next_page {
+            p { a href=(next_page("/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached"], page_info.end_cursor.as_deref())) { "Next page" } }
         }
     };
     page(&ctx.frame(), "Ticket queue", body).into_response()
@@ -112,71 +207,81 @@ async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedb
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Ticket", &answer) {
-        return response;
-    }
+    let ticket: TicketPage = match read(ctx, "Ticket", &answer) {
+        Ok(ticket) => ticket,
+        Err(response) => return response,
+    };
     let status = feedback.status();
-    let body = ticket_body(ctx, id, &answer, query, &feedback);
-    let title = if answer.refused(&["ticket", "subject"]) {
-        "Ticket".to_owned()
-    } else {
-        plain(answer.at(&["ticket", "subject"]))
+    let body = ticket_body(ctx, id, &ticket, query, &feedback);
+    let title = match &ticket.ticket.subject {
+        Shown::Value(subject) => plain(subject),
+        Shown::Refused => "Ticket".to_owned(),
     };
     (status, page(&ctx.frame(), &title, body)).into_response()
 }
 
-fn ticket_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
+fn ticket_body(
+    ctx: &SignedIn,
+    id: &str,
+    page: &TicketPage,
+    query: &HashMap<String, String>,
+    feedback: &Feedback,
+) -> Markup {
+    let t = &page.ticket;
     html! {
         (notice(query))
         div.grid {
-            (ticket_card(a))
-            (patient_card(ctx, id, a))
+            (ticket_card(t))
+            (patient_card(ctx, id, t))
         }
-        (work_card(ctx, id, a, feedback))
-        (reply_card(ctx, id, a, query, feedback))
-        (comments_card(a))
-        (history_card(a))
+        (work_card(ctx, id, t, feedback))
+        (reply_card(ctx, id, page, query, feedback))
+        (comments_card(t))
+        (history_card(t))
     }
 }
 
 /// The ticket itself: status, priority, channel, SLA, assignee, description.
-fn ticket_card(a: &Answer) -> Markup {
-    let t = a.at(&["ticket"]);
+fn ticket_card(t: &Ticket) -> Markup {
     html! {
         section.card aria-labelledby="ticket-h" {
             h2 id="ticket-h" { "Ticket" }
             dl {
-                dt { "Status" } dd { (plain(&t["status"]).to_lowercase()) }
-                dt { "Priority" } dd { (plain(&t["priority"]).to_lowercase()) }
-                dt { "Channel" } dd { (plain(&t["channel"]).to_lowercase()) }
-                dt { "SLA due" } dd { (when(&t["slaDueAt"])) @if t["slaBreached"] == true { " " span.badge.bad { "SLA breached" } } }
-                dt { "Assignee" } dd { (plain(&t["assignee"]["displayName"])) }
+                dt { "Status" } dd { (t.status.to_lowercase()) }
+                dt { "Priority" } dd { (t.priority.to_lowercase()) }
+                dt { "Channel" } dd { (t.channel.to_lowercase()) }
+                dt { "SLA due" } dd { (when(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
+                dt { "Assignee" } dd { (name_of(&t.assignee)) }
             }
             h3 { "Description" }
-            p { (value(a, &["ticket", "description"])) }
+            p { (value(&t.description)) }
         }
     }
 }
 
 /// The patient the ticket is about, each PHI field as the agent may read it (and break-glass
 /// where the role may ask).
-fn patient_card(ctx: &SignedIn, id: &str, a: &Answer) -> Markup {
-    let t = a.at(&["ticket"]);
+fn patient_card(ctx: &SignedIn, id: &str, t: &Ticket) -> Markup {
+    // A refused patient is refused its date of birth too: break-glass opens both.
+    let birth_refused = match &t.patient {
+        Shown::Value(patient) => patient.as_ref().is_some_and(|p| p.date_of_birth.is_refused()),
+        Shown::Refused => true,
+    };
     html! {
         section.card aria-labelledby="patient-h" {
             h2 id="patient-h" { "Patient" }
-            @if t["patient"].is_null() && !a.refused(&["ticket", "patient"]) { p.muted { "This ticket is not about a patient." } }
+            @if matches!(t.patient, Shown::Value(None)) { p.muted { "This ticket is not about a patient." } }
             @else {
                 dl {
-                    dt { "Name" } dd { (value(a, &["ticket", "patient", "name"])) }
-                    dt { "Email" } dd { (value(a, &["ticket", "patient", "email"])) }
-                    dt { "Phone" } dd { (value(a, &["ticket", "patient", "phone"])) }
-                    dt { "Member id" } dd { (value(a, &["ticket", "patient", "memberIdLast4"])) }
-                    dt { "Birth year" } dd { (value(a, &["ticket", "patient", "birthYear"])) }
-                    dt { "Date of birth" } dd { (value(a, &["ticket", "patient", "dateOfBirth"])) }
+                    dt { "Name" } dd { (value_in(&t.patient, |p| value(&p.name))) }
+                    dt { "Email" } dd { (value_in(&t.patient, |p| value(&p.email))) }
+                    dt { "Phone" } dd { (value_in(&t.patient, |p| value(&p.phone))) }
+                    dt { "Member id" } dd { (value_in(&t.patient, |p| html! { (p.member_id_last4) })) }
+                    dt { "Birth year" } dd { (value_in(&t.patient, |p| html! { (p.birth_year) })) }
+                    dt { "Date of birth" } dd { (value_in(&t.patient, |p| value(&p.date_of_birth))) }
                 }
-                @if a.refused(&["ticket", "patient", "dateOfBirth"]) {
-                    (super::break_glass_form(ctx, &plain(&t["patient"]["id"]), &format!("/cx/tickets/{id}")))
+                @if birth_refused {
+                    (super::break_glass_form(ctx, &plain(&t.patient.present().map(|p| &p.id)), &format!("/cx/tickets/{id}")))
                 }
             }
         }
@@ -184,22 +289,14 @@ fn patient_card(ctx: &SignedIn, id: &str, a: &Answer) -> Markup {
 }
 
 /// The moves the ticket may make, and its assignment.
-fn work_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
-    let t = a.at(&["ticket"]);
+fn work_card(ctx: &SignedIn, id: &str, t: &Ticket, feedback: &Feedback) -> Markup {
     let csrf = ctx.frame().csrf;
-    let version = plain(&t["version"]);
     let label = |to: &str| match to {
         "PENDING" => "Set pending",
         "RESOLVED" => "Resolve",
         "CLOSED" => "Close",
         _ => "Reopen",
     };
-    let moves: Vec<(String, &str)> = t["allowedMoves"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| (plain(m), label(m.as_str().unwrap_or_default())))
-        .collect();
     html! {
         section.card aria-labelledby="act-h" {
             h2 id="act-h" { "Work the ticket" }
@@ -207,19 +304,19 @@ fn work_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Marku
                 p.error role="alert" { "Someone changed this ticket while you were looking at it. The page now shows its current state; check it and choose again." }
             }
             (feedback.errors_of("transition"))
-            @for (to, label) in moves {
+            @for to in &t.allowed_moves {
                 form.inline method="post" action={ "/cx/tickets/" (id) "/transition" } {
                     (csrf_field(csrf))
-                    input type="hidden" name="version" value=(version);
+                    input type="hidden" name="version" value=(t.version);
                     input type="hidden" name="to" value=(to);
-                    button type="submit" { (label) }
+                    button type="submit" { (label(to)) }
                 }
                 " "
             }
             (feedback.errors_of("assign"))
             form.inline method="post" action={ "/cx/tickets/" (id) "/assign" } {
                 (csrf_field(csrf))
-                input type="hidden" name="version" value=(version);
+                input type="hidden" name="version" value=(t.version);
                 label for="assignee" { "Assign to (staff id, empty to unassign)" }
                 input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
                 button.secondary type="submit" { "Assign" }
@@ -229,11 +326,17 @@ fn work_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Marku
 }
 
 /// A comment, filled in from a saved reply where one was chosen.
-fn reply_card(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
+fn reply_card(
+    ctx: &SignedIn,
+    id: &str,
+    page: &TicketPage,
+    query: &HashMap<String, String>,
+    feedback: &Feedback,
+) -> Markup {
     let csrf = ctx.frame().csrf;
-    let macro_text = a.at(&["renderMacro", "text"]).as_str().map(str::to_owned);
+    let filled = page.render_macro.as_ref();
     let typed = feedback.typed("comment", "body");
-    let comment_text = if !typed.is_empty() { typed } else { macro_text.unwrap_or_default() };
+    let comment_text = if !typed.is_empty() { typed } else { filled.map(|f| f.text.clone()).unwrap_or_default() };
     html! {
         section.card aria-labelledby="reply-h" {
             h2 id="reply-h" { "Reply" }
@@ -241,14 +344,14 @@ fn reply_card(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, Stri
                 label for="macro" { "Saved reply" }
                 select id="macro" name="macro" {
                     option value="" { "None" }
-                    @for m in a.at(&["macros"]).as_array().into_iter().flatten() {
-                        option value=(plain(&m["id"])) selected[query.get("macro") == m["id"].as_str().map(str::to_owned).as_ref()] { (plain(&m["name"])) }
+                    @for m in &page.macros {
+                        option value=(m.id) selected[query.get("macro") == Some(&m.id)] { (m.name) }
                     }
                 }
                 button.secondary type="submit" { "Fill in" }
             }
-            @if let Some(refused) = a.at(&["renderMacro", "refusedPlaceholders"]).as_array().filter(|r| !r.is_empty()) {
-                p.muted { "Left out because your role may not read them: " (refused.iter().map(plain).collect::<Vec<_>>().join(", ")) }
+            @if let Some(refused) = filled.map(|f| &f.refused_placeholders).filter(|r| !r.is_empty()) {
+                p.muted { "Left out because your role may not read them: " (plain(refused)) }
             }
             (feedback.errors_of("comment"))
             form method="post" action={ "/cx/tickets/" (id) "/comment" } {
@@ -262,28 +365,28 @@ fn reply_card(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, Stri
     }
 }
 
-fn comments_card(a: &Answer) -> Markup {
+fn comments_card(t: &Ticket) -> Markup {
     html! {
         section.card aria-labelledby="comments-h" {
             h2 id="comments-h" { "Comments" }
-            @if a.refused(&["ticket", "comments"]) { (crate::console::layout::restricted()) }
-            @for c in nodes(a, &["ticket", "comments"]) {
+            @if t.comments.is_refused() { (restricted()) }
+            @for c in t.comments.present().into_iter().flat_map(Connection::nodes) {
                 article {
-                    p.muted { (plain(&c["author"]["displayName"])) " · " (when(&c["createdAt"])) @if c["internal"] == true { " · " span.badge { "internal" } } }
-                    p { (plain(&c["body"])) }
+                    p.muted { (name_of(&c.author)) " · " (when(&c.created_at)) @if c.internal { " · " span.badge { "internal" } } }
+                    p { (plain(&c.body)) }
                 }
             }
         }
     }
 }
 
-fn history_card(a: &Answer) -> Markup {
+fn history_card(t: &Ticket) -> Markup {
     html! {
         section.card aria-labelledby="history-h" {
             h2 id="history-h" { "History" }
             table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
-                tbody { @for h in nodes(a, &["ticket", "history"]) {
-                    tr { td { (when(&h["at"])) } td { (plain(&h["actor"]["displayName"])) } td { (plain(&h["kind"])) } td { code { (h["changes"].to_string()) } } }
+                tbody { @for h in t.history.nodes() {
+                    tr { td { (when(&h.at)) } td { (name_of(&h.actor)) } td { (h.kind) } td { code { (h.changes.to_string()) } } }
                 } } }
         }
     }

@@ -6,7 +6,8 @@ use super::{Feedback, FormBody, all_of, expected_version, failed, fields, nodes,
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Answer;
-use crate::console::layout::{csrf_field, page, plain, restricted, value, when};
+use crate::console::layout::json::{plain, value, when};
+use crate::console::layout::{csrf_field, page, restricted};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};

@@ -188,17 +188,22 @@ fn error_page(ctx: &SignedIn, title: &str, err: &GqlError) -> Response {
 }
 
 /// A page's answer as `T`, or the page to answer instead: the error in words when its query
-/// failed entirely, or when the answer is not a `T` ([`unreadable`]).
+/// failed entirely or lacks a root field `T` needs (its record not found, say), an internal
+/// error when the answer is not a `T` ([`unreadable`]).
 pub fn read<T: DeserializeOwned>(ctx: &SignedIn, title: &str, answer: &Answer) -> Result<T, Response> {
     if let Some(response) = failed(ctx, title, answer) {
         return Err(response);
     }
-    answer.read().map_err(|err| unreadable(ctx, title, &err))
+    answer.read().map_err(|err| match answer.missing() {
+        Some(missing) => error_page(ctx, title, missing),
+        None => unreadable(ctx, title, &err),
+    })
 }
 
 /// The page for an answer its page cannot read (its document and its struct disagree): an
-/// internal error, in words.
+/// internal error, logged, in words.
 pub fn unreadable(ctx: &SignedIn, title: &str, err: &ApiError) -> Response {
+    err.log();
     error_page(ctx, title, &GqlError { message: err.message(), code: err.code(), path: Vec::new() })
 }
 

@@ -2,17 +2,20 @@
 //! the open denials with their escalate button, and an escalation's page (the denial, the
 //! appeals sent, the history, the next moves). An escalation's page states it as its purpose.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome};
+use super::{
+    Agent, Feedback, FormBody, HistoryEntry, Id, expected_version, fields, name_of, next_page, notice, outcome, read,
+};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::gql::Answer;
-use crate::console::layout::{csrf_field, dollars, money, page, plain, value, when};
+use crate::console::gql::{Connection, Shown};
+use crate::console::layout::{csrf_field, dollars, money, page, plain, restricted, value, value_in, when};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -26,12 +29,190 @@ pub fn routes() -> Router<AppState> {
         .route("/ops/denials/{id}/escalate", post(escalate))
 }
 
-fn days(value: &Value) -> Markup {
-    match value.as_i64() {
-        Some(d) if d < 0 => html! { span.badge.bad { "overdue " (-d) "d" } },
-        Some(d) if d <= 14 => html! { span.badge.bad { (d) " days" } },
-        Some(d) => html! { (d) " days" },
-        None => html! { "—" },
+/// `ops/queue.graphql`: a screen of escalations, and the last 90 days in sums.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueuePage {
+    escalations: Connection<EscalationRow>,
+    escalation_summary: Summary,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EscalationRow {
+    id: String,
+    status: String,
+    appeal_level: Option<String>,
+    payer: String,
+    carc_group: String,
+    carc_code: String,
+    amount_at_stake: Shown<Option<i64>>,
+    appeal_deadline: String,
+    days_left: i64,
+    assignee: Option<Agent>,
+    denial: Shown<Option<Reason>>,
+}
+
+/// What a denial's reason and remark codes mean.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Reason {
+    carc_description: Option<String>,
+    rarc_code: Option<String>,
+    rarc_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    by_status: Vec<SummaryGroup>,
+    appealed_cents: i64,
+    recovery_rate: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryGroup {
+    key: String,
+    count: i64,
+    denied_cents: i64,
+}
+
+/// `ops/denials.graphql`: the open denials.
+#[derive(Deserialize)]
+struct DenialsPage {
+    denials: Connection<DenialRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DenialRow {
+    id: String,
+    payer: String,
+    carc_group: String,
+    carc_code: String,
+    #[serde(flatten)]
+    reason: Reason,
+    denied_cents: Shown<Option<i64>>,
+    appeal_deadline: String,
+    days_left: i64,
+    escalation: Shown<Option<Working>>,
+    claim: Shown<Option<ClaimNumber>>,
+}
+
+/// The escalation working a denial.
+#[derive(Deserialize)]
+struct Working {
+    id: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimNumber {
+    claim_number: String,
+}
+
+/// `ops/escalation.graphql`: one escalation with its denial, claim, appeals and history.
+#[derive(Deserialize)]
+struct EscalationPage {
+    escalation: Escalation,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Escalation {
+    status: String,
+    appeal_level: Option<String>,
+    allowed_moves: Vec<Move>,
+    version: i64,
+    summary: Shown<Option<String>>,
+    amount_at_stake: Shown<Option<i64>>,
+    recovered_cents: Shown<Option<i64>>,
+    payer: String,
+    carc_group: String,
+    carc_code: String,
+    appeal_deadline: String,
+    days_left: i64,
+    assignee: Option<Agent>,
+    denial: Shown<Option<EscalatedDenial>>,
+    claim: Shown<Option<Claim>>,
+    patient: Shown<Option<Patient>>,
+    appeals: Vec<Appeal>,
+    pending_write_off: Option<WriteOff>,
+    history: Shown<Option<Connection<HistoryEntry>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Move {
+    to: String,
+    appeal_level: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EscalatedDenial {
+    #[serde(flatten)]
+    reason: Reason,
+    allowed_cents: Shown<Option<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Claim {
+    claim_number: String,
+    status: Shown<Option<String>>,
+    billed_cents: Shown<Option<i64>>,
+    service_date: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Patient {
+    name: Shown<Option<String>>,
+    member_id_last4: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Appeal {
+    level: String,
+    sent: Shown<Option<String>>,
+    sent_on: String,
+    filed_by: Option<Agent>,
+}
+
+/// A write-off waiting for a second ops member.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WriteOff {
+    requested_by: Option<String>,
+}
+
+/// `ops/escalate_denial.graphql`: the escalation opened.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Escalated {
+    escalate_denial: Id,
+}
+
+fn days(days: i64) -> Markup {
+    match days {
+        d if d < 0 => html! { span.badge.bad { "overdue " (-d) "d" } },
+        d if d <= 14 => html! { span.badge.bad { (d) " days" } },
+        d => html! { (d) " days" },
+    }
+}
+
+/// A denial's reason code and what it means, its remark (if any) on a line of its own.
+fn reason(group: &str, code: &str, reason: Option<&Reason>) -> Markup {
+    let description = reason.and_then(|r| r.carc_description.as_ref());
+    html! {
+        (group) "-" (code) ": " (plain(&description))
+        @if let Some(rarc) = reason.and_then(|r| r.rarc_code.as_ref()) {
+            br; span.muted { (rarc) ": " (plain(&reason.and_then(|r| r.rarc_description.as_ref()))) }
+        }
     }
 }
 
@@ -52,20 +233,14 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             Ok(answer) => answer,
             Err(response) => return response,
         };
-    if let Some(response) = failed(&ctx, "Escalations", &answer) {
-        return response;
-    }
-    let rate = answer.at(&["escalationSummary", "recoveryRate"]).as_f64();
+    let queue: QueuePage = match read(&ctx, "Escalations", &answer) {
+        Ok(queue) => queue,
+        Err(response) => return response,
+    };
+    let page_info = &queue.escalations.page_info;
     let body = html! {
         (notice(&query))
-        section aria-label="Last 90 days" .summary {
-            @for g in answer.at(&["escalationSummary", "byStatus"]).as_array().into_iter().flatten() {
-                div.card { strong { (plain(&g["key"]).to_lowercase().replace('_', " ")) } br; (plain(&g["count"])) " · " (dollars(&g["deniedCents"])) }
-            }
-            div.card { strong { "Recovery rate" } br;
-                @if let Some(rate) = rate { (format!("{:.0}%", rate * 100.0)) } @else { "—" }
-                " of " (dollars(answer.at(&["escalationSummary", "appealedCents"]))) " appealed" }
-        }
+        (summary(&queue.escalation_summary))
         form.filters method="get" action="/ops/escalations" aria-label="Filter the queue" {
             div { label for="status" { "Status" }
                 select id="status" name="status" {
@@ -86,25 +261,38 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
         table.queue {
             thead { tr { th { "Deadline" } th { "Left" } th { "Status" } th { "Payer" } th { "Reason" } th { "At stake" } th { "Assignee" } } }
             tbody {
-                @for (i, e) in nodes(&answer, &["escalations"]).iter().enumerate() {
+                @for e in queue.escalations.nodes() {
                     tr {
-                        td { a href={ "/ops/escalations/" (plain(&e["id"])) } { (plain(&e["appealDeadline"])) } }
-                        td { (days(&e["daysLeft"])) }
-                        td { (plain(&e["status"]).to_lowercase().replace('_', " ")) @if !e["appealLevel"].is_null() { " (" (plain(&e["appealLevel"]).to_lowercase().replace('_', " ")) ")" } }
-                        td { (plain(&e["payer"])) }
-                        td { (plain(&e["carcGroup"])) "-" (plain(&e["carcCode"])) ": " (plain(&e["denial"]["carcDescription"]))
-                            @if !e["denial"]["rarcCode"].is_null() { br; span.muted { (plain(&e["denial"]["rarcCode"])) ": " (plain(&e["denial"]["rarcDescription"])) } } }
-                        td { (money(&answer, &["escalations", "edges", &i.to_string(), "node", "amountAtStake"])) }
-                        td { (plain(&e["assignee"]["displayName"])) }
+                        td { a href={ "/ops/escalations/" (e.id) } { (e.appeal_deadline) } }
+                        td { (days(e.days_left)) }
+                        td { (e.status.to_lowercase().replace('_', " ")) @if let Some(level) = &e.appeal_level { " (" (level.to_lowercase().replace('_', " ")) ")" } }
+                        td { (e.payer) }
+                        td { (reason(&e.carc_group, &e.carc_code, e.denial.present())) }
+                        td { (money(&e.amount_at_stake)) }
+                        td { (name_of(&e.assignee)) }
                     }
                 }
             }
         }
-        @if answer.at(&["escalations", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href=(next_page("/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"], answer.at(&["escalations", "pageInfo", "endCursor"]))) { "Next page" } }
+        @if page_info.has_next_page {
+            p { a href=(next_page("/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"], page_info.end_cursor.as_deref())) { "Next page" } }
         }
     };
     page(&ctx.frame(), "Escalations", body).into_response()
+}
+
+/// The queue's header: the last 90 days by status, and what appeals recovered.
+fn summary(summary: &Summary) -> Markup {
+    html! {
+        section aria-label="Last 90 days" .summary {
+            @for g in &summary.by_status {
+                div.card { strong { (g.key.to_lowercase().replace('_', " ")) } br; (plain(&g.count)) " · " (dollars(g.denied_cents)) }
+            }
+            div.card { strong { "Recovery rate" } br;
+                @if let Some(rate) = summary.recovery_rate { (format!("{:.0}%", rate * 100.0)) } @else { "—" }
+                " of " (dollars(summary.appealed_cents)) " appealed" }
+        }
+    }
 }
 
 async fn denials(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -116,9 +304,10 @@ async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Open denials", &answer) {
-        return response;
-    }
+    let denials: DenialsPage = match read(ctx, "Open denials", &answer) {
+        Ok(denials) => denials,
+        Err(response) => return response,
+    };
     let csrf = ctx.frame().csrf;
     let body = html! {
         (notice(query))
@@ -126,25 +315,24 @@ async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
         table.queue {
             thead { tr { th { "Deadline" } th { "Left" } th { "Claim" } th { "Payer" } th { "Reason" } th { "Denied" } th { "Escalation" } } }
             tbody {
-                @for (i, d) in nodes(&answer, &["denials"]).iter().enumerate() {
+                @for (i, d) in denials.denials.nodes().enumerate() {
                     tr {
-                        td { (plain(&d["appealDeadline"])) }
-                        td { (days(&d["daysLeft"])) }
-                        td { (plain(&d["claim"]["claimNumber"])) }
-                        td { (plain(&d["payer"])) }
-                        td { (plain(&d["carcGroup"])) "-" (plain(&d["carcCode"])) ": " (plain(&d["carcDescription"]))
-                            @if !d["rarcCode"].is_null() { br; span.muted { (plain(&d["rarcCode"])) ": " (plain(&d["rarcDescription"])) } } }
-                        td { (money(&answer, &["denials", "edges", &i.to_string(), "node", "deniedCents"])) }
+                        td { (d.appeal_deadline) }
+                        td { (days(d.days_left)) }
+                        td { (plain(&d.claim.present().map(|c| &c.claim_number))) }
+                        td { (d.payer) }
+                        td { (reason(&d.carc_group, &d.carc_code, Some(&d.reason))) }
+                        td { (money(&d.denied_cents)) }
                         td {
-                            @if d["escalation"].is_null() {
-                                form method="post" action={ "/ops/denials/" (plain(&d["id"])) "/escalate" } {
+                            @if let Some(escalation) = d.escalation.present() {
+                                a href={ "/ops/escalations/" (escalation.id) } { (escalation.status.to_lowercase().replace('_', " ")) }
+                            } @else {
+                                form method="post" action={ "/ops/denials/" (d.id) "/escalate" } {
                                     (csrf_field(csrf))
                                     label for={ "reason-" (i) } { "Why escalate" }
                                     input id={ "reason-" (i) } name="reason" required value=(feedback.typed("escalate", "reason"));
                                     button type="submit" { "Escalate" }
                                 }
-                            } @else {
-                                a href={ "/ops/escalations/" (plain(&d["escalation"]["id"])) } { (plain(&d["escalation"]["status"]).to_lowercase().replace('_', " ")) }
                             }
                         }
                     }
@@ -167,8 +355,12 @@ async fn escalate(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Resp
         Err(response) => return response,
     };
     if answer.errors.is_empty() {
-        let id = plain(answer.at(&["escalateDenial", "id"]));
-        return crate::console::redirect(&format!("/ops/escalations/{id}?done=escalate"));
+        return match read::<Escalated>(&ctx, "Open denials", &answer) {
+            Ok(escalated) => {
+                crate::console::redirect(&format!("/ops/escalations/{}?done=escalate", escalated.escalate_denial.id))
+            }
+            Err(response) => response,
+        };
     }
     denials_page(&ctx, &HashMap::new(), Feedback { form: "escalate", errors: answer.errors.clone(), input }).await
 }
@@ -190,12 +382,13 @@ async fn render(ctx: &SignedIn, id: &str, query: &HashMap<String, String>, feedb
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Escalation", &answer) {
-        return response;
-    }
+    let EscalationPage { escalation: e } = match read(ctx, "Escalation", &answer) {
+        Ok(escalation) => escalation,
+        Err(response) => return response,
+    };
     let status = feedback.status();
-    let title = format!("Escalation: {}", plain(answer.at(&["escalation", "claim", "claimNumber"])));
-    (status, page(&ctx.frame(), &title, escalation_body(ctx, id, &answer, query, &feedback))).into_response()
+    let title = format!("Escalation: {}", plain(&e.claim.present().map(|c| &c.claim_number)));
+    (status, page(&ctx.frame(), &title, escalation_body(ctx, id, &e, query, &feedback))).into_response()
 }
 
 /// What the page calls a move the API allows.
@@ -215,66 +408,64 @@ fn move_label(to: &str, level: Option<&str>) -> &'static str {
 fn escalation_body(
     ctx: &SignedIn,
     id: &str,
-    a: &Answer,
+    e: &Escalation,
     query: &HashMap<String, String>,
     feedback: &Feedback,
 ) -> Markup {
-    let e = a.at(&["escalation"]);
     html! {
         (notice(query))
         div.grid {
-            (denial_card(a))
-            (claim_card(a))
+            (denial_card(e))
+            (claim_card(e))
         }
-        @if !e["pendingWriteOff"].is_null() {
-            p.notice role="status" { "A write-off asked by " (plain(&e["pendingWriteOff"]["requestedBy"])) " waits for a second ops member in " a href="/approvals" { "Approvals" } "." }
+        @if let Some(write_off) = &e.pending_write_off {
+            p.notice role="status" { "A write-off asked by " (plain(&write_off.requested_by)) " waits for a second ops member in " a href="/approvals" { "Approvals" } "." }
         }
-        (next_step_card(ctx, id, a, feedback))
-        (appeals_and_history(a))
+        (next_step_card(ctx, id, e, feedback))
+        (appeals_and_history(e))
     }
 }
 
 /// The denial being worked: status and appeal level, deadline, reason, amounts.
-fn denial_card(a: &Answer) -> Markup {
-    let e = a.at(&["escalation"]);
+fn denial_card(e: &Escalation) -> Markup {
+    let denial = e.denial.present().map(|d| &d.reason);
     html! {
         section.card aria-labelledby="den-h" {
             h2 id="den-h" { "Denial" }
             dl {
-                dt { "Status" } dd { (plain(&e["status"]).to_lowercase().replace('_', " ")) @if !e["appealLevel"].is_null() { " (" (plain(&e["appealLevel"]).to_lowercase().replace('_', " ")) ")" } }
-                dt { "Deadline" } dd { (plain(&e["appealDeadline"])) " · " (days(&e["daysLeft"])) }
-                dt { "Payer" } dd { (plain(&e["payer"])) }
-                dt { "Reason" } dd { (plain(&e["carcGroup"])) "-" (plain(&e["carcCode"])) ": " (plain(&e["denial"]["carcDescription"])) }
-                dt { "Remark" } dd { (plain(&e["denial"]["rarcCode"])) ": " (plain(&e["denial"]["rarcDescription"])) }
-                dt { "At stake" } dd { (money(a, &["escalation", "amountAtStake"])) }
-                dt { "Allowed" } dd { (money(a, &["escalation", "denial", "allowedCents"])) }
-                dt { "Recovered" } dd { (money(a, &["escalation", "recoveredCents"])) }
-                dt { "Why escalated" } dd { (value(a, &["escalation", "summary"])) }
-                dt { "Assignee" } dd { (plain(&e["assignee"]["displayName"])) }
+                dt { "Status" } dd { (e.status.to_lowercase().replace('_', " ")) @if let Some(level) = &e.appeal_level { " (" (level.to_lowercase().replace('_', " ")) ")" } }
+                dt { "Deadline" } dd { (e.appeal_deadline) " · " (days(e.days_left)) }
+                dt { "Payer" } dd { (e.payer) }
+                dt { "Reason" } dd { (e.carc_group) "-" (e.carc_code) ": " (plain(&denial.and_then(|d| d.carc_description.as_ref()))) }
+                dt { "Remark" } dd { (plain(&denial.and_then(|d| d.rarc_code.as_ref()))) ": " (plain(&denial.and_then(|d| d.rarc_description.as_ref()))) }
+                dt { "At stake" } dd { (money(&e.amount_at_stake)) }
+                dt { "Allowed" } dd { (value_in(&e.denial, |d| money(&d.allowed_cents))) }
+                dt { "Recovered" } dd { (money(&e.recovered_cents)) }
+                dt { "Why escalated" } dd { (value(&e.summary)) }
+                dt { "Assignee" } dd { (name_of(&e.assignee)) }
             }
         }
     }
 }
 
 /// The claim and the patient it is about, each value as ops may read it.
-fn claim_card(a: &Answer) -> Markup {
+fn claim_card(e: &Escalation) -> Markup {
     html! {
         section.card aria-labelledby="claim-h" {
             h2 id="claim-h" { "Claim and patient" }
             dl {
-                dt { "Claim" } dd { (value(a, &["escalation", "claim", "claimNumber"])) }
-                dt { "Claim status" } dd { (value(a, &["escalation", "claim", "status"])) }
-                dt { "Billed" } dd { (money(a, &["escalation", "claim", "billedCents"])) }
-                dt { "Service date" } dd { (value(a, &["escalation", "claim", "serviceDate"])) }
-                dt { "Patient" } dd { (value(a, &["escalation", "patient", "name"])) " " span.muted { (value(a, &["escalation", "patient", "memberIdLast4"])) } }
+                dt { "Claim" } dd { (value_in(&e.claim, |c| html! { (c.claim_number) })) }
+                dt { "Claim status" } dd { (value_in(&e.claim, |c| value(&c.status))) }
+                dt { "Billed" } dd { (value_in(&e.claim, |c| money(&c.billed_cents))) }
+                dt { "Service date" } dd { (value_in(&e.claim, |c| html! { (c.service_date) })) }
+                dt { "Patient" } dd { (value_in(&e.patient, |p| value(&p.name))) " " span.muted { (value_in(&e.patient, |p| html! { (p.member_id_last4) })) } }
             }
         }
     }
 }
 
 /// The next move (with an appeal's text or a recovered amount), and the assignment.
-fn next_step_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> Markup {
-    let e = a.at(&["escalation"]);
+fn next_step_card(ctx: &SignedIn, id: &str, e: &Escalation, feedback: &Feedback) -> Markup {
     let csrf = ctx.frame().csrf;
     let today = chrono::Utc::now().date_naive().to_string();
     let typed = |k: &str| feedback.typed("transition", k);
@@ -285,14 +476,14 @@ fn next_step_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> 
                 p.error role="alert" { "Someone moved this escalation while you were writing. Its current state is shown; your note is kept below: check and send again." }
             }
             (feedback.errors_of("transition"))
-            @let moves: Vec<(String, &str)> = e["allowedMoves"].as_array().into_iter().flatten()
-                .map(|m| (plain(&m["to"]), move_label(m["to"].as_str().unwrap_or_default(), m["appealLevel"].as_str())))
+            @let moves: Vec<(&str, &str)> = e.allowed_moves.iter()
+                .map(|m| (m.to.as_str(), move_label(&m.to, m.appeal_level.as_deref())))
                 .collect();
             @if moves.is_empty() { p.muted { "This escalation is finished." } }
             @else {
                 form method="post" action={ "/ops/escalations/" (id) "/transition" } {
                     (csrf_field(csrf))
-                    input type="hidden" name="version" value=(plain(&e["version"]));
+                    input type="hidden" name="version" value=(e.version);
                     fieldset { legend { "Move to" }
                         @for (i, (to, label)) in moves.iter().enumerate() {
                             label { input type="radio" name="to" value=(to) required checked[typed("to") == *to || (typed("to").is_empty() && i == 0)]; " " (label) }
@@ -312,7 +503,7 @@ fn next_step_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> 
             (feedback.errors_of("assign"))
             form method="post" action={ "/ops/escalations/" (id) "/assign" } {
                 (csrf_field(csrf))
-                input type="hidden" name="version" value=(plain(&e["version"]));
+                input type="hidden" name="version" value=(e.version);
                 label for="assignee" { "Assign to (ops staff id, empty to unassign)" }
                 input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
                 button.secondary type="submit" { "Assign" }
@@ -322,21 +513,21 @@ fn next_step_card(ctx: &SignedIn, id: &str, a: &Answer, feedback: &Feedback) -> 
 }
 
 /// The appeals sent so far, and the escalation's history.
-fn appeals_and_history(a: &Answer) -> Markup {
+fn appeals_and_history(e: &Escalation) -> Markup {
     html! {
         section.card aria-labelledby="appeals-h" {
             h2 id="appeals-h" { "Appeals sent" }
-            @for (i, ap) in a.at(&["escalation", "appeals"]).as_array().into_iter().flatten().enumerate() {
-                article { p.muted { (plain(&ap["level"]).to_lowercase().replace('_', " ")) " · sent " (plain(&ap["sentOn"])) " by " (plain(&ap["filedBy"]["displayName"])) }
-                    p { (value(a, &["escalation", "appeals", &i.to_string(), "sent"])) } }
+            @for appeal in &e.appeals {
+                article { p.muted { (appeal.level.to_lowercase().replace('_', " ")) " · sent " (appeal.sent_on) " by " (name_of(&appeal.filed_by)) }
+                    p { (value(&appeal.sent)) } }
             }
         }
         section.card aria-labelledby="hist-h" {
             h2 id="hist-h" { "History" }
-            @if a.refused(&["escalation", "history"]) { (crate::console::layout::restricted()) }
+            @if e.history.is_refused() { (restricted()) }
             table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
-                tbody { @for h in nodes(a, &["escalation", "history"]) {
-                    tr { td { (when(&h["at"])) } td { (plain(&h["actor"]["displayName"])) } td { (plain(&h["kind"]).replace('_', " ")) } td { code { (h["changes"].to_string()) } } }
+                tbody { @for h in e.history.present().into_iter().flat_map(Connection::nodes) {
+                    tr { td { (when(&h.at)) } td { (name_of(&h.actor)) } td { (h.kind.replace('_', " ")) } td { code { (h.changes.to_string()) } } }
                 } } }
         }
     }

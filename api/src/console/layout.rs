@@ -225,17 +225,8 @@ pub fn notice(text: &str) -> Markup {
 
 /// The helpers of pages that still read their answer by JSON path, until each reads it typed.
 pub mod json {
-    use super::{restricted, when as when_typed};
-    use crate::console::gql::Answer;
-    use maud::{Markup, html};
+    use super::when as when_typed;
     use serde_json::Value;
-
-    pub fn value(answer: &Answer, path: &[&str]) -> Markup {
-        if answer.refused(path) {
-            return restricted();
-        }
-        html! { (plain(answer.at(path))) }
-    }
 
     pub fn plain(value: &Value) -> String {
         match value {

@@ -2,18 +2,21 @@
 //! revisions and line diffs, the edit form, the review form, and the provider ranking. A
 //! review's page states the review as its purpose.
 
-use super::{Feedback, FormBody, all_of, expected_version, failed, fields, nodes, notice, outcome, status_of};
+use super::{
+    Agent, Feedback, FormBody, Id, all_of, expected_version, fields, name_of, notice, outcome, read, status_of,
+};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::gql::Answer;
-use crate::console::layout::json::{plain, value, when};
-use crate::console::layout::{csrf_field, page, restricted};
+use crate::console::gql::{Connection, Shown};
+use crate::console::layout::{csrf_field, page, plain, restricted, value, value_in, when};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use maud::{Markup, html};
+use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -30,6 +33,31 @@ pub fn routes() -> Router<AppState> {
         .route("/medical/quality", get(quality))
 }
 
+/// A record's provider, as pages name them.
+#[derive(Deserialize)]
+struct Provider {
+    name: String,
+}
+
+/// `medical/reviews.graphql`: the reviews to do (or done).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewsPage {
+    care_reviews: Connection<ReviewRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewRow {
+    id: String,
+    status: String,
+    score: Option<i64>,
+    flags: Vec<String>,
+    record_kind: String,
+    created_at: DateTime<Utc>,
+    reviewer: Option<Agent>,
+}
+
 async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let status = query.get("status").filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "PENDING,IN_REVIEW".into());
     let mut filter = json!({ "status": status.split(',').collect::<Vec<_>>() });
@@ -40,9 +68,10 @@ async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(&ctx, "Review queue", &answer) {
-        return response;
-    }
+    let reviews: ReviewsPage = match read(&ctx, "Review queue", &answer) {
+        Ok(reviews) => reviews,
+        Err(response) => return response,
+    };
     let body = html! {
         (notice(&query))
         form.filters method="get" action="/medical/reviews" aria-label="Filter the queue" {
@@ -62,14 +91,14 @@ async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
         }
         table.queue {
             thead { tr { th { "Opened" } th { "Record" } th { "Status" } th { "Score" } th { "Flags" } th { "Reviewer" } } }
-            tbody { @for r in nodes(&answer, &["careReviews"]) {
+            tbody { @for r in reviews.care_reviews.nodes() {
                 tr {
-                    td { a href={ "/medical/reviews/" (plain(&r["id"])) } { (when(&r["createdAt"])) } }
-                    td { (plain(&r["recordKind"]).replace('_', " ")) }
-                    td { (plain(&r["status"]).to_lowercase().replace('_', " ")) }
-                    td { (plain(&r["score"])) }
-                    td { (plain(&r["flags"]).replace('_', " ")) }
-                    td { (plain(&r["reviewer"]["displayName"])) }
+                    td { a href={ "/medical/reviews/" (r.id) } { (when(&r.created_at)) } }
+                    td { (r.record_kind.replace('_', " ")) }
+                    td { (r.status.to_lowercase().replace('_', " ")) }
+                    td { (plain(&r.score)) }
+                    td { (plain(&r.flags).replace('_', " ")) }
+                    td { (name_of(&r.reviewer)) }
                 }
             } }
         }
@@ -96,6 +125,23 @@ async fn sample(ctx: SignedIn, form: FormBody) -> Response {
     }
 }
 
+/// `medical/records.graphql`: care records, newest first.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordsPage {
+    care_records: Connection<RecordRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordRow {
+    id: String,
+    kind: String,
+    created_at: DateTime<Utc>,
+    version: i64,
+    provider: Shown<Option<Provider>>,
+}
+
 async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let mut filter = json!({});
     if query.contains_key("unreviewed") {
@@ -108,9 +154,10 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(&ctx, "Care records", &answer) {
-        return response;
-    }
+    let records: RecordsPage = match read(&ctx, "Care records", &answer) {
+        Ok(records) => records,
+        Err(response) => return response,
+    };
     let body = html! {
         form.filters method="get" action="/medical/records" aria-label="Filter records" {
             div { label for="kind" { "Kind" }
@@ -125,17 +172,89 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
         }
         table.queue {
             thead { tr { th { "Written" } th { "Kind" } th { "Provider" } th { "Version" } } }
-            tbody { @for r in nodes(&answer, &["careRecords"]) {
+            tbody { @for r in records.care_records.nodes() {
                 tr {
-                    td { a href={ "/medical/records/" (plain(&r["id"])) } { (when(&r["createdAt"])) } }
-                    td { (plain(&r["kind"]).replace('_', " ")) }
-                    td { (plain(&r["provider"]["name"])) }
-                    td { (plain(&r["version"])) }
+                    td { a href={ "/medical/records/" (r.id) } { (when(&r.created_at)) } }
+                    td { (r.kind.replace('_', " ")) }
+                    td { (plain(&r.provider.present().map(|p| &p.name))) }
+                    td { (r.version) }
                 }
             } }
         }
     };
     page(&ctx.frame(), "Care records", body).into_response()
+}
+
+/// `medical/record.graphql`: one care record with its revisions, the diff asked for, its
+/// reviews and an amendment waiting for approval.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordPage {
+    care_record: CareRecord,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CareRecord {
+    kind: String,
+    version: i64,
+    body: Shown<Option<String>>,
+    diagnosis_codes: Shown<Option<Vec<String>>>,
+    created_at: DateTime<Utc>,
+    signed_off: bool,
+    provider: Shown<Option<Provider>>,
+    patient: Shown<Option<RecordPatient>>,
+    revisions: Shown<Option<Connection<Revision>>>,
+    /// Asked only with `?from=`.
+    #[serde(default)]
+    diff: Shown<Option<Vec<DiffLine>>>,
+    reviews: Shown<Option<Vec<RecordReview>>>,
+    pending_amendment: Option<Amendment>,
+}
+
+#[derive(Deserialize)]
+struct RecordPatient {
+    name: Shown<Option<String>>,
+}
+
+/// What the record said before one edit.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Revision {
+    id: String,
+    version: i64,
+    reason: String,
+    at: DateTime<Utc>,
+    editor: Option<Agent>,
+    approved_by: Option<Agent>,
+}
+
+#[derive(Deserialize)]
+struct DiffLine {
+    change: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct RecordReview {
+    id: String,
+    status: String,
+    score: Option<i64>,
+    reviewer: Option<Agent>,
+}
+
+/// An amendment of a signed-off record, waiting for a second medical member.
+#[derive(Deserialize)]
+struct Amendment {
+    body: Shown<Option<String>>,
+    reason: Shown<Option<String>>,
+    approval: AmendmentApproval,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AmendmentApproval {
+    requested_by: Option<String>,
 }
 
 async fn record(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -150,68 +269,74 @@ async fn render_record(ctx: &SignedIn, id: &str, query: &HashMap<String, String>
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Care record", &answer) {
-        return response;
-    }
+    let RecordPage { care_record: r } = match read(ctx, "Care record", &answer) {
+        Ok(record) => record,
+        Err(response) => return response,
+    };
     let status = feedback.status();
-    let title = format!("Care record: {}", plain(answer.at(&["careRecord", "kind"])).replace('_', " "));
-    (status, page(&ctx.frame(), &title, record_body(ctx, id, &answer, query, &feedback))).into_response()
+    let title = format!("Care record: {}", r.kind.replace('_', " "));
+    (status, page(&ctx.frame(), &title, record_body(ctx, id, &r, query, &feedback))).into_response()
 }
 
-fn diff_view(a: &Answer) -> Markup {
-    if a.refused(&["careRecord", "diff"]) {
+fn diff_view(r: &CareRecord) -> Markup {
+    if r.diff.is_refused() {
         return restricted();
     }
     html! {
         div.diff role="region" aria-label="Changes" {
-            @for line in a.at(&["careRecord", "diff"]).as_array().into_iter().flatten() {
-                @let change = plain(&line["change"]).to_lowercase();
-                pre class=(change) { @match change.as_str() { "insert" => "+ ", "delete" => "− ", _ => "  " } (plain(&line["text"])) }
+            @for line in r.diff.present().into_iter().flatten() {
+                @let change = line.change.to_lowercase();
+                pre class=(change) { @match change.as_str() { "insert" => "+ ", "delete" => "− ", _ => "  " } (line.text) }
             }
         }
     }
 }
 
-fn record_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, String>, feedback: &Feedback) -> Markup {
-    let r = a.at(&["careRecord"]);
+fn record_body(
+    ctx: &SignedIn,
+    id: &str,
+    r: &CareRecord,
+    query: &HashMap<String, String>,
+    feedback: &Feedback,
+) -> Markup {
     let csrf = ctx.frame().csrf;
     let body_text = {
         let typed = feedback.typed("edit", "body");
-        if typed.is_empty() { plain(&r["body"]) } else { typed }
+        if typed.is_empty() { plain(&r.body.present()) } else { typed }
     };
     html! {
         (notice(query))
         section.card aria-labelledby="rec-h" {
             h2 id="rec-h" { "The record" }
             dl {
-                dt { "Patient" } dd { (value(a, &["careRecord", "patient", "name"])) }
-                dt { "Provider" } dd { (plain(&r["provider"]["name"])) }
-                dt { "Written" } dd { (when(&r["createdAt"])) }
-                dt { "Diagnosis" } dd { (value(a, &["careRecord", "diagnosisCodes"])) }
-                dt { "Version" } dd { (plain(&r["version"])) @if r["signedOff"] == true { " " span.badge.ok { "signed off by a review" } } }
+                dt { "Patient" } dd { (value_in(&r.patient, |p| value(&p.name))) }
+                dt { "Provider" } dd { (plain(&r.provider.present().map(|p| &p.name))) }
+                dt { "Written" } dd { (when(&r.created_at)) }
+                dt { "Diagnosis" } dd { (value(&r.diagnosis_codes)) }
+                dt { "Version" } dd { (r.version) @if r.signed_off { " " span.badge.ok { "signed off by a review" } } }
             }
-            @if a.refused(&["careRecord", "body"]) { (restricted()) } @else { pre.body { (plain(&r["body"])) } }
+            @if r.body.is_refused() { (restricted()) } @else { pre.body { (plain(&r.body.present())) } }
         }
-        @if !r["pendingAmendment"].is_null() {
+        @if let Some(amendment) = &r.pending_amendment {
             section.card aria-labelledby="amend-h" {
                 h2 id="amend-h" { "Amendment waiting for approval" }
-                p.muted { "Asked by " (plain(&r["pendingAmendment"]["approval"]["requestedBy"])) ": " (value(a, &["careRecord", "pendingAmendment", "reason"])) }
-                pre.body { (value(a, &["careRecord", "pendingAmendment", "body"])) }
+                p.muted { "Asked by " (plain(&amendment.approval.requested_by)) ": " (value(&amendment.reason)) }
+                pre.body { (value(&amendment.body)) }
             }
         }
         section.card aria-labelledby="rev-h" {
             h2 id="rev-h" { "Revisions" }
-            @if a.refused(&["careRecord", "revisions"]) { (restricted()) }
-            @let revisions = nodes(a, &["careRecord", "revisions"]);
+            @if r.revisions.is_refused() { (restricted()) }
+            @let revisions: Vec<&Revision> = r.revisions.present().into_iter().flat_map(Connection::nodes).collect();
             @if revisions.is_empty() { p.muted { "Never edited." } }
             table { thead { tr { th { "Kept version" } th { "Edited" } th { "By" } th { "Why" } th { "Compare" } } }
                 tbody { @for rev in &revisions {
-                    tr { td { (plain(&rev["version"])) } td { (when(&rev["at"])) }
-                        td { (plain(&rev["editor"]["displayName"])) @if !rev["approvedBy"].is_null() { " (approved by " (plain(&rev["approvedBy"]["displayName"])) ")" } }
-                        td { (plain(&rev["reason"])) }
-                        td { a href={ "/medical/records/" (id) "?from=" (plain(&rev["id"])) } { "changes since" } } }
+                    tr { td { (rev.version) } td { (when(&rev.at)) }
+                        td { (name_of(&rev.editor)) @if let Some(approver) = &rev.approved_by { " (approved by " (approver.display_name) ")" } }
+                        td { (rev.reason) }
+                        td { a href={ "/medical/records/" (id) "?from=" (rev.id) } { "changes since" } } }
                 } } }
-            @if query.contains_key("from") { h3 { "Changes" } (diff_view(a)) }
+            @if query.contains_key("from") { h3 { "Changes" } (diff_view(r)) }
         }
         section.card aria-labelledby="edit-h" {
             h2 id="edit-h" { "Edit" }
@@ -222,11 +347,11 @@ fn record_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, Str
             (feedback.errors_of("edit"))
             form method="post" action={ "/medical/records/" (id) "/edit" } {
                 (csrf_field(csrf))
-                input type="hidden" name="version" value=(plain(&r["version"]));
+                input type="hidden" name="version" value=(r.version);
                 label for="body" { "Text" }
                 textarea id="body" name="body" rows="12" { (body_text) }
                 label for="codes" { "Diagnosis codes (comma-separated ICD-10)" }
-                input id="codes" name="codes" value=(if feedback.typed("edit", "codes").is_empty() { plain(&r["diagnosisCodes"]) } else { feedback.typed("edit", "codes") });
+                input id="codes" name="codes" value=(if feedback.typed("edit", "codes").is_empty() { plain(&r.diagnosis_codes.present()) } else { feedback.typed("edit", "codes") });
                 label for="reason" { "Why (at least 10 characters)" }
                 input id="reason" name="reason" required minlength="10" value=(feedback.typed("edit", "reason"));
                 button type="submit" { "Save edit" }
@@ -234,8 +359,8 @@ fn record_body(ctx: &SignedIn, id: &str, a: &Answer, query: &HashMap<String, Str
         }
         section.card aria-labelledby="reviews-h" {
             h2 id="reviews-h" { "Reviews" }
-            @for rv in a.at(&["careRecord", "reviews"]).as_array().into_iter().flatten() {
-                p { a href={ "/medical/reviews/" (plain(&rv["id"])) } { (plain(&rv["status"]).to_lowercase().replace('_', " ")) } " · score " (plain(&rv["score"])) " · " (plain(&rv["reviewer"]["displayName"])) }
+            @for rv in r.reviews.present().into_iter().flatten() {
+                p { a href={ "/medical/reviews/" (rv.id) } { (rv.status.to_lowercase().replace('_', " ")) } " · score " (plain(&rv.score)) " · " (name_of(&rv.reviewer)) }
             }
             (feedback.errors_of("start"))
             form method="post" action={ "/medical/records/" (id) "/review" } {
@@ -268,6 +393,13 @@ async fn edit(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response
     }
 }
 
+/// `medical/start_care_review.graphql`: the review started (or the one already open).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Started {
+    start_care_review: Id,
+}
+
 async fn start(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
@@ -278,9 +410,50 @@ async fn start(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respons
         Err(response) => return response,
     };
     if answer.errors.is_empty() {
-        return crate::console::redirect(&format!("/medical/reviews/{}", plain(answer.at(&["startCareReview", "id"]))));
+        return match read::<Started>(&ctx, "Care record", &answer) {
+            Ok(started) => crate::console::redirect(&format!("/medical/reviews/{}", started.start_care_review.id)),
+            Err(response) => response,
+        };
     }
     render_record(&ctx, &id, &HashMap::new(), Feedback { form: "start", errors: answer.errors.clone(), input }).await
+}
+
+/// `medical/review.graphql`: one review, its record, and the flags a review may raise.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewPage {
+    care_review: CareReview,
+    review_flags: Vec<ReviewFlag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CareReview {
+    status: String,
+    score: Option<i64>,
+    flags: Vec<String>,
+    findings: Shown<Option<String>>,
+    version: i64,
+    reviewer: Option<Agent>,
+    care_record: Shown<Option<ReviewedRecord>>,
+}
+
+/// The record under review.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewedRecord {
+    id: String,
+    kind: String,
+    body: Shown<Option<String>>,
+    diagnosis_codes: Shown<Option<Vec<String>>>,
+    created_at: DateTime<Utc>,
+    provider: Shown<Option<Provider>>,
+}
+
+#[derive(Deserialize)]
+struct ReviewFlag {
+    name: String,
+    description: String,
 }
 
 async fn review(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -306,29 +479,30 @@ async fn render_review(
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Care review", &answer) {
-        return response;
-    }
-    let r = answer.at(&["careReview"]);
+    let ReviewPage { care_review: r, review_flags } = match read(ctx, "Care review", &answer) {
+        Ok(review) => review,
+        Err(response) => return response,
+    };
     let csrf = ctx.frame().csrf;
-    let done = r["status"] == "COMPLETED";
+    let done = r.status == "COMPLETED";
+    let record = r.care_record.present();
     let body = html! {
         (notice(query))
         section.card aria-labelledby="rec-h" {
             h2 id="rec-h" { "Record under review" }
-            p.muted { (plain(&r["careRecord"]["kind"]).replace('_', " ")) " by " (plain(&r["careRecord"]["provider"]["name"])) " · " (when(&r["careRecord"]["createdAt"])) " · " a href={ "/medical/records/" (plain(&r["careRecord"]["id"])) } { "open the record" } }
-            @if answer.refused(&["careReview", "careRecord"]) || answer.refused(&["careReview", "careRecord", "body"]) { (restricted()) }
-            @else { pre.body { (plain(&r["careRecord"]["body"])) } p { "Diagnosis: " (plain(&r["careRecord"]["diagnosisCodes"])) } }
+            p.muted { (plain(&record.map(|c| &c.kind)).replace('_', " ")) " by " (plain(&record.and_then(|c| c.provider.present()).map(|p| &p.name))) " · " (when(record.map(|c| &c.created_at))) " · " a href={ "/medical/records/" (plain(&record.map(|c| &c.id))) } { "open the record" } }
+            @if r.care_record.is_refused() || record.is_some_and(|c| c.body.is_refused()) { (restricted()) }
+            @else { pre.body { (plain(&record.and_then(|c| c.body.present()))) } p { "Diagnosis: " (plain(&record.and_then(|c| c.diagnosis_codes.present()))) } }
         }
         section.card aria-labelledby="form-h" {
             h2 id="form-h" { @if done { "Completed review" } @else { "Your review" } }
             @if done {
-                dl { dt { "Score" } dd { (plain(&r["score"])) } dt { "Flags" } dd { (plain(&r["flags"]).replace('_', " ")) }
-                     dt { "Findings" } dd { (value(&answer, &["careReview", "findings"])) } dt { "Reviewer" } dd { (plain(&r["reviewer"]["displayName"])) } }
-            } @else if r["status"] == "PENDING" {
+                dl { dt { "Score" } dd { (plain(&r.score)) } dt { "Flags" } dd { (plain(&r.flags).replace('_', " ")) }
+                     dt { "Findings" } dd { (value(&r.findings)) } dt { "Reviewer" } dd { (name_of(&r.reviewer)) } }
+            } @else if r.status == "PENDING" {
                 // pending → in_review → completed: a sampled review is started first.
-                p { "Waiting to be started by " (plain(&r["reviewer"]["displayName"])) "." }
-                form method="post" action={ "/medical/records/" (plain(&r["careRecord"]["id"])) "/review" } {
+                p { "Waiting to be started by " (name_of(&r.reviewer)) "." }
+                form method="post" action={ "/medical/records/" (plain(&record.map(|c| &c.id))) "/review" } {
                     (csrf_field(csrf))
                     button type="submit" { "Start review" }
                 }
@@ -337,14 +511,13 @@ async fn render_review(
                 (feedback.errors_of("complete"))
                 form method="post" action={ "/medical/reviews/" (id) "/complete" } {
                     (csrf_field(csrf))
-                    input type="hidden" name="version" value=(plain(&r["version"]));
+                    input type="hidden" name="version" value=(r.version);
                     fieldset { legend { "Score (1 poor – 5 exemplary)" }
                         @for s in 1..=5 { label.inline { input type="radio" name="score" value=(s) required checked[feedback.typed("complete", "score") == s.to_string()]; " " (s) } " " }
                     }
                     fieldset { legend { "Flags" }
-                        @for f in answer.at(&["reviewFlags"]).as_array().into_iter().flatten() {
-                            @let name = plain(&f["name"]);
-                            label { input type="checkbox" name="flags" value=(name) checked[typed_flags.contains(&name)]; " " (plain(&f["description"])) }
+                        @for f in &review_flags {
+                            label { input type="checkbox" name="flags" value=(f.name) checked[typed_flags.contains(&f.name)]; " " (f.description) }
                         }
                     }
                     label for="findings" { "Findings" }
@@ -379,16 +552,34 @@ async fn complete(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Resp
     }
 }
 
+/// `medical/quality.graphql`: providers by their reviews' average score.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QualityPage {
+    provider_quality_ranking: Vec<ProviderQuality>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProviderQuality {
+    reviews: i64,
+    average_score: Option<f64>,
+    notes: i64,
+    late_note_share: Option<f64>,
+    flag_counts: Vec<FlagCount>,
+    provider: Shown<Option<Provider>>,
+}
+
+#[derive(Deserialize)]
+struct FlagCount {
+    flag: String,
+    count: i64,
+}
+
 /// A provider's raised flags, most raised first.
-fn most_raised(counts: &serde_json::Value) -> Vec<(String, i64)> {
-    let mut flags: Vec<(String, i64)> = counts
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| (plain(&f["flag"]), f["count"].as_i64().unwrap_or(0)))
-        .filter(|f| f.1 > 0)
-        .collect();
-    flags.sort_by_key(|f| std::cmp::Reverse(f.1));
+fn most_raised(counts: &[FlagCount]) -> Vec<&FlagCount> {
+    let mut flags: Vec<&FlagCount> = counts.iter().filter(|f| f.count > 0).collect();
+    flags.sort_by_key(|f| std::cmp::Reverse(f.count));
     flags
 }
 
@@ -397,21 +588,22 @@ async fn quality(ctx: SignedIn) -> Response {
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(&ctx, "Provider quality", &answer) {
-        return response;
-    }
+    let quality: QualityPage = match read(&ctx, "Provider quality", &answer) {
+        Ok(quality) => quality,
+        Err(response) => return response,
+    };
     let body = html! {
         p.muted { "Reviews completed in the last 90 days, lowest average score first." }
         table.queue {
             thead { tr { th { "Provider" } th { "Reviews" } th { "Average" } th { "Late notes" } th { "Most raised flags" } } }
-            tbody { @for p in answer.at(&["providerQualityRanking"]).as_array().into_iter().flatten() {
-                @let flags = most_raised(&p["flagCounts"]);
+            tbody { @for p in &quality.provider_quality_ranking {
+                @let flags = most_raised(&p.flag_counts);
                 tr {
-                    td { (plain(&p["provider"]["name"])) }
-                    td { (plain(&p["reviews"])) }
-                    td { @if let Some(avg) = p["averageScore"].as_f64() { (format!("{avg:.1}")) } }
-                    td { @if let Some(share) = p["lateNoteShare"].as_f64() { (format!("{:.0}%", share * 100.0)) " of " (plain(&p["notes"])) } }
-                    td { (flags.iter().take(3).map(|(f, n)| format!("{} ({n})", f.replace('_', " "))).collect::<Vec<_>>().join(", ")) }
+                    td { (plain(&p.provider.present().map(|p| &p.name))) }
+                    td { (p.reviews) }
+                    td { @if let Some(avg) = p.average_score { (format!("{avg:.1}")) } }
+                    td { @if let Some(share) = p.late_note_share { (format!("{:.0}%", share * 100.0)) " of " (p.notes) } }
+                    td { (flags.iter().take(3).map(|f| format!("{} ({})", f.flag.replace('_', " "), f.count)).collect::<Vec<_>>().join(", ")) }
                 }
             } }
         }

@@ -2,11 +2,11 @@
 //! see this patient", and the break-glass review queue. Also the break-glass request that
 //! care pages offer where a value is restricted.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, next_page, nodes, notice, outcome, status_of};
+use super::{Feedback, FormBody, expected_version, fields, next_page, notice, outcome, read, status_of, unreadable};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::layout::json::{plain, when};
-use crate::console::layout::{csrf_field, page};
+use crate::console::gql::Connection;
+use crate::console::layout::{csrf_field, page, plain, when};
 use crate::console::local_path::local_path;
 use crate::http::AppState;
 use axum::Router;
@@ -15,7 +15,9 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use maud::html;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use tools::compliance::accounting;
@@ -30,25 +32,50 @@ pub fn routes() -> Router<AppState> {
         .route("/break-glass", post(request_break_glass))
 }
 
-fn events_table(events: &[&Value]) -> maud::Markup {
+/// An event of the audit trail, as the audit log and a patient's disclosures list it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditEvent {
+    seq: String,
+    occurred_at: DateTime<Utc>,
+    actor: String,
+    actor_roles: Vec<String>,
+    action: String,
+    resource_type: String,
+    resource_id: Option<String>,
+    patient_id: Option<String>,
+    phi_classes: Vec<String>,
+    outcome: Option<String>,
+    reason: Option<String>,
+    purpose: Option<String>,
+}
+
+fn events_table<'a>(events: impl IntoIterator<Item = &'a AuditEvent>) -> maud::Markup {
     html! {
         table.queue {
             thead { tr { th { "#" } th { "When" } th { "Who" } th { "Did" } th { "Record" } th { "Patient" } th { "PHI" } th { "Outcome" } th { "Why" } } }
             tbody { @for e in events {
                 tr {
-                    td { (plain(&e["seq"])) }
-                    td { (when(&e["occurredAt"])) }
-                    td { (plain(&e["actor"])) " " span.muted { (plain(&e["actorRoles"])) } }
-                    td { (plain(&e["action"])) }
-                    td { (plain(&e["resourceType"])) " " span.muted { (plain(&e["resourceId"])) } }
-                    td { (plain(&e["patientId"])) }
-                    td { (plain(&e["phiClasses"])) }
-                    td { @match e["outcome"].as_str() { Some("DENIED") => span.badge.bad { "denied" }, Some("BREAK_GLASS") => span.badge.bad { "break-glass" }, _ => span.badge { "allowed" } } }
-                    td { (plain(&e["reason"])) @if !e["purpose"].is_null() { br; span.muted { "purpose " (plain(&e["purpose"])) } } }
+                    td { (e.seq) }
+                    td { (when(&e.occurred_at)) }
+                    td { (e.actor) " " span.muted { (plain(&e.actor_roles)) } }
+                    td { (e.action) }
+                    td { (e.resource_type) " " span.muted { (plain(&e.resource_id)) } }
+                    td { (plain(&e.patient_id)) }
+                    td { (plain(&e.phi_classes)) }
+                    td { @match e.outcome.as_deref() { Some("DENIED") => span.badge.bad { "denied" }, Some("BREAK_GLASS") => span.badge.bad { "break-glass" }, _ => span.badge { "allowed" } } }
+                    td { (plain(&e.reason)) @if let Some(purpose) = &e.purpose { br; span.muted { "purpose " (purpose) } } }
                 }
             } }
         }
     }
+}
+
+/// `compliance/audit.graphql`: a page of the audit log.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditPage {
+    audit_events: Connection<AuditEvent>,
 }
 
 /// The audit log's filters, as the form names them and `AuditFilter` does.
@@ -69,6 +96,12 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             Err(response) => return response,
         };
     let problem = answer.errors.first().cloned();
+    // A refused or mistyped search answers no events (`null`): the form, and its error.
+    let events = match answer.read::<Option<AuditPage>>() {
+        Ok(events) => events.map(|page| page.audit_events),
+        Err(err) => return unreadable(&ctx, "Audit log", &err),
+    };
+    let page_info = events.as_ref().map(|events| &events.page_info).filter(|info| info.has_next_page);
     let body = html! {
         form.filters method="get" action="/compliance/audit" aria-label="Search the audit log" {
             div { label for="actor" { "Staff id" } input id="actor" name="actor" value=(get("actor").unwrap_or_default()); }
@@ -81,14 +114,40 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             button type="submit" { "Search" }
         }
         @if let Some(err) = &problem { (crate::console::layout::error(err)) }
-        (events_table(&nodes(&answer, &["auditEvents"])))
-        @if answer.at(&["auditEvents", "pageInfo", "hasNextPage"]) == &Value::Bool(true) {
-            p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, answer.at(&["auditEvents", "pageInfo", "endCursor"]).as_str())) { "Older events" } }
+        (events_table(events.iter().flat_map(Connection::nodes)))
+        @if let Some(info) = page_info {
+            p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, info.end_cursor.as_deref())) { "Older events" } }
         }
     };
     // A refused or mistyped search keeps the form, with the status its error carries.
     let status = if problem.is_some() { status_of(&answer.errors) } else { StatusCode::OK };
     (status, page(&ctx.frame(), "Audit log", body)).into_response()
+}
+
+/// `compliance/patient.graphql`: who can see a patient now, and what was disclosed.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PatientReports {
+    access_report: AccessReport,
+    disclosures: Connection<AuditEvent>,
+}
+
+#[derive(Deserialize)]
+struct AccessReport {
+    entries: Vec<AccessEntry>,
+}
+
+/// One member's access to one PHI class of the patient.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessEntry {
+    phi_class: String,
+    resource: String,
+    sub: String,
+    display_name: String,
+    via: String,
+    role: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
 }
 
 async fn patient(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -106,23 +165,24 @@ async fn patient(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(&ctx, "Patient reports", &answer) {
-        return response;
-    }
+    let reports: PatientReports = match read(&ctx, "Patient reports", &answer) {
+        Ok(reports) => reports,
+        Err(response) => return response,
+    };
     let body = html! {
         (form)
         section.card aria-labelledby="who-h" {
             h2 id="who-h" { "Who can see this patient now" }
             table { thead { tr { th { "PHI class" } th { "Where" } th { "Who" } th { "Through" } } }
-                tbody { @for e in answer.at(&["accessReport", "entries"]).as_array().into_iter().flatten() {
-                    tr { td { (plain(&e["phiClass"]).to_lowercase()) } td { (plain(&e["resource"])) } td { (plain(&e["displayName"])) " " span.muted { (plain(&e["sub"])) } }
-                         td { @if e["via"] == "BREAK_GLASS" { span.badge.bad { "break-glass until " (when(&e["expiresAt"])) } } @else { "role " (plain(&e["role"])) } } }
+                tbody { @for e in &reports.access_report.entries {
+                    tr { td { (e.phi_class.to_lowercase()) } td { (e.resource) } td { (e.display_name) " " span.muted { (e.sub) } }
+                         td { @if e.via == "BREAK_GLASS" { span.badge.bad { "break-glass until " (when(e.expires_at.as_ref())) } } @else { "role " (plain(&e.role)) } } }
                 } } }
         }
         section.card aria-labelledby="disc-h" {
             h2 id="disc-h" { "Accounting of disclosures" }
             p { a href={ "/compliance/patients/" (id) "/disclosures.csv" } download { "Download as CSV" } }
-            (events_table(&nodes(&answer, &["disclosures"])))
+            (events_table(reports.disclosures.nodes()))
         }
     };
     page(&ctx.frame(), "Patient reports", body).into_response()
@@ -137,6 +197,12 @@ fn disclosures_document() -> String {
     )
 }
 
+/// A page of the accounting: each node as `accounting::Disclosure` reads it.
+#[derive(Deserialize)]
+struct Disclosures {
+    disclosures: Connection<Value>,
+}
+
 /// The whole accounting as CSV, read a page at a time through the `disclosures` query (so
 /// reading it is on the audit trail) and written by the same writer as `ward audit export`.
 async fn csv(ctx: SignedIn, Path(id): Path<String>) -> Response {
@@ -148,20 +214,21 @@ async fn csv(ctx: SignedIn, Path(id): Path<String>) -> Response {
             Ok(answer) => answer,
             Err(response) => return response,
         };
-        if let Some(response) = failed(&ctx, "Accounting of disclosures", &answer) {
-            return response;
-        }
-        for node in nodes(&answer, &["disclosures"]) {
+        let Disclosures { disclosures } = match read(&ctx, "Accounting of disclosures", &answer) {
+            Ok(disclosures) => disclosures,
+            Err(response) => return response,
+        };
+        for node in disclosures.nodes() {
             let Some(row) = accounting::Disclosure::from_graphql(node) else {
-                tracing::error!(seq = %plain(&node["seq"]), "a disclosure the accounting cannot read");
+                tracing::error!(seq = %node["seq"], "a disclosure the accounting cannot read");
                 return cannot_write();
             };
             rows.push(row);
         }
-        if answer.at(&["disclosures", "pageInfo", "hasNextPage"]) != &Value::Bool(true) {
+        if !disclosures.page_info.has_next_page {
             break;
         }
-        after = answer.at(&["disclosures", "pageInfo", "endCursor"]).as_str().map(str::to_owned);
+        after = disclosures.page_info.end_cursor;
     }
     let mut bytes = Vec::new();
     if let Err(err) = accounting::write(&mut bytes, rows) {
@@ -188,6 +255,28 @@ async fn grants(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> 
     render_grants(&ctx, &query, Feedback::default()).await
 }
 
+/// `compliance/grants.graphql`: break-glass grants, to review or reviewed.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantsPage {
+    break_glass_grants: Connection<Grant>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Grant {
+    id: String,
+    staff_sub: Option<String>,
+    patient_id: String,
+    reason: String,
+    granted_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    active: bool,
+    review_status: String,
+    review_note: Option<String>,
+    version: i64,
+}
+
 async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
     let review = query.get("review").filter(|r| !r.is_empty()).cloned().unwrap_or_else(|| "PENDING".into());
     let filter = if review == "ALL" { json!({}) } else { json!({ "reviewStatus": review }) };
@@ -195,9 +284,10 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Break-glass review", &answer) {
-        return response;
-    }
+    let grants: GrantsPage = match read(ctx, "Break-glass review", &answer) {
+        Ok(grants) => grants,
+        Err(response) => return response,
+    };
     let csrf = ctx.frame().csrf;
     let body = html! {
         (notice(query))
@@ -209,24 +299,24 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
         }
         table.queue {
             thead { tr { th { "Opened" } th { "By" } th { "Patient" } th { "Reason" } th { "State" } th { "Verdict" } } }
-            tbody { @for g in nodes(&answer, &["breakGlassGrants"]) {
+            tbody { @for g in grants.break_glass_grants.nodes() {
                 tr {
-                    td { (when(&g["grantedAt"])) }
-                    td { (plain(&g["staffSub"])) }
-                    td { a href={ "/compliance/patient?id=" (plain(&g["patientId"])) } { (plain(&g["patientId"])) } }
-                    td { (plain(&g["reason"])) }
-                    td { @if g["active"] == true { span.badge.bad { "open until " (when(&g["expiresAt"])) } } @else { "ended" } }
+                    td { (when(&g.granted_at)) }
+                    td { (plain(&g.staff_sub)) }
+                    td { a href={ "/compliance/patient?id=" (g.patient_id) } { (g.patient_id) } }
+                    td { (g.reason) }
+                    td { @if g.active { span.badge.bad { "open until " (when(&g.expires_at)) } } @else { "ended" } }
                     td {
-                        @if g["reviewStatus"] == "PENDING" {
-                            form method="post" action={ "/compliance/break-glass/" (plain(&g["id"])) "/review" } {
+                        @if g.review_status == "PENDING" {
+                            form method="post" action={ "/compliance/break-glass/" (g.id) "/review" } {
                                 (csrf_field(csrf))
-                                input type="hidden" name="version" value=(plain(&g["version"]));
-                                label for={ "note-" (plain(&g["id"])) } { "Note" }
-                                input id={ "note-" (plain(&g["id"])) } name="note";
+                                input type="hidden" name="version" value=(g.version);
+                                label for={ "note-" (g.id) } { "Note" }
+                                input id={ "note-" (g.id) } name="note";
                                 button type="submit" name="verdict" value="JUSTIFIED" { "Justified" } " "
                                 button.secondary type="submit" name="verdict" value="UNJUSTIFIED" { "Unjustified" }
                             }
-                        } @else { (plain(&g["reviewStatus"]).to_lowercase()) " " span.muted { (plain(&g["reviewNote"])) } }
+                        } @else { (g.review_status.to_lowercase()) " " span.muted { (plain(&g.review_note)) } }
                     }
                 }
             } }

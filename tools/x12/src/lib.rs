@@ -4,7 +4,7 @@
 //! 1. [`segments`]: bytes to segments, with the delimiters each ISA declares.
 //! 2. [`envelope`]: segments to transaction sets, with the control numbers and counts that
 //!    bind ISA/IEA, GS/GE and ST/SE.
-//! 3. [`remittance`] (the 835): a transaction set's meaning,
+//! 3. [`remittance`] (the 835) and [`claims`] (the 837P): a transaction set's meaning,
 //!    checked as its implementation guide requires.
 //!
 //! Nothing here knows ward's database: the ingest service (`tools::ingest`) takes what these
@@ -12,6 +12,7 @@
 //! Every error is an [`Error`]: a [`Position`] (segment number, id, element) and a
 //! [`Problem`] in words, never a value from the file.
 
+pub mod claims;
 pub mod envelope;
 pub mod error;
 pub mod remittance;

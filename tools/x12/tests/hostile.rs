@@ -11,7 +11,7 @@ use support::read_835;
 use x12::remittance::Item;
 use x12::{Error, Problem};
 
-const SAMPLE: &str = include_str!("data/sample-835.edi");
+const SAMPLE: &str = include_str!("../../data/samples/sample-835.edi");
 
 /// The sample with its first `from` replaced by `to`.
 fn with(from: &str, to: &str) -> Vec<u8> {

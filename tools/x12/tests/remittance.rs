@@ -9,7 +9,7 @@ mod support;
 use support::{Layout, read_835, render, segments_of};
 use x12::remittance::Item;
 
-const SAMPLE: &str = include_str!("data/sample-835.edi");
+const SAMPLE: &str = include_str!("../../data/samples/sample-835.edi");
 
 fn claims(items: &[Item]) -> Vec<&x12::remittance::ClaimPayment> {
     items.iter().filter_map(|i| if let Item::Claim(c) = i { Some(c) } else { None }).collect()

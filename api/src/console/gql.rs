@@ -49,19 +49,6 @@ impl Answer {
             .map_err(|err| ApiError::internal("reading an answer as the page's struct", anyhow::anyhow!(err)))
     }
 
-    /// The value at `path` (`null` when absent); a number steps into a list.
-    pub fn at(&self, path: &[&str]) -> &Value {
-        path.iter().fold(&self.data, |value, step| match (value, step.parse::<usize>()) {
-            (Value::Array(items), Ok(index)) => items.get(index).unwrap_or(&Value::Null),
-            _ => &value[*step],
-        })
-    }
-
-    /// Whether the value at `path` (or a parent) was refused.
-    pub fn refused(&self, path: &[&str]) -> bool {
-        self.errors.iter().any(|e| e.code == Code::Forbidden && !e.path.is_empty() && path_starts_with(path, &e.path))
-    }
-
     /// The first error, for a page whose whole answer failed.
     pub fn failure(&self) -> Option<&GqlError> {
         if self.data.is_null() { self.errors.first() } else { None }
@@ -73,10 +60,6 @@ impl Answer {
     pub fn missing(&self) -> Option<&GqlError> {
         self.errors.iter().find(|e| matches!(e.path.as_slice(), [root] if self.data.get(root).is_none()))
     }
-}
-
-fn path_starts_with(path: &[&str], prefix: &[String]) -> bool {
-    prefix.len() <= path.len() && prefix.iter().zip(path).all(|(p, q)| p == q)
 }
 
 /// A field the caller may be refused: its value, or `Refused` (the page shows "restricted",

@@ -222,25 +222,3 @@ pub fn errors(errors: &[GqlError]) -> Markup {
 pub fn notice(text: &str) -> Markup {
     html! { p.notice role="status" { (text) } }
 }
-
-/// The helpers of pages that still read their answer by JSON path, until each reads it typed.
-pub mod json {
-    use super::when as when_typed;
-    use serde_json::Value;
-
-    pub fn plain(value: &Value) -> String {
-        match value {
-            Value::Null => "—".to_owned(),
-            Value::String(s) => s.clone(),
-            Value::Array(items) => items.iter().map(plain).collect::<Vec<_>>().join(", "),
-            other => other.to_string(),
-        }
-    }
-
-    pub fn when(value: &Value) -> String {
-        value
-            .as_str()
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-            .map_or_else(|| plain(value), |t| when_typed(&t.with_timezone(&chrono::Utc)))
-    }
-}

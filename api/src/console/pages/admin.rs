@@ -1,17 +1,18 @@
 //! Admin: staff and their roles (grant, revoke, deactivate). Role grants that open patient
 //! data wait in the approvals queue for a second admin.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
+use super::{Feedback, FormBody, expected_version, fields, notice, outcome, read};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::layout::json::plain;
-use crate::console::layout::{csrf_field, page};
+use crate::console::gql::Connection;
+use crate::console::layout::{csrf_field, page, plain};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::html;
+use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -24,6 +25,24 @@ pub fn routes() -> Router<AppState> {
 
 const ROLES: [&str; 5] = ["cx", "ops", "medical", "compliance", "admin"];
 
+/// `admin/staff.graphql`: the staff and their roles.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StaffPage {
+    staff_members: Connection<StaffMember>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StaffMember {
+    sub: String,
+    display_name: String,
+    email: String,
+    active: bool,
+    roles: Vec<String>,
+    version: i64,
+}
+
 async fn staff(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     render(&ctx, &query, Feedback::default()).await
 }
@@ -33,9 +52,10 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Staff", &answer) {
-        return response;
-    }
+    let staff: StaffPage = match read(ctx, "Staff", &answer) {
+        Ok(staff) => staff,
+        Err(response) => return response,
+    };
     let csrf = ctx.frame().csrf;
     let body = html! {
         (notice(query))
@@ -43,12 +63,12 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
         (feedback.errors_of("deactivate"))
         table.queue {
             thead { tr { th { "Staff id" } th { "Name" } th { "Roles" } th { "Change a role" } th { "Access" } } }
-            tbody { @for m in nodes(&answer, &["staffMembers"]) {
-                @let sub = plain(&m["sub"]);
+            tbody { @for m in staff.staff_members.nodes() {
+                @let sub = &m.sub;
                 tr {
-                    td { (sub) } td { (plain(&m["displayName"])) " " span.muted { (plain(&m["email"])) } }
-                    td { (plain(&m["roles"])) }
-                    td { @if m["active"] == true {
+                    td { (sub) } td { (m.display_name) " " span.muted { (m.email) } }
+                    td { (plain(&m.roles)) }
+                    td { @if m.active {
                         form method="post" action={ "/admin/staff/" (sub) "/roles" } {
                             (csrf_field(csrf))
                             label for={ "role-" (sub) } { "Role" }
@@ -58,10 +78,10 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
                             button.secondary type="submit" name="change" value="revoke" { "Revoke" }
                         }
                     } }
-                    td { @if m["active"] == true {
+                    td { @if m.active {
                         form method="post" action={ "/admin/staff/" (sub) "/deactivate" } {
                             (csrf_field(csrf))
-                            input type="hidden" name="version" value=(plain(&m["version"]));
+                            input type="hidden" name="version" value=(m.version);
                             button.secondary type="submit" { "Deactivate" }
                         }
                     } @else { span.badge.bad { "deactivated" } } }

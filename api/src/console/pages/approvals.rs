@@ -2,22 +2,60 @@
 //! large write-offs for ops, amendments of signed-off records for the medical team), and
 //! their own requests.
 
-use super::{Feedback, FormBody, expected_version, failed, fields, nodes, notice, outcome};
+use super::{Feedback, FormBody, expected_version, fields, notice, outcome, read};
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::layout::json::{plain, when};
-use crate::console::layout::{csrf_field, page};
+use crate::console::gql::Connection;
+use crate::console::layout::{csrf_field, page, plain, when};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
 use maud::html;
+use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/approvals", get(list)).route("/approvals/{id}/decide", post(decide))
+}
+
+/// `approvals/queue.graphql`: the changes waiting for a second member, and who is asking.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueuePage {
+    pending_approvals: Connection<Approval>,
+    me: Me,
+}
+
+#[derive(Deserialize)]
+struct Me {
+    sub: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Approval {
+    id: String,
+    kind: String,
+    resource_id: String,
+    requested_by: Option<String>,
+    reason: String,
+    change: Change,
+    created_at: DateTime<Utc>,
+    version: i64,
+}
+
+/// The fields of a change (its kind's payload) the queue names: a role grant's role and
+/// member, a policy rule's role, action and resource.
+#[derive(Deserialize)]
+struct Change {
+    role: Option<String>,
+    sub: Option<String>,
+    action: Option<String>,
+    resource: Option<String>,
 }
 
 async fn list(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -29,10 +67,11 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(response) = failed(ctx, "Approvals", &answer) {
-        return response;
-    }
-    let me = plain(answer.at(&["me", "sub"]));
+    let queue: QueuePage = match read(ctx, "Approvals", &answer) {
+        Ok(queue) => queue,
+        Err(response) => return response,
+    };
+    let me = &queue.me.sub;
     let csrf = ctx.frame().csrf;
     let body = html! {
         (notice(query))
@@ -41,27 +80,27 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
         table.queue {
             thead { tr { th { "Asked" } th { "What" } th { "Why" } th { "By" } th { "Decide" } } }
             tbody {
-                @for a in nodes(&answer, &["pendingApprovals"]) {
+                @for a in queue.pending_approvals.nodes() {
                     tr {
-                        td { (when(&a["createdAt"])) }
+                        td { (when(&a.created_at)) }
                         td {
-                            @match a["kind"].as_str() {
-                                Some("write_off") => { "Write-off of " a href={ "/ops/escalations/" (plain(&a["resourceId"])) } { "an escalation" } }
-                                Some("policy_rule_add") => { "Policy rule: " (plain(&a["change"]["role"])) " may " (plain(&a["change"]["action"])) " on " (plain(&a["change"]["resource"])) }
-                                Some("care_record_amend") => { "Amendment of " a href={ "/medical/records/" (plain(&a["resourceId"])) } { "a signed-off care record" } }
-                                _ => { "Role " (plain(&a["change"]["role"])) " for " (plain(&a["change"]["sub"])) }
+                            @match a.kind.as_str() {
+                                "write_off" => { "Write-off of " a href={ "/ops/escalations/" (a.resource_id) } { "an escalation" } }
+                                "policy_rule_add" => { "Policy rule: " (plain(&a.change.role)) " may " (plain(&a.change.action)) " on " (plain(&a.change.resource)) }
+                                "care_record_amend" => { "Amendment of " a href={ "/medical/records/" (a.resource_id) } { "a signed-off care record" } }
+                                _ => { "Role " (plain(&a.change.role)) " for " (plain(&a.change.sub)) }
                             }
                         }
-                        td { (plain(&a["reason"])) }
-                        td { (plain(&a["requestedBy"])) }
+                        td { (a.reason) }
+                        td { (plain(&a.requested_by)) }
                         td {
-                            @if plain(&a["requestedBy"]) == me { span.muted { "yours: another member decides" } }
+                            @if plain(&a.requested_by) == *me { span.muted { "yours: another member decides" } }
                             @else {
-                                form method="post" action={ "/approvals/" (plain(&a["id"])) "/decide" } {
+                                form method="post" action={ "/approvals/" (a.id) "/decide" } {
                                     (csrf_field(csrf))
-                                    input type="hidden" name="version" value=(plain(&a["version"]));
-                                    label for={ "note-" (plain(&a["id"])) } { "Note (required to reject)" }
-                                    input id={ "note-" (plain(&a["id"])) } name="note";
+                                    input type="hidden" name="version" value=(a.version);
+                                    label for={ "note-" (a.id) } { "Note (required to reject)" }
+                                    input id={ "note-" (a.id) } name="note";
                                     button type="submit" name="decision" value="approve" { "Approve" }
                                     " "
                                     button.secondary type="submit" name="decision" value="reject" { "Reject" }

@@ -139,11 +139,6 @@ pub fn all_of(form: &[(String, String)], key: &str) -> Vec<String> {
     form.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
 }
 
-/// A list at `path` of a connection's nodes.
-pub fn nodes<'a>(answer: &'a Answer, path: &[&str]) -> Vec<&'a Value> {
-    answer.at(path)["edges"].as_array().map(|edges| edges.iter().map(|e| &e["node"]).collect()).unwrap_or_default()
-}
-
 /// A queue's "Next page" address: `path` with `fixed` (the filters the page always sends),
 /// every non-empty filter of `query` named in `kept`, and the cursor after this page.
 pub fn next_page(

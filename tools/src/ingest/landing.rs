@@ -3,10 +3,12 @@
 //! not read again: the answer names the run that imported it. A run ward could not finish
 //! (the database went away) is marked `failed`, and the same file may be sent again.
 
+use super::report::ImportReport;
+use crate::kit::audit::{self, recorder::EventBase};
 use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::import_file;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -105,4 +107,111 @@ pub async fn land(db: &impl ConnectionTrait, kind: FileKind, digest: &Digest256,
         report: Set("{}".into()),
     };
     Ok(Landed::New(row.insert(db).await?))
+}
+
+fn event_base(sender: &Sender) -> EventBase {
+    EventBase {
+        at: Utc::now(),
+        actor: sender.sub.clone(),
+        actor_roles: sender.roles.clone(),
+        policy_version: sender.policy_version.clone(),
+        request_id: sender.request_id.clone(),
+        client_request_id: None,
+        purpose: None,
+    }
+}
+
+fn counts(report: &ImportReport) -> String {
+    format!(
+        "created {}, updated {}, unchanged {}, unmatched {}, refused {}",
+        report.created, report.updated, report.unchanged, report.unmatched, report.refused
+    )
+}
+
+/// Records the run: its row's counts, report and status, and its audited event, at once.
+pub(crate) async fn finish(
+    db: &DatabaseConnection,
+    sender: &Sender,
+    digest: &Digest256,
+    run: import_file::Model,
+    report: ImportReport,
+) -> ApiResult<(import_file::Model, ImportReport)> {
+    let txn = audit::begin(db).await?;
+    let event = event_base(sender).event("import", "ingest", Some(run.id.to_string()), None).because(format!(
+        "{} sha256 {}: {}",
+        run.kind,
+        digest.sha256,
+        counts(&report)
+    ));
+    let as_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+    let mut row: import_file::ActiveModel = run.into();
+    row.status = Set(report.status().into());
+    row.finished_at = Set(Some(Utc::now()));
+    row.created = Set(as_i32(report.created));
+    row.updated = Set(as_i32(report.updated));
+    row.unchanged = Set(as_i32(report.unchanged));
+    row.unmatched = Set(as_i32(report.unmatched));
+    row.refused = Set(as_i32(report.refused));
+    row.report =
+        Set(serde_json::to_string(&report).map_err(|e| ApiError::internal("writing a report", anyhow::anyhow!(e)))?);
+    let row = row.update(&*txn).await?;
+    txn.append(vec![event]).await?;
+    txn.commit().await?;
+    Ok((row, report))
+}
+
+/// The same file again: nothing read, the attempt recorded.
+pub(crate) async fn record_repeat(
+    db: &DatabaseConnection,
+    sender: &Sender,
+    digest: &Digest256,
+    earlier: &import_file::Model,
+) -> ApiResult<()> {
+    let txn = audit::begin(db).await?;
+    let event = event_base(sender).event("import", "ingest", Some(earlier.id.to_string()), None).because(format!(
+        "{} sha256 {}: the same file as run {}, nothing changed",
+        earlier.kind, digest.sha256, earlier.id
+    ));
+    txn.append(vec![event]).await?;
+    txn.commit().await
+}
+
+pub(crate) fn io_error(path: &Path, err: std::io::Error) -> ApiError {
+    ApiError::BadUserInput(format!("cannot read {}: {err}", path.display()))
+}
+
+/// Runs blocking work (reading a file) off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(job).await.map_err(|e| ApiError::internal("reading a file", anyhow::anyhow!(e)))
+}
+
+/// A whole run, whatever the file holds: its digest, its landing (or the earlier run of the
+/// same bytes), `work` on it, and its record; a run `work` could not finish is `failed`.
+pub(crate) async fn import(
+    db: &DatabaseConnection,
+    path: &Path,
+    sender: &Sender,
+    kind: FileKind,
+    work: impl AsyncFnOnce(&import_file::Model) -> ApiResult<ImportReport>,
+) -> ApiResult<(import_file::Model, ImportReport)> {
+    let owned = path.to_owned();
+    let digest = blocking(move || self::digest(&owned)).await?.map_err(|e| io_error(path, e))?;
+    let run = match land(db, kind, &digest, sender).await? {
+        Landed::Before(earlier) => {
+            let report = ImportReport { already_imported: Some(earlier.id.to_string()), ..ImportReport::default() };
+            record_repeat(db, sender, &digest, &earlier).await?;
+            return Ok((earlier, report));
+        }
+        Landed::New(run) => run,
+    };
+    match work(&run).await {
+        Ok(report) => finish(db, sender, &digest, run, report).await,
+        Err(err) => {
+            let mut failed: import_file::ActiveModel = run.into();
+            failed.status = Set("failed".into());
+            failed.finished_at = Set(Some(Utc::now()));
+            failed.update(db).await.ok();
+            Err(err)
+        }
+    }
 }

@@ -14,12 +14,13 @@
 //! - Its appeal deadline is derived again, as every change to its denials does.
 
 use crate::kit::ApiResult;
-use crate::ops::claim_service::claim_deadline;
+use crate::ops::claim_service::claim_deadline_sql;
 use crate::ops::workflow::first_appeal_deadline;
 use chrono::{NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus};
 use entities::{denial, escalation, payer};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, Query};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Set, Statement};
 use uuid::Uuid;
 use x12::remittance::ClaimPayment;
 
@@ -43,23 +44,34 @@ pub struct StoredAdjustment<'a> {
     pub remark: Option<&'a str>,
 }
 
-/// Applies `payment` to `claim`; returns the claim as it now stands and any note for the
-/// report.
-pub async fn apply(
+/// What payments did to a chunk's claims, to be written at once: the claims as they now
+/// stand (in memory), the new denials, which claims' deadlines to derive again, and notes.
+#[derive(Default)]
+pub struct Effects {
+    pub claims: Vec<claim::Model>,
+    pub denials: Vec<denial::ActiveModel>,
+    pub deadlines: Vec<Uuid>,
+    pub notes: Vec<String>,
+}
+
+/// Works out what `payment` does to `claim` (changing it in memory), adding to `effects`.
+/// Only a reversal's withdrawal of a denial touches the database here.
+pub async fn plan(
     db: &impl ConnectionTrait,
-    claim: claim::Model,
+    claim: &mut claim::Model,
     payer: Option<&payer::Model>,
     payment: &ClaimPayment,
     adjustments: &[StoredAdjustment<'_>],
     paid_on: NaiveDate,
-) -> ApiResult<(claim::Model, Vec<String>)> {
-    let mut notes = Vec::new();
-    let mut denials = Vec::new();
+    effects: &mut Effects,
+) -> ApiResult<()> {
     let denied_at = paid_on.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let mut denied = false;
+    let mut withdrew = false;
     for adjustment in adjustments.iter().filter(|a| is_denial(a.group, a.reason)) {
         if adjustment.cents > 0 {
             let deadline = payer.map_or(paid_on + chrono::Duration::days(180), |p| first_appeal_deadline(p, paid_on));
-            denials.push(denial::ActiveModel {
+            effects.denials.push(denial::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 claim_id: Set(claim.id),
                 carc_group: Set(adjustment.group.to_owned()),
@@ -71,33 +83,112 @@ pub async fn apply(
                 created_at: Set(Utc::now()),
                 claim_adjustment_id: Set(Some(adjustment.id)),
             });
-        } else if adjustment.cents < 0 && !withdraw(db, claim.id, adjustment).await? {
-            notes.push(format!(
-                "segment {}: the reversal of {}-{} leaves its denial, which an escalation works",
-                payment.segment, adjustment.group, adjustment.reason
-            ));
+            denied = true;
+        } else if adjustment.cents < 0 {
+            withdrew = true;
+            if !withdraw(db, claim.id, adjustment).await? {
+                effects.notes.push(format!(
+                    "segment {}: the reversal of {}-{} leaves its denial, which an escalation works",
+                    payment.segment, adjustment.group, adjustment.reason
+                ));
+            }
         }
     }
-    let denied = !denials.is_empty();
-    if denied {
-        denial::Entity::insert_many(denials).exec_without_returning(db).await?;
-    }
-    let status = match claim.status {
+    claim.status = match claim.status {
         ClaimStatus::Appealed | ClaimStatus::WrittenOff => claim.status,
         _ if payment.is_reversal() => ClaimStatus::Submitted,
         _ if denied && payment.paid_cents > 0 => ClaimStatus::PartiallyPaid,
         _ if denied => ClaimStatus::Denied,
         _ => ClaimStatus::Paid,
     };
-    let deadline = claim_deadline(db, claim.id).await?;
-    let (paid, version) = (claim.paid_cents + payment.paid_cents, claim.version + 1);
-    let mut changed: claim::ActiveModel = claim.into();
-    changed.paid_cents = Set(paid);
-    changed.status = Set(status);
-    changed.appeal_deadline = Set(deadline);
-    changed.version = Set(version);
-    changed.updated_at = Set(Utc::now());
-    Ok((changed.update(db).await?, notes))
+    claim.paid_cents += payment.paid_cents;
+    if (denied || withdrew) && !effects.deadlines.contains(&claim.id) {
+        effects.deadlines.push(claim.id);
+    }
+    match effects.claims.iter_mut().find(|c| c.id == claim.id) {
+        Some(planned) => *planned = claim.clone(),
+        None => effects.claims.push(claim.clone()),
+    }
+    Ok(())
+}
+
+/// Writes a chunk's effects: its denials in one insert, its claims' paid amounts and statuses
+/// in one update, and the derived deadline of the claims whose denials changed in another.
+pub async fn write(db: &impl ConnectionTrait, effects: Effects) -> ApiResult<Vec<String>> {
+    if !effects.denials.is_empty() {
+        for chunk in effects.denials.chunks(1_000) {
+            denial::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
+        }
+    }
+    for claims in effects.claims.chunks(500) {
+        update_claims(db, claims).await?;
+    }
+    for ids in effects.deadlines.chunks(500) {
+        let update = Query::update()
+            .table(claim::Entity)
+            .value(claim::Column::AppealDeadline, Expr::cust(claim_deadline_sql()))
+            .and_where(Expr::col((claim::Entity, claim::Column::Id)).is_in(ids.iter().copied()))
+            .to_owned();
+        db.execute(&update).await?;
+    }
+    Ok(effects.notes)
+}
+
+/// Sets each claim's paid amount and status, and moves its version: one statement for all.
+/// PostgreSQL joins a list of values (a CASE per row would compare every row with every
+/// arm); SQLite, which writes from one connection at a time anyway, takes the CASE.
+async fn update_claims(db: &impl ConnectionTrait, claims: &[claim::Model]) -> ApiResult<()> {
+    let now = Utc::now();
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let mut values: Vec<sea_orm::Value> = vec![now.into()];
+        let mut rows = Vec::with_capacity(claims.len());
+        for c in claims {
+            let n = values.len();
+            rows.push(format!("(${}::uuid, ${}::bigint, ${}::text)", n + 1, n + 2, n + 3));
+            values.extend([c.id.into(), c.paid_cents.into(), c.status.to_value().into()]);
+        }
+        let sql = format!(
+            "UPDATE claim SET paid_cents = v.paid, status = v.status, version = claim.version + 1, updated_at = $1 \
+             FROM (VALUES {}) AS v(id, paid, status) WHERE claim.id = v.id",
+            rows.join(", ")
+        );
+        db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
+        return Ok(());
+    }
+    let id = || Expr::col((claim::Entity, claim::Column::Id));
+    let mut paid = CaseStatement::new();
+    let mut status = CaseStatement::new();
+    for c in claims {
+        paid = paid.case(id().eq(c.id), Expr::val(c.paid_cents));
+        status = status.case(id().eq(c.id), Expr::val(c.status.to_value()));
+    }
+    let update = Query::update()
+        .table(claim::Entity)
+        .value(claim::Column::PaidCents, paid.finally(Expr::col(claim::Column::PaidCents)))
+        .value(claim::Column::Status, status.finally(Expr::col(claim::Column::Status)))
+        .value(claim::Column::Version, Expr::col(claim::Column::Version).add(1))
+        .value(claim::Column::UpdatedAt, Expr::val(now))
+        .and_where(id().is_in(claims.iter().map(|c| c.id)))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
+}
+
+/// Applies one `payment` to `claim` at once (a line matched by hand); returns the claim as
+/// it now stands and any note.
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    mut claim: claim::Model,
+    payer: Option<&payer::Model>,
+    payment: &ClaimPayment,
+    adjustments: &[StoredAdjustment<'_>],
+    paid_on: NaiveDate,
+) -> ApiResult<(claim::Model, Vec<String>)> {
+    let mut effects = Effects::default();
+    plan(db, &mut claim, payer, payment, adjustments, paid_on, &mut effects).await?;
+    let notes = write(db, effects).await?;
+    let claim = claim::Entity::find_by_id(claim.id).one(db).await?.unwrap_or(claim);
+    Ok((claim, notes))
 }
 
 /// Withdraws the denial a reversal's negated adjustment undoes: one derived from a

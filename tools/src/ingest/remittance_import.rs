@@ -15,19 +15,18 @@
 //! chunk of claims, whatever the file's size. The run ends with one audited event: who, the
 //! file's SHA-256, and the counts.
 
-use super::landing::{self, Digest256, FileKind, Landed, Sender};
-use super::payment_effects::{self, StoredAdjustment};
+use super::landing::{self, FileKind, Sender, blocking, io_error};
+use super::payment_effects::{self, Effects, StoredAdjustment};
 use super::report::{ImportReport, SetReport};
-use crate::kit::audit::{self, recorder::EventBase};
 use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::{claim, claim_adjustment, claim_payment, import_file, payer, remittance, service_payment};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use uuid::Uuid;
 use x12::remittance::{ClaimPayment, Item, Payment, ProviderAdjustment, Remittances};
 
@@ -72,14 +71,6 @@ fn judge(path: &Path) -> std::io::Result<Judgement> {
     Ok(Judgement { sets, file_problem: None })
 }
 
-fn io_error(path: &Path, err: std::io::Error) -> ApiError {
-    ApiError::BadUserInput(format!("cannot read {}: {err}", path.display()))
-}
-
-async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(job).await.map_err(|e| ApiError::internal("reading a file", anyhow::anyhow!(e)))
-}
-
 /// Imports the 835 at `path` as `sender`: lands it, judges it, writes what stood, and
 /// records the run.
 pub async fn import_835(
@@ -87,26 +78,7 @@ pub async fn import_835(
     path: &Path,
     sender: &Sender,
 ) -> ApiResult<(import_file::Model, ImportReport)> {
-    let owned: PathBuf = path.to_owned();
-    let digest = blocking(move || landing::digest(&owned)).await?.map_err(|e| io_error(path, e))?;
-    let run = match landing::land(db, FileKind::Remittance835, &digest, sender).await? {
-        Landed::Before(earlier) => {
-            let report = ImportReport { already_imported: Some(earlier.id.to_string()), ..ImportReport::default() };
-            record_repeat(db, sender, &digest, &earlier).await?;
-            return Ok((earlier, report));
-        }
-        Landed::New(run) => run,
-    };
-    match read_and_write(db, path, &run).await {
-        Ok(report) => finish(db, sender, &digest, run, report).await,
-        Err(err) => {
-            let mut failed: import_file::ActiveModel = run.into();
-            failed.status = Set("failed".into());
-            failed.finished_at = Set(Some(Utc::now()));
-            failed.update(db).await.ok();
-            Err(err)
-        }
-    }
+    landing::import(db, path, sender, FileKind::Remittance835, async |run| read_and_write(db, path, run).await).await
 }
 
 async fn read_and_write(db: &DatabaseConnection, path: &Path, run: &import_file::Model) -> ApiResult<ImportReport> {
@@ -256,17 +228,18 @@ impl Writer<'_> {
         }
         let chunk = std::mem::take(&mut set.chunk);
         let numbers: Vec<&str> = chunk.iter().map(|c| c.claim_number.as_str()).collect();
-        let mut claims: HashMap<String, claim::Model> = claim::Entity::find()
-            .filter(claim::Column::ClaimNumber.is_in(numbers))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|c| (c.claim_number.clone(), c))
-            .collect();
+        // Locked until the set commits: a workflow moving one of them meanwhile waits.
+        let mut select = claim::Entity::find().filter(claim::Column::ClaimNumber.is_in(numbers));
+        if txn.get_database_backend() == DatabaseBackend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let mut claims: HashMap<String, claim::Model> =
+            select.all(txn).await?.into_iter().map(|c| (c.claim_number.clone(), c)).collect();
         let rows = Rows::of(&chunk, remittance.id, &claims);
         rows.insert(txn).await?;
+        let mut effects = Effects::default();
         for (payment, stored) in chunk.iter().zip(&rows.per_payment) {
-            let Some(claim) = claims.remove(&payment.claim_number) else {
+            let Some(claim) = claims.get_mut(&payment.claim_number) else {
                 self.report.unmatched += 1;
                 continue;
             };
@@ -289,13 +262,13 @@ impl Writer<'_> {
                     remark: remark.as_deref(),
                 })
                 .collect();
-            let (claim, notes) =
-                payment_effects::apply(txn, claim, payer.as_ref(), payment, &adjustments, remittance.paid_on).await?;
+            payment_effects::plan(txn, claim, payer.as_ref(), payment, &adjustments, remittance.paid_on, &mut effects)
+                .await?;
             self.report.created += 1;
-            self.report.notes.extend(notes);
             self.touched.insert(claim.id);
-            claims.insert(claim.claim_number.clone(), claim);
         }
+        let notes = payment_effects::write(txn, effects).await?;
+        self.report.notes.extend(notes);
         Ok(())
     }
 }
@@ -400,71 +373,4 @@ impl Rows {
         }
         Ok(())
     }
-}
-
-fn event_base(sender: &Sender) -> EventBase {
-    EventBase {
-        at: Utc::now(),
-        actor: sender.sub.clone(),
-        actor_roles: sender.roles.clone(),
-        policy_version: sender.policy_version.clone(),
-        request_id: sender.request_id.clone(),
-        client_request_id: None,
-        purpose: None,
-    }
-}
-
-fn counts(report: &ImportReport) -> String {
-    format!(
-        "created {}, updated {}, unchanged {}, unmatched {}, refused {}",
-        report.created, report.updated, report.unchanged, report.unmatched, report.refused
-    )
-}
-
-/// Records the run: its row's counts, report and status, and its audited event, at once.
-async fn finish(
-    db: &DatabaseConnection,
-    sender: &Sender,
-    digest: &Digest256,
-    run: import_file::Model,
-    report: ImportReport,
-) -> ApiResult<(import_file::Model, ImportReport)> {
-    let txn = audit::begin(db).await?;
-    let event = event_base(sender).event("import", "ingest", Some(run.id.to_string()), None).because(format!(
-        "{} sha256 {}: {}",
-        run.kind,
-        digest.sha256,
-        counts(&report)
-    ));
-    let as_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-    let mut row: import_file::ActiveModel = run.into();
-    row.status = Set(report.status().into());
-    row.finished_at = Set(Some(Utc::now()));
-    row.created = Set(as_i32(report.created));
-    row.updated = Set(as_i32(report.updated));
-    row.unchanged = Set(as_i32(report.unchanged));
-    row.unmatched = Set(as_i32(report.unmatched));
-    row.refused = Set(as_i32(report.refused));
-    row.report =
-        Set(serde_json::to_string(&report).map_err(|e| ApiError::internal("writing a report", anyhow::anyhow!(e)))?);
-    let row = row.update(&*txn).await?;
-    txn.append(vec![event]).await?;
-    txn.commit().await?;
-    Ok((row, report))
-}
-
-/// The same file again: nothing read, the attempt recorded.
-async fn record_repeat(
-    db: &DatabaseConnection,
-    sender: &Sender,
-    digest: &Digest256,
-    earlier: &import_file::Model,
-) -> ApiResult<()> {
-    let txn = audit::begin(db).await?;
-    let event = event_base(sender).event("import", "ingest", Some(earlier.id.to_string()), None).because(format!(
-        "{} sha256 {}: the same file as run {}, nothing changed",
-        earlier.kind, digest.sha256, earlier.id
-    ));
-    txn.append(vec![event]).await?;
-    txn.commit().await
 }

@@ -147,7 +147,7 @@ pub async fn list_claims(
 /// escalation of the denial reached an outcome), each at its working escalation's deadline
 /// (which moves with each appeal level) or else its own. Migration 21 fills the column with
 /// the same definition; the seed writes it as it generates claims.
-fn claim_deadline_sql() -> String {
+pub(crate) fn claim_deadline_sql() -> String {
     let finished = FINISHED.map(|s| format!("'{}'", super::workflow::status_name(s))).join(", ");
     format!(
         "(SELECT MIN(COALESCE(e.appeal_deadline, d.appeal_deadline)) FROM denial d \

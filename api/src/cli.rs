@@ -83,6 +83,10 @@ pub enum ImportCommand {
     /// Exit 0 when every transaction set of every file stood, 1 when any was refused.
     #[command(name = "835")]
     Remittance(ImportArgs),
+    /// X12 837P professional claims (005010X222A1): created or updated by claim number.
+    /// Exit 0 when every transaction set of every file stood, 1 when any was refused.
+    #[command(name = "837")]
+    Claims(ImportArgs),
 }
 
 #[derive(Debug, Args)]

@@ -190,9 +190,16 @@ pub async fn audit_export(args: AuditExportArgs) -> CmdResult {
     Ok(())
 }
 
-/// `ward import 835 FILE...`: each file imported on its own, as the command line's operator;
-/// a line per file, and a line per refused transaction set (positions and codes, no values).
-pub async fn import_835(args: ImportArgs) -> CmdResult {
+/// What `ward import` reads.
+#[derive(Clone, Copy, Debug)]
+pub enum ImportKind {
+    Remittance,
+    Claims,
+}
+
+/// `ward import 835|837 FILE...`: each file imported on its own, as the command line's
+/// operator; a line per file, and a line per refused transaction set (positions and codes).
+pub async fn import(args: ImportArgs, kind: ImportKind) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
@@ -206,7 +213,11 @@ pub async fn import_835(args: ImportArgs) -> CmdResult {
     let mut out = std::io::stdout();
     let mut all_stood = true;
     for file in &args.files {
-        let (run, report) = tools::ingest::remittance_import::import_835(&conn, file, &sender).await.map_err(said)?;
+        let (run, report) = match kind {
+            ImportKind::Remittance => tools::ingest::remittance_import::import_835(&conn, file, &sender).await,
+            ImportKind::Claims => tools::ingest::claims_import::import_837p(&conn, file, &sender).await,
+        }
+        .map_err(said)?;
         if let Some(earlier) = &report.already_imported {
             let _ = writeln!(out, "{}: imported before (run {earlier}): nothing changed", file.display());
             continue;
@@ -225,6 +236,9 @@ pub async fn import_835(args: ImportArgs) -> CmdResult {
         );
         if let Some(problem) = &report.file_problem {
             let _ = writeln!(out, "  refused: {problem}");
+        }
+        for note in &report.notes {
+            let _ = writeln!(out, "  note: {note}");
         }
         for set in report.sets.iter().filter(|s| s.outcome == "refused") {
             let _ = writeln!(out, "  set {} refused: {}", set.control, set.problem.as_deref().unwrap_or_default());

@@ -2,7 +2,7 @@
 
 use api::cli::{AuditCommand, Cli, Command, ImportCommand, PolicyCommand, ServiceAccountCommand};
 use api::commands::{
-    audit_export, audit_verify, import_835, migrate, policy_check, seed, serve, service_account_create,
+    ImportKind, audit_export, audit_verify, import, migrate, policy_check, seed, serve, service_account_create,
     service_account_revoke, token,
 };
 use api::telemetry;
@@ -40,7 +40,8 @@ async fn main() -> ExitCode {
         Command::Policy(PolicyCommand::Check(args)) => policy_check(args).await,
         Command::Audit(AuditCommand::Verify(args)) => audit_verify(args).await,
         Command::Audit(AuditCommand::Export(args)) => audit_export(args).await,
-        Command::Import(ImportCommand::Remittance(args)) => import_835(args).await,
+        Command::Import(ImportCommand::Remittance(args)) => import(args, ImportKind::Remittance).await,
+        Command::Import(ImportCommand::Claims(args)) => import(args, ImportKind::Claims).await,
         Command::ServiceAccount(ServiceAccountCommand::Create(args)) => service_account_create(args).await,
         Command::ServiceAccount(ServiceAccountCommand::Revoke(args)) => service_account_revoke(args).await,
     };

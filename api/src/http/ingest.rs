@@ -1,7 +1,7 @@
 //! `POST /ingest/x12`: an interchange from a service account (`Content-Type:
 //! application/edi-x12`), spooled to a private temporary file as it arrives (never held in
 //! memory whole, refused past `WARD_MAX_INGEST_BYTES` before any of it is read for meaning),
-//! then imported by the same service as `ward import`. The answer is the run's report:
+//! then imported by the same service as `ward import` (an 835 or an 837P, by its first ST01). The answer is the run's report:
 //! counts, and each refusal by position and code; an error never quotes the file.
 
 use super::AppState;
@@ -66,8 +66,20 @@ async fn import(state: &AppState, headers: &HeaderMap, body: Body, request_id: &
         request_id: request_id.to_owned(),
         policy_version: access.policy().version().to_owned(),
     };
-    let (run, report) =
-        tools::ingest::remittance_import::import_835(&state.db, spool.path(), &sender).await.map_err(|e| (e, None))?;
+    let path = spool.path().to_owned();
+    let kind = tokio::task::spawn_blocking(move || {
+        std::fs::File::open(path).ok().and_then(|f| x12::envelope::first_transaction(std::io::BufReader::new(f)))
+    })
+    .await
+    .ok()
+    .flatten();
+    // A file whose envelope breaks before its first set goes to the 835 reader, which lands
+    // it and says where it broke.
+    let imported = match kind.as_deref() {
+        Some("837") => tools::ingest::claims_import::import_837p(&state.db, spool.path(), &sender).await,
+        _ => tools::ingest::remittance_import::import_835(&state.db, spool.path(), &sender).await,
+    };
+    let (run, report) = imported.map_err(|e| (e, None))?;
     let nothing_stood = report.status() == "refused";
     let errors: Vec<_> = report
         .file_problem

@@ -132,7 +132,7 @@ fn providers(g: &mut Generator, patients: u32) -> Vec<provider::ActiveModel> {
             let created_at = g.days_ago(3 * 365);
             provider::ActiveModel {
                 id: Set(g.id()),
-                npi: Set(format!("1{:09}", 100_000 + i * 37)),
+                npi: Set(synthetic_npi(i)),
                 first_name: Set(first.to_owned()),
                 last_name: Set(last.to_owned()),
                 credential: Set(credential.to_owned()),
@@ -357,4 +357,11 @@ fn ticket_for(
         updated_at: Set(created_at),
         version: Set(1),
     });
+}
+
+/// A synthetic NPI that passes the check digit, as every real one does (claims carry them).
+fn synthetic_npi(i: u32) -> String {
+    let base = format!("1{:08}", 100_000 + i * 37);
+    let check = x12::claims::npi_check_digit(&base).unwrap_or('0');
+    format!("{base}{check}")
 }

@@ -367,3 +367,121 @@ each_backend!(a_file_over_the_ingest_limit_is_refused_before_it_is_read, |backen
     assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (413, Some("LIMIT_EXCEEDED")), "{body}");
     assert_eq!(count(&app, "import_file").await, 0, "not even landed");
 });
+
+each_backend!(ward_import_835_takes_the_shipped_sample_once_and_names_what_it_refused, |backend| {
+    let app = ingest_app(backend).await;
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/data/samples/sample-835.edi");
+    let run = |file: String| {
+        let url = app.test_db.url.clone();
+        async move { ward().args(["import", "835", "--database-url", &url, &file]).output().await.unwrap() }
+    };
+    let first = run(sample.to_owned()).await;
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(first.status.success(), "{said} {}", String::from_utf8_lossy(&first.stderr));
+    assert!(said.contains(": imported (run "), "{said}");
+    let counted = |name: &str| -> u32 {
+        said.split(&format!("{name} ")).nth(1).and_then(|rest| rest.split(',').next()).unwrap().trim().parse().unwrap()
+    };
+    assert_eq!(counted("created") + counted("unmatched"), 7, "every claim payment recorded or kept: {said}");
+    let again = run(sample.to_owned()).await;
+    assert!(String::from_utf8_lossy(&again.stdout).contains("imported before"), "{again:?}");
+
+    let broken = std::env::temp_dir().join(format!("ward-broken-{}.835", uuid::Uuid::now_v7()));
+    let text = std::fs::read_to_string(sample).unwrap().replacen("BPR*I*415*", "BPR*I*416*", 1).replacen(
+        "EFT20260318A01",
+        "EFT-OTHER",
+        1,
+    );
+    std::fs::write(&broken, text).unwrap();
+    let refused = run(broken.display().to_string()).await;
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains("set 0001 refused: segment 4 (BPR), element BPR02"), "{said}");
+    std::fs::remove_file(&broken).ok();
+});
+
+/// An 837P interchange of one set: `claims` as (claim number, member id, NPI, charge cents).
+fn claims_837(claims: &[(&str, &str, &str, i64)]) -> String {
+    let mut body: Vec<String> = vec![
+        "BHT*0019*00*B1*20261201*0930*CH".into(),
+        "NM1*41*2*WARD BEHAVIORAL HEALTH*****46*WARDBH01".into(),
+        "NM1*40*2*NORTHWIND HEALTH PLAN*****46*NWHP1".into(),
+        "HL*1**20*1".into(),
+        "NM1*85*2*WARD BEHAVIORAL HEALTH*****XX*1234567893".into(),
+    ];
+    for (i, (number, member, npi, charge)) in claims.iter().enumerate() {
+        body.push(format!("HL*{}*1*22*0", i + 2));
+        body.push("SBR*P*18*GROUP1******CI".into());
+        body.push(format!("NM1*IL*1*SYNTHETIC*PATIENT****MI*{member}"));
+        body.push("NM1*PR*2*NORTHWIND HEALTH PLAN*****PI*NWHP1".into());
+        body.push(format!("CLM*{number}*{}***11:B:1*Y*A*Y*Y", amount(*charge)));
+        body.push("HI*ABK:F4310*ABF:F411".into());
+        body.push(format!("NM1*82*1*SYNTHETIC*PROVIDER****XX*{npi}"));
+        body.push("LX*1".into());
+        body.push(format!("SV1*HC:90837:95*{}*UN*1***1:2", amount(*charge)));
+        body.push("DTP*472*D8*20261120".into());
+    }
+    let mut out = String::from(
+        "ISA*00*          *00*          *ZZ*WARDBH01       *ZZ*NWHP837        *261201*0930*^*00501*000000043*0*P*:~\n\
+         GS*HC*WARDBH01*NWHP837*20261201*0930*43*X*005010X222A1~\nST*837*0001*005010X222A1~\n",
+    );
+    for segment in &body {
+        out.push_str(segment);
+        out.push_str("~\n");
+    }
+    out.push_str(&format!("SE*{}*0001~\nGE*1*43~\nIEA*1*000000043~\n", body.len() + 2));
+    out
+}
+
+each_backend!(an_837p_creates_and_updates_claims_of_known_patients_and_invents_no_one, |backend| {
+    let app = ingest_app(backend).await;
+    let token = service_account(&app, "claims-system").await;
+    let row = &app.sql("SELECT p.member_id, v.npi FROM patient p, provider v ORDER BY p.id, v.id LIMIT 1").await[0];
+    let (member, npi): (String, String) = (row.try_get("", "member_id").unwrap(), row.try_get("", "npi").unwrap());
+    let existing: String = app.sql("SELECT claim_number FROM claim ORDER BY claim_number LIMIT 1").await[0]
+        .try_get("", "claim_number")
+        .unwrap();
+    let file = claims_837(&[
+        ("CLM-2099-0000001", &member, &npi, 20_000),
+        (&existing, &member, &npi, 31_400),
+        ("CLM-2099-0000002", "NOBODY-KNOWN", &npi, 10_000),
+    ]);
+    let (status, body) = send(&app, Some(&token), "application/edi-x12", file.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let report = &body["data"]["importRun"]["report"];
+    assert_eq!(
+        (report["created"].as_i64(), report["updated"].as_i64(), report["unmatched"].as_i64()),
+        (Some(1), Some(1), Some(1)),
+        "{body}"
+    );
+    assert!(!body.to_string().contains("NOBODY-KNOWN"), "the report names positions, not values: {body}");
+    let created = app
+        .sql("SELECT billed_cents, status, diagnosis_codes FROM claim WHERE claim_number = 'CLM-2099-0000001'")
+        .await;
+    assert_eq!(created[0].try_get::<i64>("", "billed_cents").unwrap(), 20_000);
+    assert_eq!(created[0].try_get::<String>("", "status").unwrap(), "submitted");
+    assert_eq!(
+        created[0].try_get::<String>("", "diagnosis_codes").unwrap(),
+        "F43.10,F41.1",
+        "codes as ward stores them"
+    );
+    assert!(
+        app.sql("SELECT id FROM claim WHERE claim_number = 'CLM-2099-0000002'").await.is_empty(),
+        "no patient invented"
+    );
+    let updated = app.sql(&format!("SELECT billed_cents, version FROM claim WHERE claim_number = '{existing}'")).await;
+    assert_eq!(updated[0].try_get::<i64>("", "billed_cents").unwrap(), 31_400);
+    // The same claims in another file: nothing changes.
+    let (_, again) = send(&app, Some(&token), "application/edi-x12", file.replace("~\n", "~")).await;
+    assert_eq!(again["data"]["importRun"]["report"]["unchanged"], 2, "{again}");
+    // A claim that does not add up refuses its set: nothing of it is written.
+    let broken = claims_837(&[("CLM-2099-0000003", &member, &npi, 20_000)]).replacen(
+        "CLM*CLM-2099-0000003*200.00",
+        "CLM*CLM-2099-0000003*201.00",
+        1,
+    );
+    let (status, body) = send(&app, Some(&token), "application/edi-x12", broken).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("CLM02 is not the sum"), "{body}");
+    assert!(app.sql("SELECT id FROM claim WHERE claim_number = 'CLM-2099-0000003'").await.is_empty());
+});

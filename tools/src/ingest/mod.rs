@@ -7,12 +7,15 @@
 //! - [`remittance_import`]: an 835, read twice from its landed copy: once to judge every
 //!   transaction set (nothing is written for a set that breaks any rule), once to write the
 //!   sets that stood, each in its own transaction.
+//! - [`claims_import`]: an 837P, the same way: claims created or updated by their number,
+//!   linked to patients and providers ward knows, never to invented ones.
 //! - [`payment_effects`]: what a claim payment does to ward's claim: its paid amount, its
 //!   status, the denials derived from its adjustments, its appeal deadline.
 //! - [`report`]: what a run tells its sender: counts, and each refusal by position.
 //! - [`import_run`] and [`unmatched`]: what ops and admin see of it in the schema: the runs
 //!   with their reports, and the queue of remittance lines no claim matched.
 
+pub mod claims_import;
 mod import_run;
 pub mod landing;
 pub mod payment_effects;

@@ -128,17 +128,28 @@ pub struct Claims<R> {
 
 /// Whether `npi` passes the NPI check digit (Luhn over 80840 and its first nine digits).
 pub fn is_npi(npi: &str) -> bool {
-    if npi.len() != 10 || !npi.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+    npi.len() == 10
+        && npi.bytes().all(|b| b.is_ascii_digit())
+        && npi_check_digit(&npi[..9]) == npi.as_bytes().get(9).copied().map(char::from)
+}
+
+/// The check digit that completes the nine digits `base` into an NPI.
+pub fn npi_check_digit(base: &str) -> Option<char> {
+    if base.len() != 9 || !base.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    let digits: Vec<u32> = "80840".bytes().chain(npi.bytes()).map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = digits
-        .iter()
+    // Luhn over the card-issuer prefix 80840 and the nine digits, doubling from the right.
+    let sum: u32 = "80840"
+        .bytes()
+        .chain(base.bytes())
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { *d })
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+        })
         .sum();
-    sum.is_multiple_of(10)
+    char::from_digit((10 - sum % 10) % 10, 10)
 }
 
 /// An ICD-10-CM code as an 837 writes it: a letter, then 2 to 6 letters or digits, no point.

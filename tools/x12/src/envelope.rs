@@ -245,6 +245,19 @@ impl<R: BufRead> Envelope<R> {
     }
 }
 
+/// The transaction set id (ST01) of a file's first set: `835`, `837`, ...; `None` when the
+/// file holds none or its envelope breaks before one (reading it whole says where).
+pub fn first_transaction(input: impl BufRead) -> Option<String> {
+    let mut envelope = Envelope::new(input);
+    loop {
+        match envelope.next()? {
+            Ok(Event::Start { st, .. }) => return Some(st.element(1).to_owned()),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

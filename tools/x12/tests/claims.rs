@@ -100,3 +100,11 @@ fn npis_and_icd10_codes_are_checked_as_written() {
         assert!(!is_icd10(code), "{code}");
     }
 }
+
+#[test]
+fn the_first_transaction_set_names_what_a_file_holds() {
+    assert_eq!(x12::envelope::first_transaction(SAMPLE.as_bytes()).as_deref(), Some("837"));
+    let remittance = include_str!("../../data/samples/sample-835.edi");
+    assert_eq!(x12::envelope::first_transaction(remittance.as_bytes()).as_deref(), Some("835"));
+    assert_eq!(x12::envelope::first_transaction(&b"ISA*00"[..]), None);
+}

@@ -62,8 +62,8 @@ impl Answer {
     }
 }
 
-/// A field the caller may be refused: its value, or `Refused` (the page shows "restricted",
-/// or nothing, where today's value would be).
+/// A field the caller may be refused: its value, or `Refused` (a `FORBIDDEN` error's `null`),
+/// which a page shows as "restricted" or, where it shows nothing of the field, as no value.
 #[derive(Debug, PartialEq)]
 pub enum Shown<T> {
     Value(T),

@@ -1,6 +1,7 @@
-//! The console's pages, one module per team, and what their handlers share: a form's
-//! outcome (a redirect with a notice, or the page again with the error next to the form and
-//! what was typed kept), and the home page that sends each member to their team's queue.
+//! The console's pages, one module per team, and what their handlers share: reading an
+//! answer into the page's own structs (each mirrors the page's document), a form's outcome
+//! (a redirect with a notice, or the page again with the error next to the form and what was
+//! typed kept), and the home page that sends each member to their team's queue.
 
 mod admin;
 mod approvals;
@@ -172,7 +173,7 @@ fn query_encode(value: &str) -> String {
 }
 
 /// A page whose query failed entirely: the error in words.
-pub fn failed(ctx: &SignedIn, title: &str, answer: &Answer) -> Option<Response> {
+fn failed(ctx: &SignedIn, title: &str, answer: &Answer) -> Option<Response> {
     answer.failure().map(|err| error_page(ctx, title, err))
 }
 

@@ -50,8 +50,11 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(Index::drop().name("idx_denial_claim_adjustment_id").table("denial").to_owned()).await?;
         manager.alter_table(Table::alter().table("denial").drop_column("claim_adjustment_id").to_owned()).await?;
-        drop_tables(manager, &["claim_adjustment", "service_payment", "claim_payment", "remittance", "import_file"])
-            .await
+        drop_tables(
+            manager,
+            &["claim_adjustment", "service_payment", "claim_payment", "remittance", "import_file", "service_account"],
+        )
+        .await
     }
 }
 

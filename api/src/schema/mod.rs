@@ -13,9 +13,9 @@ use tools::approvals::{ApprovalsMutation, ApprovalsQuery};
 use tools::compliance::{ComplianceMutation, ComplianceQuery};
 use tools::cx::{CxMutation, CxQuery};
 use tools::directory::DirectoryQuery;
+use tools::ingest::{IngestMutation, IngestQuery};
 use tools::kit::policy_store::PolicyStore;
 use tools::medical::{MedicalMutation, MedicalQuery};
-use tools::ingest::{IngestMutation, IngestQuery};
 use tools::ops::{OpsMutation, OpsQuery};
 
 pub use limits::{QueryLimits, default_code};

@@ -37,6 +37,7 @@ documents! {
     OPS_QUEUE: Ops, "ops/queue.graphql";
     OPS_DENIALS: Ops, "ops/denials.graphql";
     OPS_ESCALATION: Ops, "ops/escalation.graphql";
+    OPS_IMPORTS: Ops, "ops/imports.graphql";
     ADMIN_REVOKE_ROLE: Admin, "admin/revoke_role.graphql";
     ADMIN_GRANT_ROLE: Admin, "admin/grant_role.graphql";
     ADMIN_DEACTIVATE_STAFF: Admin, "admin/deactivate_staff.graphql";
@@ -54,4 +55,6 @@ documents! {
     OPS_ESCALATE_DENIAL: Ops, "ops/escalate_denial.graphql";
     OPS_TRANSITION_ESCALATION: Ops, "ops/transition_escalation.graphql";
     OPS_ASSIGN_ESCALATION: Ops, "ops/assign_escalation.graphql";
+    OPS_MATCH_REMITTANCE: Ops, "ops/match_remittance.graphql";
+    OPS_DISMISS_REMITTANCE: Ops, "ops/dismiss_remittance.graphql";
 }

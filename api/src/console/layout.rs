@@ -21,7 +21,9 @@ fn nav_items(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
     for role in roles {
         let team: &[(&str, &str)] = match role {
             Role::Cx => &[("/cx/tickets", "Tickets")],
-            Role::Ops => &[("/ops/escalations", "Escalations"), ("/ops/denials", "Denials")],
+            Role::Ops => {
+                &[("/ops/escalations", "Escalations"), ("/ops/denials", "Denials"), ("/ops/imports", "Imports")]
+            }
             Role::Medical => &[
                 ("/medical/reviews", "Reviews"),
                 ("/medical/records", "Care records"),

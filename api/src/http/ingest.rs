@@ -22,7 +22,7 @@ use std::sync::Arc;
 use tools::ingest::Sender;
 use tools::kit::{Access, ApiError};
 
-type Refusal = (ApiError, Option<StatusCode>);
+pub(crate) type Refusal = (ApiError, Option<StatusCode>);
 
 pub async fn x12(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let request_id = request_id::of(&headers);
@@ -58,28 +58,8 @@ async fn import(state: &AppState, headers: &HeaderMap, body: Body, request_id: &
     if declared.is_some_and(|bytes| bytes > limit) {
         return Err(too_large(limit));
     }
-    let spool = spool(body, limit).await?;
-    let principal = access.principal();
-    let sender = Sender {
-        sub: principal.sub.clone(),
-        roles: principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
-        request_id: request_id.to_owned(),
-        policy_version: access.policy().version().to_owned(),
-    };
-    let path = spool.path().to_owned();
-    let kind = tokio::task::spawn_blocking(move || {
-        std::fs::File::open(path).ok().and_then(|f| x12::envelope::first_transaction(std::io::BufReader::new(f)))
-    })
-    .await
-    .ok()
-    .flatten();
-    // A file whose envelope breaks before its first set goes to the 835 reader, which lands
-    // it and says where it broke.
-    let imported = match kind.as_deref() {
-        Some("837") => tools::ingest::claims_import::import_837p(&state.db, spool.path(), &sender).await,
-        _ => tools::ingest::remittance_import::import_835(&state.db, spool.path(), &sender).await,
-    };
-    let (run, report) = imported.map_err(|e| (e, None))?;
+    let spool = spool(body.into_data_stream(), limit).await?;
+    let (run, report) = import_x12(state, &access, spool.path()).await.map_err(|e| (e, None))?;
     let nothing_stood = report.status() == "refused";
     let errors: Vec<_> = report
         .file_problem
@@ -100,11 +80,41 @@ fn too_large(limit: u64) -> Refusal {
     (ApiError::LimitExceeded(message), Some(StatusCode::PAYLOAD_TOO_LARGE))
 }
 
-/// Writes the body to a temporary file only this process can read, stopping at `limit`.
-async fn spool(body: Body, limit: u64) -> Result<tempfile::NamedTempFile, Refusal> {
+/// Imports the interchange at `path` as `access`'s caller: an 837P by its first ST01, else an
+/// 835 (a file whose envelope breaks before its first set goes to the 835 reader, which lands
+/// it and says where it broke).
+pub(crate) async fn import_x12(
+    state: &AppState,
+    access: &Access,
+    path: &std::path::Path,
+) -> tools::kit::ApiResult<(entities::import_file::Model, tools::ingest::ImportReport)> {
+    let principal = access.principal();
+    let sender = Sender {
+        sub: principal.sub.clone(),
+        roles: principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+        request_id: access.request_id().to_owned(),
+        policy_version: access.policy().version().to_owned(),
+    };
+    let owned = path.to_owned();
+    let kind = tokio::task::spawn_blocking(move || {
+        std::fs::File::open(owned).ok().and_then(|f| x12::envelope::first_transaction(std::io::BufReader::new(f)))
+    })
+    .await
+    .ok()
+    .flatten();
+    match kind.as_deref() {
+        Some("837") => tools::ingest::claims_import::import_837p(&state.db, path, &sender).await,
+        _ => tools::ingest::remittance_import::import_835(&state.db, path, &sender).await,
+    }
+}
+
+/// Writes a stream of chunks to a temporary file only this process can read, stopping at `limit`.
+pub(crate) async fn spool<E>(
+    mut stream: impl futures_util::Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+    limit: u64,
+) -> Result<tempfile::NamedTempFile, Refusal> {
     let failed = |e: std::io::Error| (ApiError::internal("spooling a file", anyhow::anyhow!(e)), None);
     let mut file = tempfile::Builder::new().prefix("ward-ingest-").tempfile().map_err(failed)?;
-    let mut stream = body.into_data_stream();
     let mut written = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| (ApiError::BadUserInput("the upload broke off".into()), None))?;

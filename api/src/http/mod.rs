@@ -3,7 +3,7 @@
 mod errors;
 mod graphql;
 mod health;
-mod ingest;
+pub(crate) mod ingest;
 mod metrics;
 mod query_page;
 mod request_id;

@@ -564,7 +564,7 @@ fn operations() -> Vec<Operation> {
         ),
         op(
             "matchRemittance",
-            "mutation($unmatched1: ID!, $claim: ID!) { matchRemittance(id: $unmatched1, claimId: $claim, note: \"a typo in the claim number\") }",
+            "mutation($unmatched1: ID!, $claimNumber: String!) { matchRemittance(id: $unmatched1, claimNumber: $claimNumber, note: \"a typo in the claim number\") }",
             &["matchRemittance"],
             &["ops"],
         ),
@@ -737,12 +737,16 @@ async fn arrange(app: &TestApp) -> Value {
         .unwrap()["id"]
         .clone();
     let unmatched = unmatched_lines(app).await;
+    let claim_number: String = {
+        use sea_orm::EntityTrait;
+        entities::claim::Entity::find_by_id(claim).one(&app.db).await.unwrap().unwrap().claim_number
+    };
     json!({ "patient": patient, "claim": claim, "paid": paid, "milos": milos, "approval1": asked[0], "approval2": asked[1], "record": record, "other": other, "provider": provider, "grant": grant,
             "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked,
             "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
             "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
             "escalation": with_appeal, "won": won, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
-            "unmatched1": unmatched[0], "unmatched2": unmatched[1] })
+            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number })
 }
 
 /// Two remittance lines no claim matched (an 835 naming claim numbers ward does not have).

@@ -50,6 +50,38 @@ impl Browser {
         (status, response.text().await.unwrap(), headers)
     }
 
+    /// A `multipart/form-data` POST (a file upload): each part a name and its bytes, a file
+    /// part with a file name.
+    pub async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (u16, String) {
+        let boundary = "ward-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, filename, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match filename {
+                Some(file) => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/edi-x12\r\n\r\n").as_bytes(),
+                ),
+                None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            }
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let text = response.text().await.unwrap();
+        (status, if status == 303 { location } else { text })
+    }
+
     /// The CSRF token a page's forms carry.
     pub async fn csrf(&self) -> String {
         let (_, html, _) = self.get("/approvals").await;
@@ -490,6 +522,7 @@ both!(every_console_page_loads_for_its_team, |app| {
         ("owen", "/ops/escalations".into()),
         ("owen", format!("/ops/escalations/{escalation}")),
         ("owen", "/ops/denials".into()),
+        ("owen", "/ops/imports".into()),
         ("owen", "/approvals".into()),
         ("maya", "/medical/reviews".into()),
         ("maya", format!("/medical/reviews/{review}")),

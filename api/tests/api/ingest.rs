@@ -317,7 +317,7 @@ both!(only_a_service_account_with_integration_may_send_and_it_reads_nothing_back
     let file = interchange(&[header(0, "EFT-0")]);
     let (status, body) = send(&app, None, "application/edi-x12", file.clone()).await;
     assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (401, Some("UNAUTHENTICATED")));
-    let (status, body) = send(&app, Some(&app.token("owen")), "application/edi-x12", file.clone()).await;
+    let (status, body) = send(&app, Some(&app.token("maya")), "application/edi-x12", file.clone()).await;
     assert_eq!(
         (status, body["errors"][0]["extensions"]["code"].as_str()),
         (403, Some("FORBIDDEN")),
@@ -484,4 +484,84 @@ each_backend!(an_837p_creates_and_updates_claims_of_known_patients_and_invents_n
     assert_eq!(status, 400, "{body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("CLM02 is not the sum"), "{body}");
     assert!(app.sql("SELECT id FROM claim WHERE claim_number = 'CLM-2099-0000003'").await.is_empty());
+});
+
+both!(ops_import_a_file_on_the_console_and_work_what_no_claim_matched, |app| {
+    use crate::console::Browser;
+    let claims = submitted(&app, 2).await;
+    let mut set = header(claims[0].2 + 10_000, "EFT-DESK");
+    set.extend(claim(&claims[0].1, "1", claims[0].2, claims[0].2, "CO", "45", None));
+    set.extend(claim("CLM-2O26-0000042", "1", 10_000, 10_000, "CO", "45", None));
+    set.extend(claim("CLM-2099-7777777", "1", 5_000, 0, "CO", "50", None));
+    let file = interchange(&[set]);
+    let file_bytes = file.replace("header", "");
+    let (number, other) = (claims[0].1.clone(), claims[1].1.clone());
+
+    let mut cx = Browser::new(&app);
+    cx.sign_in("alice").await;
+    let csrf = cx.csrf().await;
+    let (status, _) = cx
+        .post_multipart(
+            "/ops/imports/upload",
+            &[("csrf", None, csrf.as_bytes()), ("file", Some("era.835"), file_bytes.as_bytes())],
+        )
+        .await;
+    assert_eq!(status, 403, "cx send nothing in");
+    assert_eq!(count(&app, "import_file").await, 0);
+
+    let mut ops = Browser::new(&app);
+    ops.sign_in("owen").await;
+    let csrf = ops.csrf().await;
+    let (status, _) =
+        ops.post_multipart("/ops/imports/upload", &[("file", Some("era.835"), file_bytes.as_bytes())]).await;
+    assert_eq!(status, 403, "no CSRF token, no import");
+    let (status, location) = ops
+        .post_multipart(
+            "/ops/imports/upload",
+            &[("csrf", None, csrf.as_bytes()), ("file", Some("era.835"), file_bytes.as_bytes())],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/ops/imports?done=imported"));
+    assert_eq!(claim_row(&app, claims[0].0).await.1, "paid");
+    let (status, html, _) = ops.get("/ops/imports?done=imported").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("File imported") && html.contains("x12_835 · imported") && html.contains("owen"), "{html}");
+    assert!(html.contains("CLM-2O26-0000042") && html.contains("CLM-2099-7777777"), "the unmatched lines wait");
+    assert!(!html.contains(&number), "a matched claim is not on the unmatched queue");
+
+    let lines = app
+        .sql("SELECT id, claim_number FROM claim_payment WHERE match_state = 'unmatched' ORDER BY claim_number")
+        .await;
+    let typo: uuid::Uuid = lines
+        .iter()
+        .find(|r| r.try_get::<String>("", "claim_number").unwrap() == "CLM-2O26-0000042")
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let stray: uuid::Uuid = lines
+        .iter()
+        .find(|r| r.try_get::<String>("", "claim_number").unwrap() == "CLM-2099-7777777")
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let (status, _, headers) =
+        ops.post(&format!("/ops/imports/unmatched/{typo}/match"), &[("csrf", &csrf), ("claimNumber", &other)]).await;
+    assert_eq!(status, 303, "{headers:?}");
+    assert_eq!(claim_row(&app, claims[1].0).await.0, 10_000, "the payment acts on the claim it was matched to");
+    let (status, html, _) =
+        ops.post(&format!("/ops/imports/unmatched/{stray}/dismiss"), &[("csrf", &csrf), ("note", "short")]).await;
+    assert_eq!(status, 400, "a dismissal says why");
+    assert!(html.contains("at least 10 characters"), "{html}");
+    let (status, _, _) = ops
+        .post(
+            &format!("/ops/imports/unmatched/{stray}/dismiss"),
+            &[("csrf", &csrf), ("note", "not a claim of ours at all")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(app.sql("SELECT id FROM claim_payment WHERE match_state = 'unmatched'").await.is_empty());
+    let events =
+        app.sql("SELECT action FROM audit_event WHERE resource_type = 'ingest' AND actor = 'owen' ORDER BY seq").await;
+    let actions: Vec<String> = events.iter().map(|e| e.try_get("", "action").unwrap()).collect();
+    assert_eq!(actions, ["import", "match_remittance", "dismiss_remittance"]);
 });

@@ -103,13 +103,14 @@ pub struct UnmatchedMutation;
 
 #[Object]
 impl UnmatchedMutation {
-    /// Matches an unmatched line to the claim it is: its payment, adjustments and denials act
-    /// on that claim now. Returns the claim's id.
+    /// Matches an unmatched line to the claim it is, named by its number (what the payer
+    /// garbled): its payment, adjustments and denials act on that claim now. Returns the
+    /// claim's id.
     #[graphql(guard = "Allow(Resource::Ingest, Action::Update).and(Allow(Resource::Claim, Action::Billing))")]
-    async fn match_remittance(&self, ctx: &Context<'_>, id: ID, claim_id: ID, note: Option<String>) -> Gql<ID> {
-        let (id, claim_id) = (parse_id(&id, "remittance line")?, parse_id(&claim_id, "claim")?);
+    async fn match_remittance(&self, ctx: &Context<'_>, id: ID, claim_number: String, note: Option<String>) -> Gql<ID> {
+        let id = parse_id(&id, "remittance line")?;
         let change = Audited::begin(ctx, Some((Resource::Ingest, Action::Update))).await?;
-        let (_, claim) = service::match_line(change.txn(), id, claim_id, change.actor(), note).await?;
+        let (_, claim) = service::match_line(change.txn(), id, claim_number.trim(), change.actor(), note).await?;
         let event = Event::new(AuditAction::RemittanceMatch, id).about(Some(claim.patient_id));
         change.commit(event.because(format!("matched to claim {}", claim.id))).await?;
         Ok(ID(claim.id.to_string()))

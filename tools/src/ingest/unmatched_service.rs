@@ -47,20 +47,21 @@ async fn open_line(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<claim_payme
     Ok(line)
 }
 
-/// Matches line `id` to `claim_id` as `by`: the payment acts on the claim now. Returns the
-/// line and the claim as they stand.
+/// Matches line `id` to the claim numbered `claim_number` as `by`: the payment acts on the
+/// claim now. Returns the line and the claim as they stand.
 pub async fn match_line(
     db: &impl ConnectionTrait,
     id: Uuid,
-    claim_id: Uuid,
+    claim_number: &str,
     by: Uuid,
     note: Option<String>,
 ) -> ApiResult<(claim_payment::Model, claim::Model)> {
     let line = open_line(db, id).await?;
-    let claim = claim::Entity::find_by_id(claim_id)
+    let claim = claim::Entity::find()
+        .filter(claim::Column::ClaimNumber.eq(claim_number))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("claim {claim_id}")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("claim {claim_number}")))?;
     let paid_on = remittance::Entity::find_by_id(line.remittance_id)
         .one(db)
         .await?

@@ -7,6 +7,7 @@ mod admin;
 mod approvals;
 mod compliance;
 mod cx;
+mod imports;
 mod medical;
 mod ops;
 
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(cx::routes())
         .merge(ops::routes())
+        .merge(imports::routes())
         .merge(medical::routes())
         .merge(compliance::routes())
         .merge(admin::routes())
@@ -117,6 +119,9 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
         Some("reviewed") => "Verdict recorded.",
         Some("deactivated") => "Staff member deactivated.",
+        Some("imported") => "File imported: its run is below.",
+        Some("matched") => "Matched: the payment now acts on that claim.",
+        Some("dismissed") => "Dismissed, with your note on the record.",
         _ => return html! {},
     };
     layout::notice(text)

@@ -54,8 +54,8 @@ impl DatabaseConfig {
     /// The request pool's size when none is set. PostgreSQL: 16, where a connection mostly
     /// waits on the network. SQLite runs each connection's queries on a thread of its own, in
     /// this process, with its own page cache: more connections than twice the CPUs buy no
-    /// throughput and cost memory (measured: peak RSS 136 MiB with 16, 123 MiB with 4, on two
-    /// cores, at the same req/s), so twice the CPUs, 4 to 16.
+    /// throughput and cost memory (docs/PERFORMANCE.md, "SQLite's pool size"), so twice the
+    /// CPUs, 4 to 16.
     pub fn pool_size(&self) -> u32 {
         self.max_connections.unwrap_or_else(|| Self::default_pool_size(&self.url))
     }

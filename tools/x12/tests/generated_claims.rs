@@ -51,6 +51,44 @@ fn npi(i: usize) -> String {
     format!("{base}{}", npi_check_digit(&base).unwrap())
 }
 
+/// One claim's segments: CLM, HI, and each line's LX, SV1 and DTP.
+fn claim_segments(claim: &Claim) -> Vec<Vec<String>> {
+    let mut body = Vec::new();
+    let total: i64 = claim.lines.iter().map(|l| l.charge).sum();
+    body.push(vec![
+        "CLM".into(),
+        format!("CLM-2026-{:07}", claim.number),
+        amount(total),
+        String::new(),
+        String::new(),
+        "11\u{1}B\u{1}1".into(),
+        "Y".into(),
+        "A".into(),
+        "Y".into(),
+        "Y".into(),
+    ]);
+    let mut hi = vec!["HI".to_owned()];
+    for (i, code) in claim.diagnoses.iter().enumerate() {
+        hi.push(format!("{}\u{1}{code}", if i == 0 { "ABK" } else { "ABF" }));
+    }
+    body.push(hi);
+    for (n, line) in claim.lines.iter().enumerate() {
+        body.push(strings(&["LX", &(n + 1).to_string()]));
+        body.push(vec![
+            "SV1".into(),
+            format!("HC\u{1}{}", line.procedure),
+            amount(line.charge),
+            "UN".into(),
+            "1".into(),
+            String::new(),
+            String::new(),
+            "1".into(),
+        ]);
+        body.push(strings(&["DTP", "472", "D8", &format!("202611{:02}", line.day)]));
+    }
+    body
+}
+
 /// One set: a billing provider, one subscriber per claim list, its claims.
 fn segments(subscribers: &[Vec<Claim>]) -> Vec<Vec<String>> {
     let mut body = vec![
@@ -76,38 +114,7 @@ fn segments(subscribers: &[Vec<Claim>]) -> Vec<Vec<String>> {
         body.push(strings(&["NM1", "IL", "1", "SYNTHETIC", "PATIENT", "", "", "", "MI", &format!("M{s:06}")]));
         body.push(strings(&["NM1", "PR", "2", "PAYER", "", "", "", "", "PI", "P1"]));
         for claim in claims {
-            let total: i64 = claim.lines.iter().map(|l| l.charge).sum();
-            body.push(vec![
-                "CLM".into(),
-                format!("CLM-2026-{:07}", claim.number),
-                amount(total),
-                String::new(),
-                String::new(),
-                "11\u{1}B\u{1}1".into(),
-                "Y".into(),
-                "A".into(),
-                "Y".into(),
-                "Y".into(),
-            ]);
-            let mut hi = vec!["HI".to_owned()];
-            for (i, code) in claim.diagnoses.iter().enumerate() {
-                hi.push(format!("{}\u{1}{code}", if i == 0 { "ABK" } else { "ABF" }));
-            }
-            body.push(hi);
-            for (n, line) in claim.lines.iter().enumerate() {
-                body.push(strings(&["LX", &(n + 1).to_string()]));
-                body.push(vec![
-                    "SV1".into(),
-                    format!("HC\u{1}{}", line.procedure),
-                    amount(line.charge),
-                    "UN".into(),
-                    "1".into(),
-                    String::new(),
-                    String::new(),
-                    "1".into(),
-                ]);
-                body.push(strings(&["DTP", "472", "D8", &format!("202611{:02}", line.day)]));
-            }
+            body.extend(claim_segments(claim));
         }
     }
     let count = body.len() + 1;

@@ -565,3 +565,14 @@ both!(ops_import_a_file_on_the_console_and_work_what_no_claim_matched, |app| {
     let actions: Vec<String> = events.iter().map(|e| e.try_get("", "action").unwrap()).collect();
     assert_eq!(actions, ["import", "match_remittance", "dismiss_remittance"]);
 });
+
+both!(an_upload_whose_other_fields_are_huge_is_refused_without_holding_them, |app| {
+    use crate::console::Browser;
+    let mut ops = Browser::new(&app);
+    ops.sign_in("owen").await;
+    let huge = vec![b'a'; 8 << 20];
+    let (status, body) =
+        ops.post_multipart("/ops/imports/upload", &[("csrf", None, &huge), ("file", Some("x.835"), b"ISA")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(count(&app, "import_file").await, 0);
+});

@@ -159,9 +159,12 @@ async fn upload(ctx: SignedIn, mut multipart: Multipart) -> Response {
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
-            Some("csrf") => {
-                csrf.insert("csrf".to_owned(), field.text().await.unwrap_or_default());
-            }
+            Some("csrf") => match short_text(field).await {
+                Some(token) => {
+                    csrf.insert("csrf".to_owned(), token);
+                }
+                None => return refused(StatusCode::BAD_REQUEST, "this form's security token is malformed"),
+            },
             Some("file") => match spool(field, ctx.state.limits.max_ingest_bytes).await {
                 Ok(spooled) => file = Some(spooled),
                 Err((err, status)) => return refused(status.unwrap_or(StatusCode::BAD_REQUEST), &err.message()),
@@ -185,6 +188,19 @@ async fn upload(ctx: SignedIn, mut multipart: Multipart) -> Response {
         Ok(_) => crate::console::redirect("/ops/imports?done=imported"),
         Err(err) => refused(err.code().http_status(), &err.message()),
     }
+}
+
+/// A short text field (the CSRF token): read a chunk at a time and given up past 256 bytes,
+/// so no field of an upload is ever held whole but the file, which is spooled.
+async fn short_text(mut field: axum::extract::multipart::Field<'_>) -> Option<String> {
+    let mut bytes = Vec::new();
+    while let Ok(Some(chunk)) = field.chunk().await {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > 256 {
+            return None;
+        }
+    }
+    String::from_utf8(bytes).ok()
 }
 
 async fn match_line(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {

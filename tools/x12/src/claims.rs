@@ -11,13 +11,13 @@
 //! ICD-10 code is written without its point, a diagnosis pointer points at a diagnosis, a
 //! service date is a day (`D8`) or a range (`RD8`), and a claim number appears once a set.
 
-use crate::envelope::{Envelope, Event, Group};
+use crate::envelope::{Group, Interchange};
 use crate::error::{Error, Problem};
 use crate::segments::Segment;
+use crate::sets::{Sets, Transaction};
 use crate::values::{cents, date, is_code, optional_quantity, parse_date, text};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::BufRead;
 
 /// One service line (loop 2400).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,8 +87,9 @@ enum Level {
     Patient,
 }
 
+/// The 837P being read.
 #[derive(Default)]
-struct SetState {
+pub struct ClaimSet {
     control: String,
     st: u64,
     /// HL01 → its level, whether it said it has children (HL04), and its segment number.
@@ -119,12 +120,7 @@ enum Context {
 }
 
 /// The 837Ps of a file, claim by claim.
-pub struct Claims<R> {
-    envelope: Envelope<R>,
-    set: Option<SetState>,
-    ready: VecDeque<Item>,
-    done: bool,
-}
+pub type Claims<R> = Sets<R, ClaimSet>;
 
 /// Whether `npi` passes the NPI check digit (Luhn over 80840 and its first nine digits).
 pub fn is_npi(npi: &str) -> bool {
@@ -163,90 +159,41 @@ fn invalid(segment: &Segment, n: usize, what: &'static str) -> Error {
     Error::at(segment.at(n), Problem::Invalid { what })
 }
 
-impl<R: BufRead> Claims<R> {
-    pub fn new(input: R) -> Self {
-        Claims { envelope: Envelope::new(input), set: None, ready: VecDeque::new(), done: false }
+impl Transaction for ClaimSet {
+    type Item = Item;
+
+    fn open(st: &Segment, _interchange: Interchange, group: &Group) -> Result<Self, Error> {
+        if st.element(1) != "837" {
+            return Err(Error::at(st.at(1), Problem::WrongTransaction { expected: "837" }));
+        }
+        if group.functional_id != "HC" || !group.version.starts_with("005010X222") {
+            return Err(Error::at(st.position(), Problem::WrongTransaction { expected: "005010X222A1 837P" }));
+        }
+        Ok(ClaimSet { control: st.element(2).to_owned(), st: st.number, ..ClaimSet::default() })
     }
 
-    /// The next item; `None` at the end; an error ends the reading (the envelope is broken).
-    #[allow(clippy::should_implement_trait, reason = "a fallible stream that stops at its first error")]
-    pub fn next(&mut self) -> Option<Result<Item, Error>> {
-        loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
-                return None;
-            }
-            let event = match self.envelope.next() {
-                None => {
-                    self.done = true;
-                    return None;
-                }
-                Some(Err(err)) => {
-                    self.done = true;
-                    return Some(Err(err));
-                }
-                Some(Ok(event)) => event,
-            };
-            if let Err(err) = self.on(event) {
-                self.done = true;
-                return Some(Err(err));
-            }
-        }
+    fn segment(&mut self, segment: &Segment, ready: &mut VecDeque<Item>) -> Result<(), Error> {
+        ClaimSet::segment(self, segment, ready)
     }
 
-    fn on(&mut self, event: Event) -> Result<(), Error> {
-        let outcome = match event {
-            Event::Start { st, group, .. } => {
-                let set = self.set.insert(SetState {
-                    control: st.element(2).to_owned(),
-                    st: st.number,
-                    ..SetState::default()
-                });
-                start(set, &st, &group)
-            }
-            Event::Segment(segment) => match self.set.as_mut() {
-                Some(set) => set.segment(&segment, &mut self.ready),
-                None => Err(invalid(&segment, 1, "a segment outside a transaction set")),
-            },
-            Event::End { se } => {
-                if let Some(mut set) = self.set.take() {
-                    let item = match set.end(&se, &mut self.ready) {
-                        Ok(()) => Item::Accepted { control: set.control, st: set.st, claims: set.claims },
-                        Err(error) => Item::Refused { control: set.control, st: set.st, error },
-                    };
-                    self.ready.push_back(item);
-                }
-                return Ok(());
-            }
-            Event::Refused { control, st, error } => {
-                self.set = None;
-                self.ready.push_back(Item::Refused { control, st, error });
-                return Ok(());
-            }
-        };
-        if let Err(error) = outcome {
-            self.set = None;
-            if let Event::Refused { control, st, error } = self.envelope.refuse(error)? {
-                self.ready.push_back(Item::Refused { control, st, error });
-            }
-        }
-        Ok(())
+    fn close(&mut self, se: &Segment, ready: &mut VecDeque<Item>) -> Result<(), Error> {
+        self.end(se, ready)
+    }
+
+    fn stood(self) -> Item {
+        Item::Accepted { control: self.control, st: self.st, claims: self.claims }
+    }
+
+    fn refuse(self, error: Error) -> Item {
+        Item::Refused { control: self.control, st: self.st, error }
+    }
+
+    fn refused(control: String, st: u64, error: Error) -> Item {
+        Item::Refused { control, st, error }
     }
 }
 
-fn start(_set: &mut SetState, st: &Segment, group: &Group) -> Result<(), Error> {
-    if st.element(1) != "837" {
-        return Err(Error::at(st.at(1), Problem::WrongTransaction { expected: "837" }));
-    }
-    if group.functional_id != "HC" || !group.version.starts_with("005010X222") {
-        return Err(Error::at(st.position(), Problem::WrongTransaction { expected: "005010X222A1 837P" }));
-    }
-    Ok(())
-}
-
-impl SetState {
+impl ClaimSet {
     fn segment(&mut self, segment: &Segment, ready: &mut VecDeque<Item>) -> Result<(), Error> {
         match segment.id.as_str() {
             "HL" => {

@@ -5,7 +5,7 @@
 //! 2. [`envelope`]: segments to transaction sets, with the control numbers and counts that
 //!    bind ISA/IEA, GS/GE and ST/SE.
 //! 3. [`remittance`] (the 835) and [`claims`] (the 837P): a transaction set's meaning,
-//!    checked as its implementation guide requires.
+//!    checked as its implementation guide requires, each read by [`sets`]' one driver.
 //!
 //! Nothing here knows ward's database: the ingest service (`tools::ingest`) takes what these
 //! stages hand on. Memory is bounded by one segment and one claim, whatever the file's size.
@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod error;
 pub mod remittance;
 pub mod segments;
+pub mod sets;
 pub mod values;
 
 pub use error::{Error, Position, Problem};

@@ -18,14 +18,14 @@
 //! recognise; a processed claim that was denied is 1, 2 or 3 with its reasons): it is in the
 //! adjustments, which this stage hands on as sent for the service to judge.
 
-use crate::envelope::{Envelope, Event, Group, Interchange};
+use crate::envelope::{Group, Interchange};
 use crate::error::Position;
 use crate::error::{Error, Problem};
 use crate::segments::Segment;
+use crate::sets::{Sets, Transaction};
 use crate::values::{cents, code, date, is_code, optional_cents, optional_quantity, optional_text, text};
 use chrono::NaiveDate;
 use std::collections::{HashMap, VecDeque};
-use std::io::BufRead;
 
 /// CLP02, the claim status codes of 005010X221A1.
 pub const CLAIM_STATUSES: &[&str] = &["1", "2", "3", "4", "19", "20", "21", "22", "23", "25"];
@@ -169,8 +169,8 @@ enum Loop {
     Summary,
 }
 
-/// The set being read.
-struct SetState {
+/// The 835 being read.
+pub struct RemittanceSet {
     control: String,
     st: u64,
     interchange: Interchange,
@@ -194,93 +194,41 @@ struct PartialPayment {
 }
 
 /// The 835s of a file, item by item.
-pub struct Remittances<R> {
-    envelope: Envelope<R>,
-    set: Option<SetState>,
-    /// Items ready to hand on (a claim closed by the segment that opened the next).
-    ready: VecDeque<Item>,
-    done: bool,
-}
+pub type Remittances<R> = Sets<R, RemittanceSet>;
 
-impl<R: BufRead> Remittances<R> {
-    pub fn new(input: R) -> Self {
-        Remittances { envelope: Envelope::new(input), set: None, ready: Default::default(), done: false }
+impl Transaction for RemittanceSet {
+    type Item = Item;
+
+    fn open(st: &Segment, interchange: Interchange, group: &Group) -> Result<Self, Error> {
+        let set = RemittanceSet::new(st, interchange);
+        set.start(st, group)?;
+        Ok(set)
     }
 
-    /// The next item; `None` at the end; an error ends the reading (the file's envelope is
-    /// broken: nothing after it can be trusted, and sets already read should be dropped too).
-    #[allow(clippy::should_implement_trait, reason = "a fallible stream that stops at its first error")]
-    pub fn next(&mut self) -> Option<Result<Item, Error>> {
-        loop {
-            if let Some(item) = self.ready.pop_front() {
-                return Some(Ok(item));
-            }
-            if self.done {
-                return None;
-            }
-            let event = match self.envelope.next() {
-                None => {
-                    self.done = true;
-                    return None;
-                }
-                Some(Err(err)) => {
-                    self.done = true;
-                    return Some(Err(err));
-                }
-                Some(Ok(event)) => event,
-            };
-            if let Err(err) = self.on(event) {
-                self.done = true;
-                return Some(Err(err));
-            }
-        }
+    fn segment(&mut self, segment: &Segment, ready: &mut VecDeque<Item>) -> Result<(), Error> {
+        RemittanceSet::segment(self, segment, ready)
     }
 
-    /// One envelope event: a set-level problem refuses the set, an envelope one ends all.
-    fn on(&mut self, event: Event) -> Result<(), Error> {
-        let outcome = match event {
-            Event::Start { st, interchange, group } => {
-                let set = self.set.insert(SetState::new(&st, interchange));
-                set.start(&st, &group)
-            }
-            Event::Segment(segment) => match self.set.as_mut() {
-                Some(set) => set.segment(&segment, &mut self.ready),
-                None => {
-                    Err(Error::at(segment.position(), Problem::Invalid { what: "a segment outside a transaction set" }))
-                }
-            },
-            Event::End { se } => {
-                // The set is closed already: a problem found at its end refuses it here.
-                if let Some(mut set) = self.set.take() {
-                    let item = match set.end(&se, &mut self.ready) {
-                        Ok(()) => Item::Balanced { control: set.control, st: set.st, claims: set.claims },
-                        Err(error) => Item::Refused { control: set.control, st: set.st, error },
-                    };
-                    self.ready.push_back(item);
-                }
-                return Ok(());
-            }
-            Event::Refused { control, st, error } => {
-                self.set = None;
-                self.ready.push_back(Item::Refused { control, st, error });
-                return Ok(());
-            }
-        };
-        if let Err(error) = outcome {
-            // The set is spoiled: read to its SE, then say so.
-            self.set = None;
-            let refused = self.envelope.refuse(error)?;
-            if let Event::Refused { control, st, error } = refused {
-                self.ready.push_back(Item::Refused { control, st, error });
-            }
-        }
-        Ok(())
+    fn close(&mut self, se: &Segment, ready: &mut VecDeque<Item>) -> Result<(), Error> {
+        self.end(se, ready)
+    }
+
+    fn stood(self) -> Item {
+        Item::Balanced { control: self.control, st: self.st, claims: self.claims }
+    }
+
+    fn refuse(self, error: Error) -> Item {
+        Item::Refused { control: self.control, st: self.st, error }
+    }
+
+    fn refused(control: String, st: u64, error: Error) -> Item {
+        Item::Refused { control, st, error }
     }
 }
 
-impl SetState {
+impl RemittanceSet {
     fn new(st: &Segment, interchange: Interchange) -> Self {
-        SetState {
+        RemittanceSet {
             control: st.element(2).to_owned(),
             st: st.number,
             interchange,
@@ -418,7 +366,7 @@ fn next_loop(at: Loop, segment: &Segment) -> Result<Loop, Error> {
 }
 
 /// The header read, at the first segment after it (or the SE).
-fn finish_header(set: &mut SetState, at: &Segment) -> Result<Payment, Error> {
+fn finish_header(set: &mut RemittanceSet, at: &Segment) -> Result<Payment, Error> {
     let missing =
         |what: &'static str| Error::at(at.position(), Problem::OutOfPlace { found: "this segment", expected: what });
     let bpr = set.partial.bpr.as_ref().ok_or_else(|| missing("the BPR"))?;
@@ -441,7 +389,7 @@ fn finish_header(set: &mut SetState, at: &Segment) -> Result<Payment, Error> {
 }
 
 fn read_segment(
-    set: &mut SetState,
+    set: &mut RemittanceSet,
     segment: &Segment,
     ready: &mut std::collections::VecDeque<Item>,
 ) -> Result<(), Error> {
@@ -487,14 +435,14 @@ fn read_segment(
 }
 
 /// The open claim (a CLP opened the loop it is in).
-fn claim_of<'a>(set: &'a mut SetState, segment: &Segment) -> Result<&'a mut ClaimPayment, Error> {
+fn claim_of<'a>(set: &'a mut RemittanceSet, segment: &Segment) -> Result<&'a mut ClaimPayment, Error> {
     set.claim
         .as_mut()
         .ok_or_else(|| Error::at(segment.position(), Problem::Invalid { what: "a claim's segment before its CLP" }))
 }
 
 /// The open service line (an SVC opened the loop it is in).
-fn service_of<'a>(set: &'a mut SetState, segment: &Segment) -> Result<&'a mut ServicePayment, Error> {
+fn service_of<'a>(set: &'a mut RemittanceSet, segment: &Segment) -> Result<&'a mut ServicePayment, Error> {
     claim_of(set, segment)?
         .services
         .last_mut()
@@ -505,7 +453,7 @@ fn checked_code(segment: &Segment, code: &str, max: usize) -> Result<String, Err
     if is_code(code, max) { Ok(code.to_owned()) } else { Err(Error::at(segment.position(), Problem::UnknownCode)) }
 }
 
-fn open_claim(set: &mut SetState, clp: &Segment) -> Result<ClaimPayment, Error> {
+fn open_claim(set: &mut RemittanceSet, clp: &Segment) -> Result<ClaimPayment, Error> {
     let claim_number = text(clp, 1, 38)?;
     let status = code(clp, 2, CLAIM_STATUSES)?;
     let seen = set.seen.entry(claim_number.clone()).or_default();

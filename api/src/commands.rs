@@ -255,15 +255,7 @@ pub async fn import(args: ImportArgs, kind: ImportKind) -> CmdResult {
 /// The command line's operator as the audit trail names them: `cli:$USER`, with a run id.
 fn operator() -> tools::kit::audit::recorder::EventBase {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    tools::kit::audit::recorder::EventBase {
-        at: chrono::Utc::now(),
-        actor: format!("cli:{user}"),
-        actor_roles: String::new(),
-        policy_version: String::new(),
-        request_id: uuid::Uuid::now_v7().to_string(),
-        client_request_id: None,
-        purpose: None,
-    }
+    tools::kit::audit::recorder::EventBase::operator(format!("cli:{user}"))
 }
 
 /// `ward service-account create NAME --role integration`: prints the token alone on stdout.

@@ -91,15 +91,7 @@ async fn submitted(app: &TestApp, n: usize) -> Vec<(uuid::Uuid, String, i64)> {
 
 /// A service account holding `integration`, with its token, once the server's policy says so.
 pub async fn service_account(app: &TestApp, name: &str) -> String {
-    let by = tools::kit::audit::recorder::EventBase {
-        at: chrono::Utc::now(),
-        actor: "cli:test".into(),
-        actor_roles: String::new(),
-        policy_version: String::new(),
-        request_id: "test".into(),
-        client_request_id: None,
-        purpose: None,
-    };
+    let by = tools::kit::audit::recorder::EventBase::operator("cli:test");
     let token = tools::admin::service_account_service::create(&app.db, name, policies::Role::Integration, &by)
         .await
         .expect("create the service account");
@@ -341,15 +333,7 @@ each_backend!(a_service_account_reads_no_phi_and_a_revoked_one_is_out_at_once, |
         .await;
     assert_eq!(only_code(&body), "FORBIDDEN", "{body}");
     assert!(body["data"].is_null() || body["data"]["patients"].is_null(), "{body}");
-    let by = tools::kit::audit::recorder::EventBase {
-        at: chrono::Utc::now(),
-        actor: "cli:test".into(),
-        actor_roles: String::new(),
-        policy_version: String::new(),
-        request_id: "test".into(),
-        client_request_id: None,
-        purpose: None,
-    };
+    let by = tools::kit::audit::recorder::EventBase::operator("cli:test");
     tools::admin::service_account_service::revoke(&app.db, "pm-system", &by).await.unwrap();
     let (status, body) = send(&app, Some(&token), "application/edi-x12", interchange(&[])).await;
     assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (401, Some("UNAUTHENTICATED")), "{body}");

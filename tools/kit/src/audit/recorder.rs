@@ -40,6 +40,20 @@ pub struct EventBase {
 }
 
 impl EventBase {
+    /// Who acts outside any request (the command line's operator, a test): `actor`, no
+    /// roles or policy version, a fresh run id.
+    pub fn operator(actor: impl Into<String>) -> Self {
+        EventBase {
+            at: Utc::now(),
+            actor: actor.into(),
+            actor_roles: String::new(),
+            policy_version: String::new(),
+            request_id: Uuid::now_v7().to_string(),
+            client_request_id: None,
+            purpose: None,
+        }
+    }
+
     pub fn event(
         &self,
         action: &str,

@@ -170,12 +170,7 @@ async fn main() {
     interchange(claims, &file);
     let bytes = std::fs::metadata(&file).unwrap().len();
     println!("{claims} claims, {:.1} MB, on {}", bytes as f64 / 1e6, if postgres { "PostgreSQL" } else { "SQLite" });
-    let sender = tools::ingest::Sender {
-        sub: "cli:bench".into(),
-        roles: String::new(),
-        request_id: "bench".into(),
-        policy_version: String::new(),
-    };
+    let sender = tools::kit::audit::recorder::EventBase::operator("cli:bench");
     let (mut rates, mut growths) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         let (name, db) = fresh_database(postgres, &admin_url).await;

@@ -203,13 +203,7 @@ pub async fn import(args: ImportArgs, kind: ImportKind) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    let operator = operator();
-    let sender = tools::ingest::Sender {
-        sub: operator.actor,
-        roles: String::new(),
-        request_id: operator.request_id,
-        policy_version: String::new(),
-    };
+    let sender = operator();
     let mut out = std::io::stdout();
     let mut all_stood = true;
     for file in &args.files {

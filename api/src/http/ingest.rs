@@ -19,7 +19,6 @@ use policies::{Action, Resource};
 use serde_json::json;
 use std::io::Write;
 use std::sync::Arc;
-use tools::ingest::Sender;
 use tools::kit::{Access, ApiError};
 
 pub(crate) type Refusal = (ApiError, Option<StatusCode>);
@@ -88,13 +87,7 @@ pub(crate) async fn import_x12(
     access: &Access,
     path: &std::path::Path,
 ) -> tools::kit::ApiResult<(entities::import_file::Model, tools::ingest::ImportReport)> {
-    let principal = access.principal();
-    let sender = Sender {
-        sub: principal.sub.clone(),
-        roles: principal.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
-        request_id: access.request_id().to_owned(),
-        policy_version: access.policy().version().to_owned(),
-    };
+    let sender = access.event_base();
     let owned = path.to_owned();
     let kind = tokio::task::spawn_blocking(move || {
         std::fs::File::open(owned).ok().and_then(|f| x12::envelope::first_transaction(std::io::BufReader::new(f)))

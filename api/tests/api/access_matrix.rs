@@ -755,12 +755,7 @@ async fn unmatched_lines(app: &TestApp) -> Vec<String> {
     set.extend(crate::ingest::claim("CLM-2099-0000001", "1", 10_000, 10_000, "CO", "45", None));
     set.extend(crate::ingest::claim("CLM-2099-0000002", "1", 10_000, 10_000, "CO", "45", None));
     let file = tempfile_with(&crate::ingest::interchange(&[set]));
-    let sender = tools::ingest::Sender {
-        sub: "cli:test".into(),
-        roles: String::new(),
-        request_id: "arrange".into(),
-        policy_version: String::new(),
-    };
+    let sender = tools::kit::audit::recorder::EventBase::operator("cli:test");
     tools::ingest::remittance_import::import_835(&app.db, file.path(), &sender).await.expect("import the 835");
     let rows = app.sql("SELECT id FROM claim_payment WHERE match_state = 'unmatched' ORDER BY id").await;
     rows.iter().map(|r| r.try_get::<uuid::Uuid>("", "id").unwrap().to_string()).collect()

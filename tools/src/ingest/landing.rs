@@ -32,15 +32,9 @@ impl FileKind {
     }
 }
 
-/// Who sent a file: a staff member, a service account, or the command line's operator.
-#[derive(Clone, Debug)]
-pub struct Sender {
-    pub sub: String,
-    pub roles: String,
-    /// The request (or command run) it came with, for the audit trail.
-    pub request_id: String,
-    pub policy_version: String,
-}
+/// Who sent a file (a staff member, a service account, or the command line's operator), as
+/// the audit trail names them: a request's `Access::event_base`, or `EventBase::operator`.
+pub type Sender = EventBase;
 
 /// A file's digest and size.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,7 +79,7 @@ pub async fn land(db: &impl ConnectionTrait, kind: FileKind, digest: &Digest256,
         }
         let mut again: import_file::ActiveModel = earlier.into();
         again.status = Set("running".into());
-        again.sent_by = Set(sender.sub.clone());
+        again.sent_by = Set(sender.actor.clone());
         again.received_at = Set(now);
         again.finished_at = Set(None);
         return Ok(Landed::New(again.update(db).await?));
@@ -95,7 +89,7 @@ pub async fn land(db: &impl ConnectionTrait, kind: FileKind, digest: &Digest256,
         kind: Set(kind.as_str().into()),
         sha256: Set(digest.sha256.clone()),
         bytes: Set(i64::try_from(digest.bytes).map_err(|_| ApiError::BadUserInput("the file is too large".into()))?),
-        sent_by: Set(sender.sub.clone()),
+        sent_by: Set(sender.actor.clone()),
         received_at: Set(now),
         finished_at: Set(None),
         status: Set("running".into()),
@@ -109,16 +103,9 @@ pub async fn land(db: &impl ConnectionTrait, kind: FileKind, digest: &Digest256,
     Ok(Landed::New(row.insert(db).await?))
 }
 
+/// The sender's event base, timed now (a run ends long after it was sent).
 fn event_base(sender: &Sender) -> EventBase {
-    EventBase {
-        at: Utc::now(),
-        actor: sender.sub.clone(),
-        actor_roles: sender.roles.clone(),
-        policy_version: sender.policy_version.clone(),
-        request_id: sender.request_id.clone(),
-        client_request_id: None,
-        purpose: None,
-    }
+    EventBase { at: Utc::now(), ..sender.clone() }
 }
 
 fn counts(report: &ImportReport) -> String {

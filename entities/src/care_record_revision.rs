@@ -9,7 +9,9 @@ pub struct Model {
     pub id: Uuid,
     pub care_record_id: Uuid,
     pub replaced_version: i32,
-    pub editor_id: Uuid,
+    /// The staff member (or service account) who made the change; none for an import run
+    /// from the command line.
+    pub editor_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]
     pub reason: String,
     #[sea_orm(column_type = "Text")]
@@ -18,6 +20,8 @@ pub struct Model {
     /// The second medical member who approved an amendment of a signed-off record.
     pub approved_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    /// The import run that changed the record, when an import did.
+    pub import_file_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

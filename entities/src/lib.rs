@@ -12,6 +12,7 @@ pub mod claim_adjustment;
 pub mod claim_payment;
 pub mod console_session;
 pub mod denial;
+pub mod directory_change;
 pub mod escalation;
 pub mod escalation_event;
 pub mod import_file;

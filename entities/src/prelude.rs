@@ -12,6 +12,7 @@ pub use crate::claim_adjustment::Entity as ClaimAdjustment;
 pub use crate::claim_payment::Entity as ClaimPayment;
 pub use crate::console_session::Entity as ConsoleSession;
 pub use crate::denial::Entity as Denial;
+pub use crate::directory_change::Entity as DirectoryChange;
 pub use crate::escalation::Entity as Escalation;
 pub use crate::escalation_event::Entity as EscalationEvent;
 pub use crate::import_file::Entity as ImportFile;

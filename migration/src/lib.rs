@@ -28,6 +28,7 @@ mod m20261202_000022_write_baseline_policy;
 mod m20261203_000023_index_audit_questions;
 mod m20261203_000024_create_ingest;
 mod m20261203_000025_grant_ingest;
+mod m20261203_000026_directory_external_ids;
 pub mod policy_rules;
 
 pub struct Migrator;
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_index_audit_questions::Migration),
             Box::new(m20261203_000024_create_ingest::Migration),
             Box::new(m20261203_000025_grant_ingest::Migration),
+            Box::new(m20261203_000026_directory_external_ids::Migration),
         ]
     }
 }

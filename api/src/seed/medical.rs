@@ -105,7 +105,8 @@ pub(super) fn care_record_for(
             id: Set(g.id()),
             care_record_id: Set(id),
             replaced_version: Set(1),
-            editor_id: Set(who),
+            editor_id: Set(Some(who)),
+            import_file_id: Set(None),
             reason: Set((*g.pick(EDIT_REASONS)).to_owned()),
             old_body: Set(old),
             old_diagnosis_codes: Set(diagnosis_codes.to_owned()),
@@ -126,6 +127,7 @@ pub(super) fn care_record_for(
         created_at: Set(written_at),
         updated_at: Set(written_at),
         version: Set(version),
+        external_id: Set(None),
     });
     review_for(g, rows, staff, id, editor, written_at, skill, late);
 }

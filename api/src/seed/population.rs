@@ -143,26 +143,20 @@ fn providers(g: &mut Generator, patients: u32) -> Vec<provider::ActiveModel> {
                 created_at: Set(created_at),
                 updated_at: Set(created_at),
                 version: Set(1),
+                external_id: Set(None),
             }
         })
         .collect()
 }
 
-fn patient_with_history(
-    g: &mut Generator,
-    rows: &mut Rows,
-    staff: &Staff,
-    payers: &[entities::payer::Model],
-    providers: &[Uuid],
-    created_at: DateTime<Utc>,
-) {
-    let patient_id = g.id();
+/// A patient of the demo, and the payer that covers them.
+fn patient_row(g: &mut Generator, patient_id: Uuid, created_at: DateTime<Utc>) -> (patient::ActiveModel, &'static str) {
     let first = *g.pick(FIRST_NAMES);
     let last = *g.pick(LAST_NAMES);
     let (payer, payer_prefix) = *g.pick(PAYERS);
     let birth_year = g.rng.i32(1950..=2007);
     let date_of_birth = NaiveDate::from_ymd_opt(birth_year, g.rng.u32(1..=12), g.rng.u32(1..=28)).unwrap_or_default();
-    rows.patients.push(patient::ActiveModel {
+    let row = patient::ActiveModel {
         id: Set(patient_id),
         state: Set((*g.pick(STATES)).to_owned()),
         first_name: Set(first.to_owned()),
@@ -175,7 +169,22 @@ fn patient_with_history(
         created_at: Set(created_at),
         updated_at: Set(created_at),
         version: Set(1),
-    });
+        external_id: Set(None),
+    };
+    (row, payer)
+}
+
+fn patient_with_history(
+    g: &mut Generator,
+    rows: &mut Rows,
+    staff: &Staff,
+    payers: &[entities::payer::Model],
+    providers: &[Uuid],
+    created_at: DateTime<Utc>,
+) {
+    let patient_id = g.id();
+    let (patient, payer) = patient_row(g, patient_id, created_at);
+    rows.patients.push(patient);
 
     let provider_id = *g.pick(providers);
     let diagnoses: Vec<&str> = (0..g.rng.usize(1..=2)).map(|_| g.pick(&ICD10).code).collect();
@@ -205,6 +214,7 @@ fn patient_with_history(
             created_at: Set(starts_at - Duration::days(7)),
             updated_at: Set(starts_at - Duration::days(7)),
             version: Set(1),
+            external_id: Set(None),
         });
         if status == AppointmentStatus::Completed {
             super::medical::care_record_for(

@@ -18,7 +18,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 29] = [
     "appeal",
     "appointment",
     "audit_event",
@@ -31,6 +31,7 @@ const TABLES: [&str; 28] = [
     "claim_payment",
     "console_session",
     "denial",
+    "directory_change",
     "escalation",
     "escalation_event",
     "import_file",

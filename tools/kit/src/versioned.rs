@@ -5,8 +5,8 @@
 use super::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::{
-    break_glass_grant, care_record, care_review, claim, escalation, escalation_event, pending_approval, reply_macro,
-    staff, ticket, ticket_event,
+    appointment, break_glass_grant, care_record, care_review, claim, escalation, escalation_event, patient,
+    pending_approval, provider, reply_macro, staff, ticket, ticket_event,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -108,6 +108,9 @@ versioned!(
     claim => "claim",
     reply_macro => "saved reply",
     pending_approval => "approval request",
+    patient => "patient",
+    provider => "provider",
+    appointment => "appointment",
 );
 
 /// An entity that keeps its history in a table of events (`id`, the parent's id, `actor_id`,

@@ -87,6 +87,10 @@ pub enum ImportCommand {
     /// Exit 0 when every transaction set of every file stood, 1 when any was refused.
     #[command(name = "837")]
     Claims(ImportArgs),
+    /// NDJSON from the practice-management system: patients, providers, appointments and
+    /// care records, upserted by external id in batches of 1,000 lines, one transaction each.
+    /// Exit 0 when every batch of every file stood, 1 when any was refused.
+    Directory(ImportArgs),
 }
 
 #[derive(Debug, Args)]

@@ -195,10 +195,12 @@ pub async fn audit_export(args: AuditExportArgs) -> CmdResult {
 pub enum ImportKind {
     Remittance,
     Claims,
+    Directory,
 }
 
-/// `ward import 835|837 FILE...`: each file imported on its own, as the command line's
-/// operator; a line per file, and a line per refused transaction set (positions and codes).
+/// `ward import 835|837|directory FILE...`: each file imported on its own, as the command
+/// line's operator; a line per file, and a line per refused transaction set or batch
+/// (positions and codes, lines and fields).
 pub async fn import(args: ImportArgs, kind: ImportKind) -> CmdResult {
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
@@ -210,6 +212,7 @@ pub async fn import(args: ImportArgs, kind: ImportKind) -> CmdResult {
         let (run, report) = match kind {
             ImportKind::Remittance => tools::ingest::remittance_import::import_835(&conn, file, &sender).await,
             ImportKind::Claims => tools::ingest::claims_import::import_837p(&conn, file, &sender).await,
+            ImportKind::Directory => tools::ingest::directory::import_directory(&conn, file, &sender).await,
         }
         .map_err(said)?;
         if let Some(earlier) = &report.already_imported {
@@ -237,12 +240,18 @@ pub async fn import(args: ImportArgs, kind: ImportKind) -> CmdResult {
         for set in report.sets.iter().filter(|s| s.outcome == "refused") {
             let _ = writeln!(out, "  set {} refused: {}", set.control, set.problem.as_deref().unwrap_or_default());
         }
+        for batch in report.batches.iter().filter(|b| b.outcome == "refused") {
+            let _ = writeln!(out, "  lines {} to {} refused:", batch.first_line, batch.last_line);
+            for problem in &batch.problems {
+                let _ = writeln!(out, "    {problem}");
+            }
+        }
         all_stood &= report.file_problem.is_none() && report.refused == 0;
     }
     if all_stood {
         Ok(())
     } else {
-        Err("some of it was refused (see above): nothing of a refused set was written".into())
+        Err("some of it was refused (see above): nothing of a refused set or batch was written".into())
     }
 }
 

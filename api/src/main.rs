@@ -42,6 +42,7 @@ async fn main() -> ExitCode {
         Command::Audit(AuditCommand::Export(args)) => audit_export(args).await,
         Command::Import(ImportCommand::Remittance(args)) => import(args, ImportKind::Remittance).await,
         Command::Import(ImportCommand::Claims(args)) => import(args, ImportKind::Claims).await,
+        Command::Import(ImportCommand::Directory(args)) => import(args, ImportKind::Directory).await,
         Command::ServiceAccount(ServiceAccountCommand::Create(args)) => service_account_create(args).await,
         Command::ServiceAccount(ServiceAccountCommand::Revoke(args)) => service_account_revoke(args).await,
     };

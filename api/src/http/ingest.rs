@@ -1,8 +1,10 @@
-//! `POST /ingest/x12`: an interchange from a service account (`Content-Type:
-//! application/edi-x12`), spooled to a private temporary file as it arrives (never held in
+//! `POST /ingest/x12` and `POST /ingest/ndjson`: a file from a service account (`Content-Type:
+//! application/edi-x12`, an interchange; `application/x-ndjson`, the practice-management
+//! system's directory), spooled to a private temporary file as it arrives (never held in
 //! memory whole, refused past `WARD_MAX_INGEST_BYTES` before any of it is read for meaning),
-//! then imported by the same service as `ward import` (an 835 or an 837P, by its first ST01). The answer is the run's report:
-//! counts, and each refusal by position and code; an error never quotes the file.
+//! then imported by the same service as `ward import` (an interchange as an 835 or an 837P,
+//! by its first ST01). The answer is the run's report: counts, and each refusal by position
+//! and code (or line and field); an error never quotes the file.
 
 use super::AppState;
 use super::errors::error_response;
@@ -23,12 +25,45 @@ use tools::kit::{Access, ApiError};
 
 pub(crate) type Refusal = (ApiError, Option<StatusCode>);
 
+/// What a route takes.
+#[derive(Clone, Copy)]
+enum Route {
+    X12,
+    Ndjson,
+}
+
+impl Route {
+    fn media_type(self) -> &'static str {
+        match self {
+            Route::X12 => "application/edi-x12",
+            Route::Ndjson => "application/x-ndjson",
+        }
+    }
+
+    fn refusal(self) -> &'static str {
+        match self {
+            Route::X12 => "POST /ingest/x12 takes an X12 interchange: send `Content-Type: application/edi-x12`",
+            Route::Ndjson => {
+                "POST /ingest/ndjson takes one JSON object a line: send `Content-Type: application/x-ndjson`"
+            }
+        }
+    }
+}
+
 pub async fn x12(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    receive(state, headers, body, Route::X12).await
+}
+
+pub async fn ndjson(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    receive(state, headers, body, Route::Ndjson).await
+}
+
+async fn receive(state: AppState, headers: HeaderMap, body: Body, route: Route) -> Response {
     let request_id = request_id::of(&headers);
     // Its own task: a sender that hangs up never stops a set's transaction half-way.
     let work = {
         let (state, request_id) = (state.clone(), request_id.clone());
-        tokio::spawn(async move { import(&state, &headers, body, &request_id).await })
+        tokio::spawn(async move { import(&state, &headers, body, route, &request_id).await })
     };
     let outcome = work.await.unwrap_or_else(|err| {
         Err((ApiError::internal("importing a file", anyhow::anyhow!("the import task failed: {err}")), None))
@@ -39,10 +74,15 @@ pub async fn x12(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     }
 }
 
-async fn import(state: &AppState, headers: &HeaderMap, body: Body, request_id: &str) -> Result<Response, Refusal> {
-    if super::media_type(headers).as_deref() != Some("application/edi-x12") {
-        let message = "POST /ingest/x12 takes an X12 interchange: send `Content-Type: application/edi-x12`";
-        return Err((ApiError::BadUserInput(message.into()), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)));
+async fn import(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    route: Route,
+    request_id: &str,
+) -> Result<Response, Refusal> {
+    if super::media_type(headers).as_deref() != Some(route.media_type()) {
+        return Err((ApiError::BadUserInput(route.refusal().into()), Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)));
     }
     let policy = state.policy.authorizer().snapshot();
     let principal =
@@ -58,12 +98,19 @@ async fn import(state: &AppState, headers: &HeaderMap, body: Body, request_id: &
         return Err(too_large(limit));
     }
     let spool = spool(body.into_data_stream(), limit).await?;
-    let (run, report) = import_x12(state, &access, spool.path()).await.map_err(|e| (e, None))?;
+    let (run, report) = match route {
+        Route::X12 => import_x12(state, &access, spool.path()).await,
+        Route::Ndjson => {
+            tools::ingest::directory::import_directory(&state.db, spool.path(), &access.event_base()).await
+        }
+    }
+    .map_err(|e| (e, None))?;
     let nothing_stood = report.status() == "refused";
     let errors: Vec<_> = report
         .file_problem
         .iter()
         .chain(report.sets.iter().filter_map(|s| s.problem.as_ref()))
+        .chain(report.batches.iter().flat_map(|b| b.problems.iter()))
         .map(|problem| json!({ "message": problem, "extensions": { "code": "BAD_USER_INPUT", "requestId": request_id } }))
         .collect();
     let mut body = json!({ "data": { "importRun": { "id": run.id, "status": run.status, "report": report } } });
@@ -98,6 +145,30 @@ pub(crate) async fn import_x12(
     match kind.as_deref() {
         Some("837") => tools::ingest::claims_import::import_837p(&state.db, path, &sender).await,
         _ => tools::ingest::remittance_import::import_835(&state.db, path, &sender).await,
+    }
+}
+
+/// Imports an uploaded file of either kind: NDJSON when its first byte that is not white
+/// space opens a JSON object, else X12.
+pub(crate) async fn import_file(
+    state: &AppState,
+    access: &Access,
+    path: &std::path::Path,
+) -> tools::kit::ApiResult<(entities::import_file::Model, tools::ingest::ImportReport)> {
+    let owned = path.to_owned();
+    let first = tokio::task::spawn_blocking(move || -> Option<u8> {
+        use std::io::Read;
+        let mut head = [0u8; 512];
+        let n = std::fs::File::open(owned).ok()?.read(&mut head).ok()?;
+        head[..n].iter().copied().find(|b| !b.is_ascii_whitespace())
+    })
+    .await
+    .ok()
+    .flatten();
+    if first == Some(b'{') {
+        tools::ingest::directory::import_directory(&state.db, path, &access.event_base()).await
+    } else {
+        import_x12(state, access, path).await
     }
 }
 

@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(query_page::page).post(graphql::graphql))
         .route("/graphql/assets/{file}", get(query_page::asset))
         .route("/ingest/x12", axum::routing::post(ingest::x12))
+        .route("/ingest/ndjson", axum::routing::post(ingest::ndjson))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))

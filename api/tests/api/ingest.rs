@@ -106,7 +106,7 @@ pub async fn service_account(app: &TestApp, name: &str) -> String {
 }
 
 /// Policy re-read every 100 ms, so a service account made beside the server is in force soon.
-async fn ingest_app(backend: Backend) -> TestApp {
+pub async fn ingest_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |c| c.policy_refresh = Duration::from_millis(100))
         .await
         .unwrap_or_else(|| panic!("{backend:?} is unreachable"))
@@ -118,7 +118,18 @@ pub async fn send(
     content_type: &str,
     body: impl Into<reqwest::Body>,
 ) -> (u16, Value) {
-    let mut request = app.client.post(app.url("/ingest/x12")).header("content-type", content_type).body(body);
+    send_to(app, "/ingest/x12", token, content_type, body).await
+}
+
+/// Sends `body` to an ingest route: (status, the answer's JSON).
+pub async fn send_to(
+    app: &TestApp,
+    route: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Value) {
+    let mut request = app.client.post(app.url(route)).header("content-type", content_type).body(body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -127,7 +138,7 @@ pub async fn send(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
+pub async fn count(app: &TestApp, table: &str) -> i64 {
     app.sql(&format!("SELECT COUNT(*) AS n FROM {table}")).await[0].try_get("", "n").unwrap()
 }
 

@@ -23,6 +23,7 @@ mod cli;
 mod configuration;
 mod console;
 mod directory;
+mod directory_import;
 mod errors;
 mod fixtures;
 mod health;

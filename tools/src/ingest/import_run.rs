@@ -1,7 +1,7 @@
 //! `importRuns`: every file landed, newest first, with its report, for ops and admin. A
 //! report names positions and codes only, so reading it discloses nothing.
 
-use super::report::{ImportReport, SetReport};
+use super::report::{BatchReport, ImportReport, SetReport};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::{Allow, Gql, db};
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -49,6 +49,31 @@ impl From<&SetReport> for ImportSet {
     }
 }
 
+/// The fate of one NDJSON batch of a run (one transaction: all of its lines, or none).
+#[derive(SimpleObject)]
+pub struct ImportBatch {
+    pub first_line: i64,
+    pub last_line: i64,
+    /// `imported` or `refused`.
+    pub outcome: String,
+    pub records: i64,
+    /// Why it was refused, a line and field each: ``line 12, field `dateOfBirth`: not a date (YYYY-MM-DD)``.
+    pub problems: Vec<String>,
+}
+
+impl From<&BatchReport> for ImportBatch {
+    fn from(batch: &BatchReport) -> Self {
+        let wide = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        ImportBatch {
+            first_line: wide(batch.first_line),
+            last_line: wide(batch.last_line),
+            outcome: batch.outcome.clone(),
+            records: wide(batch.records),
+            problems: batch.problems.clone(),
+        }
+    }
+}
+
 #[Object]
 impl ImportRun {
     async fn id(&self) -> ID {
@@ -86,33 +111,43 @@ impl ImportRun {
         &self.model.status
     }
 
-    /// Claim payments recorded against ward's claims.
+    /// An 835: claim payments recorded against ward's claims. An 837P: claims created.
+    /// NDJSON: records created.
     async fn created(&self) -> i32 {
         self.model.created
     }
 
-    /// ward's claims those payments changed.
+    /// An 835: ward's claims those payments changed. An 837P: claims changed. NDJSON:
+    /// records changed (each with a new version and a history entry or revision).
     async fn updated(&self) -> i32 {
         self.model.updated
     }
 
-    /// Claim payments of remittances imported before.
+    /// An 835: claim payments of remittances imported before. An 837P or NDJSON: records
+    /// ward already held as sent.
     async fn unchanged(&self) -> i32 {
         self.model.unchanged
     }
 
-    /// Claim payments whose claim ward does not know (on the unmatched queue).
+    /// An 835: claim payments whose claim ward does not know (on the unmatched queue). An
+    /// 837P: claims whose patient or provider ward does not know (not written).
     async fn unmatched(&self) -> i32 {
         self.model.unmatched
     }
 
-    /// Transaction sets refused.
+    /// Transaction sets (X12) or batches (NDJSON) refused.
     async fn refused(&self) -> i32 {
         self.model.refused
     }
 
+    /// An X12 file's transaction sets.
     async fn sets(&self) -> Vec<ImportSet> {
         self.report.sets.iter().map(ImportSet::from).collect()
+    }
+
+    /// An NDJSON file's batches.
+    async fn batches(&self) -> Vec<ImportBatch> {
+        self.report.batches.iter().map(ImportBatch::from).collect()
     }
 
     /// What refused the whole file (its envelope), if anything did.

@@ -9,6 +9,8 @@
 //!   sets that stood, each in its own transaction.
 //! - [`claims_import`]: an 837P, the same way: claims created or updated by their number,
 //!   linked to patients and providers ward knows, never to invented ones.
+//! - [`directory`]: the practice-management system's NDJSON (patients, providers,
+//!   appointments, care records), upserted by external id in batches of one transaction each.
 //! - [`payment_effects`]: what a claim payment does to ward's claim: its paid amount, its
 //!   status, the denials derived from its adjustments, its appeal deadline.
 //! - [`report`]: what a run tells its sender: counts, and each refusal by position.
@@ -16,6 +18,7 @@
 //!   with their reports, and the queue of remittance lines no claim matched.
 
 pub mod claims_import;
+pub mod directory;
 mod import_run;
 pub mod landing;
 pub mod payment_effects;
@@ -24,9 +27,9 @@ pub mod report;
 mod unmatched;
 pub mod unmatched_service;
 
-pub use import_run::{ImportRun, ImportRunQuery, ImportSet};
+pub use import_run::{ImportBatch, ImportRun, ImportRunQuery, ImportSet};
 pub use landing::{FileKind, Sender};
-pub use report::{ImportReport, SetReport};
+pub use report::{BatchReport, ImportReport, SetReport};
 pub use unmatched::{UnmatchedMutation, UnmatchedQuery, UnmatchedRemittance};
 
 /// The ingest tool's queries.

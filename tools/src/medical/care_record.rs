@@ -96,13 +96,18 @@ pub struct CareRecordRevision {
     pub body: String,
     pub diagnosis_codes: Vec<String>,
     pub at: DateTime<Utc>,
+    /// The import run that made the change, when the practice-management system made it.
+    pub import_run: Option<ID>,
 }
 
 async fn revision(ctx: &Context<'_>, r: care_record_revision::Model) -> ApiResult<CareRecordRevision> {
     Ok(CareRecordRevision {
         id: ID(r.id.to_string()),
         version: r.replaced_version,
-        editor: agent_of(ctx, r.editor_id).await?,
+        editor: match r.editor_id {
+            Some(id) => agent_of(ctx, id).await?,
+            None => None,
+        },
         approved_by: match r.approved_by {
             Some(id) => agent_of(ctx, id).await?,
             None => None,
@@ -111,6 +116,7 @@ async fn revision(ctx: &Context<'_>, r: care_record_revision::Model) -> ApiResul
         body: r.old_body,
         diagnosis_codes: split_codes(&r.old_diagnosis_codes),
         at: r.created_at,
+        import_run: r.import_file_id.map(|id| ID(id.to_string())),
     })
 }
 

@@ -202,12 +202,13 @@ async fn apply(
         id: Set(Uuid::now_v7()),
         care_record_id: Set(current.id),
         replaced_version: Set(current.version),
-        editor_id: Set(editor),
+        editor_id: Set(Some(editor)),
         reason: Set(reason),
         old_body: Set(current.body.clone()),
         old_diagnosis_codes: Set(current.diagnosis_codes.clone()),
         approved_by: Set(approved_by),
         created_at: Set(Utc::now()),
+        import_file_id: Set(None),
     }
     .insert(db)
     .await?;

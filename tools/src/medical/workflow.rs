@@ -107,7 +107,7 @@ pub fn diagnosis_codes(codes: &[String]) -> ApiResult<String> {
     Ok(out.join(","))
 }
 
-fn is_icd10(code: &str) -> bool {
+pub fn is_icd10(code: &str) -> bool {
     let (head, tail) = code.split_once('.').unwrap_or((code, ""));
     let head: Vec<char> = head.chars().collect();
     head.len() == 3

@@ -1,6 +1,6 @@
-//! Ops' Imports page: send an 835 or 837P from the desk (the same import as a service
-//! account's `POST /ingest/x12`, as the signed-in member), see each run's report with its
-//! refused sets and why, and work the remittance lines no claim matched: match one to the
+//! Ops' Imports page: send an 835, an 837P or a directory NDJSON file from the desk (the same
+//! import as a service account's `POST /ingest/x12` or `/ingest/ndjson`, as the signed-in
+//! member), see each run's report with its refused sets or batches and why, and work the remittance lines no claim matched: match one to the
 //! claim it is, or dismiss it with a note.
 
 use super::{Feedback, FormBody, fields, notice, outcome, read};
@@ -8,7 +8,7 @@ use crate::console::gql::Connection;
 use crate::console::layout::{csrf_field, dollars, page, when};
 use crate::console::{SignedIn, documents};
 use crate::http::AppState;
-use crate::http::ingest::{import_x12, spool};
+use crate::http::ingest::{import_file, spool};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
@@ -55,6 +55,16 @@ struct Run {
     file_problem: Option<String>,
     notes: Vec<String>,
     sets: Vec<RunSet>,
+    batches: Vec<RunBatch>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunBatch {
+    first_line: i64,
+    last_line: i64,
+    outcome: String,
+    problems: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -97,7 +107,7 @@ async fn imports_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
         (notice(query))
         section.card aria-label="Send a file" {
             h2 { "Send a file" }
-            p.muted { "An X12 835 remittance or 837P claims file, as the clearinghouse sent it. A set that breaks a rule is refused whole and shown below; the others stand." }
+            p.muted { "An X12 835 remittance or 837P claims file, as the clearinghouse sent it, or the practice-management system's NDJSON export. A set (or a batch of 1,000 lines) that breaks a rule is refused whole and shown below; the others stand." }
             form method="post" action="/ops/imports/upload" enctype="multipart/form-data" {
                 (csrf_field(csrf))
                 label for="file" { "File" }
@@ -138,10 +148,14 @@ async fn imports_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
             @for run in data.import_runs.nodes() {
                 div.card {
                     strong { (run.kind) " · " (run.status) } " " span.muted { "from " (run.sent_by) ", " (when(Some(&run.received_at))) }
-                    p { "Created " (run.created) ", updated " (run.updated) ", unchanged " (run.unchanged) ", unmatched " (run.unmatched) ", sets refused " (run.refused) }
+                    p { "Created " (run.created) ", updated " (run.updated) ", unchanged " (run.unchanged) ", unmatched " (run.unmatched) ", " @if run.kind == "ndjson" { "batches" } @else { "sets" } " refused " (run.refused) }
                     @if let Some(problem) = &run.file_problem { p.error { "File refused: " (problem) } }
                     @for set in run.sets.iter().filter(|s| s.outcome == "refused") {
                         p.error { "Set " (set.control) " refused (" (set.claims) " claims read): " (set.problem.as_deref().unwrap_or_default()) }
+                    }
+                    @for batch in run.batches.iter().filter(|b| b.outcome == "refused") {
+                        p.error { "Lines " (batch.first_line) " to " (batch.last_line) " refused:" }
+                        ul { @for problem in &batch.problems { li { (problem) } } }
                     }
                     @for note in &run.notes { p.muted { (note) } }
                 }
@@ -184,7 +198,7 @@ async fn upload(ctx: SignedIn, mut multipart: Multipart) -> Response {
         }
         return refused(StatusCode::FORBIDDEN, &err.message());
     }
-    match import_x12(&ctx.state, &access, file.path()).await {
+    match import_file(&ctx.state, &access, file.path()).await {
         Ok(_) => crate::console::redirect("/ops/imports?done=imported"),
         Err(err) => refused(err.code().http_status(), &err.message()),
     }

@@ -433,22 +433,35 @@ each_backend!(an_837p_creates_and_updates_claims_of_known_patients_and_invents_n
     let token = service_account(&app, "claims-system").await;
     let row = &app.sql("SELECT p.member_id, v.npi FROM patient p, provider v ORDER BY p.id, v.id LIMIT 1").await[0];
     let (member, npi): (String, String) = (row.try_get("", "member_id").unwrap(), row.try_get("", "npi").unwrap());
-    let existing: String = app.sql("SELECT claim_number FROM claim ORDER BY claim_number LIMIT 1").await[0]
-        .try_get("", "claim_number")
-        .unwrap();
+    let number_where = |condition: &str| {
+        format!(
+            "SELECT c.claim_number FROM claim c JOIN patient p ON p.id = c.patient_id \
+             WHERE p.member_id {condition} '{member}' ORDER BY c.claim_number LIMIT 1"
+        )
+    };
+    let existing: String = app.sql(&number_where("=")).await[0].try_get("", "claim_number").unwrap();
+    let anothers: String = app.sql(&number_where("<>")).await[0].try_get("", "claim_number").unwrap();
     let file = claims_837(&[
         ("CLM-2099-0000001", &member, &npi, 20_000),
         (&existing, &member, &npi, 31_400),
         ("CLM-2099-0000002", "NOBODY-KNOWN", &npi, 10_000),
+        // A number ward holds for another patient: that claim is not moved to this one.
+        (&anothers, &member, &npi, 20_000),
     ]);
     let (status, body) = send(&app, Some(&token), "application/edi-x12", file.clone()).await;
     assert_eq!(status, 200, "{body}");
     let report = &body["data"]["importRun"]["report"];
     assert_eq!(
         (report["created"].as_i64(), report["updated"].as_i64(), report["unmatched"].as_i64()),
-        (Some(1), Some(1), Some(1)),
+        (Some(1), Some(1), Some(2)),
         "{body}"
     );
+    assert!(
+        report["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("another patient's claim")),
+        "{body}"
+    );
+    let still = app.sql(&format!("SELECT c.claim_number FROM claim c JOIN patient p ON p.id = c.patient_id WHERE p.member_id <> '{member}' AND c.claim_number = '{anothers}'")).await;
+    assert_eq!(still.len(), 1, "the other patient's claim stays theirs");
     assert!(!body.to_string().contains("NOBODY-KNOWN"), "the report names positions, not values: {body}");
     let created = app
         .sql("SELECT billed_cents, status, diagnosis_codes FROM claim WHERE claim_number = 'CLM-2099-0000001'")
@@ -479,6 +492,30 @@ each_backend!(an_837p_creates_and_updates_claims_of_known_patients_and_invents_n
     assert_eq!(status, 400, "{body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("CLM02 is not the sum"), "{body}");
     assert!(app.sql("SELECT id FROM claim WHERE claim_number = 'CLM-2099-0000003'").await.is_empty());
+});
+
+each_backend!(an_837p_void_is_never_read_as_the_claim_it_cancels, |backend| {
+    let app = ingest_app(backend).await;
+    let token = service_account(&app, "claims-system").await;
+    let row = &app
+        .sql(
+            "SELECT p.member_id, v.npi, c.claim_number, c.billed_cents FROM claim c \
+             JOIN patient p ON p.id = c.patient_id JOIN provider v ON v.id = c.provider_id \
+             ORDER BY c.claim_number LIMIT 1",
+        )
+        .await[0];
+    let (member, npi): (String, String) = (row.try_get("", "member_id").unwrap(), row.try_get("", "npi").unwrap());
+    let (number, billed): (String, i64) =
+        (row.try_get("", "claim_number").unwrap(), row.try_get("", "billed_cents").unwrap());
+    // CLM05-3 = 8: the claims system voids the claim it sent; the void repeats the claim.
+    let void = claims_837(&[(&number, &member, &npi, billed + 100)]).replace("***11:B:1*", "***11:B:8*");
+    let (status, body) = send(&app, Some(&token), "application/edi-x12", void).await;
+    assert_eq!(status, 200, "{body}");
+    let report = &body["data"]["importRun"]["report"];
+    assert_eq!((report["created"].as_i64(), report["updated"].as_i64()), (Some(0), Some(0)), "{body}");
+    assert!(report["notes"][0].as_str().unwrap().contains("a void (CLM05-3 8)"), "{body}");
+    let after = app.sql(&format!("SELECT billed_cents FROM claim WHERE claim_number = '{number}'")).await;
+    assert_eq!(after[0].try_get::<i64>("", "billed_cents").unwrap(), billed, "the void did not rewrite the claim");
 });
 
 both!(ops_import_a_file_on_the_console_and_work_what_no_claim_matched, |app| {

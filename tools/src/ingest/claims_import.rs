@@ -8,9 +8,12 @@
 //! patient or provider ward does not know is not written; the run counts it `unmatched` and
 //! its notes name its CLM segment (a dependent, who has no member id of their own in 5010,
 //! waits for the directory's import to name them). An existing claim is updated when what the
-//! 837P says of it changed (its charge, codes, date of service or provider), else `unchanged`.
+//! 837P says of it changed (its charge, codes, date of service or provider), else `unchanged`;
+//! one ward holds for another patient is never moved to this one (`unmatched`, with a note).
+//! A replacement (CLM05-3 7) updates the claim it replaces; a void (8) is not written, and
+//! the notes name it.
 
-use super::landing::{self, FileKind, Sender, blocking, io_error};
+use super::landing::{self, Analyzed, FileKind, Sender, blocking, io_error};
 use super::report::{ImportReport, SetReport};
 use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
@@ -98,6 +101,7 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path) -> ApiResult<Impor
     };
     let mut open: Option<DatabaseTransaction> = None;
     let mut chunk: Vec<Claim> = Vec::new();
+    let mut analyzed = Analyzed::new("claim");
     while let Some(item) = rx.recv().await {
         match item {
             Item::Claim(claim) if stands(claim.segment) => {
@@ -115,6 +119,7 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path) -> ApiResult<Impor
                 if let Some(txn) = open.take() {
                     write_chunk(&txn, std::mem::take(&mut chunk), &mut report).await?;
                     txn.commit().await?;
+                    analyzed.keep_up(db, report.created).await?;
                 }
             }
             Item::Claim(_) | Item::Refused { .. } => {}
@@ -214,6 +219,16 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
     }
     let known = Known::of(txn, &claims).await?;
     for sent in &claims {
+        // A void (CLM05-3 8) repeats the claim it cancels: read as a claim, it would rewrite
+        // or create what the claims system has withdrawn. ward has no voided state for a
+        // claim yet, so a void is not written, and the notes say so for ops to act on.
+        if sent.frequency == "8" {
+            report.notes.push(format!(
+                "segment {} (CLM): a void (CLM05-3 8); ward does not void claims from an 837P: not written",
+                sent.segment
+            ));
+            continue;
+        }
         let patient = known.patients.get(&sent.member_id).filter(|_| sent.patient_is_subscriber);
         let (Some(patient), Some(provider)) = (patient, known.providers.get(npi_of(sent))) else {
             report.unmatched += 1;
@@ -225,6 +240,15 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
         };
         let said = Said::of(sent, patient, provider);
         match known.existing.get(&sent.claim_number) {
+            // A claim number ward holds for another patient is not moved to this one: one
+            // patient's billing never becomes another's because a number was reused.
+            Some(claim) if claim.patient_id != patient.id => {
+                report.unmatched += 1;
+                report.notes.push(format!(
+                    "segment {} (CLM): the claim number is another patient's claim in ward; not written",
+                    sent.segment
+                ));
+            }
             Some(claim) if said.matches(claim) => report.unchanged += 1,
             Some(claim) => {
                 let mut row = said.onto(claim.clone().into());

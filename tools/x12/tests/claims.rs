@@ -34,7 +34,7 @@ fn the_sample_reads_as_three_claims_of_two_patients() {
     let first = claims[0];
     assert_eq!(
         (first.claim_number.as_str(), first.charge_cents, first.place_of_service.as_str()),
-        ("CLM-2026-0000101", 20_000, "10")
+        ("CLM-2026-9000101", 20_000, "10")
     );
     assert_eq!((first.billing_npi.as_str(), first.rendering_npi.as_deref()), ("1234567893", Some("1987654328")));
     assert_eq!((first.member_id.as_str(), first.patient_is_subscriber), ("NWH100200300", true));
@@ -57,7 +57,7 @@ fn the_sample_reads_as_three_claims_of_two_patients() {
 #[test]
 fn a_claim_that_breaks_a_rule_refuses_its_set() {
     let cases = [
-        ("CLM*CLM-2026-0000102*330*", "CLM*CLM-2026-0000102*331*", "CLM02 is not the sum of the lines' SV102"),
+        ("CLM*CLM-2026-9000102*330*", "CLM*CLM-2026-9000102*331*", "CLM02 is not the sum of the lines' SV102"),
         ("HI*ABK:F4310~", "HI*ABK:F43.10~", "not an ICD-10-CM code written without its point"),
         ("XX*1987654328~", "XX*1987654329~", "not an NPI (its check digit fails)"),
         (
@@ -67,7 +67,7 @@ fn a_claim_that_breaks_a_rule_refuses_its_set() {
         ),
         ("HL*3*1*22*1~", "HL*3*1*22*0~", "HL04 says it has children when it has none"),
         ("HL*4*3*23*0~", "HL*4*2*23*0~", "HL04 says it has children when it has none"),
-        ("CLM*CLM-2026-0000102*", "CLM*CLM-2026-0000101*", "the same patient control number"),
+        ("CLM*CLM-2026-9000102*", "CLM*CLM-2026-9000101*", "the same patient control number"),
         ("DTP*472*D8*20260224~", "DTP*472*D8*20260231~", "not a date"),
         ("SV1*HC:90834*150*", "SV1*HC:90834*-150*", "never negative"),
     ];

@@ -26,6 +26,11 @@ const REVISION_COLUMNS: &str =
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// One transaction on SQLite too: a rebuild stopped half-way would leave its copy behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in KEYED {
             manager
@@ -53,7 +58,9 @@ impl MigrationTrait for Migration {
                                 .from_tbl("care_record_revision")
                                 .from_col("import_file_id")
                                 .to_tbl("import_file")
-                                .to_col("id"),
+                                .to_col("id")
+                                .on_delete(ForeignKeyAction::Restrict)
+                                .on_update(ForeignKeyAction::Cascade),
                         )
                         .to_owned(),
                 )

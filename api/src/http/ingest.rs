@@ -111,6 +111,8 @@ async fn import(
         .iter()
         .chain(report.sets.iter().filter_map(|s| s.problem.as_ref()))
         .chain(report.batches.iter().flat_map(|b| b.problems.iter()))
+        // The report holds them all; the errors are a summary.
+        .take(100)
         .map(|problem| json!({ "message": problem, "extensions": { "code": "BAD_USER_INPUT", "requestId": request_id } }))
         .collect();
     let mut body = json!({ "data": { "importRun": { "id": run.id, "status": run.status, "report": report } } });
@@ -160,7 +162,8 @@ pub(crate) async fn import_file(
         use std::io::Read;
         let mut head = [0u8; 512];
         let n = std::fs::File::open(owned).ok()?.read(&mut head).ok()?;
-        head[..n].iter().copied().find(|b| !b.is_ascii_whitespace())
+        let text = head[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head[..n]);
+        text.iter().copied().find(|b| !b.is_ascii_whitespace())
     })
     .await
     .ok()

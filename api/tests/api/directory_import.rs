@@ -177,11 +177,11 @@ each_backend!(a_bad_line_refuses_its_batch_by_line_and_field_and_quotes_nothing,
         batches[1],
         json!({ "firstLine": 1001, "lastLine": 1500, "outcome": "refused", "records": 500, "problems": [
             "line 1200, field `dateOfBirth`: not a date (YYYY-MM-DD)",
-            "line 1300, field `ssn`: not a field of this type",
+            "line 1300: 1 field(s) this type does not have (see the schema of each type)",
         ] })
     );
     let text = run.to_string();
-    assert!(!text.contains("Ada's") && !text.contains("078-05"), "{text}");
+    assert!(!text.contains("Ada's") && !text.contains("078-05") && !text.contains("ssn"), "{text}");
     let written = app.sql("SELECT COUNT(*) AS n FROM patient WHERE external_id LIKE 'P-B-%'").await;
     assert_eq!(written[0].try_get::<i64>("", "n").unwrap(), 1_000, "nothing of the refused batch was written");
 
@@ -267,4 +267,37 @@ each_backend!(ward_import_directory_takes_the_shipped_sample, |backend| {
     assert!(said.contains("created 9, updated 0, unchanged 0, unmatched 0, refused 0"), "{said}");
     let alex = patient_by_key(&app, "PM-PAT-0001").await;
     assert_eq!(alex.member_id, "NWH100200300", "the sample 837P's subscriber");
+});
+
+each_backend!(an_appointment_or_note_is_never_moved_to_another_patient, |backend| {
+    let app = ingest_app(backend).await;
+    let token = service_account(&app, "practice-system").await;
+    let d = npi("291000303");
+    let first = ndjson(&[
+        provider_line("D-M", &d),
+        patient_line("P-M1", "m1@example.com"),
+        patient_line("P-M2", "m2@example.com"),
+        appointment_line("A-M", "P-M1", "D-M"),
+        note_line("N-M", "P-M1", "D-M", "A-M", "Session 1. Intake for low mood."),
+    ]);
+    assert_eq!(counts(&report_of(&app, &token, first).await), [5, 0, 0, 0]);
+    for line in [appointment_line("A-M", "P-M2", "D-M"), {
+        let mut note = note_line("N-M", "P-M2", "D-M", "A-M", "Session 1. Intake for low mood.");
+        note.as_object_mut().unwrap().remove("appointmentExternalId");
+        note
+    }] {
+        let (status, body) = send_to(&app, "/ingest/ndjson", Some(&token), NDJSON, ndjson(&[line])).await;
+        assert_eq!(status, 400, "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("line 1, field `patientExternalId`: this "), "{message}");
+        assert!(message.ends_with("is another patient's in ward; it is not moved"), "{message}");
+    }
+    let m1 = patient_by_key(&app, "P-M1").await;
+    let note = care_record::Entity::find()
+        .filter(care_record::Column::ExternalId.eq("N-M"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((note.patient_id, note.version), (m1.id, 1), "the note stays its patient's");
 });

@@ -5,8 +5,9 @@
 //! unchanged one is left alone. Types are written parents first (providers, patients,
 //! appointments, care records), so a line may name a record created earlier in its batch.
 //!
-//! A line that cannot be written as it stands (it names a patient ward does not have, or an
-//! NPI another provider holds) refuses its whole batch: the caller rolls the transaction back.
+//! A line that cannot be written as it stands (it names a patient ward does not have, an NPI
+//! another provider holds, or moves an appointment or note to another patient) refuses its
+//! whole batch: the caller rolls the transaction back.
 
 use super::records::{Appointment, CareRecord, Line, LineError, Patient, Provider, Record};
 use crate::kit::ApiError;
@@ -90,6 +91,12 @@ pub async fn write(
         directory_change::Entity::insert_many(history).exec_without_returning(txn).await?;
     }
     Ok(batch.written)
+}
+
+/// A record ward holds for one patient is never moved to another: a note filed under the wrong
+/// patient is corrected where it was written, and ward keeps each patient's record whole.
+fn another_patients(line: u64, what: &str) -> LineError {
+    refuse(line, "patientExternalId", &format!("this {what} is another patient's in ward; it is not moved"))
 }
 
 fn refuse(line: u64, field: &str, problem: &str) -> LineError {
@@ -317,8 +324,10 @@ impl Batch<'_> {
             let (patient_id, provider_id) = (patients[&sent.patient], providers[&sent.provider]);
             let next = appointment_row(&key, &sent, patient_id, provider_id);
             if let Some(current) = known.get(&key) {
+                if current.patient_id != patient_id {
+                    return Err(Refused::Lines(vec![another_patients(line, "appointment")]));
+                }
                 let changes = changed([
-                    ("patientExternalId", json!(current.patient_id), json!(patient_id)),
                     ("providerExternalId", json!(current.provider_id), json!(provider_id)),
                     ("startsAt", json!(current.starts_at), json!(sent.starts_at)),
                     ("durationMinutes", json!(current.duration_minutes), json!(sent.duration_minutes)),
@@ -393,6 +402,9 @@ impl Batch<'_> {
                 appointment: sent.appointment.as_ref().map(|a| sessions[a]),
             };
             match known.get(&key) {
+                Some(current) if current.patient_id != ids.patient => {
+                    return Err(Refused::Lines(vec![another_patients(line, "care record")]));
+                }
                 Some(current) => self.revise(line, current, &sent, &ids).await?,
                 None => {
                     let written = sent.written_at.unwrap_or(self.now);
@@ -423,7 +435,6 @@ impl Batch<'_> {
     ) -> Result<(), Refused> {
         let written = sent.written_at.unwrap_or(current.created_at);
         let changes = changed([
-            ("patientExternalId", json!(current.patient_id), json!(ids.patient)),
             ("providerExternalId", json!(current.provider_id), json!(ids.provider)),
             ("appointmentExternalId", json!(current.appointment_id), json!(ids.appointment)),
             ("kind", json!(current.kind), json!(sent.kind)),

@@ -15,7 +15,7 @@ pub mod lines;
 pub mod records;
 pub mod write;
 
-use super::landing::{self, FileKind, Sender, blocking, io_error};
+use super::landing::{self, Analyzed, FileKind, Sender, blocking, io_error};
 use super::report::{BatchReport, ImportReport};
 use crate::kit::{ApiError, ApiResult};
 use entities::{import_file, staff};
@@ -33,6 +33,9 @@ pub const BATCH_LINES: usize = 1_000;
 pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 /// Problems a refused batch lists; the rest are counted.
 pub const MAX_PROBLEMS: usize = 20;
+/// Problems and notes a whole run lists, so its report stays small whatever the file holds;
+/// the rest are counted.
+pub const MAX_LISTED: usize = 1_000;
 
 /// One batch as read: its lines, or what was wrong with them.
 struct Batch {
@@ -53,10 +56,12 @@ impl Batch {
         self.records as usize >= BATCH_LINES || self.bytes >= BATCH_BYTES
     }
 
-    fn report(&self, outcome: &str, problems: &[LineError]) -> BatchReport {
-        let mut listed: Vec<String> = problems.iter().take(MAX_PROBLEMS).map(ToString::to_string).collect();
-        if problems.len() > MAX_PROBLEMS {
-            listed.push(format!("and {} more problems in this batch", problems.len() - MAX_PROBLEMS));
+    /// Its report, listing at most `room` of its problems (and never more than [`MAX_PROBLEMS`]).
+    fn report(&self, outcome: &str, problems: &[LineError], room: usize) -> BatchReport {
+        let shown = MAX_PROBLEMS.min(room);
+        let mut listed: Vec<String> = problems.iter().take(shown).map(ToString::to_string).collect();
+        if problems.len() > shown {
+            listed.push(format!("and {} more problems in this batch", problems.len() - shown));
         }
         BatchReport {
             first_line: self.first_line,
@@ -68,7 +73,8 @@ impl Batch {
     }
 }
 
-/// Reads `path` into batches, sent one at a time (at most two held: one read, one written).
+/// Reads `path` into batches, sent one at a time (at most three held: one being read, one
+/// waiting, one being written).
 fn read_batches(path: &Path, out: &tokio::sync::mpsc::Sender<Batch>) -> std::io::Result<()> {
     let file = std::fs::File::open(path)?;
     let mut lines = Lines::new(std::io::BufReader::with_capacity(64 * 1024, file));
@@ -129,14 +135,20 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path, sender: &Sender, r
     let reading = blocking(move || read_batches(&owned, &tx));
     let writing = async {
         let mut report = ImportReport::default();
+        let mut analyzed = Analyzed::new("patient, provider, appointment, care_record");
         while let Some(batch) = rx.recv().await {
             write_batch(db, run, editor, batch, &mut report).await?;
+            analyzed.keep_up(db, report.created).await?;
         }
         Ok::<_, ApiError>(report)
     };
     let (read, written) = tokio::join!(reading, writing);
     read?.map_err(|e| io_error(path, e))?;
     let mut report = written?;
+    let listed: usize = report.batches.iter().map(|b| b.problems.len()).sum::<usize>() + report.notes.len();
+    if listed >= MAX_LISTED {
+        report.notes.push(format!("more problems and notes than the {MAX_LISTED} listed: each batch says how many"));
+    }
     if report.batches.is_empty() {
         report.file_problem = Some("the file holds no records: one JSON object a line".into());
     }
@@ -150,9 +162,11 @@ async fn write_batch(
     mut batch: Batch,
     report: &mut ImportReport,
 ) -> ApiResult<()> {
+    let room =
+        MAX_LISTED.saturating_sub(report.batches.iter().map(|b| b.problems.len()).sum::<usize>() + report.notes.len());
     if !batch.problems.is_empty() {
         report.refused += 1;
-        report.batches.push(batch.report("refused", &batch.problems));
+        report.batches.push(batch.report("refused", &batch.problems, room));
         return Ok(());
     }
     let txn = db.begin().await?;
@@ -162,14 +176,14 @@ async fn write_batch(
             report.created += written.created;
             report.updated += written.updated;
             report.unchanged += written.unchanged;
-            report.notes.extend(written.notes);
-            report.batches.push(batch.report("imported", &[]));
+            report.notes.extend(written.notes.into_iter().take(room));
+            report.batches.push(batch.report("imported", &[], 0));
             Ok(())
         }
         Err(Refused::Lines(problems)) => {
             txn.rollback().await?;
             report.refused += 1;
-            report.batches.push(batch.report("refused", &problems));
+            report.batches.push(batch.report("refused", &problems, room));
             Ok(())
         }
         Err(Refused::Failed(err)) => Err(err),

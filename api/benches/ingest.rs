@@ -1,14 +1,19 @@
-//! What importing an 835 costs: a file of WARD_INGEST_CLAIMS claims (default 100,000, about
-//! 50 MB) in sets of 1,000, every claim matched to one of ward's: most paid with a
-//! contractual adjustment, one in seven denied (CO-50 with its RARC, so a denial and its
-//! deadline are written), one in twenty with deductible and coinsurance.
+//! What importing costs.
+//!
+//! - An 835 (the default, WARD_INGEST_FILE=835): a file of WARD_INGEST_CLAIMS claims (default
+//!   100,000, about 50 MB) in sets of 1,000, every claim matched to one of ward's: most paid
+//!   with a contractual adjustment, one in seven denied (CO-50 with its RARC, so a denial and
+//!   its deadline are written), one in twenty with deductible and coinsurance.
+//! - The directory (WARD_INGEST_FILE=ndjson): WARD_INGEST_LINES lines (default 100,000), in
+//!   blocks of a hundred as a practice-management export runs: a provider, 30 patients, 39
+//!   appointments and 30 care records of about 600 characters each, every line new.
 //!
 //! `cargo bench -p api --bench ingest` (WARD_INGEST_DB=sqlite or postgres, TEST_POSTGRES_URL;
 //! WARD_INGEST_ROUNDS, default 3). Each round imports the file into a fresh database of its
-//! own (migrated, seeded, the claims added), through the same service as `POST /ingest/x12`,
-//! and reports the whole import's time (digest, judging, writing) as claims a second, and how
-//! far the process's resident memory rose above where it stood before (its peak, reset first).
-//! The report gives the median and the range of the rounds.
+//! own (migrated, seeded, the claims added), through the same service as `POST /ingest/x12`
+//! or `/ingest/ndjson`, and reports the whole import's time (digest, reading, writing) as
+//! claims or lines a second, and how far the process's resident memory rose above where it
+//! stood before (its peak, reset first). The report gives the median and the range of the rounds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -94,6 +99,41 @@ fn interchange(claims: usize, path: &std::path::Path) {
     writeln!(file, "GE*{sets}*777~\nIEA*1*000000777~").unwrap();
 }
 
+/// The directory export: `lines` lines in blocks of a hundred.
+fn directory(lines: usize, path: &std::path::Path) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let note = "Session focused on sleep and worry. Reviewed the sleep diary: onset latency down from about \
+        an hour to forty minutes. Practised worry postponement and a wind-down routine; client reports using \
+        the routine four nights of seven. Discussed a work conflict and rehearsed an assertive reply. Mood \
+        described as better most days. No suicidal ideation, intent or plan; safety plan unchanged. GAD-7 \
+        today 11 (14 at intake). Plan: continue weekly CBT, add graded exposure to the avoided meetings.";
+    for n in 0..lines {
+        let (block, at) = (n / 100, n % 100);
+        let line = match at {
+            0 => {
+                let base = format!("2{:08}", block);
+                let npi = format!("{base}{}", x12::claims::npi_check_digit(&base).unwrap());
+                serde_json::json!({ "type": "provider", "externalId": format!("D-{block}"), "npi": npi,
+                    "firstName": "Morgan", "lastName": "Okafor", "credential": "LCSW", "specialty": "Psychotherapy",
+                    "state": "NY", "email": format!("d{block}@providers.example.com") })
+            }
+            1..=30 => serde_json::json!({ "type": "patient", "externalId": format!("P-{block}-{at}"),
+                "firstName": "Alex", "lastName": "Rivera", "email": format!("p{n}@example.com"),
+                "phone": "(212) 555-0142", "dateOfBirth": "1985-04-12", "payer": "Northwind Health Plan",
+                "memberId": format!("NWH{n:09}"), "state": "NY" }),
+            31..=69 => serde_json::json!({ "type": "appointment", "externalId": format!("A-{block}-{at}"),
+                "patientExternalId": format!("P-{block}-{}", (at - 31) % 30 + 1), "providerExternalId": format!("D-{block}"),
+                "startsAt": "2026-11-09T14:00:00-05:00", "durationMinutes": 53, "kind": "therapy",
+                "status": "completed", "cptCode": "90837" }),
+            _ => serde_json::json!({ "type": "care_record", "externalId": format!("N-{block}-{at}"),
+                "patientExternalId": format!("P-{block}-{}", at - 69), "providerExternalId": format!("D-{block}"),
+                "appointmentExternalId": format!("A-{block}-{}", at - 69 + 30), "kind": "progress_note",
+                "body": note, "diagnosisCodes": ["F41.1", "G47.00"], "writtenAt": "2026-11-09T15:10:00-05:00" }),
+        };
+        writeln!(file, "{line}").unwrap();
+    }
+}
+
 /// The claims the file pays, beside the demo data's (its first patient's and provider's).
 async fn add_claims(db: &DatabaseConnection, claims: usize) {
     let model = entities::claim::Entity::find().one(db).await.unwrap().expect("the demo data has claims");
@@ -161,31 +201,44 @@ async fn fresh_database(postgres: bool, admin_url: &str) -> (String, DatabaseCon
 
 #[tokio::main]
 async fn main() {
-    let claims = env_or("WARD_INGEST_CLAIMS", 100_000usize);
+    let ndjson = std::env::var("WARD_INGEST_FILE").is_ok_and(|kind| kind == "ndjson");
+    let claims =
+        if ndjson { env_or("WARD_INGEST_LINES", 100_000usize) } else { env_or("WARD_INGEST_CLAIMS", 100_000usize) };
+    let unit = if ndjson { "lines" } else { "claims" };
     let rounds = env_or("WARD_INGEST_ROUNDS", 3usize).max(1);
     let postgres = std::env::var("WARD_INGEST_DB").is_ok_and(|db| db == "postgres");
     let admin_url =
         std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let file = std::env::temp_dir().join(format!("ward-bench-{}.835", Uuid::now_v7().simple()));
-    interchange(claims, &file);
+    let file = std::env::temp_dir().join(format!("ward-bench-{}.{unit}", Uuid::now_v7().simple()));
+    if ndjson {
+        directory(claims, &file);
+    } else {
+        interchange(claims, &file);
+    }
     let bytes = std::fs::metadata(&file).unwrap().len();
-    println!("{claims} claims, {:.1} MB, on {}", bytes as f64 / 1e6, if postgres { "PostgreSQL" } else { "SQLite" });
+    println!("{claims} {unit}, {:.1} MB, on {}", bytes as f64 / 1e6, if postgres { "PostgreSQL" } else { "SQLite" });
     let sender = tools::kit::audit::recorder::EventBase::operator("cli:bench");
     let (mut rates, mut growths) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         let (name, db) = fresh_database(postgres, &admin_url).await;
-        add_claims(&db, claims).await;
+        if !ndjson {
+            add_claims(&db, claims).await;
+        }
         // Reset the peak, so it is this import's.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let (before, _) = rss();
         let started = Instant::now();
-        let (run, report) = tools::ingest::remittance_import::import_835(&db, &file, &sender).await.unwrap();
+        let (run, report) = if ndjson {
+            tools::ingest::directory::import_directory(&db, &file, &sender).await.unwrap()
+        } else {
+            tools::ingest::remittance_import::import_835(&db, &file, &sender).await.unwrap()
+        };
         let seconds = started.elapsed().as_secs_f64();
         let (_, peak) = rss();
         assert_eq!((run.status.as_str(), report.created as usize), ("imported", claims), "{report:?}");
         let rate = claims as f64 / seconds;
         let growth = peak.saturating_sub(before) as f64 / 1024.0;
-        println!("round {round}: {seconds:.2} s, {rate:.0} claims/s, resident memory +{growth:.1} MiB");
+        println!("round {round}: {seconds:.2} s, {rate:.0} {unit}/s, resident memory +{growth:.1} MiB");
         rates.push(rate);
         growths.push(growth);
         db.close().await.ok();
@@ -202,7 +255,7 @@ async fn main() {
     };
     let (rates, growths) = (sorted(rates), sorted(growths));
     println!(
-        "median {:.0} claims/s (range {:.0}-{:.0}); resident memory +{:.1} MiB median (range {:.1}-{:.1})",
+        "median {:.0} {unit}/s (range {:.0}-{:.0}); resident memory +{:.1} MiB median (range {:.1}-{:.1})",
         rates[rates.len() / 2],
         rates[0],
         rates[rates.len() - 1],

@@ -88,7 +88,11 @@ async fn import(
     let principal =
         auth::authenticate(headers, &state.keys, &state.db, &policy, &state.staff).await.map_err(|e| (e, None))?;
     let access = Arc::new(Access::new(principal, policy, request_id));
-    if let Err(err) = access.require(Resource::Ingest, Action::Create) {
+    let allowed = access.require(Resource::Ingest, Action::Create).and_then(|_| match route {
+        Route::Ndjson => directory_sender(&access),
+        Route::X12 => Ok(()),
+    });
+    if let Err(err) = allowed {
         state.audit.commit(access.drain_events()).await.map_err(|e| (e, None))?;
         return Err((err, None));
     }
@@ -151,7 +155,8 @@ pub(crate) async fn import_x12(
 }
 
 /// Imports an uploaded file of either kind: NDJSON when its first byte that is not white
-/// space opens a JSON object, else X12.
+/// space opens a JSON object (from a service account only: [`may_send`](tools::ingest::directory::may_send)),
+/// else X12.
 pub(crate) async fn import_file(
     state: &AppState,
     access: &Access,
@@ -169,10 +174,18 @@ pub(crate) async fn import_file(
     .ok()
     .flatten();
     if first == Some(b'{') {
+        directory_sender(access)?;
         tools::ingest::directory::import_directory(&state.db, path, &access.event_base()).await
     } else {
         import_x12(state, access, path).await
     }
+}
+
+/// Only a service account sends the directory; a refusal is recorded like any other (the
+/// caller commits `access`'s events).
+fn directory_sender(access: &Access) -> tools::kit::ApiResult<()> {
+    tools::ingest::directory::may_send(&access.principal().sub)
+        .map_err(|e| access.refuse(Resource::Ingest, Action::Create, None, e))
 }
 
 /// Writes a stream of chunks to a temporary file only this process can read, stopping at `limit`.

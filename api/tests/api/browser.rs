@@ -95,6 +95,13 @@ impl Chrome {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Chooses `path` in the page's file input, as a person picking the file would.
+    async fn choose_file(&self, path: &str) {
+        let input = self.client.wait().for_element(Locator::Css("input[type='file']")).await.unwrap();
+        let path = std::fs::canonicalize(path).unwrap();
+        input.send_keys(path.to_str().unwrap()).await.unwrap();
+    }
+
     /// Waits until the browser is on a page whose address satisfies `arrived`.
     async fn wait_url(&self, arrived: impl Fn(&str) -> bool) {
         for _ in 0..300 {
@@ -207,6 +214,28 @@ both!(an_ops_member_escalates_a_denial_and_a_second_approves_its_write_off, |app
         json!({ "status": "WRITTEN_OFF", "claim": { "status": "WRITTEN_OFF" } }),
         "{now}"
     );
+});
+
+both!(an_ops_member_imports_a_remittance_from_the_imports_page, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let samples = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/data/samples");
+    chrome.sign_in("owen").await;
+    chrome.open("/ops/imports").await;
+    chrome.choose_file(&format!("{samples}/sample-835.edi")).await;
+    chrome.click("//form[@action='/ops/imports/upload']//button").await;
+    chrome.wait_text("File imported: its run is below.").await;
+    let html = chrome.wait_text("x12_835 · imported").await;
+    assert!(html.contains("sets refused 0"), "{html}");
+    chrome.screenshot("ops-imports").await;
+    // The directory is the practice-management system's to send, not a person's.
+    chrome.open("/ops/imports").await;
+    chrome.choose_file(&format!("{samples}/sample-directory.ndjson")).await;
+    chrome.click("//form[@action='/ops/imports/upload']//button").await;
+    chrome.wait_text("the directory and care records come from the practice-management system").await;
+    chrome.close().await;
+    let runs = app.sql("SELECT kind FROM import_file").await;
+    let kinds: Vec<String> = runs.iter().map(|r| r.try_get("", "kind").unwrap()).collect();
+    assert_eq!(kinds, ["x12_835"], "the directory file was not landed");
 });
 
 both!(a_medical_reviewer_completes_a_review, |app| {

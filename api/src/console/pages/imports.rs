@@ -1,6 +1,7 @@
-//! Ops' Imports page: send an 835, an 837P or a directory NDJSON file from the desk (the same
-//! import as a service account's `POST /ingest/x12` or `/ingest/ndjson`, as the signed-in
-//! member), see each run's report with its refused sets or batches and why, and work the remittance lines no claim matched: match one to the
+//! Ops' Imports page: send an 835 or 837P from the desk (the same import as a service
+//! account's `POST /ingest/x12`, as the signed-in member; the directory's NDJSON is the
+//! practice-management system's alone to send), see each run's report with its refused sets
+//! or batches and why, and work the remittance lines no claim matched: match one to the
 //! claim it is, or dismiss it with a note.
 
 use super::{Feedback, FormBody, fields, notice, outcome, read};
@@ -107,7 +108,7 @@ async fn imports_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
         (notice(query))
         section.card aria-label="Send a file" {
             h2 { "Send a file" }
-            p.muted { "An X12 835 remittance or 837P claims file, as the clearinghouse sent it, or the practice-management system's NDJSON export. A set (or a batch of 1,000 lines) that breaks a rule is refused whole and shown below; the others stand." }
+            p.muted { "An X12 835 remittance or 837P claims file, as the clearinghouse sent it. A set that breaks a rule is refused whole and shown below; the others stand. The directory and notes come from the practice-management system itself; its runs are listed here too." }
             form method="post" action="/ops/imports/upload" enctype="multipart/form-data" {
                 (csrf_field(csrf))
                 label for="file" { "File" }
@@ -200,7 +201,12 @@ async fn upload(ctx: SignedIn, mut multipart: Multipart) -> Response {
     }
     match import_file(&ctx.state, &access, file.path()).await {
         Ok(_) => crate::console::redirect("/ops/imports?done=imported"),
-        Err(err) => refused(err.code().http_status(), &err.message()),
+        Err(err) => {
+            if ctx.state.audit.commit(access.drain_events()).await.is_err() {
+                return refused(StatusCode::SERVICE_UNAVAILABLE, "the refusal could not be recorded: nothing was done");
+            }
+            refused(err.code().http_status(), &err.message())
+        }
     }
 }
 

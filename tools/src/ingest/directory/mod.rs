@@ -112,6 +112,22 @@ fn read_batches(path: &Path, out: &tokio::sync::mpsc::Sender<Batch>) -> std::io:
     Ok(())
 }
 
+/// Whether `sub` may send the directory: the practice-management system's service account,
+/// never a person. Holding `ingest · create` lets ops send claims and remittances, but a
+/// directory file rewrites patients' details and therapists' notes, which no person's role
+/// edits that way (a signed-off note is amended only with a second medical member's
+/// approval). The command line's operator, who holds the database itself, may.
+pub fn may_send(sub: &str) -> ApiResult<()> {
+    if sub.starts_with(crate::admin::service_account_service::SUB_PREFIX) {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden(
+        "the directory and care records come from the practice-management system: only a service account sends \
+         NDJSON"
+            .into(),
+    ))
+}
+
 /// Imports the NDJSON file at `path` as `sender`.
 pub async fn import_directory(
     db: &DatabaseConnection,
@@ -135,7 +151,9 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path, sender: &Sender, r
     let reading = blocking(move || read_batches(&owned, &tx));
     let writing = async {
         let mut report = ImportReport::default();
-        let mut analyzed = Analyzed::new("patient, provider, appointment, care_record");
+        let mut analyzed = Analyzed::new(
+            "patient (external_id), provider (external_id, npi), appointment (external_id), care_record (external_id)",
+        );
         while let Some(batch) = rx.recv().await {
             write_batch(db, run, editor, batch, &mut report).await?;
             analyzed.keep_up(db, report.created).await?;

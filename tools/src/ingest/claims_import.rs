@@ -101,7 +101,7 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path) -> ApiResult<Impor
     };
     let mut open: Option<DatabaseTransaction> = None;
     let mut chunk: Vec<Claim> = Vec::new();
-    let mut analyzed = Analyzed::new("claim");
+    let mut analyzed = Analyzed::new("claim (claim_number)");
     while let Some(item) = rx.recv().await {
         match item {
             Item::Claim(claim) if stands(claim.segment) => {

@@ -61,6 +61,40 @@ pub struct Batch<'a> {
     now: DateTime<Utc>,
     written: Written,
     history: Vec<directory_change::ActiveModel>,
+    held: Held,
+}
+
+/// The records this batch wrote or found, by external id, so a later line of the batch that
+/// names one needs no look-up (an export sends a patient's appointments and notes beside them).
+#[derive(Default)]
+struct Held {
+    patients: HashMap<String, Uuid>,
+    providers: HashMap<String, Uuid>,
+    /// An appointment's id and its patient's.
+    sessions: HashMap<String, (Uuid, Uuid)>,
+}
+
+/// The ids of `keys`: from `held` where the batch has them, else from the database.
+async fn resolve<'k, E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    held: &HashMap<String, Uuid>,
+    (id, key): (E::Column, E::Column),
+    keys: impl Iterator<Item = &'k str>,
+) -> Result<HashMap<String, Uuid>, DbErr> {
+    let mut found = HashMap::new();
+    let mut missing = HashSet::new();
+    for k in keys {
+        match held.get(k) {
+            Some(id) => {
+                found.insert(k.to_owned(), *id);
+            }
+            None => {
+                missing.insert(k);
+            }
+        }
+    }
+    found.extend(ids_by_key::<E>(txn, id, key, missing).await?);
+    Ok(found)
 }
 
 type Keyed<T> = Vec<(u64, String, T)>;
@@ -72,7 +106,15 @@ pub async fn write(
     editor: Option<Uuid>,
     lines: Vec<Line>,
 ) -> Result<Written, Refused> {
-    let mut batch = Batch { txn, run, editor, now: Utc::now(), written: Written::default(), history: Vec::new() };
+    let mut batch = Batch {
+        txn,
+        run,
+        editor,
+        now: Utc::now(),
+        written: Written::default(),
+        history: Vec::new(),
+        held: Held::default(),
+    };
     let (mut providers, mut patients, mut appointments, mut notes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for line in batch.last_of_each(lines) {
         match line.record {
@@ -225,15 +267,18 @@ impl Batch<'_> {
             let current = known.get(&key).or(holder.filter(|h| h.external_id.is_none()));
             match current {
                 Some(current) if holder.is_none_or(|h| h.id == current.id) => {
+                    self.held.providers.insert(key.clone(), current.id);
                     let changes = provider_changes(current, &key, &sent);
                     let next = provider_row(&key, sent);
                     self.change::<provider::Entity>(line, ("provider", current.id, current.version), changes, next)
                         .await?;
                 }
                 None if holder.is_none() => {
+                    let id = Uuid::now_v7();
+                    self.held.providers.insert(key.clone(), id);
                     let mut row = provider_row(&key, sent);
                     (row.id, row.created_at, row.updated_at, row.version) =
-                        (Set(Uuid::now_v7()), Set(self.now), Set(self.now), Set(1));
+                        (Set(id), Set(self.now), Set(self.now), Set(1));
                     fresh.push(row);
                 }
                 _ => errors.push(refuse(line, "npi", "another provider in ward holds this NPI")),
@@ -260,13 +305,15 @@ impl Batch<'_> {
         let mut fresh = Vec::new();
         for (line, key, sent) in rows {
             if let Some(current) = known.get(&key) {
+                self.held.patients.insert(key.clone(), current.id);
                 let changes = patient_changes(current, &sent);
                 let next = patient_row(&key, sent);
                 self.change::<patient::Entity>(line, ("patient", current.id, current.version), changes, next).await?;
             } else {
+                let id = Uuid::now_v7();
+                self.held.patients.insert(key.clone(), id);
                 let mut row = patient_row(&key, sent);
-                (row.id, row.created_at, row.updated_at, row.version) =
-                    (Set(Uuid::now_v7()), Set(self.now), Set(self.now), Set(1));
+                (row.id, row.created_at, row.updated_at, row.version) = (Set(id), Set(self.now), Set(self.now), Set(1));
                 fresh.push(row);
             }
         }
@@ -283,18 +330,18 @@ impl Batch<'_> {
         &self,
         named: impl Iterator<Item = (u64, &'k str, &'k str)> + Clone,
     ) -> Result<(HashMap<String, Uuid>, HashMap<String, Uuid>), Refused> {
-        let patients = ids_by_key::<patient::Entity>(
+        let patients = resolve::<patient::Entity>(
             self.txn,
-            patient::Column::Id,
-            patient::Column::ExternalId,
-            named.clone().map(|(_, patient, _)| patient).collect(),
+            &self.held.patients,
+            (patient::Column::Id, patient::Column::ExternalId),
+            named.clone().map(|(_, patient, _)| patient),
         )
         .await?;
-        let providers = ids_by_key::<provider::Entity>(
+        let providers = resolve::<provider::Entity>(
             self.txn,
-            provider::Column::Id,
-            provider::Column::ExternalId,
-            named.clone().map(|(_, _, provider)| provider).collect(),
+            &self.held.providers,
+            (provider::Column::Id, provider::Column::ExternalId),
+            named.clone().map(|(_, _, provider)| provider),
         )
         .await?;
         let mut errors = Vec::new();
@@ -336,11 +383,13 @@ impl Batch<'_> {
                     ("cptCode", json!(current.cpt_code), json!(sent.cpt_code)),
                 ]);
                 let at = ("appointment", current.id, current.version);
+                self.held.sessions.insert(key.clone(), (current.id, patient_id));
                 self.change::<appointment::Entity>(line, at, changes, next).await?;
             } else {
+                let id = Uuid::now_v7();
+                self.held.sessions.insert(key.clone(), (id, patient_id));
                 let mut row = next;
-                (row.id, row.created_at, row.updated_at, row.version) =
-                    (Set(Uuid::now_v7()), Set(self.now), Set(self.now), Set(1));
+                (row.id, row.created_at, row.updated_at, row.version) = (Set(id), Set(self.now), Set(self.now), Set(1));
                 fresh.push(row);
             }
         }
@@ -358,11 +407,26 @@ impl Batch<'_> {
         rows: &Keyed<CareRecord>,
         patients: &HashMap<String, Uuid>,
     ) -> Result<HashMap<String, Uuid>, Refused> {
-        let keys: Vec<&str> = rows.iter().filter_map(|(_, _, c)| c.appointment.as_deref()).collect();
-        let known = by_key::<appointment::Entity, _>(self.txn, appointment::Column::ExternalId, keys, |a| {
-            a.external_id.clone()
-        })
-        .await?;
+        let keys: Vec<&str> = rows
+            .iter()
+            .filter_map(|(_, _, c)| c.appointment.as_deref())
+            .filter(|k| !self.held.sessions.contains_key(*k))
+            .collect();
+        let mut known: HashMap<String, (Uuid, Uuid)> =
+            by_key::<appointment::Entity, _>(self.txn, appointment::Column::ExternalId, keys, |a| {
+                a.external_id.clone()
+            })
+            .await?
+            .into_iter()
+            .map(|(key, session)| (key, (session.id, session.patient_id)))
+            .collect();
+        for (_, _, note) in rows {
+            if let Some(key) = &note.appointment
+                && let Some(held) = self.held.sessions.get(key)
+            {
+                known.insert(key.clone(), *held);
+            }
+        }
         let mut errors = Vec::new();
         for (line, _, note) in rows {
             let Some(key) = &note.appointment else { continue };
@@ -370,7 +434,7 @@ impl Batch<'_> {
                 None => {
                     errors.push(refuse(*line, "appointmentExternalId", "no appointment in ward has this external id"))
                 }
-                Some(session) if session.patient_id != patients[&note.patient] => {
+                Some((_, patient)) if *patient != patients[&note.patient] => {
                     errors.push(refuse(*line, "appointmentExternalId", "an appointment of another patient"));
                 }
                 Some(_) => {}
@@ -379,7 +443,7 @@ impl Batch<'_> {
         if !errors.is_empty() {
             return Err(Refused::Lines(errors));
         }
-        Ok(known.into_iter().map(|(key, session)| (key, session.id)).collect())
+        Ok(known.into_iter().map(|(key, (id, _))| (key, id)).collect())
     }
 
     async fn care_records(&mut self, rows: Keyed<CareRecord>) -> Result<(), Refused> {

@@ -271,6 +271,21 @@ each_backend!(ward_import_directory_takes_the_shipped_sample, |backend| {
     assert!(said.contains("created 9, updated 0, unchanged 0, unmatched 0, refused 0"), "{said}");
     let alex = patient_by_key(&app, "PM-PAT-0001").await;
     assert_eq!(alex.member_id, "NWH100200300", "the sample 837P's subscriber");
+
+    // The sample 837P's claims then find their patients: the subscriber by member id, the
+    // dependent (who has no member id of their own in 5010) by the record number in REF*EA.
+    let claims = concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/data/samples/sample-837p.edi");
+    let out = ward().args(["import", "837", "--database-url", &url, claims]).output().await.unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("created 3, updated 0, unchanged 0, unmatched 0, refused 0"), "{said}");
+    let jordan = patient_by_key(&app, "PM-PAT-0002").await;
+    let dependent = entities::claim::Entity::find()
+        .filter(entities::claim::Column::ClaimNumber.eq("CLM-2026-9000103"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the dependent's claim");
+    assert_eq!(dependent.patient_id, jordan.id);
 });
 
 each_backend!(an_appointment_or_note_is_never_moved_to_another_patient, |backend| {

@@ -3,11 +3,13 @@
 //! then write the sets that stood, each in one transaction).
 //!
 //! A claim is linked to its patient and provider, never to invented ones: the patient by the
-//! subscriber's member id when the patient is the subscriber (SBR02 18), the provider by the
-//! rendering NPI (or the billing NPI when no rendering provider is named). A claim whose
-//! patient or provider ward does not know is not written; the run counts it `unmatched` and
-//! its notes name its CLM segment (a dependent, who has no member id of their own in 5010,
-//! waits for the directory's import to name them). An existing claim is updated when what the
+//! medical record number the claims system writes in REF*EA (the practice-management
+//! system's key for the patient, the directory's external id), else by the subscriber's
+//! member id when the patient is the subscriber (SBR02 18); the provider by the rendering NPI
+//! (or the billing NPI when no rendering provider is named). A claim whose patient or
+//! provider ward does not know, or whose record number and member id name two patients, is
+//! not written; the run counts it `unmatched` and its notes name its CLM segment (a dependent,
+//! who has no member id of their own in 5010, is found by the record number alone). An existing claim is updated when what the
 //! 837P says of it changed (its charge, codes, date of service or provider), else `unchanged`;
 //! one ward holds for another patient is never moved to this one (`unmatched`, with a note).
 //! A replacement (CLM05-3 7) updates the claim it replaces; a void (8) is not written, and
@@ -144,6 +146,8 @@ pub const CHUNK: usize = 500;
 /// and the claims it holds already (by number).
 struct Known {
     patients: HashMap<String, patient::Model>,
+    /// By external id (the medical record number of REF*EA).
+    records: HashMap<String, patient::Model>,
     providers: HashMap<String, provider::Model>,
     existing: HashMap<String, claim::Model>,
 }
@@ -153,12 +157,15 @@ impl Known {
         let members: Vec<&str> =
             claims.iter().filter(|c| c.patient_is_subscriber).map(|c| c.member_id.as_str()).collect();
         let patients = patient::Entity::find().filter(patient::Column::MemberId.is_in(members)).all(txn).await?;
+        let numbers: Vec<&str> = claims.iter().filter_map(|c| c.medical_record.as_deref()).collect();
+        let records = patient::Entity::find().filter(patient::Column::ExternalId.is_in(numbers)).all(txn).await?;
         let npis: Vec<&str> = claims.iter().map(npi_of).collect();
         let providers = provider::Entity::find().filter(provider::Column::Npi.is_in(npis)).all(txn).await?;
         let numbers: Vec<&str> = claims.iter().map(|c| c.claim_number.as_str()).collect();
         let existing = claim::Entity::find().filter(claim::Column::ClaimNumber.is_in(numbers)).all(txn).await?;
         Ok(Known {
             patients: patients.into_iter().map(|p| (p.member_id.clone(), p)).collect(),
+            records: records.into_iter().filter_map(|p| Some((p.external_id.clone()?, p))).collect(),
             providers: providers.into_iter().map(|p| (p.npi.clone(), p)).collect(),
             existing: existing.into_iter().map(|c| (c.claim_number.clone(), c)).collect(),
         })
@@ -229,7 +236,19 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
             ));
             continue;
         }
-        let patient = known.patients.get(&sent.member_id).filter(|_| sent.patient_is_subscriber);
+        let by_member = known.patients.get(&sent.member_id).filter(|_| sent.patient_is_subscriber);
+        let by_record = sent.medical_record.as_ref().and_then(|number| known.records.get(number));
+        if let (Some(a), Some(b)) = (by_member, by_record)
+            && a.id != b.id
+        {
+            report.unmatched += 1;
+            report.notes.push(format!(
+                "segment {} (CLM): its record number (REF*EA) and member id name two patients; not written",
+                sent.segment
+            ));
+            continue;
+        }
+        let patient = by_record.or(by_member);
         let (Some(patient), Some(provider)) = (patient, known.providers.get(npi_of(sent))) else {
             report.unmatched += 1;
             let missing = if patient.is_none() { "its patient" } else { "its provider" };

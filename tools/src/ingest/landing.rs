@@ -4,7 +4,7 @@
 //! (the database went away) is marked `failed`, and the same file may be sent again.
 
 use super::report::ImportReport;
-use crate::kit::audit::{self, recorder::EventBase};
+use crate::kit::audit::{self, NewEvent, recorder::EventBase};
 use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::import_file;
@@ -105,9 +105,19 @@ pub async fn land(db: &impl ConnectionTrait, kind: FileKind, digest: &Digest256,
     Ok(Landed::New(row.insert(db).await?))
 }
 
-/// The sender's event base, timed now (a run ends long after it was sent).
-fn event_base(sender: &Sender) -> EventBase {
+/// A run's audited event: who sent the file, its kind and SHA-256, and what came of it. Timed
+/// now, not when the file was sent (a run ends long after).
+fn run_event(sender: &Sender, run: Uuid, kind: &str, digest: &Digest256, outcome: &str) -> NewEvent {
     EventBase { at: Utc::now(), ..sender.clone() }
+        .event("import", "ingest", Some(run.to_string()), None)
+        .because(format!("{kind} sha256 {}: {outcome}", digest.sha256))
+}
+
+/// Appends one event in a transaction of its own.
+async fn record(db: &DatabaseConnection, event: NewEvent) -> ApiResult<()> {
+    let txn = audit::begin(db).await?;
+    txn.append(vec![event]).await?;
+    txn.commit().await
 }
 
 fn counts(report: &ImportReport) -> String {
@@ -126,12 +136,7 @@ pub(crate) async fn finish(
     report: ImportReport,
 ) -> ApiResult<(import_file::Model, ImportReport)> {
     let txn = audit::begin(db).await?;
-    let event = event_base(sender).event("import", "ingest", Some(run.id.to_string()), None).because(format!(
-        "{} sha256 {}: {}",
-        run.kind,
-        digest.sha256,
-        counts(&report)
-    ));
+    let event = run_event(sender, run.id, &run.kind, digest, &counts(&report));
     let as_i32 = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
     let mut row: import_file::ActiveModel = run.into();
     row.status = Set(report.status().into());
@@ -156,13 +161,8 @@ pub(crate) async fn record_repeat(
     digest: &Digest256,
     earlier: &import_file::Model,
 ) -> ApiResult<()> {
-    let txn = audit::begin(db).await?;
-    let event = event_base(sender).event("import", "ingest", Some(earlier.id.to_string()), None).because(format!(
-        "{} sha256 {}: the same file as run {}, nothing changed",
-        earlier.kind, digest.sha256, earlier.id
-    ));
-    txn.append(vec![event]).await?;
-    txn.commit().await
+    let outcome = format!("the same file as run {}, nothing changed", earlier.id);
+    record(db, run_event(sender, earlier.id, &earlier.kind, digest, &outcome)).await
 }
 
 pub(crate) fn io_error(path: &Path, err: std::io::Error) -> ApiError {
@@ -176,9 +176,9 @@ pub(crate) async fn blocking<T: Send + 'static>(job: impl FnOnce() -> T + Send +
 
 /// PostgreSQL's planner statistics, kept up with a first load. An import's look-ups (by
 /// external id, by claim number) are planned from statistics that autovacuum refreshes only
-/// now and then: a directory's first import, into tables that held a few hundred rows, would have each batch's look-ups
-/// scan whole tables that it has meanwhile grown to tens of thousands (measured: 370 ms a
-/// look-up at 30,000 patients, 2,256 lines a second). The tables are analysed whenever the
+/// now and then: a directory's first import, into tables that held a few hundred rows, would
+/// have each batch's look-ups scan whole tables that it has meanwhile grown to tens of
+/// thousands (measured: 370 ms a look-up at 30,000 patients, 2,256 lines a second). The tables are analysed whenever the
 /// run's created records have grown fourfold since it last did, from 1,000 (six times in a
 /// million lines), and only the columns looked up (at 100,000 rows: 140 ms, against 430 ms for
 /// whole tables).
@@ -233,16 +233,8 @@ pub(crate) async fn import(
             failed.update(db).await.ok();
             // What its committed sets or batches wrote stands, so the run is on the trail
             // even so (when the database is there to take it).
-            let event = event_base(sender).event("import", "ingest", Some(id.to_string()), None).because(format!(
-                "{} sha256 {}: failed before it finished; what its sets or batches committed stands",
-                kind.as_str(),
-                digest.sha256
-            ));
-            if let Ok(txn) = audit::begin(db).await
-                && txn.append(vec![event]).await.is_ok()
-            {
-                txn.commit().await.ok();
-            }
+            let outcome = "failed before it finished; what its sets or batches committed stands";
+            record(db, run_event(sender, id, kind.as_str(), &digest, outcome)).await.ok();
             Err(err)
         }
     }

@@ -154,16 +154,19 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path, sender: &Sender, r
         let mut analyzed = Analyzed::new(
             "patient (external_id), provider (external_id, npi), appointment (external_id), care_record (external_id)",
         );
+        // Problems and notes listed so far, counted as they are (not summed again per batch).
+        let mut listed = 0;
         while let Some(batch) = rx.recv().await {
-            write_batch(db, run, editor, batch, &mut report).await?;
+            let notes = report.notes.len();
+            write_batch(db, run, editor, batch, &mut report, MAX_LISTED.saturating_sub(listed)).await?;
+            listed += report.notes.len() - notes + report.batches.last().map_or(0, |b| b.problems.len());
             analyzed.keep_up(db, report.created).await?;
         }
-        Ok::<_, ApiError>(report)
+        Ok::<_, ApiError>((report, listed))
     };
     let (read, written) = tokio::join!(reading, writing);
     read?.map_err(|e| io_error(path, e))?;
-    let mut report = written?;
-    let listed: usize = report.batches.iter().map(|b| b.problems.len()).sum::<usize>() + report.notes.len();
+    let (mut report, listed) = written?;
     if listed >= MAX_LISTED {
         report.notes.push(format!("more problems and notes than the {MAX_LISTED} listed: each batch says how many"));
     }
@@ -173,15 +176,15 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path, sender: &Sender, r
     Ok(report)
 }
 
+/// Writes one batch in its transaction, listing at most `room` of its problems and notes.
 async fn write_batch(
     db: &DatabaseConnection,
     run: Uuid,
     editor: Option<Uuid>,
     mut batch: Batch,
     report: &mut ImportReport,
+    room: usize,
 ) -> ApiResult<()> {
-    let room =
-        MAX_LISTED.saturating_sub(report.batches.iter().map(|b| b.problems.len()).sum::<usize>() + report.notes.len());
     if !batch.problems.is_empty() {
         report.refused += 1;
         report.batches.push(batch.report("refused", &batch.problems, room));

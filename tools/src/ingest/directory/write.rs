@@ -16,8 +16,8 @@ use crate::medical::care_record_service::signed_off;
 use chrono::{DateTime, Utc};
 use entities::{appointment, care_record, care_record_revision, directory_change, patient, provider};
 use sea_orm::{
-    ActiveEnum, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
+    ActiveEnum, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, ModelTrait,
+    QueryFilter, QuerySelect,
 };
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
@@ -165,22 +165,23 @@ async fn ids_by_key<E: EntityTrait>(
     Ok(rows.into_iter().filter_map(|(id, key)| key.map(|k| (k, id))).collect())
 }
 
-/// The records of `E` that hold these external ids, by external id.
-async fn by_key<E, F>(
+/// The records of `E` that hold these external ids (in column `key`), by external id.
+async fn by_key<E: EntityTrait>(
     txn: &DatabaseTransaction,
     key: E::Column,
     keys: Vec<&str>,
-    key_of: F,
-) -> Result<HashMap<String, E::Model>, DbErr>
-where
-    E: EntityTrait,
-    F: Fn(&E::Model) -> Option<String>,
-{
+) -> Result<HashMap<String, E::Model>, DbErr> {
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
     let rows = E::find().filter(key.is_in(keys)).all(txn).await?;
-    Ok(rows.into_iter().filter_map(|row| key_of(&row).map(|k| (k, row))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match row.get(key) {
+            sea_orm::Value::String(Some(k)) => Some((k, row)),
+            _ => None,
+        })
+        .collect())
 }
 
 impl Batch<'_> {
@@ -202,6 +203,15 @@ impl Batch<'_> {
             }
         }
         kept
+    }
+
+    /// Inserts the batch's new records of `E`, in one statement, and counts them.
+    async fn create<E: EntityTrait>(&mut self, fresh: Vec<E::ActiveModel>) -> Result<(), Refused> {
+        self.written.created += u32::try_from(fresh.len()).unwrap_or(u32::MAX);
+        if !fresh.is_empty() {
+            E::insert_many(fresh).exec_without_returning(self.txn).await?;
+        }
+        Ok(())
     }
 
     /// Moves a record of `E` to its next version when `changes` is not empty, with its
@@ -244,9 +254,7 @@ impl Batch<'_> {
             return Ok(());
         }
         let keys = rows.iter().map(|(_, key, _)| key.as_str()).collect();
-        let known =
-            by_key::<provider::Entity, _>(self.txn, provider::Column::ExternalId, keys, |p| p.external_id.clone())
-                .await?;
+        let known = by_key::<provider::Entity>(self.txn, provider::Column::ExternalId, keys).await?;
         let npis: Vec<&str> = rows.iter().map(|(_, _, p)| p.npi.as_str()).collect();
         let holders: HashMap<String, provider::Model> = provider::Entity::find()
             .filter(provider::Column::Npi.is_in(npis))
@@ -287,11 +295,7 @@ impl Batch<'_> {
         if !errors.is_empty() {
             return Err(Refused::Lines(errors));
         }
-        self.written.created += u32::try_from(fresh.len()).unwrap_or(u32::MAX);
-        if !fresh.is_empty() {
-            provider::Entity::insert_many(fresh).exec_without_returning(self.txn).await?;
-        }
-        Ok(())
+        self.create::<provider::Entity>(fresh).await
     }
 
     async fn patients(&mut self, rows: Keyed<Patient>) -> Result<(), Refused> {
@@ -299,9 +303,7 @@ impl Batch<'_> {
             return Ok(());
         }
         let keys = rows.iter().map(|(_, key, _)| key.as_str()).collect();
-        let known =
-            by_key::<patient::Entity, _>(self.txn, patient::Column::ExternalId, keys, |p| p.external_id.clone())
-                .await?;
+        let known = by_key::<patient::Entity>(self.txn, patient::Column::ExternalId, keys).await?;
         let mut fresh = Vec::new();
         for (line, key, sent) in rows {
             if let Some(current) = known.get(&key) {
@@ -317,11 +319,7 @@ impl Batch<'_> {
                 fresh.push(row);
             }
         }
-        self.written.created += u32::try_from(fresh.len()).unwrap_or(u32::MAX);
-        if !fresh.is_empty() {
-            patient::Entity::insert_many(fresh).exec_without_returning(self.txn).await?;
-        }
-        Ok(())
+        self.create::<patient::Entity>(fresh).await
     }
 
     /// The ward ids of the patients and providers these lines name; a name ward does not
@@ -362,10 +360,7 @@ impl Batch<'_> {
         let (patients, providers) =
             self.parties(rows.iter().map(|(line, _, a)| (*line, a.patient.as_str(), a.provider.as_str()))).await?;
         let keys = rows.iter().map(|(_, key, _)| key.as_str()).collect();
-        let known = by_key::<appointment::Entity, _>(self.txn, appointment::Column::ExternalId, keys, |a| {
-            a.external_id.clone()
-        })
-        .await?;
+        let known = by_key::<appointment::Entity>(self.txn, appointment::Column::ExternalId, keys).await?;
         let mut fresh = Vec::new();
         for (line, key, sent) in rows {
             let (patient_id, provider_id) = (patients[&sent.patient], providers[&sent.provider]);
@@ -393,11 +388,7 @@ impl Batch<'_> {
                 fresh.push(row);
             }
         }
-        self.written.created += u32::try_from(fresh.len()).unwrap_or(u32::MAX);
-        if !fresh.is_empty() {
-            appointment::Entity::insert_many(fresh).exec_without_returning(self.txn).await?;
-        }
-        Ok(())
+        self.create::<appointment::Entity>(fresh).await
     }
 
     /// The appointments these notes name, with their patients; one ward does not hold, or
@@ -413,13 +404,11 @@ impl Batch<'_> {
             .filter(|k| !self.held.sessions.contains_key(*k))
             .collect();
         let mut known: HashMap<String, (Uuid, Uuid)> =
-            by_key::<appointment::Entity, _>(self.txn, appointment::Column::ExternalId, keys, |a| {
-                a.external_id.clone()
-            })
-            .await?
-            .into_iter()
-            .map(|(key, session)| (key, (session.id, session.patient_id)))
-            .collect();
+            by_key::<appointment::Entity>(self.txn, appointment::Column::ExternalId, keys)
+                .await?
+                .into_iter()
+                .map(|(key, session)| (key, (session.id, session.patient_id)))
+                .collect();
         for (_, _, note) in rows {
             if let Some(key) = &note.appointment
                 && let Some(held) = self.held.sessions.get(key)
@@ -454,10 +443,7 @@ impl Batch<'_> {
             self.parties(rows.iter().map(|(line, _, c)| (*line, c.patient.as_str(), c.provider.as_str()))).await?;
         let sessions = self.sessions(&rows, &patients).await?;
         let keys = rows.iter().map(|(_, key, _)| key.as_str()).collect();
-        let known = by_key::<care_record::Entity, _>(self.txn, care_record::Column::ExternalId, keys, |c| {
-            c.external_id.clone()
-        })
-        .await?;
+        let known = by_key::<care_record::Entity>(self.txn, care_record::Column::ExternalId, keys).await?;
         let mut fresh = Vec::new();
         for (line, key, sent) in rows {
             let ids = Parties {
@@ -469,7 +455,7 @@ impl Batch<'_> {
                 Some(current) if current.patient_id != ids.patient => {
                     return Err(Refused::Lines(vec![another_patients(line, "care record")]));
                 }
-                Some(current) => self.revise(line, current, &sent, &ids).await?,
+                Some(current) => self.revise(line, &key, current, sent, &ids).await?,
                 None => {
                     let written = sent.written_at.unwrap_or(self.now);
                     let mut row = care_record_row(&key, sent, &ids);
@@ -479,11 +465,7 @@ impl Batch<'_> {
                 }
             }
         }
-        self.written.created += u32::try_from(fresh.len()).unwrap_or(u32::MAX);
-        if !fresh.is_empty() {
-            care_record::Entity::insert_many(fresh).exec_without_returning(self.txn).await?;
-        }
-        Ok(())
+        self.create::<care_record::Entity>(fresh).await
     }
 
     /// A care record the practice-management system changed: what it said is kept as a
@@ -493,8 +475,9 @@ impl Batch<'_> {
     async fn revise(
         &mut self,
         line: u64,
+        key: &str,
         current: &care_record::Model,
-        sent: &CareRecord,
+        sent: CareRecord,
         ids: &Parties,
     ) -> Result<(), Refused> {
         let written = sent.written_at.unwrap_or(current.created_at);
@@ -524,8 +507,7 @@ impl Batch<'_> {
             import_file_id: Set(Some(self.run)),
         };
         care_record_revision::Entity::insert(revision).exec_without_returning(self.txn).await?;
-        let mut next = care_record_row("", sent.clone(), ids);
-        next.external_id = sea_orm::ActiveValue::NotSet;
+        let mut next = care_record_row(key, sent, ids);
         next.created_at = Set(written);
         moved::<care_record::Entity>(self.txn, line, current.id, current.version, next).await?;
         if signed_off(self.txn, current.id).await? {

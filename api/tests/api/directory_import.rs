@@ -6,7 +6,7 @@
 
 use crate::each_backend;
 use crate::helpers::*;
-use crate::ingest::{count, ingest_app, send_to, service_account};
+use crate::ingest::{claim, claims_837, count, header, ingest_app, interchange, send_to, service_account};
 use entities::{care_record, care_record_revision, directory_change, patient, provider, staff};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -319,4 +319,52 @@ each_backend!(an_appointment_or_note_is_never_moved_to_another_patient, |backend
         .unwrap()
         .unwrap();
     assert_eq!((note.patient_id, note.version), (m1.id, 1), "the note stays its patient's");
+});
+
+each_backend!(every_import_waits_its_turn_behind_other_writers_and_is_never_lost_to_them, |backend| {
+    // SQLite in WAL: a transaction begun deferred that reads and then writes fails at once
+    // (SQLITE_BUSY_SNAPSHOT, no busy wait) when another connection commits in between, such
+    // as a console session's last-use update. Another writer commits all through these
+    // imports (the directory, an 837P, an 835): each must wait its turn and be written.
+    use sea_orm::ConnectionTrait;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let app = ingest_app(backend).await;
+    let token = service_account(&app, "practice-system").await;
+    app.db.execute_unprepared("CREATE TABLE other_writer (n INTEGER)").await.unwrap();
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (db, done) = (app.db.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut writes = 0_u64;
+            while !done.load(Ordering::Relaxed) {
+                db.execute_unprepared("INSERT INTO other_writer (n) VALUES (1)").await.unwrap();
+                writes += 1;
+                tokio::task::yield_now().await;
+            }
+            writes
+        })
+    };
+    for round in 0..3 {
+        let lines: Vec<Value> = (1..=2_500)
+            .map(|n| patient_line(&format!("P-W-{round}-{n}"), &format!("w{round}.{n}@example.com")))
+            .collect();
+        let run = report_of(&app, &token, ndjson(&lines)).await;
+        assert_eq!((run["status"].as_str(), counts(&run)), (Some("imported"), [2_500, 0, 0, 0]), "{run}");
+    }
+    let row = &app.sql("SELECT p.member_id, v.npi FROM patient p, provider v ORDER BY p.id, v.id LIMIT 1").await[0];
+    let (member, npi): (String, String) = (row.try_get("", "member_id").unwrap(), row.try_get("", "npi").unwrap());
+    let numbers: Vec<String> = (1..=600).map(|n| format!("CLM-2098-{n:07}")).collect();
+    let claims: Vec<(&str, &str, &str, i64)> = numbers.iter().map(|n| (n.as_str(), &*member, &*npi, 20_000)).collect();
+    let (status, body) = send_to(&app, "/ingest/x12", Some(&token), "application/edi-x12", claims_837(&claims)).await;
+    assert_eq!((status, body["data"]["importRun"]["report"]["created"].as_i64()), (200, Some(600)), "{body}");
+    let mut set = header(600 * 15_000, "EFT-W");
+    for number in &numbers {
+        set.extend(claim(number, "1", 20_000, 15_000, "CO", "45", None));
+    }
+    let (status, body) = send_to(&app, "/ingest/x12", Some(&token), "application/edi-x12", interchange(&[set])).await;
+    assert_eq!((status, body["data"]["importRun"]["status"].as_str()), (200, Some("imported")), "{body}");
+    done.store(true, Ordering::Relaxed);
+    assert!(writer.await.unwrap() > 0, "the other writer wrote all along");
+    assert_eq!(count(&app, "patient WHERE external_id LIKE 'P-W-%'").await, 7_500);
+    assert_eq!(count(&app, "claim WHERE claim_number LIKE 'CLM-2098-%' AND paid_cents = 15000").await, 600);
 });

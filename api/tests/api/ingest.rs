@@ -396,7 +396,7 @@ each_backend!(ward_import_835_takes_the_shipped_sample_once_and_names_what_it_re
 });
 
 /// An 837P interchange of one set: `claims` as (claim number, member id, NPI, charge cents).
-fn claims_837(claims: &[(&str, &str, &str, i64)]) -> String {
+pub fn claims_837(claims: &[(&str, &str, &str, i64)]) -> String {
     let mut body: Vec<String> = vec![
         "BHT*0019*00*B1*20261201*0930*CH".into(),
         "NM1*41*2*WARD BEHAVIORAL HEALTH*****46*WARDBH01".into(),

@@ -20,6 +20,7 @@ pub mod purpose;
 pub mod records;
 pub mod secrets;
 pub mod text_search;
+pub mod transaction;
 pub mod versioned;
 
 pub use access::{Access, Allow, Via, access, null_on_error, phi_field};

@@ -17,14 +17,12 @@
 
 use super::landing::{self, Analyzed, FileKind, Sender, blocking, io_error};
 use super::report::{ImportReport, SetReport};
+use crate::kit::transaction::begin_write;
 use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::claim::{self, ClaimStatus};
 use entities::{import_file, patient, provider};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use uuid::Uuid;
@@ -108,7 +106,7 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path) -> ApiResult<Impor
         match item {
             Item::Claim(claim) if stands(claim.segment) => {
                 if open.is_none() {
-                    open = Some(db.begin().await?);
+                    open = Some(begin_write(db).await?);
                 }
                 chunk.push(*claim);
                 if chunk.len() >= CHUNK

@@ -18,12 +18,13 @@
 use super::landing::{self, FileKind, Sender, blocking, io_error};
 use super::payment_effects::{self, Effects, StoredAdjustment};
 use super::report::{ImportReport, SetReport};
+use crate::kit::transaction::begin_write;
 use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::{claim, claim_adjustment, claim_payment, import_file, payer, remittance, service_payment};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
+    EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -174,7 +175,7 @@ impl Writer<'_> {
             self.set = Some(OpenSet { st: payment.st, write: None, chunk: Vec::new(), plb: Vec::new() });
             return Ok(());
         }
-        let txn = self.db.begin().await?;
+        let txn = begin_write(self.db).await?;
         let row = remittance::ActiveModel {
             id: Set(Uuid::now_v7()),
             import_id: Set(self.run.id),

@@ -8,12 +8,13 @@
 //! computed here by the same formula.
 
 use super::NewEvent;
+use crate::transaction::begin_write;
 use crate::{ApiError, ApiResult};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entities::audit_event;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryOrder, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    QueryOrder, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use std::ops::Deref;
@@ -179,17 +180,11 @@ pub struct AuditTxn {
 pub async fn begin(db: &DatabaseConnection) -> ApiResult<AuditTxn> {
     let (turn, txn) = match db.get_database_backend() {
         DatabaseBackend::Postgres => (None, db.begin().await),
-        // SQLite in WAL: a deferred transaction that reads the chain's head and then writes
-        // fails at once (SQLITE_BUSY_SNAPSHOT, no busy wait) if any other connection wrote in
-        // between, such as a console session's last-use update. IMMEDIATE takes the write lock
-        // first, waiting its turn under the busy timeout.
+        // SQLite: the chain's head is read and then written, so the transaction begins
+        // IMMEDIATE (see `crate::transaction`), after this process's turn.
         _ => {
             let turn = CHAIN.lock().await;
-            let options = TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            };
-            (Some(turn), db.begin_with_options(options).await)
+            (Some(turn), begin_write(db).await)
         }
     };
     let txn = txn.map_err(|e| ApiError::from_db("beginning an audited transaction", e))?;

@@ -17,11 +17,12 @@ pub mod write;
 
 use super::landing::{self, Analyzed, FileKind, Sender, blocking, io_error};
 use super::report::{BatchReport, ImportReport};
+use crate::kit::transaction::begin_write;
 use crate::kit::{ApiError, ApiResult};
 use entities::{import_file, staff};
 use lines::{Lines, Raw};
 use records::{Line, LineError, MAX_LINE_BYTES};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use std::path::Path;
 use uuid::Uuid;
 use write::Refused;
@@ -149,7 +150,9 @@ async fn read_and_write(db: &DatabaseConnection, path: &Path, sender: &Sender, r
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(1);
     let owned = path.to_owned();
     let reading = blocking(move || read_batches(&owned, &tx));
-    let writing = async {
+    // The writer owns the receiver: if it stops on an error, dropping the receiver frees the
+    // reader from a full channel (a borrowed one would wait for a batch never taken).
+    let writing = async move {
         let mut report = ImportReport::default();
         let mut analyzed = Analyzed::new(
             "patient (external_id), provider (external_id, npi), appointment (external_id), care_record (external_id)",
@@ -190,7 +193,7 @@ async fn write_batch(
         report.batches.push(batch.report("refused", &batch.problems, room));
         return Ok(());
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     match write::write(&txn, run, editor, std::mem::take(&mut batch.lines)).await {
         Ok(written) => {
             txn.commit().await?;

@@ -368,3 +368,26 @@ each_backend!(every_import_waits_its_turn_behind_other_writers_and_is_never_lost
     assert_eq!(count(&app, "patient WHERE external_id LIKE 'P-W-%'").await, 7_500);
     assert_eq!(count(&app, "claim WHERE claim_number LIKE 'CLM-2098-%' AND paid_cents = 15000").await, 600);
 });
+
+/// SQLite: a database whose write lock another holds past the busy timeout answers
+/// `UNAVAILABLE` (try again), not `INTERNAL`; nothing is half-written, and the same file sent
+/// again is imported whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_locked_past_the_busy_timeout_is_unavailable_and_the_file_can_be_sent_again() {
+    use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let app = ingest_app(Backend::Sqlite).await;
+    let token = service_account(&app, "practice-system").await;
+    let file = ndjson(
+        &(1..=1_500).map(|n| patient_line(&format!("P-L-{n}"), &format!("l{n}@example.com"))).collect::<Vec<_>>(),
+    );
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let holder = app.db.begin_with_options(options).await.unwrap();
+    holder.execute_unprepared("CREATE TABLE lock_holder (n INTEGER)").await.unwrap();
+    let (status, body) = send_to(&app, "/ingest/ndjson", Some(&token), NDJSON, file.clone()).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (503, Some("UNAVAILABLE")), "{body}");
+    holder.rollback().await.unwrap();
+    assert_eq!(count(&app, "patient WHERE external_id LIKE 'P-L-%'").await, 0, "nothing half-written");
+    let run = report_of(&app, &token, file).await;
+    assert_eq!((run["status"].as_str(), counts(&run)), (Some("imported"), [1_500, 0, 0, 0]), "{run}");
+}

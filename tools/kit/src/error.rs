@@ -180,6 +180,9 @@ fn sqlx_code(err: &DbErr) -> Option<String> {
     }
 }
 
+/// SQLite's primary result code for a database another connection holds locked.
+const SQLITE_BUSY: i32 = 5;
+
 /// True when the error means the database cannot be reached, rather than a query being wrong.
 pub fn is_unavailable(err: &DbErr) -> bool {
     if matches!(err, DbErr::ConnectionAcquire(_)) {
@@ -194,6 +197,11 @@ pub fn is_unavailable(err: &DbErr) -> bool {
             | sqlx::Error::Protocol(_)
             | sqlx::Error::Tls(_),
         ) => true,
+        // SQLite: SQLITE_BUSY (5, with its extended codes) once the busy timeout ran out:
+        // another writer held the write lock all that while.
+        Some(sqlx::Error::Database(db)) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+            sqlx_code(err).and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| code & 0xff == SQLITE_BUSY)
+        }
         // PostgreSQL: class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect
         // now), 55000 for a database that does not accept connections.
         Some(sqlx::Error::Database(_)) => {

@@ -29,6 +29,7 @@ mod m20261203_000023_index_audit_questions;
 mod m20261203_000024_create_ingest;
 mod m20261203_000025_grant_ingest;
 mod m20261203_000026_directory_external_ids;
+mod m20261203_000027_unmatched_payments_index;
 pub mod policy_rules;
 
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_create_ingest::Migration),
             Box::new(m20261203_000025_grant_ingest::Migration),
             Box::new(m20261203_000026_directory_external_ids::Migration),
+            Box::new(m20261203_000027_unmatched_payments_index::Migration),
         ]
     }
 }

@@ -120,10 +120,16 @@ pub async fn write(db: &impl ConnectionTrait, effects: Effects) -> ApiResult<Vec
             denial::Entity::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
         }
     }
+    let postgres = db.get_database_backend() == DatabaseBackend::Postgres;
     for claims in effects.claims.chunks(500) {
-        update_claims(db, claims).await?;
+        if postgres {
+            update_claims_postgres(db, claims, &effects.deadlines).await?;
+        } else {
+            update_claims(db, claims).await?;
+        }
     }
-    for ids in effects.deadlines.chunks(500) {
+    // PostgreSQL derived them in the update of the claims.
+    for ids in effects.deadlines.chunks(500).filter(|_| !postgres) {
         let update = Query::update()
             .table(claim::Entity)
             .value(claim::Column::AppealDeadline, Expr::cust(claim_deadline_sql()))
@@ -134,27 +140,34 @@ pub async fn write(db: &impl ConnectionTrait, effects: Effects) -> ApiResult<Vec
     Ok(effects.notes)
 }
 
-/// Sets each claim's paid amount and status, and moves its version: one statement for all.
-/// PostgreSQL joins a list of values (a CASE per row would compare every row with every
-/// arm); SQLite, which writes from one connection at a time anyway, takes the CASE.
+/// PostgreSQL: sets each claim's paid amount and status, moves its version, and derives
+/// again the appeal deadline of those in `derive` (their denials changed), in one statement
+/// for all: the claims join a list of values (a CASE per row would compare every row with
+/// every arm), and each claim gets one new row version, not two.
+async fn update_claims_postgres(db: &impl ConnectionTrait, claims: &[claim::Model], derive: &[Uuid]) -> ApiResult<()> {
+    let derive: std::collections::HashSet<&Uuid> = derive.iter().collect();
+    let mut values: Vec<sea_orm::Value> = vec![Utc::now().into()];
+    let mut rows = Vec::with_capacity(claims.len());
+    for c in claims {
+        let n = values.len();
+        rows.push(format!("(${}::uuid, ${}::bigint, ${}::text, ${}::boolean)", n + 1, n + 2, n + 3, n + 4));
+        values.extend([c.id.into(), c.paid_cents.into(), c.status.to_value().into(), derive.contains(&c.id).into()]);
+    }
+    let sql = format!(
+        "UPDATE claim SET paid_cents = v.paid, status = v.status, version = claim.version + 1, updated_at = $1, \
+         appeal_deadline = CASE WHEN v.derive THEN {} ELSE claim.appeal_deadline END \
+         FROM (VALUES {}) AS v(id, paid, status, derive) WHERE claim.id = v.id",
+        claim_deadline_sql(),
+        rows.join(", ")
+    );
+    db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
+    Ok(())
+}
+
+/// SQLite: sets each claim's paid amount and status, and moves its version, in one
+/// statement (SQLite writes from one connection at a time anyway, and takes the CASE).
 async fn update_claims(db: &impl ConnectionTrait, claims: &[claim::Model]) -> ApiResult<()> {
     let now = Utc::now();
-    if db.get_database_backend() == DatabaseBackend::Postgres {
-        let mut values: Vec<sea_orm::Value> = vec![now.into()];
-        let mut rows = Vec::with_capacity(claims.len());
-        for c in claims {
-            let n = values.len();
-            rows.push(format!("(${}::uuid, ${}::bigint, ${}::text)", n + 1, n + 2, n + 3));
-            values.extend([c.id.into(), c.paid_cents.into(), c.status.to_value().into()]);
-        }
-        let sql = format!(
-            "UPDATE claim SET paid_cents = v.paid, status = v.status, version = claim.version + 1, updated_at = $1 \
-             FROM (VALUES {}) AS v(id, paid, status) WHERE claim.id = v.id",
-            rows.join(", ")
-        );
-        db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)).await?;
-        return Ok(());
-    }
     let id = || Expr::col((claim::Entity, claim::Column::Id));
     let mut paid = CaseStatement::new();
     let mut status = CaseStatement::new();

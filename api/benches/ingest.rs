@@ -9,8 +9,8 @@
 //!   appointments and 30 care records of about 600 characters each, every line new.
 //!
 //! `cargo bench -p api --bench ingest` (WARD_INGEST_DB=sqlite or postgres, TEST_POSTGRES_URL;
-//! WARD_INGEST_ROUNDS, default 3). Each round imports the file into a fresh database of its
-//! own (migrated, seeded, the claims added), through the same service as `POST /ingest/x12`
+//! WARD_INGEST_ROUNDS, default 3; WARD_INGEST_KEEP=1 keeps each round's database, to look
+//! into). Each round imports the file into a fresh database of its own (migrated, seeded, the claims added), through the same service as `POST /ingest/x12`
 //! or `/ingest/ndjson`, and reports the whole import's time (digest, reading, writing) as
 //! claims or lines a second, and how far the process's resident memory rose above where it
 //! stood before (its peak, reset first). The report gives the median and the range of the rounds.
@@ -178,6 +178,16 @@ fn rss() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU seconds this process has used (user and system, all threads).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 async fn fresh_database(postgres: bool, admin_url: &str) -> (String, DatabaseConnection) {
     let name = format!("ward_ingest_{}", Uuid::now_v7().simple());
     let url = if postgres {
@@ -227,22 +237,27 @@ async fn main() {
         // Reset the peak, so it is this import's.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let (before, _) = rss();
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), cpu_seconds());
         let (run, report) = if ndjson {
             tools::ingest::directory::import_directory(&db, &file, &sender).await.unwrap()
         } else {
             tools::ingest::remittance_import::import_835(&db, &file, &sender).await.unwrap()
         };
         let seconds = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu;
         let (_, peak) = rss();
         assert_eq!((run.status.as_str(), report.created as usize), ("imported", claims), "{report:?}");
         let rate = claims as f64 / seconds;
         let growth = peak.saturating_sub(before) as f64 / 1024.0;
-        println!("round {round}: {seconds:.2} s, {rate:.0} {unit}/s, resident memory +{growth:.1} MiB");
+        println!(
+            "round {round}: {seconds:.2} s, {rate:.0} {unit}/s, resident memory +{growth:.1} MiB, ward's CPU {cpu:.2} s"
+        );
         rates.push(rate);
         growths.push(growth);
         db.close().await.ok();
-        if postgres {
+        if std::env::var_os("WARD_INGEST_KEEP").is_some() {
+            println!("kept the database {name}");
+        } else if postgres {
             let admin = Database::connect(&admin_url).await.unwrap();
             admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok();
         } else {

@@ -234,8 +234,19 @@ each_backend!(only_an_integration_account_sends_ndjson_and_as_ndjson, |backend| 
     assert_eq!((status, only_code(&body)), (403, "FORBIDDEN".to_owned()), "{body}");
     // Ops may send claims and remittances, but the directory and notes come from the
     // practice-management system alone: a person would rewrite records their role cannot edit.
-    let (status, body) = send_to(&app, "/ingest/ndjson", Some(&app.token("owen")), NDJSON, file).await;
+    let (status, body) = send_to(&app, "/ingest/ndjson", Some(&app.token("owen")), NDJSON, file.clone()).await;
     assert_eq!((status, only_code(&body)), (403, "FORBIDDEN".to_owned()), "{body}");
+    // No person's role sends it: medical, compliance and admin are refused as cx and ops are.
+    for person in ["maya", "cora", "adam"] {
+        let (status, body) = send_to(&app, "/ingest/ndjson", Some(&app.token(person)), NDJSON, file.clone()).await;
+        assert_eq!((status, only_code(&body)), (403, "FORBIDDEN".to_owned()), "{person}: {body}");
+    }
+    // A signed JWT naming the service account's subject is not the account's token, and a
+    // deactivated member is no one.
+    for sub in ["service.practice-system", "dan"] {
+        let (status, body) = send_to(&app, "/ingest/ndjson", Some(&app.token(sub)), NDJSON, file.clone()).await;
+        assert_eq!((status, only_code(&body)), (401, "UNAUTHENTICATED".to_owned()), "{sub}: {body}");
+    }
     assert_eq!(count(&app, "import_file").await, 0, "nothing landed");
     let hostile = [
         "{\"type\":\"patient\",\"externalId\":\"P-H\",\"durationMinutes\":1e9999}\n".to_owned(),

@@ -65,8 +65,16 @@ both!(a_rejected_request_changes_nothing_and_a_stale_one_conflicts, |app| {
     let for_milo = queue.iter().find(|r| r["change"]["sub"] == "milo").unwrap();
     let for_olga = queue.iter().find(|r| r["change"]["sub"] == "olga").unwrap();
 
+    // A rejection says why: the requester reads it. An empty or blank note is refused.
+    let reject = "mutation($id: ID!, $v: Int!, $note: String!) { reject(id: $id, expectedVersion: $v, note: $note) { status decisionNote } }";
+    for note in ["", "   \n\t "] {
+        let refused =
+            app.gql("ada", reject, json!({ "id": for_milo["id"], "v": for_milo["version"], "note": note })).await;
+        assert_eq!(only_code(&refused), "BAD_USER_INPUT", "{refused}");
+    }
+    assert!(pending(&app, "ada").await.iter().any(|r| r["id"] == for_milo["id"]), "still waiting");
     let rejected = app
-        .gql("ada", "mutation($id: ID!, $v: Int!) { reject(id: $id, expectedVersion: $v, note: \"Ops is fully staffed\") { status decisionNote } }", json!({ "id": for_milo["id"], "v": for_milo["version"] }))
+        .gql("ada", reject, json!({ "id": for_milo["id"], "v": for_milo["version"], "note": "Ops is fully staffed" }))
         .await;
     assert_eq!(rejected["data"]["reject"]["status"], "REJECTED", "{rejected}");
     assert_eq!(roles(&app, "milo").await, json!(["medical"]));

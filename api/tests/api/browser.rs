@@ -203,6 +203,10 @@ both!(an_ops_member_escalates_a_denial_and_a_second_approves_its_write_off, |app
     chrome.sign_out().await;
     chrome.sign_in("olga").await;
     chrome.open("/approvals").await;
+    // A rejection without a note is refused: its requester is owed the reason.
+    chrome.click(&format!("//tr[.//a[@href='/ops/escalations/{escalation}']]//button[@value='reject']")).await;
+    chrome.wait_text("must say why").await;
+    chrome.open("/approvals").await;
     chrome.click(&format!("//tr[.//a[@href='/ops/escalations/{escalation}']]//button[@value='approve']")).await;
     chrome.wait_text("Decision recorded.").await;
     chrome.close().await;

@@ -4,6 +4,7 @@
 //! transaction) or rejects it; the requester never can; an approval of a record that changed
 //! since the request is `CONFLICT`.
 
+use super::notes;
 use super::pagination::PageRequest;
 use super::versioned;
 use super::{ApiError, ApiResult};
@@ -256,6 +257,12 @@ pub async fn decide(
     approve: bool,
     note: Option<String>,
 ) -> ApiResult<pending_approval::Model> {
+    let note = if approve {
+        notes::optional("note", note.as_deref(), notes::MAX_CHARS)?
+    } else {
+        let why = "a rejection's note is kept with the request, and its requester reads it";
+        Some(notes::required("note", note.as_deref().unwrap_or_default(), notes::MAX_CHARS, why)?)
+    };
     let approval = find(db, id).await?;
     if approval.requested_by == decider {
         return Err(ApiError::Forbidden("nobody approves or rejects their own request".into()));

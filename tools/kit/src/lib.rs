@@ -14,6 +14,7 @@ pub mod error;
 pub mod graphql_enum;
 pub mod loaders;
 pub mod mutation;
+pub mod notes;
 pub mod pagination;
 pub mod policy_store;
 pub mod purpose;

@@ -140,7 +140,8 @@ impl ApprovalsMutation {
         Ok(PendingApproval(decide(ctx, id, expected_version, true, note).await?))
     }
 
-    /// Rejects a request with a note; nothing is changed.
+    /// Rejects a request with a note saying why (never blank: the requester reads it);
+    /// nothing is changed.
     async fn reject(&self, ctx: &Context<'_>, id: ID, expected_version: i32, note: String) -> Gql<PendingApproval> {
         Ok(PendingApproval(decide(ctx, id, expected_version, false, Some(note)).await?))
     }

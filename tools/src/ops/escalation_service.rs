@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub const MAX_NOTE_CHARS: usize = 2_000;
+pub const MAX_NOTE_CHARS: usize = crate::kit::notes::MAX_CHARS;
 pub const MAX_APPEAL_CHARS: usize = 32_000;
 
 /// An escalation with the denial it works and that denial's claim (payer, patient, amounts).
@@ -44,15 +44,9 @@ impl EscalationRow {
     }
 }
 
+/// A note the escalation's history keeps.
 fn note(field: &str, text: &str, max: usize) -> ApiResult<String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(ApiError::BadUserInput(format!("`{field}` must say why: it goes into the escalation's history")));
-    }
-    if text.chars().count() > max {
-        return Err(ApiError::BadUserInput(format!("`{field}` is at most {max} characters")));
-    }
-    Ok(text.to_owned())
+    crate::kit::notes::required(field, text, max, "it goes into the escalation's history")
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<escalation::Model> {

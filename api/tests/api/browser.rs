@@ -317,3 +317,32 @@ async fn a_staff_member_signs_in_through_the_identity_provider_in_a_browser() {
     assert!(html.contains("(cora)"), "signed in as cora: {html}");
     chrome.close().await;
 }
+
+both!(an_admin_asks_for_a_role_grant_with_its_reason_and_the_approver_reads_it, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    chrome.sign_in("adam").await;
+    chrome.open("/admin/staff").await;
+    let form = "//form[@action='/admin/staff/milo/roles']";
+    // No reason, no request: the approving admin is owed it.
+    chrome.click(&format!("{form}//select/option[@value='ops']")).await;
+    chrome.click(&format!("{form}//button[@value='grant']")).await;
+    chrome.wait_text("say why this role is needed").await;
+    chrome.open("/admin/staff").await;
+    chrome.click(&format!("{form}//select/option[@value='ops']")).await;
+    chrome.fill("input#why-milo", "Covering the denial queue in January").await;
+    chrome.click(&format!("{form}//button[@value='grant']")).await;
+    chrome.wait_text("Grant asked for").await;
+    // A role held already asks for nothing.
+    chrome.click(&format!("{form}//select/option[@value='medical']")).await;
+    chrome.fill("input#why-milo", "He is a clinician").await;
+    chrome.click(&format!("{form}//button[@value='grant']")).await;
+    chrome.wait_text("They hold that role already").await;
+    chrome.sign_out().await;
+    chrome.sign_in("ada").await;
+    chrome.open("/approvals").await;
+    chrome.wait_text("Covering the denial queue in January").await;
+    chrome.close().await;
+    let asked = app.sql("SELECT reason FROM pending_approval WHERE kind = 'grant_role'").await;
+    let reasons: Vec<String> = asked.iter().map(|r| r.try_get("", "reason").unwrap()).collect();
+    assert_eq!(reasons, ["Covering the denial queue in January"], "one request, with its reason");
+});

@@ -73,6 +73,8 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
                             (csrf_field(csrf))
                             label for={ "role-" (sub) } { "Role" }
                             select id={ "role-" (sub) } name="role" { @for r in ROLES { option value=(r) { (r) } } }
+                            label for={ "why-" (sub) } { "Why (a grant: the approving admin reads it)" }
+                            input id={ "why-" (sub) } name="why" maxlength="2000";
                             input type="hidden" name="sub" value=(sub);
                             button type="submit" name="change" value="grant" { "Grant" } " "
                             button.secondary type="submit" name="change" value="revoke" { "Revoke" }
@@ -99,15 +101,49 @@ async fn roles(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Respon
         return response;
     }
     let revoke = input.get("change").is_some_and(|c| c == "revoke");
-    let doc = if revoke { documents::ADMIN_REVOKE_ROLE.text } else { documents::ADMIN_GRANT_ROLE.text };
-    let answer = match ctx.run(doc, json!({ "s": sub, "r": input.get("role") }), None).await {
+    let role = input.get("role").cloned().unwrap_or_default();
+    let why = input.get("why").map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
+    if !revoke && why.is_none() {
+        let error = crate::console::gql::GqlError {
+            message: "say why this role is needed: the admin who approves the grant reads it".into(),
+            code: tools::kit::Code::BadUserInput,
+            path: vec![],
+        };
+        return render(&ctx, &HashMap::new(), Feedback { form: "roles", errors: vec![error], input }).await;
+    }
+    let (doc, vars) = if revoke {
+        (documents::ADMIN_REVOKE_ROLE.text, json!({ "s": sub, "r": role }))
+    } else {
+        (documents::ADMIN_GRANT_ROLE.text, json!({ "s": sub, "r": role, "why": why }))
+    };
+    let answer = match ctx.run(doc, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    match outcome(&answer, "/admin/staff", "grant") {
+    // A grant answers the member as they are: holding the role already, nothing was asked.
+    let held = !revoke
+        && answer.read::<Granted>().is_ok_and(|g| g.grant_role.roles.iter().any(|r| r.eq_ignore_ascii_case(&role)));
+    let done = match (revoke, held) {
+        (true, _) => "revoked",
+        (false, true) => "held",
+        (false, false) => "asked",
+    };
+    match outcome(&answer, "/admin/staff", done) {
         Ok(response) => response,
         Err(errors) => render(&ctx, &HashMap::new(), Feedback { form: "roles", errors, input }).await,
     }
+}
+
+/// `admin/grant_role.graphql`: the member as they now stand.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Granted {
+    grant_role: GrantedMember,
+}
+
+#[derive(Deserialize)]
+struct GrantedMember {
+    roles: Vec<String>,
 }
 
 async fn deactivate(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Response {

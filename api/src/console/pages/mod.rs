@@ -113,9 +113,9 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("review") => "Review saved.",
         Some("sample") => "Reviews opened.",
         Some("decided") => "Decision recorded.",
-        Some("grant") => {
-            "Role change saved (a role that opens patient data, the audit trail or access itself waits for a second admin in Approvals)."
-        }
+        Some("asked") => "Grant asked for: a second admin approves or rejects it in Approvals.",
+        Some("held") => "They hold that role already: nothing was asked for.",
+        Some("revoked") => "Role revoked: it stops working on their next request.",
         Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
         Some("reviewed") => "Verdict recorded.",
         Some("deactivated") => "Staff member deactivated.",

@@ -91,8 +91,9 @@ both!(a_deactivated_member_is_refused_from_the_next_request_and_stale_versions_c
 both!(the_last_admin_cannot_be_removed, |app| {
     let ada = admin(&app, "mutation { deactivateStaff(sub: \"ada\", expectedVersion: 1) { active } }").await;
     assert_eq!(ada["data"]["deactivateStaff"]["active"], false, "{ada}");
+    // The last admin cannot step down: their own admin role is another admin's to remove.
     let revoke = admin(&app, "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }").await;
-    assert_eq!(only_code(&revoke), "CONFLICT");
+    assert_eq!(only_code(&revoke), "FORBIDDEN");
     let deactivate = admin(&app, "mutation { deactivateStaff(sub: \"adam\", expectedVersion: 1) { active } }").await;
     assert_eq!(only_code(&deactivate), "CONFLICT");
     let lockout = admin(
@@ -103,8 +104,9 @@ both!(the_last_admin_cannot_be_removed, |app| {
     assert_eq!(only_code(&lockout), "CONFLICT");
     assert_eq!(app.gql("adam", "{ me { roles } }", json!({})).await["data"]["me"]["roles"], json!(["admin"]));
 
-    // With a second admin, the first may step down. (Making one needs a second admin too:
-    // ada, deactivated above, is back for that.)
+    // With a second admin, the first may be stepped down, by the other: nobody removes their
+    // own admin role (one slip, and no one is left who meant to hold it). (Making a second
+    // needs a second admin too: ada, deactivated above, is back for that.)
     let ada = app.sql("SELECT version FROM staff WHERE sub = 'ada'").await;
     let ada_version: i32 = ada[0].try_get("", "version").unwrap();
     app.sql(&format!("UPDATE staff SET active = true, version = {} WHERE sub = 'ada'", ada_version + 1)).await;
@@ -116,7 +118,9 @@ both!(the_last_admin_cannot_be_removed, |app| {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     crate::fixtures::grant_approved(&app, "cora", "admin").await;
-    let revoke = admin(&app, "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }").await;
+    let own = admin(&app, "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }").await;
+    assert_eq!(only_code(&own), "FORBIDDEN", "{own}");
+    let revoke = app.gql("cora", "mutation { revokeRole(sub: \"adam\", role: \"admin\") { roles } }", json!({})).await;
     assert_eq!(revoke["data"]["revokeRole"]["roles"], json!([]), "{revoke}");
 });
 

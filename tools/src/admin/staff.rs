@@ -8,7 +8,7 @@ use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, a
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::{pending_approval, staff};
-use policies::{Action, Grant, PolicySnapshot, Resource};
+use policies::{Action, Grant, PolicySnapshot, Resource, Role};
 use sea_orm::DatabaseTransaction;
 
 /// A member of staff. Their roles come from the policy in force for this request.
@@ -144,11 +144,16 @@ impl StaffMutation {
         fresh(ctx, member).await
     }
 
-    /// Revokes a role; effective on the next request. The last active admin keeps `admin`.
+    /// Revokes a role; effective on the next request. The last active admin keeps `admin`,
+    /// and nobody revokes their own `admin`: another admin does.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
     async fn revoke_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
+        if grant.role == Role::Admin && grant.sub == change.access().principal().sub {
+            let refused = ApiError::Forbidden("nobody removes their own admin role: another admin does".into());
+            return Err(change.access().refuse(Resource::Staff, Action::Manage, None, refused).into());
+        }
         let member = service::revoke_role(change.txn(), &grant).await?;
         change.commit(Event::new(AuditAction::RoleRevoke, &grant.sub).because(grant.to_string())).await?;
         ctx.data::<PolicyStore>()?.changed(db(ctx)?).await?;

@@ -208,6 +208,13 @@ both!(a_grant_ends_when_its_requester_is_deactivated, |app| {
 both!(an_unjustified_verdict_ends_the_grant_at_once, |app| {
     let target = chart(&app, 0).await;
     let grant = open(&app, "alice", target.patient).await;
+    // A verdict that a colleague misused emergency access says why, or is not given.
+    let bare = "mutation($id: ID!, $note: String) { reviewBreakGlass(id: $id, expectedVersion: 1, verdict: UNJUSTIFIED, note: $note) { reviewStatus } }";
+    for note in [json!(null), json!(""), json!("  \n ")] {
+        let refused = app.gql("cora", bare, json!({ "id": grant["id"], "note": note })).await;
+        assert_eq!(only_code(&refused), "BAD_USER_INPUT", "{refused}");
+    }
+    assert!(grant_active(&app, &grant["id"]).await, "nothing was concluded");
     let review = app
         .gql("cora", "mutation($id: ID!) { reviewBreakGlass(id: $id, expectedVersion: 1, verdict: UNJUSTIFIED, note: \"No emergency on the call record\") { reviewStatus active } }", json!({ "id": grant["id"] }))
         .await;

@@ -346,3 +346,32 @@ both!(an_admin_asks_for_a_role_grant_with_its_reason_and_the_approver_reads_it, 
     let reasons: Vec<String> = asked.iter().map(|r| r.try_get("", "reason").unwrap()).collect();
     assert_eq!(reasons, ["Covering the denial queue in January"], "one request, with its reason");
 });
+
+both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let chart = crate::fixtures::chart(&app, 0).await;
+    let opened = app
+        .gql("alice", "mutation($p: ID!, $why: String!) { requestBreakGlass(patientId: $p, reason: $why) { id } }",
+            json!({ "p": chart.patient, "why": "Patient in crisis on the phone; the on-call clinician asked for the safety plan" }))
+        .await;
+    let id = opened["data"]["requestBreakGlass"]["id"].as_str().expect("a grant").to_owned();
+    chrome.sign_in("cora").await;
+    chrome.open("/compliance/break-glass").await;
+    let form = format!("//form[@action='/compliance/break-glass/{id}/review']");
+    chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
+    chrome.wait_text("must say why").await;
+    chrome.open("/compliance/break-glass").await;
+    chrome
+        .fill(&format!("input#note-{id}"), "No call on record at that time; the ticket was closed a week before")
+        .await;
+    chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
+    chrome.wait_text("Verdict recorded.").await;
+    chrome.close().await;
+    let grant = {
+        use sea_orm::EntityTrait;
+        let id: uuid::Uuid = id.parse().unwrap();
+        entities::break_glass_grant::Entity::find_by_id(id).one(&app.db).await.unwrap().expect("the grant")
+    };
+    assert_eq!(grant.review_status, entities::break_glass_grant::BreakGlassReviewStatus::Unjustified);
+    assert!(grant.review_note.unwrap_or_default().starts_with("No call on record"));
+});

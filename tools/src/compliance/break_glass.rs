@@ -177,7 +177,8 @@ impl BreakGlassMutation {
         Ok(BreakGlassGrant(grant))
     }
 
-    /// Compliance's verdict on a grant: JUSTIFIED or UNJUSTIFIED, with an optional note.
+    /// Compliance's verdict on a grant: JUSTIFIED (a note optional) or UNJUSTIFIED (a note
+    /// saying what was wrong, never blank).
     #[graphql(guard = "Allow(Resource::BreakGlass, Action::Review)")]
     async fn review_break_glass(
         &self,

@@ -1,6 +1,7 @@
 //! Break-glass grants: opening (within limits), listing, reviewing, ending.
 
 use super::break_glass::BreakGlassConfig;
+use crate::kit::notes;
 use crate::kit::pagination::PageRequest;
 use crate::kit::records::{in_force, is_in_force};
 use crate::kit::versioned;
@@ -167,6 +168,14 @@ pub async fn review(
     if verdict == BreakGlassReviewStatus::Pending {
         return Err(ApiError::BadUserInput("a review concludes JUSTIFIED or UNJUSTIFIED".into()));
     }
+    // Finding that a colleague misused emergency access is a finding someone will act on:
+    // it says why. A justified access may stand without a note.
+    let note = if verdict == BreakGlassReviewStatus::Unjustified {
+        let why = "an UNJUSTIFIED verdict says what was wrong with the access, for whoever acts on it";
+        Some(notes::required("note", note.as_deref().unwrap_or_default(), notes::MAX_CHARS, why)?)
+    } else {
+        notes::optional("note", note.as_deref(), notes::MAX_CHARS)?
+    };
     if grant.review_status != BreakGlassReviewStatus::Pending {
         return Err(ApiError::Conflict("this grant was reviewed already".into()));
     }

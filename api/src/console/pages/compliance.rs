@@ -311,10 +311,11 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
                             form method="post" action={ "/compliance/break-glass/" (g.id) "/review" } {
                                 (csrf_field(csrf))
                                 input type="hidden" name="version" value=(g.version);
-                                label for={ "note-" (g.id) } { "Note" }
-                                input id={ "note-" (g.id) } name="note";
+                                label for={ "note-" (g.id) } { "Note (required for Unjustified)" }
+                                input id={ "note-" (g.id) } name="note" maxlength="2000";
+                                // Neither verdict is the default: both buttons weigh the same.
                                 button type="submit" name="verdict" value="JUSTIFIED" { "Justified" } " "
-                                button.secondary type="submit" name="verdict" value="UNJUSTIFIED" { "Unjustified" }
+                                button type="submit" name="verdict" value="UNJUSTIFIED" { "Unjustified" }
                             }
                         } @else { (g.review_status.to_lowercase()) " " span.muted { (plain(&g.review_note)) } }
                     }

@@ -71,7 +71,34 @@ pub fn routes() -> Router<AppState> {
         .route("/signout", post(signin::sign_out))
         .route("/console/assets/{file}", get(assets::asset))
         .merge(pages::routes())
+        .fallback(not_found)
         .layer(axum::middleware::from_fn(headers))
+}
+
+/// An address ward has no page for. A browser (a GET that accepts HTML) gets ward's own page,
+/// in the console's frame, with the way back (signed out: the sign-in page first); anything
+/// else gets a bare 404, as an API client expects.
+async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let browser = parts.method == Method::GET
+        && parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if !browser {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match SignedIn::from_request_parts(&mut parts, &state).await {
+        Ok(ctx) => {
+            let body = maud::html! {
+                p { "There is no page at this address. It may have moved, or the link may be mistyped." }
+                p { a href="/" { "Back to your work" } }
+            };
+            (StatusCode::NOT_FOUND, layout::page(&ctx.frame(), "Page not found", body)).into_response()
+        }
+        Err(to_sign_in) => to_sign_in,
+    }
 }
 
 /// Headers on every console response: the CSP, no caching of pages that hold PHI, no

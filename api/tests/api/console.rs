@@ -31,7 +31,9 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
-        let mut request = self.client.get(format!("{}{path}", self.base));
+        // As a browser asks for a page.
+        let accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        let mut request = self.client.get(format!("{}{path}", self.base)).header(reqwest::header::ACCEPT, accept);
         if let Some(cookie) = &self.cookie {
             request = request.header(COOKIE, cookie);
         }
@@ -624,4 +626,23 @@ both!(every_console_document_is_valid_for_its_team, |app| {
             assert_ne!(error["extensions"]["code"], "FORBIDDEN", "{}: its team may not ask it: {error}", document.file);
         }
     }
+});
+
+both!(an_address_with_no_page_answers_wards_own_page_and_an_api_client_a_bare_404, |app| {
+    let mut browser = Browser::new(&app);
+    let (status, _, headers) = browser.get("/ops/no-such-page").await;
+    assert_eq!(
+        (status, headers.get("location").and_then(|l| l.to_str().ok())),
+        (303, Some("/signin")),
+        "signed out: sign in first"
+    );
+    browser.sign_in("owen").await;
+    let (status, html, headers) = browser.get("/ops/no-such-page").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Page not found") && html.contains("Back to your work"), "{html}");
+    assert!(html.contains("Owen Becker"), "in the console's frame: {html}");
+    assert!(headers.get("content-security-policy").is_some(), "with the console's headers");
+    let api = app.client.get(app.url("/ingest/nothing")).send().await.unwrap();
+    assert_eq!(api.status().as_u16(), 404);
+    assert!(api.text().await.unwrap().is_empty(), "an API client gets no page");
 });

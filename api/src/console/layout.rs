@@ -13,9 +13,21 @@ pub struct Frame<'a> {
     pub sub: &'a str,
     pub roles: &'a [Role],
     pub csrf: &'a str,
+    /// The page's path: its navigation item is marked current.
+    pub path: &'a str,
 }
 
 /// The team pages a role opens, in the navigation's order.
+/// The navigation item a page belongs to: the longest whose address is the path or a
+/// folder of it (a ticket's page is under Tickets).
+fn current(items: &[(&'static str, &'static str)], path: &str) -> Option<&'static str> {
+    items
+        .iter()
+        .map(|(href, _)| *href)
+        .filter(|href| path == *href || path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')))
+        .max_by_key(|href| href.len())
+}
+
 fn nav_items(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
     let mut items = Vec::new();
     for role in roles {
@@ -69,7 +81,11 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                 header.top {
                     span.brand { "ward" }
                     nav aria-label="Team pages" {
-                        ul { @for (href, label) in nav_items(frame.roles) { li { a href=(href) { (label) } } } }
+                        @let items = nav_items(frame.roles);
+                        @let here = current(&items, frame.path);
+                        ul { @for (href, label) in &items {
+                            li { a href=(href) aria-current=[(here == Some(*href)).then_some("page")] { (label) } }
+                        } }
                     }
                     form.signout method="post" action="/signout" {
                         (csrf_field(frame.csrf))

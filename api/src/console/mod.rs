@@ -121,6 +121,8 @@ pub struct SignedIn {
     pub state: AppState,
     pub caller: Caller,
     pub session: Session,
+    /// The page's path, so the navigation marks where the member is.
+    pub path: String,
 }
 
 /// Where a request without a live session goes.
@@ -176,7 +178,8 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(signed_out(to_sign_in(false), is_local(parts)));
         };
         let request_id = crate::http::request_id_of(&parts.headers);
-        Ok(SignedIn { state: state.clone(), caller: Caller { principal, request_id }, session })
+        let path = parts.uri.path().to_owned();
+        Ok(SignedIn { state: state.clone(), caller: Caller { principal, request_id }, session, path })
     }
 }
 
@@ -208,6 +211,7 @@ impl SignedIn {
             sub: &self.caller.principal.sub,
             roles: &self.caller.principal.roles,
             csrf: &self.session.csrf_token,
+            path: &self.path,
         }
     }
 

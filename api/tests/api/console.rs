@@ -646,3 +646,23 @@ both!(an_address_with_no_page_answers_wards_own_page_and_an_api_client_a_bare_40
     assert_eq!(api.status().as_u16(), 404);
     assert!(api.text().await.unwrap().is_empty(), "an API client gets no page");
 });
+
+both!(the_navigation_marks_the_page_the_member_is_on, |app| {
+    let mut browser = Browser::new(&app);
+    browser.sign_in("owen").await;
+    let current = |html: &str| -> Vec<String> {
+        html.split("<a ")
+            .filter(|a| a.contains("aria-current=\"page\""))
+            .filter_map(|a| a.split("href=\"").nth(1)?.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    let (_, html, _) = browser.get("/ops/denials").await;
+    assert_eq!(current(&html), ["/ops/denials"], "exactly one item is current");
+    let (_, html, _) = browser.get("/approvals").await;
+    assert_eq!(current(&html), ["/approvals"]);
+    // A record's page is under its queue's item.
+    let first = app.gql("owen", "{ escalations(first: 1) { edges { node { id } } } }", json!({})).await;
+    let id = first["data"]["escalations"]["edges"][0]["node"]["id"].as_str().expect("an escalation").to_owned();
+    let (_, html, _) = browser.get(&format!("/ops/escalations/{id}")).await;
+    assert_eq!(current(&html), ["/ops/escalations"]);
+});

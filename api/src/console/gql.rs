@@ -21,6 +21,14 @@ pub struct GqlError {
     pub path: Vec<String>,
 }
 
+impl GqlError {
+    /// A form's input the console refuses itself, before asking the API: `message` is the
+    /// sentence the person at the screen reads.
+    pub fn bad_input(message: &str) -> GqlError {
+        GqlError { message: message.to_owned(), code: Code::BadUserInput, path: Vec::new() }
+    }
+}
+
 /// What a query or mutation answered: its data and its errors.
 #[derive(Debug)]
 pub struct Answer {

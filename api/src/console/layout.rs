@@ -17,7 +17,6 @@ pub struct Frame<'a> {
     pub path: &'a str,
 }
 
-/// The team pages a role opens, in the navigation's order.
 /// The navigation item a page belongs to: the longest whose address is the path or a
 /// folder of it (a ticket's page is under Tickets).
 fn current(items: &[(&'static str, &'static str)], path: &str) -> Option<&'static str> {
@@ -28,6 +27,7 @@ fn current(items: &[(&'static str, &'static str)], path: &str) -> Option<&'stati
         .max_by_key(|href| href.len())
 }
 
+/// The team pages a role opens, in the navigation's order.
 fn nav_items(roles: &[Role]) -> Vec<(&'static str, &'static str)> {
     let mut items = Vec::new();
     for role in roles {

@@ -129,13 +129,15 @@ pub async fn write(db: &impl ConnectionTrait, effects: Effects) -> ApiResult<Vec
         }
     }
     // PostgreSQL derived them in the update of the claims.
-    for ids in effects.deadlines.chunks(500).filter(|_| !postgres) {
-        let update = Query::update()
-            .table(claim::Entity)
-            .value(claim::Column::AppealDeadline, Expr::cust(claim_deadline_sql()))
-            .and_where(Expr::col((claim::Entity, claim::Column::Id)).is_in(ids.iter().copied()))
-            .to_owned();
-        db.execute(&update).await?;
+    if !postgres {
+        for ids in effects.deadlines.chunks(500) {
+            let update = Query::update()
+                .table(claim::Entity)
+                .value(claim::Column::AppealDeadline, Expr::cust(claim_deadline_sql()))
+                .and_where(Expr::col((claim::Entity, claim::Column::Id)).is_in(ids.iter().copied()))
+                .to_owned();
+            db.execute(&update).await?;
+        }
     }
     Ok(effects.notes)
 }

@@ -104,11 +104,9 @@ async fn roles(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Respon
     let role = input.get("role").cloned().unwrap_or_default();
     let why = input.get("why").map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
     if !revoke && why.is_none() {
-        let error = crate::console::gql::GqlError {
-            message: "say why this role is needed: the admin who approves the grant reads it".into(),
-            code: tools::kit::Code::BadUserInput,
-            path: vec![],
-        };
+        let error = crate::console::gql::GqlError::bad_input(
+            "say why this role is needed: the admin who approves the grant reads it",
+        );
         return render(&ctx, &HashMap::new(), Feedback { form: "roles", errors: vec![error], input }).await;
     }
     let (doc, vars) = if revoke {

@@ -577,11 +577,9 @@ async fn transition(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Re
         Ok(Value::Null)
     };
     let Ok(recovered) = recovered else {
-        let error = crate::console::gql::GqlError {
-            message: "the recovered amount is not an amount in dollars (like 1,234.50)".into(),
-            code: tools::kit::Code::BadUserInput,
-            path: vec![],
-        };
+        let error = crate::console::gql::GqlError::bad_input(
+            "the recovered amount is not an amount in dollars (like 1,234.50)",
+        );
         return render(&ctx, &id, &HashMap::new(), Feedback { form: "transition", errors: vec![error], input }).await;
     };
     let vars = json!({ "id": id, "v": expected_version(&input), "to": to,

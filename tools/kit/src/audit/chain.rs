@@ -14,7 +14,7 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use entities::audit_event;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryOrder, Statement, TransactionTrait,
+    QueryOrder, Statement,
 };
 use sha2::{Digest, Sha256};
 use std::ops::Deref;
@@ -178,16 +178,13 @@ pub struct AuditTxn {
 /// Begins an audited transaction. Take it before any other write of the transaction, so
 /// the chain's lock is always taken first.
 pub async fn begin(db: &DatabaseConnection) -> ApiResult<AuditTxn> {
-    let (turn, txn) = match db.get_database_backend() {
-        DatabaseBackend::Postgres => (None, db.begin().await),
-        // SQLite: the chain's head is read and then written, so the transaction begins
-        // IMMEDIATE (see `crate::transaction`), after this process's turn.
-        _ => {
-            let turn = CHAIN.lock().await;
-            (Some(turn), begin_write(db).await)
-        }
+    // SQLite: this process's turn first (PostgreSQL's advisory lock is taken in the append).
+    // The chain's head is read and then written, so the transaction begins as a write.
+    let turn = match db.get_database_backend() {
+        DatabaseBackend::Postgres => None,
+        _ => Some(CHAIN.lock().await),
     };
-    let txn = txn.map_err(|e| ApiError::from_db("beginning an audited transaction", e))?;
+    let txn = begin_write(db).await.map_err(|e| ApiError::from_db("beginning an audited transaction", e))?;
     Ok(AuditTxn { txn, _turn: turn })
 }
 

@@ -89,6 +89,12 @@ impl Chrome {
             .unwrap();
     }
 
+    /// What the field at `css` holds now.
+    async fn value(&self, css: &str) -> String {
+        let field = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+        field.prop("value").await.unwrap().unwrap_or_default()
+    }
+
     async fn fill(&self, css: &str, text: &str) {
         let field = self.client.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
         field.clear().await.unwrap();
@@ -337,6 +343,14 @@ both!(an_admin_asks_for_a_role_grant_with_its_reason_and_the_approver_reads_it, 
     chrome.fill("input#why-milo", "He is a clinician").await;
     chrome.click(&format!("{form}//button[@value='grant']")).await;
     chrome.wait_text("They hold that role already").await;
+    // A refused grant keeps what was typed, in its own row only.
+    let own = "//form[@action='/admin/staff/adam/roles']";
+    chrome.click(&format!("{own}//select/option[@value='ops']")).await;
+    chrome.fill("input#why-adam", "Covering ops myself this week").await;
+    chrome.click(&format!("{own}//button[@value='grant']")).await;
+    chrome.wait_text("themselves").await;
+    assert_eq!(chrome.value("input#why-adam").await, "Covering ops myself this week");
+    assert_eq!(chrome.value("input#why-milo").await, "", "another row's field stays empty");
     chrome.sign_out().await;
     chrome.sign_in("ada").await;
     chrome.open("/approvals").await;

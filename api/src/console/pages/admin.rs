@@ -74,7 +74,7 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
                             label for={ "role-" (sub) } { "Role" }
                             select id={ "role-" (sub) } name="role" { @for r in ROLES { option value=(r) { (r) } } }
                             label for={ "why-" (sub) } { "Why (a grant: the approving admin reads it)" }
-                            input id={ "why-" (sub) } name="why" maxlength="2000";
+                            input id={ "why-" (sub) } name="why" maxlength="2000" value=(feedback.typed_in("roles", ("sub", sub), "why"));
                             input type="hidden" name="sub" value=(sub);
                             button type="submit" name="change" value="grant" { "Grant" } " "
                             button.secondary type="submit" name="change" value="revoke" { "Revoke" }

@@ -100,7 +100,7 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
                                     (csrf_field(csrf))
                                     input type="hidden" name="version" value=(a.version);
                                     label for={ "note-" (a.id) } { "Note (required to reject)" }
-                                    input id={ "note-" (a.id) } name="note";
+                                    input id={ "note-" (a.id) } name="note" maxlength="2000" value=(feedback.typed_in("decide", ("id", &a.id), "note"));
                                     button type="submit" name="decision" value="approve" { "Approve" }
                                     " "
                                     button.secondary type="submit" name="decision" value="reject" { "Reject" }
@@ -117,7 +117,7 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
 }
 
 async fn decide(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
-    let input = fields(&form.0);
+    let mut input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
@@ -134,6 +134,10 @@ async fn decide(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     };
     match outcome(&answer, "/approvals", "decided") {
         Ok(response) => response,
-        Err(errors) => render(&ctx, &HashMap::new(), Feedback { form: "decide", errors, input }).await,
+        Err(errors) => {
+            // Which row was typed in: its note comes back there.
+            input.insert("id".into(), id);
+            render(&ctx, &HashMap::new(), Feedback { form: "decide", errors, input }).await
+        }
     }
 }

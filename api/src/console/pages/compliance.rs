@@ -312,7 +312,7 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
                                 (csrf_field(csrf))
                                 input type="hidden" name="version" value=(g.version);
                                 label for={ "note-" (g.id) } { "Note (required for Unjustified)" }
-                                input id={ "note-" (g.id) } name="note" maxlength="2000";
+                                input id={ "note-" (g.id) } name="note" maxlength="2000" value=(feedback.typed_in("review", ("id", &g.id), "note"));
                                 // Neither verdict is the default: both buttons weigh the same.
                                 button type="submit" name="verdict" value="JUSTIFIED" { "Justified" } " "
                                 button type="submit" name="verdict" value="UNJUSTIFIED" { "Unjustified" }
@@ -328,7 +328,7 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
 }
 
 async fn review(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
-    let input = fields(&form.0);
+    let mut input = fields(&form.0);
     if let Err(response) = ctx.check_csrf(&input) {
         return response;
     }
@@ -341,7 +341,11 @@ async fn review(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     };
     match outcome(&answer, "/compliance/break-glass", "reviewed") {
         Ok(response) => response,
-        Err(errors) => render_grants(&ctx, &HashMap::new(), Feedback { form: "review", errors, input }).await,
+        Err(errors) => {
+            // Which row was typed in: its note comes back there.
+            input.insert("id".into(), id);
+            render_grants(&ctx, &HashMap::new(), Feedback { form: "review", errors, input }).await
+        }
     }
 }
 

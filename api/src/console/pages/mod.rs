@@ -67,6 +67,12 @@ impl Feedback {
         if self.form == form { self.input.get(key).cloned().unwrap_or_default() } else { String::new() }
     }
 
+    /// What was typed into `key` of `form` on the row whose `row_key` is `row` (a page with
+    /// one such form a row: only the row the person typed in gets it back).
+    pub fn typed_in(&self, form: &str, (row_key, row): (&str, &str), key: &str) -> String {
+        if self.typed(form, row_key) == row { self.typed(form, key) } else { String::new() }
+    }
+
     /// The errors next to `form`.
     pub fn errors_of(&self, form: &str) -> Markup {
         if self.form == form {

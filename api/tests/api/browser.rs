@@ -171,8 +171,22 @@ both!(a_cx_agent_answers_and_resolves_a_ticket_with_a_saved_reply, |app| {
     assert!(!reply.trim().is_empty() && !reply.contains("{{"), "the saved reply is filled in: {reply:?}");
     chrome.click("//button[text()='Add comment']").await;
     chrome.wait_text("Comment added.").await;
+    chrome.click("//button[text()='Assign to me']").await;
+    chrome.wait_text("Assignment changed.").await;
+    assert_eq!(chrome.value("select#assignee").await, "alice", "the picker shows who has it now");
     chrome.click("//button[text()='Resolve']").await;
     chrome.wait_text("Status changed.").await;
+    // The history reads as sentences about people, never JSON or ids.
+    let history = chrome.client.find(Locator::Css("ol.history")).await.unwrap().text().await.unwrap();
+    for said in [
+        "Alice Moreno opened it",
+        "Alice Moreno commented",
+        "Alice Moreno assigned it to Alice Moreno",
+        "Alice Moreno changed the status: open → resolved",
+    ] {
+        assert!(history.contains(said), "{said:?} in {history}");
+    }
+    assert!(!history.contains('{') && !history.contains("alice"), "no JSON, no ids: {history}");
     chrome.close().await;
     let now = app
         .gql(
@@ -215,6 +229,18 @@ both!(an_ops_member_escalates_a_denial_and_a_second_approves_its_write_off, |app
     chrome.open("/approvals").await;
     chrome.click(&format!("//tr[.//a[@href='/ops/escalations/{escalation}']]//button[@value='approve']")).await;
     chrome.wait_text("Decision recorded.").await;
+    chrome.open(&format!("/ops/escalations/{escalation}")).await;
+    let history = chrome.client.find(Locator::Css("ol.history")).await.unwrap().text().await.unwrap();
+    for said in [
+        "Owen Becker escalated the denial",
+        "Note: Not worth appealing",
+        "Owen Becker asked for a write-off, which waits for a second ops member",
+        "Olga Novak approved the write-off Owen Becker asked for",
+        "written off",
+    ] {
+        assert!(history.contains(said), "{said:?} in {history}");
+    }
+    assert!(!history.contains('{') && !history.contains("owen"), "no JSON, no ids: {history}");
     chrome.close().await;
     let now = app
         .gql("owen", "query($e: ID!) { escalation(id: $e) { status claim { status } } }", json!({ "e": escalation }))
@@ -289,8 +315,10 @@ both!(compliance_finds_who_read_a_patient_and_downloads_the_csv, |app| {
     chrome.open("/compliance/patient").await;
     chrome.fill("input#id", &patient.to_string()).await;
     chrome.click("//button[text()='Show']").await;
-    let html = chrome.wait_text("Accounting of disclosures").await;
-    assert!(html.contains(">alice<") || html.contains("alice "), "alice's read is listed");
+    chrome.wait_text("Accounting of disclosures").await;
+    let disclosures =
+        chrome.client.find(Locator::Css("section[aria-labelledby='disc-h']")).await.unwrap().text().await.unwrap();
+    assert!(disclosures.contains("Alice Moreno"), "alice's read is listed, by her name: {disclosures}");
     let href =
         chrome.client.find(Locator::LinkText("Download as CSV")).await.unwrap().attr("href").await.unwrap().unwrap();
     let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
@@ -355,6 +383,10 @@ both!(an_admin_asks_for_a_role_grant_with_its_reason_and_the_approver_reads_it, 
     chrome.sign_in("ada").await;
     chrome.open("/approvals").await;
     chrome.wait_text("Covering the denial queue in January").await;
+    // Staff by name: who would get the role, and who asked.
+    let row = chrome.client.find(Locator::XPath("//tr[contains(., 'Covering the denial queue')]")).await.unwrap();
+    let row = row.text().await.unwrap();
+    assert!(row.contains("Role ops for Dr. Milo Tanaka") && row.contains("Adam Reyes"), "{row}");
     chrome.close().await;
     let asked = app.sql("SELECT reason FROM pending_approval WHERE kind = 'grant_role'").await;
     let reasons: Vec<String> = asked.iter().map(|r| r.try_get("", "reason").unwrap()).collect();
@@ -372,6 +404,8 @@ both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| 
     chrome.sign_in("cora").await;
     chrome.open("/compliance/break-glass").await;
     let form = format!("//form[@action='/compliance/break-glass/{id}/review']");
+    let row = chrome.client.find(Locator::XPath(&format!("//tr[.{form}]"))).await.unwrap().text().await.unwrap();
+    assert!(row.contains("Alice Moreno") && !row.contains("alice"), "who opened it, by name: {row}");
     chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
     chrome.wait_text("must say why").await;
     chrome.open("/compliance/break-glass").await;

@@ -105,6 +105,38 @@ both!(tickets_go_only_to_active_cx_agents, |app| {
     assert!(body["data"]["assignTicket"]["assignee"].is_null(), "{body}");
 });
 
+both!(an_assignment_history_names_both_assignees_by_sub_and_the_people_it_names, |app| {
+    let chart = chart(&app, 0).await;
+    let id = create_ticket(&app, chart.patient, "HIGH").await["id"].clone();
+    // The demo's only active CX agent is alice: assigned, assigned again, unassigned.
+    for (v, to) in [(1, json!("alice")), (2, json!("alice")), (3, Value::Null)] {
+        let body = app.gql("alice", ASSIGN, json!({ "id": id, "v": v, "to": to })).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let q = "query($id: ID!) { ticket(id: $id) { history { edges { node { kind changes people { sub displayName } } } } } }";
+    let body = app.gql("alice", q, json!({ "id": id })).await;
+    let assigned: Vec<&Value> = body["data"]["ticket"]["history"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"])
+        .filter(|n| n["kind"] == "assigned")
+        .collect();
+    assert_eq!(assigned.len(), 3, "{body}");
+    assert_eq!(assigned[0]["changes"]["assignee"], json!([null, "alice"]));
+    assert_eq!(
+        assigned[1]["changes"]["assignee"],
+        json!(["alice", "alice"]),
+        "the earlier assignee by sub, not by row id"
+    );
+    assert_eq!(assigned[2]["changes"]["assignee"], json!(["alice", null]));
+    for entry in &assigned {
+        assert_eq!(entry["people"], json!([{ "sub": "alice", "displayName": "Alice Moreno" }]), "{entry}");
+    }
+    let created = body["data"]["ticket"]["history"]["edges"][0]["node"].clone();
+    assert_eq!(created["people"], json!([]), "a change that names nobody names nobody: {created}");
+});
+
 both!(two_agents_editing_at_once_one_wins_the_other_conflicts_nothing_lost, |app| {
     let chart = chart(&app, 0).await;
     let id = create_ticket(&app, chart.patient, "LOW").await["id"].clone();

@@ -84,6 +84,28 @@ pub async fn active_member_of(db: &impl ConnectionTrait, sub: &str, team: Role, 
     Ok(member)
 }
 
+/// The active members of `team` who may take its work, by name: whom an assignment may
+/// name (the same test as [`active_member_of`]). At most [`TEAM_LIMIT`].
+pub async fn active_members_of(db: &impl ConnectionTrait, team: Role) -> ApiResult<Vec<staff::Model>> {
+    let subs = policy_rule::Entity::find()
+        .filter(policy_rule::Column::Ptype.eq("g"))
+        .filter(policy_rule::Column::V1.eq(team.as_str()))
+        .select_only()
+        .column(policy_rule::Column::V0);
+    let members = staff::Entity::find()
+        .filter(staff::Column::Active.eq(true))
+        .filter(staff::Column::Sub.in_subquery(sea_orm::QueryTrait::into_query(subs)))
+        .order_by_asc(staff::Column::DisplayName)
+        .order_by_asc(staff::Column::Sub)
+        .limit(TEAM_LIMIT)
+        .all(db)
+        .await?;
+    Ok(members)
+}
+
+/// The most members a team's picker lists.
+pub const TEAM_LIMIT: u64 = 500;
+
 /// A page of staff in `sub` order, after `after`.
 pub async fn list_staff(db: &impl ConnectionTrait, after: Option<&str>, limit: u64) -> ApiResult<Vec<staff::Model>> {
     let mut query = staff::Entity::find().order_by_asc(staff::Column::Sub);

@@ -2,9 +2,10 @@
 //! them. Each kind's change is applied by the tool that owns it ([`apply`]), in the same
 //! transaction as the decision and its audit event.
 
+use crate::kit::agent::{Agent, agent};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::graphql_enum::mirror_enum;
-use crate::kit::loaders::{StaffId, load_error, loaders};
+use crate::kit::loaders::{StaffId, StaffSub, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
@@ -50,6 +51,19 @@ impl PendingApproval {
     async fn requested_by(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
         Ok(loaders(ctx)?.load_one(StaffId(self.0.requested_by)).await.map_err(load_error)?.map(|m| m.sub))
     }
+    /// Who asked, by name.
+    async fn requester(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
+        agent(ctx, Some(self.0.requested_by)).await
+    }
+    /// The staff member a role grant would change, by name (`null` for other kinds).
+    async fn member(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
+        if self.0.kind != ApprovalKind::GrantRole.as_str() {
+            return Ok(None);
+        }
+        let Some(sub) = self.0.payload.get("sub").and_then(serde_json::Value::as_str) else { return Ok(None) };
+        let member = loaders(ctx)?.load_one(StaffSub(sub.to_owned())).await.map_err(load_error)?;
+        Ok(member.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
+    }
     /// Why it was asked (an amendment's reason is clinical: read it on the care record).
     async fn reason(&self) -> &str {
         if self.0.kind == ApprovalKind::CareRecordAmend.as_str() {
@@ -73,6 +87,10 @@ impl PendingApproval {
     async fn decided_by(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
         let Some(id) = self.0.decided_by else { return Ok(None) };
         Ok(loaders(ctx)?.load_one(StaffId(id)).await.map_err(load_error)?.map(|m| m.sub))
+    }
+    /// Who decided, by name.
+    async fn decider(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
+        agent(ctx, self.0.decided_by).await
     }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at

@@ -2,6 +2,7 @@
 //! reason; compliance reviews every grant.
 
 use super::break_glass_service::{self as service, GrantFilter};
+use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{StaffId, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
@@ -54,6 +55,11 @@ impl BreakGlassGrant {
     /// Who opened it (`sub`).
     async fn staff_sub(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
         Ok(loaders(ctx)?.load_one(StaffId(self.0.staff_id)).await.map_err(load_error)?.map(|m| m.sub))
+    }
+
+    /// Who opened it, by name.
+    async fn staff(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
+        agent(ctx, Some(self.0.staff_id)).await
     }
 
     /// The patient it opens (the id only: the patient's data needs its own permissions).

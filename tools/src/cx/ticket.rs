@@ -4,7 +4,7 @@ use super::loaders::{PatientTickets, TicketComments, TicketHistory};
 use super::ticket_service::{self as service, NewTicket, TicketChanges, TicketFilter};
 use super::workflow::{SlaHours, allowed_moves, sla_breached};
 use crate::directory::{Patient, Provider, patient_of, provider_of};
-use crate::kit::agent::{Agent, agent};
+use crate::kit::agent::{Agent, agent, with_people};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::relation_page;
 use crate::kit::pagination::{Page, PageRequest};
@@ -119,6 +119,11 @@ impl Ticket {
     async fn created_by(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {
         agent(ctx, Some(self.0.created_by)).await
     }
+    /// Whom `assignTicket` may name: the CX team's active members, by name.
+    async fn assignable_agents(&self, ctx: &Context<'_>) -> Gql<Vec<Agent>> {
+        let members = crate::admin::access_service::active_members_of(db(ctx)?, policies::Role::Cx).await?;
+        Ok(members.into_iter().map(|m| Agent { sub: m.sub, display_name: m.display_name }).collect())
+    }
     /// The patient it is about, checked like `patient(id)`.
     async fn patient(&self, ctx: &Context<'_>) -> Option<Patient> {
         let id = self.0.patient_id?;
@@ -178,8 +183,8 @@ impl Ticket {
         let rows = relation_page(ctx, &page, key, || service::events(db, id, &page)).await?;
         let text_open =
             if rows.iter().any(|e| quotes_text(&e.changes)) { self.correspondence(ctx).await.is_some() } else { true };
-        let mut out = Vec::with_capacity(rows.len());
-        for mut e in rows {
+        let mut rows = rows;
+        for e in &mut rows {
             if !text_open && let Some(changes) = e.changes.as_object_mut() {
                 for field in TEXT_FIELDS {
                     if let Some(change) = changes.get_mut(field) {
@@ -187,11 +192,16 @@ impl Ticket {
                     }
                 }
             }
+        }
+        let named = with_people(ctx, rows.iter().map(|e| e.changes.clone()).collect()).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (e, (changes, people)) in rows.into_iter().zip(named) {
             out.push(TicketHistoryEntry {
                 id: e.id,
                 actor: agent(ctx, Some(e.actor_id)).await?,
                 kind: e.kind,
-                changes: Json(e.changes),
+                changes: Json(changes),
+                people,
                 at: e.created_at,
             });
         }
@@ -214,9 +224,13 @@ pub struct TicketComment {
 pub struct TicketHistoryEntry {
     #[graphql(skip)]
     pub id: Uuid,
+    /// `created`, `updated`, `assigned`, `transitioned`, `commented`.
     pub kind: String,
     pub actor: Option<Agent>,
+    /// `{"field": [old, new]}`; an assignee by its `sub`.
     pub changes: Json<serde_json::Value>,
+    /// The staff the change names (an assignment's earlier and new assignee), each once.
+    pub people: Vec<Agent>,
     pub at: DateTime<Utc>,
 }
 

@@ -6,7 +6,7 @@ use super::loaders::{AppealsOf, EscalationHistory, EscalationOf};
 use super::workflow::{Stage, WriteOffThreshold, allowed_moves};
 use crate::approvals::PendingApproval;
 use crate::directory::{Patient, patient_of};
-use crate::kit::agent::{Agent, agent, agent_of};
+use crate::kit::agent::{Agent, agent, agent_of, with_people};
 use crate::kit::approvals::{self, ApprovalKind};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{load_error, loaders, relation_page};
@@ -138,6 +138,12 @@ impl Escalation {
         agent(ctx, self.0.escalation.assignee_id).await
     }
 
+    /// Whom `assignEscalation` may name: the ops team's active members, by name.
+    async fn assignable_agents(&self, ctx: &Context<'_>) -> Gql<Vec<Agent>> {
+        let members = crate::admin::access_service::active_members_of(db(ctx)?, policies::Role::Ops).await?;
+        Ok(members.into_iter().map(|m| Agent { sub: m.sub, display_name: m.display_name }).collect())
+    }
+
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.escalation.closed_at
     }
@@ -200,14 +206,16 @@ impl Escalation {
             let db = db(ctx)?;
             let key = |limit| EscalationHistory { parent: id, limit };
             let rows = relation_page(ctx, &page, key, || service::events(db, id, &page)).await?;
+            let named = with_people(ctx, rows.iter().map(|e| e.changes.clone()).collect()).await?;
             let mut entries = Vec::with_capacity(rows.len());
-            for e in rows {
+            for (e, (changes, people)) in rows.into_iter().zip(named) {
                 let actor = agent_of(ctx, e.actor_id).await?;
                 entries.push(EscalationHistoryEntry {
                     id: e.id,
                     kind: e.kind,
                     actor,
-                    changes: Json(e.changes),
+                    changes: Json(changes),
+                    people,
                     at: e.created_at,
                 });
             }
@@ -267,8 +275,11 @@ pub struct EscalationHistoryEntry {
     /// `escalated`, `assigned`, `transitioned`, `write_off_requested`, `written_off_approved`.
     pub kind: String,
     pub actor: Option<Agent>,
-    /// `{"field": [old, new]}`, with the `note` that says why.
+    /// `{"field": [old, new]}`, with the `note` that says why; an assignee by its `sub`.
     pub changes: Json<serde_json::Value>,
+    /// The staff the change names (an assignment's earlier and new assignee, an approved
+    /// write-off's requester), each once.
+    pub people: Vec<Agent>,
     pub at: DateTime<Utc>,
 }
 

@@ -2,7 +2,7 @@
 //! large write-offs for ops, amendments of signed-off records for the medical team), and
 //! their own requests.
 
-use super::{Feedback, FormBody, expected_version, fields, notice, outcome, read};
+use super::{Agent, Feedback, FormBody, expected_version, fields, name_of, notice, outcome, read};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Connection;
@@ -42,6 +42,8 @@ struct Approval {
     kind: String,
     resource_id: String,
     requested_by: Option<String>,
+    requester: Option<Agent>,
+    member: Option<Agent>,
     reason: String,
     change: Change,
     created_at: DateTime<Utc>,
@@ -88,11 +90,11 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
                                 "write_off" => { "Write-off of " a href={ "/ops/escalations/" (a.resource_id) } { "an escalation" } }
                                 "policy_rule_add" => { "Policy rule: " (plain(&a.change.role)) " may " (plain(&a.change.action)) " on " (plain(&a.change.resource)) }
                                 "care_record_amend" => { "Amendment of " a href={ "/medical/records/" (a.resource_id) } { "a signed-off care record" } }
-                                _ => { "Role " (plain(&a.change.role)) " for " (plain(&a.change.sub)) }
+                                _ => { "Role " (plain(&a.change.role)) " for " (a.member.as_ref().map_or_else(|| plain(&a.change.sub), |m| m.display_name.clone())) }
                             }
                         }
                         td { (a.reason) }
-                        td { (plain(&a.requested_by)) }
+                        td { (name_of(&a.requester)) }
                         td {
                             @if plain(&a.requested_by) == *me { span.muted { "yours: another member decides" } }
                             @else {

@@ -2,7 +2,10 @@
 //! see this patient", and the break-glass review queue. Also the break-glass request that
 //! care pages offer where a value is restricted.
 
-use super::{Feedback, FormBody, expected_version, fields, next_page, notice, outcome, read, status_of, unreadable};
+use super::{
+    Agent, Feedback, FormBody, expected_version, fields, name_of, next_page, notice, outcome, read, status_of,
+    unreadable,
+};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Connection;
@@ -39,6 +42,7 @@ struct AuditEvent {
     seq: String,
     occurred_at: DateTime<Utc>,
     actor: String,
+    actor_name: Option<String>,
     actor_roles: Vec<String>,
     action: String,
     resource_type: String,
@@ -58,7 +62,7 @@ fn events_table<'a>(events: impl IntoIterator<Item = &'a AuditEvent>) -> maud::M
                 tr {
                     td { (e.seq) }
                     td { (when(&e.occurred_at)) }
-                    td { (e.actor) " " span.muted { (plain(&e.actor_roles)) } }
+                    td { (e.actor_name.as_deref().unwrap_or(&e.actor)) " " span.muted { (plain(&e.actor_roles)) } }
                     td { (e.action) }
                     td { (e.resource_type) " " span.muted { (plain(&e.resource_id)) } }
                     td { (plain(&e.patient_id)) }
@@ -266,7 +270,7 @@ struct GrantsPage {
 #[serde(rename_all = "camelCase")]
 struct Grant {
     id: String,
-    staff_sub: Option<String>,
+    staff: Option<Agent>,
     patient_id: String,
     reason: String,
     granted_at: DateTime<Utc>,
@@ -302,7 +306,7 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
             tbody { @for g in grants.break_glass_grants.nodes() {
                 tr {
                     td { (when(&g.granted_at)) }
-                    td { (plain(&g.staff_sub)) }
+                    td { (name_of(&g.staff)) }
                     td { a href={ "/compliance/patient?id=" (g.patient_id) } { (g.patient_id) } }
                     td { (g.reason) }
                     td { @if g.active { span.badge.bad { "open until " (when(&g.expires_at)) } } @else { "ended" } }

@@ -2,8 +2,9 @@
 //! ticket's page (patient card, history, comments, saved replies filled in, transitions,
 //! assignment). A ticket's page states the ticket as its purpose.
 
+use super::history::{self, HistoryEntry};
 use super::{
-    Agent, Feedback, FormBody, HistoryEntry, expected_version, fields, name_of, next_page, notice, outcome, read,
+    Agent, Feedback, FormBody, Member, assign_form, expected_version, fields, name_of, next_page, notice, outcome, read,
 };
 use crate::console::SignedIn;
 use crate::console::documents;
@@ -77,7 +78,8 @@ struct Ticket {
     sla_due_at: DateTime<Utc>,
     sla_breached: bool,
     version: i64,
-    assignee: Option<Agent>,
+    assignee: Option<Member>,
+    assignable_agents: Vec<Member>,
     patient: Shown<Option<Patient>>,
     comments: Shown<Option<Connection<Comment>>>,
     history: Connection<HistoryEntry>,
@@ -251,7 +253,7 @@ fn ticket_card(t: &Ticket) -> Markup {
                 dt { "Priority" } dd { (t.priority.to_lowercase()) }
                 dt { "Channel" } dd { (t.channel.to_lowercase()) }
                 dt { "SLA due" } dd { (when(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
-                dt { "Assignee" } dd { (name_of(&t.assignee)) }
+                dt { "Assignee" } dd { (plain(&t.assignee.as_ref().map(|a| &a.display_name))) }
             }
             h3 { "Description" }
             p { (value(&t.description)) }
@@ -313,14 +315,7 @@ fn work_card(ctx: &SignedIn, id: &str, t: &Ticket, feedback: &Feedback) -> Marku
                 }
                 " "
             }
-            (feedback.errors_of("assign"))
-            form.inline method="post" action={ "/cx/tickets/" (id) "/assign" } {
-                (csrf_field(csrf))
-                input type="hidden" name="version" value=(t.version);
-                label for="assignee" { "Assign to (staff id, empty to unassign)" }
-                input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
-                button.secondary type="submit" { "Assign" }
-            }
+            (assign_form(ctx, &format!("/cx/tickets/{id}/assign"), t.version, t.assignee.as_ref(), &t.assignable_agents, feedback))
         }
     }
 }
@@ -384,10 +379,7 @@ fn history_card(t: &Ticket) -> Markup {
     html! {
         section.card aria-labelledby="history-h" {
             h2 id="history-h" { "History" }
-            table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
-                tbody { @for h in t.history.nodes() {
-                    tr { td { (when(&h.at)) } td { (name_of(&h.actor)) } td { (h.kind) } td { code { (h.changes.to_string()) } } }
-                } } }
+            (history::card("history-h", t.history.nodes()))
         }
     }
 }

@@ -7,23 +7,22 @@ mod admin;
 mod approvals;
 mod compliance;
 mod cx;
+mod history;
 mod imports;
 mod medical;
 mod ops;
 
 use super::gql::{Answer, GqlError};
-use super::layout::{self, page, plain};
+use super::layout::{self, csrf_field, page, plain};
 use super::{SignedIn, redirect};
 use crate::http::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use policies::Role;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use std::collections::HashMap;
 use tools::kit::{ApiError, Code};
 
@@ -221,6 +220,57 @@ pub struct Agent {
     pub display_name: String,
 }
 
+/// A staff member a page names and may act on, by `sub`: an assignee, a member of the team.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub sub: String,
+    pub display_name: String,
+}
+
+/// The assignment of a record: a picker of the team's active members (the signed-in member
+/// marked "me"), and "Assign to me" beside it when the record is not theirs yet.
+pub fn assign_form(
+    ctx: &SignedIn,
+    action: &str,
+    version: i64,
+    current: Option<&Member>,
+    team: &[Member],
+    feedback: &Feedback,
+) -> Markup {
+    let csrf = ctx.frame().csrf;
+    let me = ctx.caller.principal.sub.as_str();
+    let typed = feedback.typed("assign", "assignee");
+    let chosen = if feedback.form == "assign" { typed.as_str() } else { current.map_or("", |c| c.sub.as_str()) };
+    let mine = current.is_some_and(|c| c.sub == me);
+    html! {
+        (feedback.errors_of("assign"))
+        form.inline method="post" action=(action) {
+            (csrf_field(csrf))
+            input type="hidden" name="version" value=(version);
+            label for="assignee" { "Assigned to" }
+            select id="assignee" name="assignee" {
+                option value="" selected[chosen.is_empty()] { "Nobody (unassigned)" }
+                @for member in team {
+                    option value=(member.sub) selected[chosen == member.sub] {
+                        (member.display_name) @if member.sub == me { " (me)" }
+                    }
+                }
+            }
+            button.secondary type="submit" { "Assign" }
+        }
+        @if !mine && team.iter().any(|m| m.sub == me) {
+            " "
+            form.inline method="post" action=(action) {
+                (csrf_field(csrf))
+                input type="hidden" name="version" value=(version);
+                input type="hidden" name="assignee" value=(me);
+                button.secondary type="submit" { "Assign to me" }
+            }
+        }
+    }
+}
+
 /// Who `agent` is, "—" for nobody.
 pub fn name_of(agent: &Option<Agent>) -> String {
     plain(&agent.as_ref().map(|a| &a.display_name))
@@ -230,15 +280,6 @@ pub fn name_of(agent: &Option<Agent>) -> String {
 #[derive(Deserialize)]
 pub struct Id {
     pub id: String,
-}
-
-/// One change in a record's history: who, when, what (`{"field": [old, new]}`).
-#[derive(Deserialize)]
-pub struct HistoryEntry {
-    pub kind: String,
-    pub actor: Option<Agent>,
-    pub changes: Value,
-    pub at: DateTime<Utc>,
 }
 
 /// The break-glass form, where a role may ask for emergency access to a patient.

@@ -2,13 +2,15 @@
 //! the open denials with their escalate button, and an escalation's page (the denial, the
 //! appeals sent, the history, the next moves). An escalation's page states it as its purpose.
 
+use super::history::{self, HistoryEntry};
 use super::{
-    Agent, Feedback, FormBody, HistoryEntry, Id, expected_version, fields, name_of, next_page, notice, outcome, read,
+    Agent, Feedback, FormBody, Id, Member, assign_form, expected_version, fields, name_of, next_page, notice, outcome,
+    read,
 };
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Connection, Shown};
-use crate::console::layout::{csrf_field, dollars, money, page, plain, restricted, value, value_in, when};
+use crate::console::layout::{csrf_field, dollars, money, page, plain, restricted, value, value_in};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -134,7 +136,8 @@ struct Escalation {
     carc_code: String,
     appeal_deadline: String,
     days_left: i64,
-    assignee: Option<Agent>,
+    assignee: Option<Member>,
+    assignable_agents: Vec<Member>,
     denial: Shown<Option<EscalatedDenial>>,
     claim: Shown<Option<Claim>>,
     patient: Shown<Option<Patient>>,
@@ -442,7 +445,7 @@ fn denial_card(e: &Escalation) -> Markup {
                 dt { "Allowed" } dd { (value_in(&e.denial, |d| money(&d.allowed_cents))) }
                 dt { "Recovered" } dd { (money(&e.recovered_cents)) }
                 dt { "Why escalated" } dd { (value(&e.summary)) }
-                dt { "Assignee" } dd { (name_of(&e.assignee)) }
+                dt { "Assignee" } dd { (plain(&e.assignee.as_ref().map(|a| &a.display_name))) }
             }
         }
     }
@@ -500,14 +503,7 @@ fn next_step_card(ctx: &SignedIn, id: &str, e: &Escalation, feedback: &Feedback)
                     button type="submit" { "Save" }
                 }
             }
-            (feedback.errors_of("assign"))
-            form method="post" action={ "/ops/escalations/" (id) "/assign" } {
-                (csrf_field(csrf))
-                input type="hidden" name="version" value=(e.version);
-                label for="assignee" { "Assign to (ops staff id, empty to unassign)" }
-                input id="assignee" name="assignee" value=(feedback.typed("assign", "assignee"));
-                button.secondary type="submit" { "Assign" }
-            }
+            (assign_form(ctx, &format!("/ops/escalations/{id}/assign"), e.version, e.assignee.as_ref(), &e.assignable_agents, feedback))
         }
     }
 }
@@ -525,10 +521,7 @@ fn appeals_and_history(e: &Escalation) -> Markup {
         section.card aria-labelledby="hist-h" {
             h2 id="hist-h" { "History" }
             @if e.history.is_refused() { (restricted()) }
-            table { thead { tr { th { "When" } th { "Who" } th { "What" } th { "Change" } } }
-                tbody { @for h in e.history.present().into_iter().flat_map(Connection::nodes) {
-                    tr { td { (when(&h.at)) } td { (name_of(&h.actor)) } td { (h.kind.replace('_', " ")) } td { code { (h.changes.to_string()) } } }
-                } } }
+            @else { (history::card("hist-h", e.history.present().into_iter().flat_map(Connection::nodes))) }
         }
     }
 }

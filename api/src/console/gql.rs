@@ -192,28 +192,6 @@ pub async fn run(
     Ok(Answer { data: body["data"].clone(), errors })
 }
 
-/// An API error in words a person who is not an engineer understands.
-pub fn in_words(code: Code, message: &str) -> String {
-    let lead = match code {
-        Code::Forbidden => "You do not have access to this.",
-        Code::NotFound => "This record does not exist (or was removed).",
-        Code::BadUserInput => "Please check what you entered:",
-        Code::Conflict => "Someone changed this record while you were working on it.",
-        Code::LimitExceeded => "That was too much to do at once:",
-        Code::Unavailable => {
-            "ward cannot reach its database right now; nothing was changed. Please try again in a minute."
-        }
-        Code::Unauthenticated => "Your session ended; please sign in again.",
-        Code::Internal => {
-            "Something went wrong on our side; nothing was changed. The reference below helps support find it."
-        }
-    };
-    match code {
-        Code::Unavailable | Code::Unauthenticated => lead.to_owned(),
-        _ => format!("{lead} {message}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

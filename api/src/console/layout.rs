@@ -2,7 +2,8 @@
 //! sign-out), and the small pieces pages are built of: a value or "restricted", money, dates,
 //! the CSRF field, an error in words next to what it concerns.
 
-use super::gql::{GqlError, Shown, in_words};
+use super::gql::{GqlError, Shown};
+use super::words::in_words;
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use policies::Role;
@@ -219,6 +220,36 @@ pub fn dollars(cents: i64) -> String {
 /// A timestamp as `2026-11-26 14:05 UTC`.
 pub fn when<'a>(at: impl Into<Option<&'a DateTime<Utc>>>) -> String {
     at.into().map_or_else(|| NONE.to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// A past moment as people say it ("just now", "5 min ago", "3 h ago", "2 d ago"), the
+/// exact time on hover and for machines.
+pub fn ago(at: &DateTime<Utc>) -> Markup {
+    let seconds = (Utc::now() - *at).num_seconds().max(0);
+    let text = match seconds {
+        0..60 => "just now".to_owned(),
+        60..3_600 => format!("{} min ago", seconds / 60),
+        3_600..86_400 => format!("{} h ago", seconds / 3_600),
+        _ => format!("{} d ago", seconds / 86_400),
+    };
+    moment(at, &text)
+}
+
+/// A deadline as people say it ("due in 40 min", "due in 3 h", "overdue 2 d"), the exact
+/// time on hover and for machines.
+pub fn due(at: &DateTime<Utc>) -> Markup {
+    let seconds = (*at - Utc::now()).num_seconds();
+    let span = |s: i64| match s {
+        0..3_600 => format!("{} min", (s / 60).max(1)),
+        3_600..86_400 => format!("{} h", s / 3_600),
+        _ => format!("{} d", s / 86_400),
+    };
+    let text = if seconds >= 0 { format!("due in {}", span(seconds)) } else { format!("overdue {}", span(-seconds)) };
+    moment(at, &text)
+}
+
+fn moment(at: &DateTime<Utc>, text: &str) -> Markup {
+    html! { time datetime=(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) title=(when(at)) { (text) } }
 }
 
 /// An error in words, announced to screen readers, next to what it concerns.

@@ -17,6 +17,7 @@ pub mod oidc;
 mod pages;
 mod session;
 mod signin;
+mod words;
 
 use crate::http::AppState;
 use axum::Router;
@@ -200,7 +201,7 @@ pub(crate) fn with_cookie(mut response: Response, cookie: &str) -> Response {
 fn page_error(err: &ApiError) -> Response {
     let status = err.code().http_status();
     let body =
-        layout::bare("ward", maud::html! { p.error role="alert" { (gql::in_words(err.code(), &err.message())) } });
+        layout::bare("ward", maud::html! { p.error role="alert" { (words::in_words(err.code(), &err.message())) } });
     (status, body).into_response()
 }
 

@@ -423,3 +423,61 @@ both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| 
     assert_eq!(grant.review_status, entities::break_glass_grant::BreakGlassReviewStatus::Unjustified);
     assert!(grant.review_note.unwrap_or_default().starts_with("No call on record"));
 });
+
+both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    assert!(chrome.client.source().await.unwrap().contains("due in "), "the SLA as people say it");
+    // Meanwhile the ticket moves on (another tab, another agent): the page's version is stale.
+    let moved = app
+        .gql(
+            "alice",
+            "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }",
+            json!({ "id": ticket }),
+        )
+        .await;
+    assert!(moved["errors"].is_null(), "{moved}");
+    chrome.click("//button[text()='Resolve']").await;
+    let html = chrome.wait_text("while you were looking at it").await;
+    assert!(html.contains("Alice Moreno changed the status: open → pending"), "who changed what: {html}");
+    assert!(!html.to_lowercase().contains("expected version"), "no internals: {html}");
+    chrome.sign_out().await;
+
+    let denial: uuid::Uuid = app
+        .sql("SELECT d.id AS id FROM denial d WHERE NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.appeal_deadline DESC, d.id LIMIT 1")
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    let escalated = app
+        .gql(
+            "owen",
+            "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Authorization was on file\") { id } }",
+            json!({ "d": denial }),
+        )
+        .await;
+    let escalation = escalated["data"]["escalateDenial"]["id"].as_str().expect("an escalation").to_owned();
+    let review = "mutation($id: ID!) { transitionEscalation(id: $id, expectedVersion: 1, to: IN_REVIEW, note: \"Reading the remit\") { version } }";
+    let reviewing = app.gql("owen", review, json!({ "id": escalation })).await;
+    assert!(reviewing["errors"].is_null(), "{reviewing}");
+    chrome.sign_in("owen").await;
+    chrome.open(&format!("/ops/escalations/{escalation}")).await;
+    chrome.click("//input[@name='to' and @value='APPEALED']").await;
+    chrome.fill("textarea#note", "Appealing with the authorization").await;
+    chrome.fill("textarea#sent", "The authorization letter of March").await;
+    chrome.client.execute("document.getElementById('sentOn').value = '2099-01-01'", vec![]).await.unwrap();
+    chrome.click("//button[text()='Save']").await;
+    let html = chrome.wait_text("Please check what you entered").await;
+    assert!(html.contains("the date the appeal was sent 2099-01-01 is in the future"), "the form's words: {html}");
+    assert!(!html.contains("appeal.sentOn") && !html.contains('`'), "never the API's field names: {html}");
+    assert_eq!(chrome.value("textarea#note").await, "Appealing with the authorization", "the note is kept");
+    // A page of another team's says whose it is and whom to ask.
+    chrome.open("/medical/reviews").await;
+    chrome.wait_text("This page is the medical team").await;
+    let said = chrome.client.find(Locator::Css("main p.error")).await.unwrap().text().await.unwrap();
+    assert!(said.contains("you hold the ops role") && said.contains("ask an admin"), "{said}");
+    assert!(!said.contains(" · ") && !said.contains("care_review"), "never the policy's words: {said}");
+    chrome.close().await;
+});

@@ -6,7 +6,7 @@ use super::{Agent, Feedback, FormBody, expected_version, fields, name_of, notice
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Connection;
-use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::layout::{ago, csrf_field, page, plain};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -84,7 +84,7 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
             tbody {
                 @for a in queue.pending_approvals.nodes() {
                     tr {
-                        td { (when(&a.created_at)) }
+                        td { (ago(&a.created_at)) }
                         td {
                             @match a.kind.as_str() {
                                 "write_off" => { "Write-off of " a href={ "/ops/escalations/" (a.resource_id) } { "an escalation" } }

@@ -9,7 +9,7 @@ use super::{
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Connection, Shown};
-use crate::console::layout::{csrf_field, page, plain, restricted, value, value_in, when};
+use crate::console::layout::{ago, csrf_field, due, page, plain, restricted, value, value_in};
 use crate::http::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -184,7 +184,7 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
                             (plain(&patient.name.present())) " " span.muted { (patient.member_id_last4) } } @else { span.muted { "—" } } }
                         td { (t.priority.to_lowercase()) }
                         td { (t.status.to_lowercase()) }
-                        td { (when(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
+                        td { (due(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
                         td { (name_of(&t.assignee)) }
                     }
                 }
@@ -252,7 +252,7 @@ fn ticket_card(t: &Ticket) -> Markup {
                 dt { "Status" } dd { (t.status.to_lowercase()) }
                 dt { "Priority" } dd { (t.priority.to_lowercase()) }
                 dt { "Channel" } dd { (t.channel.to_lowercase()) }
-                dt { "SLA due" } dd { (when(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
+                dt { "SLA due" } dd { (due(&t.sla_due_at)) @if t.sla_breached { " " span.badge.bad { "SLA breached" } } }
                 dt { "Assignee" } dd { (plain(&t.assignee.as_ref().map(|a| &a.display_name))) }
             }
             h3 { "Description" }
@@ -303,9 +303,12 @@ fn work_card(ctx: &SignedIn, id: &str, t: &Ticket, feedback: &Feedback) -> Marku
         section.card aria-labelledby="act-h" {
             h2 id="act-h" { "Work the ticket" }
             @if feedback.is_conflict("transition") || feedback.is_conflict("assign") {
-                p.error role="alert" { "Someone changed this ticket while you were looking at it. The page now shows its current state; check it and choose again." }
-            }
-            (feedback.errors_of("transition"))
+                p.error role="alert" {
+                    @if let Some(last) = history::last_change(t.history.nodes()) { (last) ", while you were looking at it. " }
+                    @else { "Someone changed this ticket while you were looking at it. " }
+                    "The page shows the ticket as it is now: check it and choose again."
+                }
+            } @else { (feedback.errors_of("transition")) }
             @for to in &t.allowed_moves {
                 form.inline method="post" action={ "/cx/tickets/" (id) "/transition" } {
                     (csrf_field(csrf))
@@ -367,7 +370,7 @@ fn comments_card(t: &Ticket) -> Markup {
             @if t.comments.is_refused() { (restricted()) }
             @for c in t.comments.present().into_iter().flat_map(Connection::nodes) {
                 article {
-                    p.muted { (name_of(&c.author)) " · " (when(&c.created_at)) @if c.internal { " · " span.badge { "internal" } } }
+                    p.muted { (name_of(&c.author)) " · " (ago(&c.created_at)) @if c.internal { " · " span.badge { "internal" } } }
                     p { (plain(&c.body)) }
                 }
             }

@@ -4,7 +4,7 @@
 //! turns those into sentences for the person at the screen, never JSON or ids.
 
 use super::{Agent, Member};
-use crate::console::layout::{dollars, when};
+use crate::console::layout::{ago, dollars};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -30,7 +30,7 @@ pub fn card<'a>(heading: &str, entries: impl Iterator<Item = &'a HistoryEntry>) 
             ol.history aria-labelledby=(heading) {
                 @for entry in entries {
                     li {
-                        span.muted { (when(&entry.at)) } " · "
+                        span.muted { (ago(&entry.at)) } " · "
                         (sentence(entry))
                         @if let Some(note) = entry.changes.get("note").and_then(Value::as_str).filter(|n| !n.trim().is_empty()) {
                             br; span.note { "Note: " (note) }
@@ -40,6 +40,12 @@ pub fn card<'a>(heading: &str, entries: impl Iterator<Item = &'a HistoryEntry>) 
             }
         }
     }
+}
+
+/// What changed a record last, for a refused change: "Olga Novak changed the status: open →
+/// pending (2 min ago)". The newest entry is the last.
+pub fn last_change<'a>(entries: impl Iterator<Item = &'a HistoryEntry>) -> Option<Markup> {
+    entries.last().map(|entry| html! { (sentence(entry)) " (" (ago(&entry.at)) ")" })
 }
 
 /// What the entry says happened, as one sentence about its actor.

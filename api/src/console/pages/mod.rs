@@ -189,7 +189,12 @@ fn failed(ctx: &SignedIn, title: &str, answer: &Answer) -> Option<Response> {
 
 /// The page `title` with only `err`, in words, at its status.
 fn error_page(ctx: &SignedIn, title: &str, err: &GqlError) -> Response {
-    let body = page(&ctx.frame(), title, layout::error(err));
+    let said = if err.code == Code::Forbidden && err.message.contains(" is not allowed for ") {
+        html! { p.error role="alert" { (crate::console::words::forbidden_page(&ctx.path, &ctx.caller.principal.roles)) } }
+    } else {
+        layout::error(err)
+    };
+    let body = page(&ctx.frame(), title, said);
     (status_of(std::slice::from_ref(err)), body).into_response()
 }
 
@@ -244,7 +249,7 @@ pub fn assign_form(
     let chosen = if feedback.form == "assign" { typed.as_str() } else { current.map_or("", |c| c.sub.as_str()) };
     let mine = current.is_some_and(|c| c.sub == me);
     html! {
-        (feedback.errors_of("assign"))
+        @if !feedback.is_conflict("assign") { (feedback.errors_of("assign")) }
         form.inline method="post" action=(action) {
             (csrf_field(csrf))
             input type="hidden" name="version" value=(version);

@@ -476,9 +476,12 @@ fn next_step_card(ctx: &SignedIn, id: &str, e: &Escalation, feedback: &Feedback)
         section.card aria-labelledby="move-h" {
             h2 id="move-h" { "Next step" }
             @if feedback.is_conflict("transition") {
-                p.error role="alert" { "Someone moved this escalation while you were writing. Its current state is shown; your note is kept below: check and send again." }
-            }
-            (feedback.errors_of("transition"))
+                p.error role="alert" {
+                    @if let Some(last) = e.history.present().and_then(|h| history::last_change(h.nodes())) { (last) ", while you were writing. " }
+                    @else { "Someone moved this escalation while you were writing. " }
+                    "It is shown as it is now; your note is kept below: check it and send again."
+                }
+            } @else { (feedback.errors_of("transition")) }
             @let moves: Vec<(&str, &str)> = e.allowed_moves.iter()
                 .map(|m| (m.to.as_str(), move_label(&m.to, m.appeal_level.as_deref())))
                 .collect();

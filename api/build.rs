@@ -25,11 +25,18 @@ fn main() {
     if std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "false" | "0")) {
         return;
     }
-    // The console's browser tests drive Chromium through chromedriver: without both, they are
-    // built ignored too.
+    // The console's browser tests drive Chromium through chromedriver and check each page with
+    // axe-core: without all three, they are built ignored too.
+    let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/axe/node_modules/axe-core/axe.min.js");
+    println!("cargo::rerun-if-changed={}", axe.display());
     if !["chromedriver", "chromium"].iter().all(|program| on_path(program)) {
         println!("cargo::rustc-cfg=browser_missing");
         println!("cargo::warning=chromium or chromedriver is not on PATH: the browser tests are built ignored");
+    } else if !axe.is_file() {
+        println!("cargo::rustc-cfg=browser_missing");
+        println!(
+            "cargo::warning=axe-core is not installed (npm install --prefix target/axe axe-core@4.14.1): the browser tests are built ignored"
+        );
     }
     let url =
         std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());

@@ -120,7 +120,7 @@ pub fn csrf_field(token: &str) -> Markup {
 }
 
 pub fn restricted() -> Markup {
-    html! { span.restricted title="Your role may not see this" { "restricted" } }
+    html! { span.restricted { "restricted: not for your role" } }
 }
 
 /// What a page writes for a value that is not there.

@@ -4,6 +4,8 @@
 //! write-off; a medical reviewer completes a review; compliance finds who read a patient's
 //! record and downloads the CSV. Without Chromium these are skipped loudly, except under
 //! `CI=true`, where they fail. With `WARD_SCREENSHOTS=<dir>` each team's queue is saved as a PNG.
+//! Every page a test opens or waits on is checked with axe-core (WCAG 2.1 A and AA): any
+//! violation fails the test.
 
 use crate::both;
 use crate::helpers::*;
@@ -16,6 +18,11 @@ struct Chrome {
     client: Client,
     base: String,
     _driver: tokio::process::Child,
+}
+
+/// axe-core's script, where `.ci/run` installs it (`npm install --prefix target/axe`).
+fn axe_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/axe/node_modules/axe-core/axe.min.js")
 }
 
 fn on_path(program: &str) -> Option<std::path::PathBuf> {
@@ -61,6 +68,21 @@ impl Chrome {
 
     async fn open(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.accessible().await;
+    }
+
+    /// Runs axe-core on the page as it stands and fails on any violation of WCAG 2.1 A or
+    /// AA, naming each rule and the elements it found.
+    async fn accessible(&self) {
+        let axe = std::fs::read_to_string(axe_path()).expect("axe-core was there when the tests were built");
+        self.client.execute(&axe, vec![]).await.expect("axe-core loads under the page's CSP");
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+              .then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+              .catch(e => done(['axe failed: ' + e]));";
+        let violations = self.client.execute_async(script, vec![]).await.unwrap();
+        let url = self.client.current_url().await.unwrap();
+        assert_eq!(violations, json!([]), "axe-core on {url}");
     }
 
     async fn sign_in(&self, sub: &str) {
@@ -122,11 +144,12 @@ impl Chrome {
         panic!("never arrived; still at {}", self.client.current_url().await.unwrap());
     }
 
-    /// Waits for `text` in the page (a notice, a heading).
+    /// Waits for `text` in the page (a notice, a heading), then checks the page with axe-core.
     async fn wait_text(&self, text: &str) -> String {
         for _ in 0..300 {
             let html = self.client.source().await.unwrap();
             if html.contains(text) {
+                self.accessible().await;
                 return html;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -479,5 +502,46 @@ both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
     let said = chrome.client.find(Locator::Css("main p.error")).await.unwrap().text().await.unwrap();
     assert!(said.contains("you hold the ops role") && said.contains("ask an admin"), "{said}");
     assert!(!said.contains(" · ") && !said.contains("care_review"), "never the policy's words: {said}");
+    chrome.close().await;
+});
+
+both!(emergency_access_shows_what_it_opened_until_when_and_ends_at_a_click, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "URGENT").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let card = chrome.client.find(Locator::Css("section[aria-labelledby='patient-h']")).await.unwrap();
+    let said = card.text().await.unwrap();
+    // (The badge is set in capitals by the stylesheet.)
+    let lower = said.to_lowercase();
+    assert!(
+        lower.contains("restricted: not for your role") && said.contains("Restricted means your role may not see it"),
+        "{said}"
+    );
+    chrome.click("//summary[text()='Emergency access (break-glass)']").await;
+    chrome.fill("textarea#bg-reason", "The patient is in crisis on the phone and asked for the safety plan").await;
+    chrome.click("//button[text()='Open emergency access']").await;
+    chrome.wait_text("Emergency access opened").await;
+    let card = chrome.client.find(Locator::Css("section[aria-labelledby='patient-h']")).await.unwrap();
+    let said = card.text().await.unwrap();
+    assert!(said.contains("Emergency access is open for this patient until"), "{said}");
+    assert!(said.contains("due in") && said.contains("shown only because of it"), "{said}");
+    let birth =
+        chrome.client.find(Locator::XPath("//dt[text()='Date of birth']/following-sibling::dd[1]")).await.unwrap();
+    assert!(birth.text().await.unwrap().to_lowercase().contains("emergency access"), "the value it opened is marked");
+    chrome.click("//button[text()='End access now']").await;
+    chrome.wait_text("Emergency access ended").await;
+    let birth =
+        chrome.client.find(Locator::XPath("//dt[text()='Date of birth']/following-sibling::dd[1]")).await.unwrap();
+    assert!(birth.text().await.unwrap().to_lowercase().contains("restricted"), "closed again at once");
+    let open = app.sql("SELECT id FROM break_glass_grant WHERE ended_at IS NULL").await;
+    assert!(open.is_empty(), "the grant ended in the database too");
+    // Asking on a resolved ticket warns before anything is sent.
+    let resolve = "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: RESOLVED) { version } }";
+    assert!(app.gql("alice", resolve, json!({ "id": ticket })).await["errors"].is_null());
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    chrome.click("//summary[text()='Emergency access (break-glass)']").await;
+    chrome.wait_text("This ticket is resolved: emergency access is for a patient you are helping now").await;
     chrome.close().await;
 });

@@ -153,7 +153,26 @@ impl BreakGlassQuery {
         let rows = service::list(db(ctx)?, &filter, &page).await?;
         Ok(page.into_page(rows, |g| g.id.to_string(), BreakGlassGrant))
     }
+
+    /// The caller's own emergency access in force, to `patientId` or to anyone, newest
+    /// first: what a page shows as opened by it, until when, with a way to end it. Any
+    /// member may ask (it names only their own grants).
+    async fn my_break_glass_grants(&self, ctx: &Context<'_>, patient_id: Option<ID>) -> Gql<Vec<BreakGlassGrant>> {
+        let filter = GrantFilter {
+            review_status: None,
+            staff_sub: Some(access(ctx)?.principal().sub.clone()),
+            patient_id: patient_id.map(|id| parse_id(&id, "patient")).transpose()?,
+            active_only: true,
+        };
+        let page = PageRequest::new(ctx, Some(MY_GRANTS), None)?;
+        let rows = service::list(db(ctx)?, &filter, &page).await?;
+        Ok(rows.into_iter().take(MY_GRANTS as usize).map(BreakGlassGrant).collect())
+    }
 }
+
+/// The most of a member's own grants in force one answer lists (the limits on asking keep
+/// the real number far below).
+const MY_GRANTS: i32 = 20;
 
 #[derive(Default)]
 pub struct BreakGlassMutation;

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/compliance/break-glass", get(grants))
         .route("/compliance/break-glass/{id}/review", post(review))
         .route("/break-glass", post(request_break_glass))
+        .route("/break-glass/{id}/end", post(end_break_glass))
 }
 
 /// An event of the audit trail, as the audit log and a patient's disclosures list it.
@@ -366,6 +367,26 @@ async fn request_break_glass(ctx: SignedIn, form: FormBody) -> Response {
     // The form's own page, if `back=` names one of ward's; the home page otherwise.
     let back = input.get("back").and_then(|back| local_path(back)).unwrap_or_else(|| "/".into());
     match outcome(&answer, &back, "breakglass") {
+        Ok(response) => response,
+        Err(errors) => {
+            let body = html! { (crate::console::layout::errors(&errors)) p { a href=(back) { "Back" } } };
+            (status_of(&errors), page(&ctx.frame(), "Emergency access", body)).into_response()
+        }
+    }
+}
+
+/// Ends the member's own emergency access at once, from the page it opened.
+async fn end_break_glass(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
+    let input = fields(&form.0);
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let answer = match ctx.run(documents::COMPLIANCE_END_BREAK_GLASS.text, json!({ "id": id }), None).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    let back = input.get("back").and_then(|back| local_path(back)).unwrap_or_else(|| "/".into());
+    match outcome(&answer, &back, "breakglass-ended") {
         Ok(response) => response,
         Err(errors) => {
             let body = html! { (crate::console::layout::errors(&errors)) p { a href=(back) { "Back" } } };

@@ -4,7 +4,8 @@
 
 use super::history::{self, HistoryEntry};
 use super::{
-    Agent, Feedback, FormBody, Member, assign_form, expected_version, fields, name_of, next_page, notice, outcome, read,
+    Agent, Feedback, FormBody, Member, OwnGrant, assign_form, expected_version, fields, name_of, next_page, notice,
+    outcome, read,
 };
 use crate::console::SignedIn;
 use crate::console::documents;
@@ -64,6 +65,7 @@ struct TicketPage {
     ticket: Ticket,
     macros: Vec<SavedReply>,
     render_macro: Option<FilledReply>,
+    my_break_glass_grants: Vec<OwnGrant>,
 }
 
 #[derive(Deserialize)]
@@ -234,7 +236,7 @@ fn ticket_body(
         (notice(query))
         div.grid {
             (ticket_card(t))
-            (patient_card(ctx, id, t))
+            (patient_card(ctx, id, t, &page.my_break_glass_grants))
         }
         (work_card(ctx, id, t, feedback))
         (reply_card(ctx, id, page, query, feedback))
@@ -261,29 +263,43 @@ fn ticket_card(t: &Ticket) -> Markup {
     }
 }
 
-/// The patient the ticket is about, each PHI field as the agent may read it (and break-glass
-/// where the role may ask).
-fn patient_card(ctx: &SignedIn, id: &str, t: &Ticket) -> Markup {
+/// The patient the ticket is about, each PHI field as the agent may read it; break-glass
+/// where the role may ask, and while it is open, what it opened and how to end it.
+fn patient_card(ctx: &SignedIn, id: &str, t: &Ticket, grants: &[OwnGrant]) -> Markup {
     // A refused patient is refused its date of birth too: break-glass opens both.
     let birth_refused = match &t.patient {
         Shown::Value(patient) => patient.as_ref().is_some_and(|p| p.date_of_birth.is_refused()),
         Shown::Refused => true,
     };
+    let patient_id = plain(&t.patient.present().map(|p| &p.id));
+    let back = format!("/cx/tickets/{id}");
+    let grant = super::open_grant(grants, &patient_id);
+    let birth = |p: &Patient| match grant {
+        Some(_) => super::by_emergency_access(value(&p.date_of_birth)),
+        None => value(&p.date_of_birth),
+    };
+    let warning = matches!(t.status.as_str(), "RESOLVED" | "CLOSED").then_some(
+        "This ticket is resolved: emergency access is for a patient you are helping now. Ask only if they are in contact with you again; compliance reads the ticket with your reason.",
+    );
     html! {
         section.card aria-labelledby="patient-h" {
             h2 id="patient-h" { "Patient" }
             @if matches!(t.patient, Shown::Value(None)) { p.muted { "This ticket is not about a patient." } }
             @else {
+                @if let Some(grant) = grant {
+                    (super::break_glass_banner(ctx, grant, "The date of birth below is shown only because of it.", &back))
+                }
                 dl {
                     dt { "Name" } dd { (value_in(&t.patient, |p| value(&p.name))) }
                     dt { "Email" } dd { (value_in(&t.patient, |p| value(&p.email))) }
                     dt { "Phone" } dd { (value_in(&t.patient, |p| value(&p.phone))) }
                     dt { "Member id" } dd { (value_in(&t.patient, |p| html! { (p.member_id_last4) })) }
                     dt { "Birth year" } dd { (value_in(&t.patient, |p| html! { (p.birth_year) })) }
-                    dt { "Date of birth" } dd { (value_in(&t.patient, |p| value(&p.date_of_birth))) }
+                    dt { "Date of birth" } dd { (value_in(&t.patient, birth)) }
                 }
                 @if birth_refused {
-                    (super::break_glass_form(ctx, &plain(&t.patient.present().map(|p| &p.id)), &format!("/cx/tickets/{id}")))
+                    p.muted { "Restricted means your role may not see it. If the patient's safety needs it now, emergency access opens it for a short time, on the record." }
+                    (super::break_glass_form(ctx, &patient_id, &back, warning))
                 }
             }
         }

@@ -5,7 +5,7 @@
 //! claim it is, or dismiss it with a note.
 
 use super::{Feedback, FormBody, fields, notice, outcome, read};
-use crate::console::gql::Connection;
+use crate::console::gql::{Connection, GqlError};
 use crate::console::layout::{csrf_field, dollars, page, when};
 use crate::console::{SignedIn, documents};
 use crate::http::AppState;
@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tools::kit::Access;
+use tools::kit::{Access, Code};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -109,6 +109,7 @@ async fn imports_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
         section.card aria-label="Send a file" {
             h2 { "Send a file" }
             p.muted { "An X12 835 remittance or 837P claims file, as the clearinghouse sent it. A set that breaks a rule is refused whole and shown below; the others stand. The directory and notes come from the practice-management system itself; its runs are listed here too." }
+            (feedback.errors_of("upload"))
             form method="post" action="/ops/imports/upload" enctype="multipart/form-data" {
                 (csrf_field(csrf))
                 label for="file" { "File" }
@@ -168,8 +169,29 @@ async fn imports_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
 
 /// An upload: spooled under the ingest bound, then imported as the signed-in member (who must
 /// hold `ingest · create`; a refusal is recorded like any other).
-async fn upload(ctx: SignedIn, mut multipart: Multipart) -> Response {
-    let refused = |status: StatusCode, message: &str| (status, message.to_owned()).into_response();
+async fn upload(ctx: SignedIn, multipart: Multipart) -> Response {
+    match take_upload(&ctx, multipart).await {
+        Ok(response) => response,
+        // The page again, the refusal in words next to the form.
+        Err((code, message, status)) => {
+            let error = GqlError { message, code, path: Vec::new() };
+            let feedback = Feedback { form: "upload", errors: vec![error], ..Feedback::default() };
+            let mut response = imports_page(&ctx, &HashMap::new(), feedback).await;
+            if let Some(status) = status {
+                *response.status_mut() = status;
+            }
+            response
+        }
+    }
+}
+
+/// What refused an upload: its code and words, and the HTTP status when it is not the code's
+/// (a body over the bound is 413).
+type Refusal = (Code, String, Option<StatusCode>);
+
+/// [`upload`]'s work: the response, or what refused the file.
+async fn take_upload(ctx: &SignedIn, mut multipart: Multipart) -> Result<Response, Refusal> {
+    let refused = |code: Code, message: &str| Err((code, message.to_owned(), None));
     let mut csrf = HashMap::new();
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -178,34 +200,35 @@ async fn upload(ctx: SignedIn, mut multipart: Multipart) -> Response {
                 Some(token) => {
                     csrf.insert("csrf".to_owned(), token);
                 }
-                None => return refused(StatusCode::BAD_REQUEST, "this form's security token is malformed"),
+                None => return refused(Code::BadUserInput, "this form's security token is malformed"),
             },
             Some("file") => match spool(field, ctx.state.limits.max_ingest_bytes).await {
                 Ok(spooled) => file = Some(spooled),
-                Err((err, status)) => return refused(status.unwrap_or(StatusCode::BAD_REQUEST), &err.message()),
+                Err((err, status)) => return Err((err.code(), err.message(), status)),
             },
             _ => {}
         }
     }
     if let Err(response) = ctx.check_csrf(&csrf) {
-        return response;
+        return Ok(response);
     }
-    let Some(file) = file else { return refused(StatusCode::BAD_REQUEST, "choose a file to import") };
+    let Some(file) = file else { return refused(Code::BadUserInput, "choose a file to import") };
     let policy = ctx.state.policy.authorizer().snapshot();
     let access = Arc::new(Access::new(ctx.caller.principal.clone(), policy, ctx.caller.request_id.clone()));
+    let unrecorded = "the refusal could not be recorded: nothing was done";
     if let Err(err) = access.require(Resource::Ingest, Action::Create) {
         if ctx.state.audit.commit(access.drain_events()).await.is_err() {
-            return refused(StatusCode::SERVICE_UNAVAILABLE, "the refusal could not be recorded: nothing was done");
+            return refused(Code::Unavailable, unrecorded);
         }
-        return refused(StatusCode::FORBIDDEN, &err.message());
+        return refused(Code::Forbidden, &err.message());
     }
     match import_file(&ctx.state, &access, file.path()).await {
-        Ok(_) => crate::console::redirect("/ops/imports?done=imported"),
+        Ok(_) => Ok(crate::console::redirect("/ops/imports?done=imported")),
         Err(err) => {
             if ctx.state.audit.commit(access.drain_events()).await.is_err() {
-                return refused(StatusCode::SERVICE_UNAVAILABLE, "the refusal could not be recorded: nothing was done");
+                return refused(Code::Unavailable, unrecorded);
             }
-            refused(err.code().http_status(), &err.message())
+            refused(err.code(), &err.message())
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::http::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use policies::Role;
 use serde::Deserialize;
@@ -122,6 +123,7 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("held") => "They hold that role already: nothing was asked for.",
         Some("revoked") => "Role revoked: it stops working on their next request.",
         Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
+        Some("breakglass-ended") => "Emergency access ended: the patient's restricted data is closed to you again.",
         Some("reviewed") => "Verdict recorded.",
         Some("deactivated") => "Staff member deactivated.",
         Some("imported") => "File imported: its run is below.",
@@ -287,8 +289,47 @@ pub struct Id {
     pub id: String,
 }
 
-/// The break-glass form, where a role may ask for emergency access to a patient.
-pub fn break_glass_form(ctx: &SignedIn, patient: &str, back: &str) -> Markup {
+/// One of the signed-in member's own emergency access grants (`myBreakGlassGrants`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnGrant {
+    pub id: String,
+    pub patient_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub active: bool,
+}
+
+/// The member's emergency access to `patient` in force, if any.
+pub fn open_grant<'a>(grants: &'a [OwnGrant], patient: &str) -> Option<&'a OwnGrant> {
+    grants.iter().find(|g| g.active && g.patient_id == patient)
+}
+
+/// What a page shows while emergency access to its patient is open: that it is, what it
+/// opened, until when, and a button that ends it now.
+pub fn break_glass_banner(ctx: &SignedIn, grant: &OwnGrant, opened: &str, back: &str) -> Markup {
+    html! {
+        div.emergency role="status" {
+            p {
+                strong { "Emergency access is open" } " for this patient until " (layout::when(&grant.expires_at)) " (" (layout::due(&grant.expires_at)) "). "
+                (opened) " Every view is recorded and compliance reviews it."
+            }
+            form.inline method="post" action={ "/break-glass/" (grant.id) "/end" } {
+                (layout::csrf_field(ctx.frame().csrf))
+                input type="hidden" name="back" value=(back);
+                button.secondary type="submit" { "End access now" }
+            }
+        }
+    }
+}
+
+/// A value shown only because emergency access is open, marked so.
+pub fn by_emergency_access(value: Markup) -> Markup {
+    html! { (value) " " span.badge.bad { "emergency access" } }
+}
+
+/// The break-glass form, where a role may ask for emergency access to a patient. `warning`
+/// is what the page's record says against asking now (a resolved ticket, say).
+pub fn break_glass_form(ctx: &SignedIn, patient: &str, back: &str, warning: Option<&str>) -> Markup {
     let may = ctx.caller.principal.roles.iter().any(|r| matches!(r, Role::Cx | Role::Ops | Role::Medical));
     if !may {
         return html! {};
@@ -296,6 +337,7 @@ pub fn break_glass_form(ctx: &SignedIn, patient: &str, back: &str) -> Markup {
     html! {
         details.card {
             summary { "Emergency access (break-glass)" }
+            @if let Some(warning) = warning { p.warning { (warning) } }
             form method="post" action="/break-glass" {
                 (layout::csrf_field(ctx.frame().csrf))
                 input type="hidden" name="patient" value=(patient);

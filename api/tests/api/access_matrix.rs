@@ -491,6 +491,13 @@ fn operations() -> Vec<Operation> {
             &["breakGlassGrants", "edges", "node", "id"],
             &["compliance"],
         ),
+        // Anyone's own grants, and only their own (`a_member_sees_only_their_own_emergency_access`).
+        op(
+            "myBreakGlassGrants",
+            "{ myBreakGlassGrants { id active } }",
+            &["myBreakGlassGrants"],
+            &["cx", "ops", "medical", "compliance", "admin"],
+        ),
         op(
             "reviewBreakGlass",
             "mutation($grant: ID!) { reviewBreakGlass(id: $grant, expectedVersion: 1, verdict: JUSTIFIED) { reviewStatus } }",

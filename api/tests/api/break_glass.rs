@@ -320,3 +320,28 @@ both!(reading_who_can_see_a_patient_is_on_the_record, |app| {
         (Some("cora"), Some(chart.patient.to_string().as_str()), Some("audit"))
     );
 });
+
+both!(a_member_sees_only_their_own_emergency_access_in_force, |app| {
+    let target = chart(&app, 0).await;
+    let other = chart(&app, 1).await;
+    let alices = open(&app, "alice", target.patient).await;
+    open(&app, "owen", other.patient).await;
+    let mine = "query($p: ID) { myBreakGlassGrants(patientId: $p) { id patientId active expiresAt } }";
+    let listed = |body: &Value| -> Vec<String> {
+        body["data"]["myBreakGlassGrants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let body = app.gql("alice", mine, json!({})).await;
+    assert_eq!(listed(&body), [alices["id"].as_str().unwrap()], "alice's, not owen's: {body}");
+    let body = app.gql("alice", mine, json!({ "p": other.patient })).await;
+    assert!(listed(&body).is_empty(), "owen's patient: none of alice's: {body}");
+    let body = app.gql("cora", mine, json!({})).await;
+    assert!(listed(&body).is_empty(), "compliance's own list is its own too: {body}");
+    app.sql("UPDATE break_glass_grant SET expires_at = created_at").await;
+    let body = app.gql("alice", mine, json!({})).await;
+    assert!(listed(&body).is_empty(), "an expired grant is not in force: {body}");
+});

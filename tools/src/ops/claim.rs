@@ -285,6 +285,7 @@ pub struct ClaimFilterInput {
     /// Payment status. Filtering on it reads billing PHI, so it needs `claim · billing`, and
     /// every claim it returns is a recorded disclosure of that class.
     pub status: Option<Vec<ClaimStatus>>,
+    /// The payer's name or its start, in any case ("aet" finds Aetna).
     pub payer: Option<String>,
     pub provider_id: Option<ID>,
     pub patient_id: Option<ID>,
@@ -298,6 +299,7 @@ pub struct ClaimFilterInput {
 pub struct DenialFilterInput {
     pub carc_group: Option<CarcGroup>,
     pub carc_code: Option<String>,
+    /// The payer's name or its start, in any case ("aet" finds Aetna).
     pub payer: Option<String>,
     /// `true`: still to be worked (no escalation of it reached an outcome); `false`: worked.
     pub open: Option<bool>,

@@ -84,7 +84,7 @@ pub async fn list_claims(
         query = query.filter(claim::Column::Status.is_in(filter.statuses.clone()));
     }
     if let Some(payer) = &filter.payer {
-        query = query.filter(claim::Column::Payer.eq(payer.as_str()));
+        query = query.filter(crate::kit::text_search::starts_with(claim::Column::Payer, payer));
     }
     if let Some(id) = filter.provider_id {
         query = query.filter(claim::Column::ProviderId.eq(id));
@@ -213,7 +213,7 @@ pub async fn list_denials(
         query = query.filter(denial::Column::CarcCode.eq(code.as_str()));
     }
     if let Some(payer) = &filter.payer {
-        query = query.filter(claim::Column::Payer.eq(payer.as_str()));
+        query = query.filter(crate::kit::text_search::starts_with(claim::Column::Payer, payer));
     }
     if let Some(open) = filter.open {
         let worked = Query::select()

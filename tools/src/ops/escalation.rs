@@ -288,6 +288,7 @@ pub struct EscalationFilterInput {
     pub status: Option<Vec<EscalationStatus>>,
     /// `me`, `unassigned`, or an ops member's `sub`.
     pub assignee: Option<String>,
+    /// The payer's name or its start, in any case ("aet" finds Aetna).
     pub payer: Option<String>,
     pub carc_code: Option<String>,
     /// Deadline before this day.

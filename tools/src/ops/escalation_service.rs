@@ -462,7 +462,7 @@ pub async fn list(
         None => {}
     }
     if let Some(payer) = &filter.payer {
-        query = query.filter(claim::Column::Payer.eq(payer.as_str()));
+        query = query.filter(crate::kit::text_search::starts_with(claim::Column::Payer, payer));
     }
     if let Some(code) = &filter.carc_code {
         query = query.filter(denial::Column::CarcCode.eq(code.as_str()));

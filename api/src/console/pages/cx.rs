@@ -4,8 +4,7 @@
 
 use super::history::{self, HistoryEntry};
 use super::{
-    Agent, Feedback, FormBody, Member, OwnGrant, assign_form, expected_version, fields, name_of, next_page, notice,
-    outcome, read,
+    Agent, Feedback, FormBody, Member, OwnGrant, assign_form, expected_version, fields, name_of, notice, outcome, read,
 };
 use crate::console::SignedIn;
 use crate::console::documents;
@@ -138,6 +137,13 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     if get("breached").is_some() {
         filter["slaBreached"] = json!(true);
     }
+    // Words in the subject or description: two letters at least, as the API asks; fewer are
+    // not sent, and the form says why.
+    let text = get("text").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    let short_text = text.as_ref().is_some_and(|t| t.chars().count() < 2);
+    if let Some(text) = text.as_ref().filter(|_| !short_text) {
+        filter["text"] = json!(text.chars().take(100).collect::<String>());
+    }
     let answer = match ctx.run(documents::CX_QUEUE.text, json!({ "filter": filter, "after": get("after") }), None).await
     {
         Ok(answer) => answer,
@@ -169,9 +175,12 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
                     option value="" { "Any" }
                     @for p in ["URGENT", "HIGH", "NORMAL", "LOW"] { option value=(p) selected[selected("priority", p)] { (p.to_lowercase()) } }
                 } }
+            div { label for="text" { "Words in the subject or description" }
+                input id="text" name="text" type="search" maxlength="100" value=(text.clone().unwrap_or_default()); }
             div { label { input type="checkbox" name="breached" value="1" checked[query.contains_key("breached")]; " Past SLA only" } }
             button type="submit" { "Filter" }
         }
+        @if short_text { p.warning { "Type at least two letters to search the tickets' words; the list below is not searched." } }
         p.muted { "Keys: j / k move, Enter opens, / jumps to the filters." }
         table.queue {
             caption.muted { "Soonest SLA first" }
@@ -192,9 +201,8 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
                 }
             }
         }
-        @if page_info.has_next_page {
-            p { a href=(next_page("/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached"], page_info.end_cursor.as_deref())) { "Next page" } }
-        }
+        (super::empty_list(queue.tickets.nodes().next().is_none(), &query, "No tickets match these filters."))
+        (super::pager("/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached", "text"], page_info))
     };
     page(&ctx.frame(), "Ticket queue", body).into_response()
 }

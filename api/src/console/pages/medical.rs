@@ -64,7 +64,8 @@ async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
     if query.contains_key("mine") {
         filter["reviewer"] = json!("me");
     }
-    let answer = match ctx.run(documents::MEDICAL_REVIEWS.text, json!({ "filter": filter }), None).await {
+    let vars = json!({ "filter": filter, "after": query.get("after").filter(|a| !a.is_empty()) });
+    let answer = match ctx.run(documents::MEDICAL_REVIEWS.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -102,6 +103,8 @@ async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
                 }
             } }
         }
+        (super::empty_list(reviews.care_reviews.nodes().next().is_none(), &query, "No reviews match these filters."))
+        (super::pager("/medical/reviews", &query, &[("status", &status)], &["mine"], &reviews.care_reviews.page_info))
     };
     page(&ctx.frame(), "Review queue", body).into_response()
 }
@@ -150,7 +153,8 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
     if let Some(kind) = query.get("kind").filter(|k| !k.is_empty()) {
         filter["kind"] = json!(kind);
     }
-    let answer = match ctx.run(documents::MEDICAL_RECORDS.text, json!({ "filter": filter }), None).await {
+    let vars = json!({ "filter": filter, "after": query.get("after").filter(|a| !a.is_empty()) });
+    let answer = match ctx.run(documents::MEDICAL_RECORDS.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -181,6 +185,8 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
                 }
             } }
         }
+        (super::empty_list(records.care_records.nodes().next().is_none(), &query, "No care records match these filters."))
+        (super::pager("/medical/records", &query, &[], &["kind", "unreviewed"], &records.care_records.page_info))
     };
     page(&ctx.frame(), "Care records", body).into_response()
 }

@@ -152,6 +152,35 @@ pub fn all_of(form: &[(String, String)], key: &str) -> Vec<String> {
     form.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
 }
 
+/// What a list says when it has no rows: `none` on its first page, that no more match on a
+/// later one (a queue that emptied while the member paged).
+pub fn empty_list(is_empty: bool, query: &HashMap<String, String>, none: &str) -> Markup {
+    html! {
+        @if is_empty {
+            p.empty role="status" { @if query.contains_key("after") { "Nothing more matches these filters." } @else { (none) } }
+        }
+    }
+}
+
+/// A list's paging: "First page" once the member has paged on, "Next page" while more follow
+/// (`path`, `fixed` and `kept` as [`next_page`] takes them).
+pub fn pager(
+    path: &str,
+    query: &HashMap<String, String>,
+    fixed: &[(&str, &str)],
+    kept: &[&str],
+    page_info: &super::gql::PageInfo,
+) -> Markup {
+    let mut first = next_page(path, query, fixed, kept, None);
+    first.truncate(first.rfind("after=").map_or(first.len(), |at| at.saturating_sub(1)));
+    html! {
+        nav.pager aria-label="Pages" {
+            @if query.contains_key("after") { a href=(first) { "First page" } " " }
+            @if page_info.has_next_page { a href=(next_page(path, query, fixed, kept, page_info.end_cursor.as_deref())) { "Next page" } }
+        }
+    }
+}
+
 /// A queue's "Next page" address: `path` with `fixed` (the filters the page always sends),
 /// every non-empty filter of `query` named in `kept`, and the cursor after this page.
 pub fn next_page(

@@ -4,8 +4,7 @@
 
 use super::history::{self, HistoryEntry};
 use super::{
-    Agent, Feedback, FormBody, Id, Member, assign_form, expected_version, fields, name_of, next_page, notice, outcome,
-    read,
+    Agent, Feedback, FormBody, Id, Member, assign_form, expected_version, fields, name_of, notice, outcome, read,
 };
 use crate::console::SignedIn;
 use crate::console::documents;
@@ -277,9 +276,8 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
                 }
             }
         }
-        @if page_info.has_next_page {
-            p { a href=(next_page("/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"], page_info.end_cursor.as_deref())) { "Next page" } }
-        }
+        (super::empty_list(queue.escalations.nodes().next().is_none(), &query, "No escalations match these filters."))
+        (super::pager("/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"], page_info))
     };
     page(&ctx.frame(), "Escalations", body).into_response()
 }
@@ -303,7 +301,13 @@ async fn denials(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
 }
 
 async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedback) -> Response {
-    let answer = match ctx.run(documents::OPS_DENIALS.text, json!({}), None).await {
+    let get = |k: &str| query.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let filter = match get("payer") {
+        Some(payer) => json!({ "open": true, "payer": payer }),
+        None => json!({ "open": true }),
+    };
+    let vars = json!({ "filter": filter, "after": get("after") });
+    let answer = match ctx.run(documents::OPS_DENIALS.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -314,6 +318,10 @@ async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
     let csrf = ctx.frame().csrf;
     let body = html! {
         (notice(query))
+        form.filters method="get" action="/ops/denials" aria-label="Filter the denials" {
+            div { label for="payer" { "Payer (its name or how it starts)" } input id="payer" name="payer" value=(get("payer").unwrap_or_default()); }
+            button type="submit" { "Filter" }
+        }
         (feedback.errors_of("escalate"))
         table.queue {
             thead { tr { th { "Deadline" } th { "Left" } th { "Claim" } th { "Payer" } th { "Reason" } th { "Denied" } th { "Escalation" } } }
@@ -342,6 +350,8 @@ async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
                 }
             }
         }
+        (super::empty_list(denials.denials.nodes().next().is_none(), query, "No open denials match these filters."))
+        (super::pager("/ops/denials", query, &[], &["payer"], &denials.denials.page_info))
     };
     let status = feedback.status();
     (status, page(&ctx.frame(), "Open denials", body)).into_response()

@@ -206,15 +206,20 @@ pub fn money(cents: &Shown<Option<i64>>) -> Markup {
 pub fn dollars(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+    format!("{sign}${}.{:02}", thousands(cents / 100), cents % 100)
+}
+
+/// `12345` as "12,345".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
     }
-    format!("{sign}${grouped}.{:02}", cents % 100)
+    grouped
 }
 
 /// A timestamp as `2026-11-26 14:05 UTC`.

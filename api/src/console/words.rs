@@ -83,10 +83,16 @@ pub fn plain_message(message: &str) -> String {
     out.replace("x-ward-purpose", "why you opened this record")
 }
 
-/// A field's name as a label says it: the table's, or its words (`carcCode` → "the carc code").
+/// A field's name as a label says it: the table's, or its words (`carcCode` → "the carc
+/// code"); anything else in backticks (a placeholder's `{{`, a code) as it is.
 fn field(name: &str) -> String {
     if let Some((_, label)) = FIELDS.iter().find(|(api, _)| *api == name) {
         return (*label).to_owned();
+    }
+    let identifier = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+    if !identifier {
+        return name.to_owned();
     }
     let last = name.rsplit('.').next().unwrap_or(name);
     let mut words = String::from("the ");
@@ -110,6 +116,7 @@ pub fn forbidden_page(path: &str, held: &[Role]) -> String {
         Some("admin") => Some("admin"),
         _ => None,
     };
+    let team = team.filter(|team| !held.iter().any(|r| r.as_str().eq_ignore_ascii_case(team)));
     let held: Vec<&str> = held.iter().map(|r| r.as_str()).collect();
     let holding = if held.is_empty() { "no role yet".to_owned() } else { format!("the {} role", held.join(" and ")) };
     match team {
@@ -138,6 +145,8 @@ mod tests {
             "the date the appeal was sent 2030-01-01 is in the future"
         );
         assert_eq!(plain_message("`carcCode` is unknown"), "the carc code is unknown");
+        assert_eq!(plain_message("a `{{` has no closing `}}`"), "a {{ has no closing }}");
+        assert_eq!(plain_message("`CO` is not a group"), "CO is not a group");
         let enum_message = "Invalid value for argument \"to\", enumeration type \"EscalationStatus\" does not contain the value \"BOGUS\"";
         assert!(!plain_message(enum_message).contains("EscalationStatus"));
         assert!(!in_words(Code::Forbidden, "care_review · read is not allowed for cx").contains("care_review"));

@@ -465,6 +465,7 @@ fn operations() -> Vec<Operation> {
             &["auditEvents", "edges", "node", "seq"],
             &["compliance"],
         ),
+        op("auditEventCount", "{ auditEventCount }", &["auditEventCount"], &["compliance"]),
         op(
             "disclosures",
             "query($patient: ID!) { disclosures(patientId: $patient) { edges { node { actor } } } }",

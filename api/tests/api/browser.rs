@@ -464,9 +464,11 @@ both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
         .await;
     assert!(moved["errors"].is_null(), "{moved}");
     chrome.click("//button[text()='Resolve']").await;
-    let html = chrome.wait_text("while you were looking at it").await;
-    assert!(html.contains("Alice Moreno changed the status: open → pending"), "who changed what: {html}");
-    assert!(!html.to_lowercase().contains("expected version"), "no internals: {html}");
+    chrome.wait_text("while you were looking at it").await;
+    let said = chrome.client.find(Locator::Css("section[aria-labelledby='act-h'] p.error")).await.unwrap();
+    let said = said.text().await.unwrap();
+    assert!(said.starts_with("Alice Moreno changed the status: open → pending (just now)"), "who changed what: {said}");
+    assert!(!said.to_lowercase().contains("version"), "no internals: {said}");
     chrome.sign_out().await;
 
     let denial: uuid::Uuid = app
@@ -606,5 +608,31 @@ both!(no_list_is_silently_cut_and_filters_match_as_people_type, |app| {
     }
     chrome.open("/cx/tickets?text=v").await;
     chrome.wait_text("Type at least two letters").await;
+    chrome.close().await;
+});
+
+both!(compliance_searches_the_audit_log_by_name_action_and_days_with_a_count, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    for _ in 0..3 {
+        let read = app.gql("alice", "query($p: ID!) { patient(id: $p) { name } }", json!({ "p": patient })).await;
+        assert!(read["errors"].is_null(), "{read}");
+    }
+    let today = chrono::Utc::now().date_naive();
+    chrome.sign_in("cora").await;
+    chrome.open(&format!("/compliance/audit?actorName=ali&action=read&from={today}&to={today}")).await;
+    let said = chrome.wait_text("match this search").await;
+    let expected = app.sql("SELECT seq FROM audit_event WHERE actor = 'alice' AND action = 'read'").await.len();
+    assert!(expected >= 3, "alice's reads are on the trail");
+    assert!(said.contains(&format!("{expected} events match this search")), "the count is the search's: {expected}");
+    let who = chrome.client.find_all(Locator::XPath("//table//tbody/tr/td[3]")).await.unwrap();
+    assert_eq!(who.len(), expected);
+    for cell in who {
+        assert!(cell.text().await.unwrap().starts_with("Alice Moreno"), "by her name's start, in any case");
+    }
+    assert_eq!(chrome.value("select#action").await, "read", "the action is chosen from a list");
+    let yesterday = today.pred_opt().unwrap();
+    chrome.open(&format!("/compliance/audit?actorName=ali&to={yesterday}")).await;
+    chrome.wait_text("No events match this search.").await;
     chrome.close().await;
 });

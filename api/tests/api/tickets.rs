@@ -108,11 +108,28 @@ both!(tickets_go_only_to_active_cx_agents, |app| {
 both!(an_assignment_history_names_both_assignees_by_sub_and_the_people_it_names, |app| {
     let chart = chart(&app, 0).await;
     let id = create_ticket(&app, chart.patient, "HIGH").await["id"].clone();
-    // The demo's only active CX agent is alice: assigned, assigned again, unassigned.
-    for (v, to) in [(1, json!("alice")), (2, json!("alice")), (3, Value::Null)] {
+    // A second active CX agent: dan, back from leave.
+    app.sql("UPDATE staff SET active = true WHERE sub = 'dan'").await;
+    for (v, to) in [(1, json!("alice")), (2, json!("dan")), (3, Value::Null)] {
         let body = app.gql("alice", ASSIGN, json!({ "id": id, "v": v, "to": to })).await;
         assert!(body["errors"].is_null(), "{body}");
     }
+    // As stored, not only as answered: the earlier assignee by sub.
+    let stored: Vec<Value> = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let id: uuid::Uuid = id.as_str().unwrap().parse().unwrap();
+        entities::ticket_event::Entity::find()
+            .filter(entities::ticket_event::Column::TicketId.eq(id))
+            .filter(entities::ticket_event::Column::Kind.eq("assigned"))
+            .order_by_asc(entities::ticket_event::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.changes["assignee"].clone())
+            .collect()
+    };
+    assert_eq!(stored, [json!([null, "alice"]), json!(["alice", "dan"]), json!(["dan", null])]);
     let q = "query($id: ID!) { ticket(id: $id) { history { edges { node { kind changes people { sub displayName } } } } } }";
     let body = app.gql("alice", q, json!({ "id": id })).await;
     let assigned: Vec<&Value> = body["data"]["ticket"]["history"]["edges"]
@@ -124,15 +141,13 @@ both!(an_assignment_history_names_both_assignees_by_sub_and_the_people_it_names,
         .collect();
     assert_eq!(assigned.len(), 3, "{body}");
     assert_eq!(assigned[0]["changes"]["assignee"], json!([null, "alice"]));
-    assert_eq!(
-        assigned[1]["changes"]["assignee"],
-        json!(["alice", "alice"]),
-        "the earlier assignee by sub, not by row id"
-    );
-    assert_eq!(assigned[2]["changes"]["assignee"], json!(["alice", null]));
-    for entry in &assigned {
-        assert_eq!(entry["people"], json!([{ "sub": "alice", "displayName": "Alice Moreno" }]), "{entry}");
-    }
+    assert_eq!(assigned[1]["changes"]["assignee"], json!(["alice", "dan"]));
+    assert_eq!(assigned[2]["changes"]["assignee"], json!(["dan", null]));
+    let alice = json!({ "sub": "alice", "displayName": "Alice Moreno" });
+    let dan = json!({ "sub": "dan", "displayName": "Dan Whitfield" });
+    assert_eq!(assigned[0]["people"], json!([alice]));
+    assert_eq!(assigned[1]["people"], json!([alice, dan]), "each named once, in the order named");
+    assert_eq!(assigned[2]["people"], json!([dan]));
     let created = body["data"]["ticket"]["history"]["edges"][0]["node"].clone();
     assert_eq!(created["people"], json!([]), "a change that names nobody names nobody: {created}");
 });

@@ -66,8 +66,9 @@ pub async fn named(ctx: &Context<'_>, references: &[String]) -> ApiResult<HashMa
     if references.is_empty() {
         return Ok(HashMap::new());
     }
+    // A reference that reads as a UUID may be either: some identity providers issue UUID subs.
     let ids: Vec<Uuid> = references.iter().filter_map(|r| Uuid::parse_str(r).ok()).collect();
-    let subs = references.iter().filter(|r| Uuid::parse_str(r).is_err()).map(String::as_str);
+    let subs = references.iter().map(String::as_str);
     let condition = Condition::any().add(staff::Column::Id.is_in(ids)).add(staff::Column::Sub.is_in(subs));
     let members = staff::Entity::find().filter(condition).all(super::db(ctx)?).await?;
     let mut by_reference = HashMap::new();
@@ -109,8 +110,7 @@ pub async fn with_people(ctx: &Context<'_>, changes: Vec<Value>) -> ApiResult<Ve
 
 /// `reference` as its staff member's `sub`, when it names one by id.
 fn by_sub(reference: &mut Value, by_reference: &HashMap<String, Agent>) {
-    let by_id = reference.as_str().filter(|r| Uuid::parse_str(r).is_ok());
-    if let Some(agent) = by_id.and_then(|r| by_reference.get(r)) {
+    if let Some(agent) = reference.as_str().and_then(|r| by_reference.get(r)) {
         *reference = Value::String(agent.sub.clone());
     }
 }

@@ -4,15 +4,16 @@
 use crate::kit::loaders::{StaffSub, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
-use crate::kit::{Allow, ApiResult, Gql, access, db};
+use crate::kit::{Allow, ApiError, ApiResult, Gql, access, db};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use entities::audit_event;
+use entities::{audit_event, staff};
 use policies::{Action, Resource};
 use sea_orm::Value;
-use sea_orm::sea_query::{Expr, Order, SimpleExpr};
+use sea_orm::sea_query::{Expr, Order, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
 };
 use uuid::Uuid;
 
@@ -115,6 +116,9 @@ impl AuditEvent {
 pub struct AuditFilter {
     /// The actor's `sub`.
     pub actor: Option<String>,
+    /// The actor's name, or its start, in any case ("ali" finds Alice Moreno's events):
+    /// every staff member whose name matches.
+    pub actor_name: Option<String>,
     pub patient_id: Option<ID>,
     pub action: Option<String>,
     pub outcome: Option<AuditOutcome>,
@@ -175,6 +179,14 @@ pub fn events(backend: DatabaseBackend, filter: AuditFilter) -> ApiResult<(Selec
     let mut query = audit_event::Entity::find();
     if let Some(actor) = filter.actor {
         query = query.filter(audit_event::Column::Actor.eq(actor));
+    }
+    if let Some(name) = filter.actor_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let named = Query::select()
+            .column(staff::Column::Sub)
+            .from(staff::Entity)
+            .and_where(crate::kit::text_search::starts_with(staff::Column::DisplayName, name))
+            .to_owned();
+        query = query.filter(audit_event::Column::Actor.in_subquery(named));
     }
     let patient = filter.patient_id.map(|id| parse_id(&id, "patient")).transpose()?;
     if let Some(patient) = patient {
@@ -247,6 +259,10 @@ pub fn disclosures_of(patient: Uuid) -> Select<audit_event::Entity> {
         .filter(audit_event::Column::PhiClasses.ne(""))
 }
 
+/// The most events `auditEventCount` counts: past it, a search says "10,000 or more" rather
+/// than count a trail of years.
+pub const COUNT_LIMIT: u64 = 10_000;
+
 #[derive(Default)]
 pub struct AuditQuery;
 
@@ -270,6 +286,21 @@ impl AuditQuery {
         let rows = page_of(db, query, &page).await?;
         access(ctx)?.record_read("audit.read", Resource::Audit, patient);
         Ok(page.into_page(rows, |e| e.seq.to_string(), AuditEvent))
+    }
+
+    /// How many events `filter` finds, counted up to [`COUNT_LIMIT`] (10,000): that figure
+    /// means "that many or more". Reading it is reading the trail, recorded as such.
+    #[graphql(guard = "Allow(Resource::Audit, Action::Read)")]
+    async fn audit_event_count(&self, ctx: &Context<'_>, filter: Option<AuditFilter>) -> Gql<i64> {
+        let db = db(ctx)?;
+        let (query, patient) = events(db.get_database_backend(), filter.unwrap_or_default())?;
+        // Counted over at most one more row than the limit, so a trail of years costs no more.
+        let capped = query.select_only().expr(Expr::val(1)).limit(COUNT_LIMIT + 1).into_query();
+        let count = Query::select().expr(Expr::cust("COUNT(*) AS n")).from_subquery(capped, "capped").to_owned();
+        let row = db.query_one(&count).await.map_err(ApiError::from)?;
+        let count: i64 = row.map(|r| r.try_get("", "n")).transpose().map_err(ApiError::from)?.unwrap_or(0);
+        access(ctx)?.record_read("audit.read", Resource::Audit, patient);
+        Ok(count.min(COUNT_LIMIT as i64))
     }
 
     /// The accounting of disclosures of one patient: who saw which PHI classes, when, and

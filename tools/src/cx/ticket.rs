@@ -120,6 +120,9 @@ impl Ticket {
         agent(ctx, Some(self.0.created_by)).await
     }
     /// Whom `assignTicket` may name: the CX team's active members, by name.
+    /// (It reads a team's roster: it costs as a page of twenty, so a long list of records
+    /// cannot ask it of each.)
+    #[graphql(complexity = "20 * child_complexity + 1")]
     async fn assignable_agents(&self, ctx: &Context<'_>) -> Gql<Vec<Agent>> {
         let members = crate::admin::access_service::active_members_of(db(ctx)?, policies::Role::Cx).await?;
         Ok(members.into_iter().map(|m| Agent { sub: m.sub, display_name: m.display_name }).collect())

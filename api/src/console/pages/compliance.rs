@@ -9,7 +9,7 @@ use super::{
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Connection;
-use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::layout::{csrf_field, page, plain, thousands, when};
 use crate::console::local_path::local_path;
 use crate::http::AppState;
 use axum::Router;
@@ -80,17 +80,53 @@ fn events_table<'a>(events: impl IntoIterator<Item = &'a AuditEvent>) -> maud::M
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AuditPage {
+    audit_event_count: i64,
     audit_events: Connection<AuditEvent>,
 }
 
-/// The audit log's filters, as the form names them and `AuditFilter` does.
-const FILTERS: [&str; 5] = ["actor", "patientId", "action", "outcome", "requestId"];
+/// The audit log's filters, as the form names them and `AuditFilter` does (`from` and `to`
+/// are days, turned into the instants the filter takes).
+const FILTERS: [&str; 8] = ["actor", "actorName", "patientId", "action", "outcome", "requestId", "from", "to"];
+
+/// The actions a search may pick, in words: what compliance asks about.
+const ACTIONS: &[(&str, &str)] = &[
+    ("read", "viewed patient data (or was refused it)"),
+    ("request", "opened emergency access"),
+    ("review", "reviewed emergency access"),
+    ("end", "ended emergency access"),
+    ("create", "created a record"),
+    ("update", "updated a record"),
+    ("edit", "edited a care record"),
+    ("assign", "assigned a record"),
+    ("transition", "moved a ticket or escalation on"),
+    ("comment", "commented on a ticket"),
+    ("import", "imported a file"),
+    ("request_write_off", "asked for a write-off"),
+    ("approve_write_off", "approved a write-off"),
+    ("request_grant_role", "asked for a role grant"),
+    ("approve_grant_role", "approved a role grant"),
+    ("revoke_role", "revoked a role"),
+    ("deactivate", "deactivated a staff member"),
+];
+
+/// A day of the form (`2026-12-03`) as the instant `AuditFilter` takes: its start (UTC), or
+/// for `to`, the start of the day after, so the range includes the day named.
+fn day_bound(day: &str, inclusive_end: bool) -> Option<String> {
+    let day = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    let day = if inclusive_end { day.succ_opt()? } else { day };
+    Some(format!("{day}T00:00:00Z"))
+}
 
 async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| query.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut filter = json!({});
     for key in FILTERS {
-        if let Some(v) = get(key) {
+        let value = match key {
+            "from" => get(key).and_then(|d| day_bound(&d, false)),
+            "to" => get(key).and_then(|d| day_bound(&d, true)),
+            _ => get(key),
+        };
+        if let Some(v) = value {
             filter[key] = json!(v);
         }
     }
@@ -102,16 +138,22 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
         };
     let problem = answer.errors.first().cloned();
     // A refused or mistyped search answers no events (`null`): the form, and its error.
-    let events = match answer.read::<Option<AuditPage>>() {
-        Ok(events) => events.map(|page| page.audit_events),
+    let (count, events) = match answer.read::<Option<AuditPage>>() {
+        Ok(Some(page)) => (Some(page.audit_event_count), Some(page.audit_events)),
+        Ok(None) => (None, None),
         Err(err) => return unreadable(&ctx, "Audit log", &err),
     };
     let page_info = events.as_ref().map(|events| &events.page_info).filter(|info| info.has_next_page);
     let body = html! {
         form.filters method="get" action="/compliance/audit" aria-label="Search the audit log" {
-            div { label for="actor" { "Staff id" } input id="actor" name="actor" value=(get("actor").unwrap_or_default()); }
+            div { label for="actorName" { "Staff (name, or how it starts)" } input id="actorName" name="actorName" value=(get("actorName").unwrap_or_default()); }
+            @if let Some(actor) = get("actor") { input type="hidden" name="actor" value=(actor); }
             div { label for="patientId" { "Patient id" } input id="patientId" name="patientId" size="38" value=(get("patientId").unwrap_or_default()); }
-            div { label for="action" { "Action" } input id="action" name="action" value=(get("action").unwrap_or_default()); }
+            div { label for="action" { "What they did" }
+                select id="action" name="action" { option value="" { "Anything" }
+                    @for (value, words) in ACTIONS { option value=(value) selected[get("action").as_deref() == Some(*value)] { (words) } } } }
+            div { label for="from" { "From (day, UTC)" } input id="from" name="from" type="date" value=(get("from").unwrap_or_default()); }
+            div { label for="to" { "To (day, UTC, included)" } input id="to" name="to" type="date" value=(get("to").unwrap_or_default()); }
             div { label for="requestId" { "Request id" } input id="requestId" name="requestId" value=(get("requestId").unwrap_or_default()); }
             div { label for="outcome" { "Outcome" }
                 select id="outcome" name="outcome" { option value="" { "Any" }
@@ -119,6 +161,16 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             button type="submit" { "Search" }
         }
         @if let Some(err) = &problem { (crate::console::layout::error(err)) }
+        @if let Some(count) = count {
+            p role="status" {
+                @match count {
+                    0 => "No events match this search.",
+                    1 => "1 event matches this search.",
+                    n if n >= COUNT_LIMIT => { (format!("{} or more events match this search: narrow it (days, a staff member) to see them all.", thousands(n.unsigned_abs()))) }
+                    n => { (thousands(n.unsigned_abs())) " events match this search, newest first." }
+                }
+            }
+        }
         (events_table(events.iter().flat_map(Connection::nodes)))
         @if let Some(info) = page_info {
             p { a href=(next_page("/compliance/audit", &query, &[], &FILTERS, info.end_cursor.as_deref())) { "Older events" } }
@@ -128,6 +180,9 @@ async fn audit(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
     let status = if problem.is_some() { status_of(&answer.errors) } else { StatusCode::OK };
     (status, page(&ctx.frame(), "Audit log", body)).into_response()
 }
+
+/// The most events the trail counts for a search.
+const COUNT_LIMIT: i64 = tools::compliance::audit_log::COUNT_LIMIT as i64;
 
 /// `compliance/patient.graphql`: who can see a patient now, and what was disclosed.
 #[derive(Deserialize)]

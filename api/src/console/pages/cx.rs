@@ -328,7 +328,7 @@ fn work_card(ctx: &SignedIn, id: &str, t: &Ticket, feedback: &Feedback) -> Marku
             h2 id="act-h" { "Work the ticket" }
             @if feedback.is_conflict("transition") || feedback.is_conflict("assign") {
                 p.error role="alert" {
-                    @if let Some(last) = history::last_change(t.history.nodes()) { (last) ", while you were looking at it. " }
+                    @if let Some(last) = history::last_change(&t.history) { (last) ", while you were looking at it. " }
                     @else { "Someone changed this ticket while you were looking at it. " }
                     "The page shows the ticket as it is now: check it and choose again."
                 }
@@ -406,7 +406,7 @@ fn history_card(t: &Ticket) -> Markup {
     html! {
         section.card aria-labelledby="history-h" {
             h2 id="history-h" { "History" }
-            (history::card("history-h", t.history.nodes()))
+            (history::card("history-h", &t.history))
         }
     }
 }

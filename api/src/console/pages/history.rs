@@ -4,6 +4,7 @@
 //! turns those into sentences for the person at the screen, never JSON or ids.
 
 use super::{Agent, Member};
+use crate::console::gql::Connection;
 use crate::console::layout::{ago, dollars};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
@@ -21,10 +22,13 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
 }
 
-/// The history card: one line a change, oldest first.
-pub fn card<'a>(heading: &str, entries: impl Iterator<Item = &'a HistoryEntry>) -> Markup {
-    let entries: Vec<&HistoryEntry> = entries.collect();
+/// The history card: one line a change, oldest first; a history longer than the page says so.
+pub fn card(heading: &str, history: &Connection<HistoryEntry>) -> Markup {
+    let entries: Vec<&HistoryEntry> = history.nodes().collect();
     html! {
+        @if history.page_info.has_next_page {
+            p.warning { "The first " (entries.len()) " changes are shown; later ones are on the record and in the API's history." }
+        }
         @if entries.is_empty() { p.muted { "Nothing has changed yet." } }
         @else {
             ol.history aria-labelledby=(heading) {
@@ -43,9 +47,14 @@ pub fn card<'a>(heading: &str, entries: impl Iterator<Item = &'a HistoryEntry>) 
 }
 
 /// What changed a record last, for a refused change: "Olga Novak changed the status: open →
-/// pending (2 min ago)". The newest entry is the last.
-pub fn last_change<'a>(entries: impl Iterator<Item = &'a HistoryEntry>) -> Option<Markup> {
-    entries.last().map(|entry| html! { (sentence(entry)) " (" (ago(&entry.at)) ")" })
+/// pending (2 min ago)". The newest entry is the last of the page, when the page holds the
+/// whole history; a comment moves no version, so it is never what a change collided with.
+pub fn last_change(history: &Connection<HistoryEntry>) -> Option<Markup> {
+    if history.page_info.has_next_page {
+        return None;
+    }
+    let entry = history.nodes().filter(|e| e.kind != "commented").last()?;
+    Some(html! { (sentence(entry)) " (" (ago(&entry.at)) ")" })
 }
 
 /// What the entry says happened, as one sentence about its actor.

@@ -196,14 +196,22 @@ async fn take_upload(ctx: &SignedIn, mut multipart: Multipart) -> Result<Respons
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
         match field.name() {
+            // The token is checked as soon as it is read (a browser sends it before the file):
+            // until then a refusal is a bare status and sentence, never the Imports page.
             Some("csrf") => match short_text(field).await {
                 Some(token) => {
                     csrf.insert("csrf".to_owned(), token);
+                    if let Err(response) = ctx.check_csrf(&csrf) {
+                        return Ok(response);
+                    }
                 }
-                None => return refused(Code::BadUserInput, "this form's security token is malformed"),
+                None => return Ok(bare(StatusCode::BAD_REQUEST, "this form's security token is malformed")),
             },
             Some("file") => match spool(field, ctx.state.limits.max_ingest_bytes).await {
                 Ok(spooled) => file = Some(spooled),
+                Err((err, status)) if csrf.is_empty() => {
+                    return Ok(bare(status.unwrap_or(err.code().http_status()), &err.message()));
+                }
                 Err((err, status)) => return Err((err.code(), err.message(), status)),
             },
             _ => {}
@@ -231,6 +239,11 @@ async fn take_upload(ctx: &SignedIn, mut multipart: Multipart) -> Result<Respons
             refused(err.code(), &err.message())
         }
     }
+}
+
+/// A refusal before the form's token is known: its status and sentence, nothing of the page.
+fn bare(status: StatusCode, message: &str) -> Response {
+    (status, message.to_owned()).into_response()
 }
 
 /// A short text field (the CSRF token): read a chunk at a time and given up past 256 bytes,

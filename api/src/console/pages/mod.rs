@@ -287,6 +287,11 @@ pub fn assign_form(
             label for="assignee" { "Assigned to" }
             select id="assignee" name="assignee" {
                 option value="" selected[chosen.is_empty()] { "Nobody (unassigned)" }
+                // Someone no longer in the team's list still has it: shown, so that pressing
+                // Assign never takes it from them unasked.
+                @if let Some(current) = current.filter(|c| !team.iter().any(|m| m.sub == c.sub)) {
+                    option value=(current.sub) selected[chosen == current.sub] { (current.display_name) " (no longer in the team)" }
+                }
                 @for member in team {
                     option value=(member.sub) selected[chosen == member.sub] {
                         (member.display_name) @if member.sub == me { " (me)" }

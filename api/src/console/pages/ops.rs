@@ -485,9 +485,9 @@ fn next_step_card(ctx: &SignedIn, id: &str, e: &Escalation, feedback: &Feedback)
     html! {
         section.card aria-labelledby="move-h" {
             h2 id="move-h" { "Next step" }
-            @if feedback.is_conflict("transition") {
+            @if feedback.is_conflict("transition") || feedback.is_conflict("assign") {
                 p.error role="alert" {
-                    @if let Some(last) = e.history.present().and_then(|h| history::last_change(h.nodes())) { (last) ", while you were writing. " }
+                    @if let Some(last) = e.history.present().and_then(history::last_change) { (last) ", while you were writing. " }
                     @else { "Someone moved this escalation while you were writing. " }
                     "It is shown as it is now; your note is kept below: check it and send again."
                 }
@@ -534,7 +534,7 @@ fn appeals_and_history(e: &Escalation) -> Markup {
         section.card aria-labelledby="hist-h" {
             h2 id="hist-h" { "History" }
             @if e.history.is_refused() { (restricted()) }
-            @else { (history::card("hist-h", e.history.present().into_iter().flat_map(Connection::nodes))) }
+            @else if let Some(history) = e.history.present() { (history::card("hist-h", history)) }
         }
     }
 }

@@ -636,3 +636,35 @@ both!(compliance_searches_the_audit_log_by_name_action_and_days_with_a_count, |a
     chrome.wait_text("No events match this search.").await;
     chrome.close().await;
 });
+
+both!(shortcuts_never_fire_in_a_field_leave_the_arrows_alone_and_can_be_turned_off, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    for _ in 0..2 {
+        crate::tickets::create_ticket(&app, patient, "HIGH").await;
+    }
+    chrome.sign_in("alice").await;
+    chrome.wait_text("Ticket queue").await;
+    let selected =
+        async || -> usize { chrome.client.find_all(Locator::Css("table.queue tr.current")).await.unwrap().len() };
+    let press = async |key: &str| {
+        let body = chrome.client.find(Locator::Css("body")).await.unwrap();
+        body.send_keys(key).await.unwrap();
+    };
+    press("\u{E015}").await; // the down arrow: the browser's, to scroll
+    assert_eq!(selected().await, 0, "arrow keys are not captured");
+    chrome.fill("input#text", "j").await;
+    assert_eq!(selected().await, 0, "a letter typed in a field is text, not a shortcut");
+    press("j").await;
+    assert_eq!(selected().await, 1, "j moves to the first row");
+    chrome.open("/cx/tickets").await;
+    chrome.click("//button[@data-shortcuts-toggle]").await;
+    assert_eq!(
+        chrome.client.find(Locator::Css("button[data-shortcuts-toggle]")).await.unwrap().text().await.unwrap(),
+        "Turn keyboard shortcuts on"
+    );
+    chrome.open("/cx/tickets").await;
+    press("j").await;
+    assert_eq!(selected().await, 0, "turned off, and it stays off on the next page");
+    chrome.close().await;
+});

@@ -1,7 +1,30 @@
-// ward console: keyboard navigation of queues (j/k or arrows move, Enter opens, / finds the
-// first filter). No third-party code; works without it.
+// ward console: single-key shortcuts on queues (j / k move, Enter opens the row's link,
+// / jumps to the first filter), and the switch that turns them off (WCAG 2.1.4), kept in
+// this browser. A shortcut never fires in a text field or with a modifier key, and the
+// arrow keys are the browser's (they scroll). No third-party code; everything works
+// without it.
 (function () {
   "use strict";
+  var KEY = "ward.shortcuts";
+  function enabled() {
+    try { return window.localStorage.getItem(KEY) !== "off"; } catch (e) { return true; }
+  }
+  var toggles = Array.prototype.slice.call(document.querySelectorAll("[data-shortcuts-toggle]"));
+  function label() {
+    toggles.forEach(function (button) {
+      button.hidden = false;
+      button.textContent = enabled() ? "Turn keyboard shortcuts off" : "Turn keyboard shortcuts on";
+      button.setAttribute("aria-pressed", enabled() ? "true" : "false");
+    });
+  }
+  toggles.forEach(function (button) {
+    button.addEventListener("click", function () {
+      try { window.localStorage.setItem(KEY, enabled() ? "off" : "on"); } catch (e) { /* private mode: stays on */ }
+      label();
+    });
+  });
+  label();
+
   var rows = Array.prototype.slice.call(document.querySelectorAll("table.queue tbody tr"));
   var current = -1;
   function select(i) {
@@ -14,10 +37,11 @@
     if (link) { link.focus(); }
   }
   document.addEventListener("keydown", function (event) {
+    if (!enabled() || event.ctrlKey || event.metaKey || event.altKey) { return; }
     var target = event.target;
-    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) { return; }
-    if (event.key === "j" || event.key === "ArrowDown") { select(current + 1); event.preventDefault(); }
-    else if (event.key === "k" || event.key === "ArrowUp") { select(current - 1); event.preventDefault(); }
+    if (target && (/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName) || target.isContentEditable)) { return; }
+    if (event.key === "j") { select(current + 1); event.preventDefault(); }
+    else if (event.key === "k") { select(current - 1); event.preventDefault(); }
     else if (event.key === "/") {
       var filter = document.querySelector("form.filters select, form.filters input");
       if (filter) { filter.focus(); event.preventDefault(); }

@@ -181,7 +181,7 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             button type="submit" { "Filter" }
         }
         @if short_text { p.warning { "Type at least two letters to search the tickets' words; the list below is not searched." } }
-        p.muted { "Keys: j / k move, Enter opens, / jumps to the filters." }
+        (super::shortcuts("Keys: j / k move, Enter opens, / jumps to the filters."))
         table.queue {
             caption.muted { "Soonest SLA first" }
             thead { tr { th { "Subject" } th { "Patient" } th { "Priority" } th { "Status" } th { "SLA due" } th { "Assignee" } } }

@@ -152,6 +152,13 @@ pub fn all_of(form: &[(String, String)], key: &str) -> Vec<String> {
     form.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
 }
 
+/// A queue's keys, and the switch that turns them off (shown only where the script runs).
+pub fn shortcuts(keys: &str) -> Markup {
+    html! {
+        p.muted.shortcuts { (keys) " " button.link type="button" data-shortcuts-toggle hidden { "Turn keyboard shortcuts off" } }
+    }
+}
+
 /// What a list says when it has no rows: `none` on its first page, that no more match on a
 /// later one (a queue that emptied while the member paged).
 pub fn empty_list(is_empty: bool, query: &HashMap<String, String>, none: &str) -> Markup {

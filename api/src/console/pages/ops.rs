@@ -259,7 +259,8 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
             div { label for="payer" { "Payer" } input id="payer" name="payer" value=(get("payer").unwrap_or_default()); }
             button type="submit" { "Filter" }
         }
-        p.muted { "Soonest deadline first. Keys: j / k move, Enter opens." }
+        p.muted { "Soonest deadline first." }
+        (super::shortcuts("Keys: j / k move, Enter opens."))
         table.queue {
             thead { tr { th { "Deadline" } th { "Left" } th { "Status" } th { "Payer" } th { "Reason" } th { "At stake" } th { "Assignee" } } }
             tbody {

@@ -16,6 +16,8 @@ pub struct Frame<'a> {
     pub csrf: &'a str,
     /// The page's path: its navigation item is marked current.
     pub path: &'a str,
+    /// The address the browser should show (a page answering a form: the form's page).
+    pub address: Option<&'a str>,
 }
 
 /// The navigation item a page belongs to: the longest whose address is the path or a
@@ -77,7 +79,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
         (DOCTYPE)
         html lang="en" {
             (head(title, true))
-            body {
+            body data-address=[frame.address] {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
                     span.brand { "ward" }

@@ -72,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signout", post(signin::sign_out))
         .route("/console/assets/{file}", get(assets::asset))
         .merge(pages::routes())
+        .method_not_allowed_fallback(form_address_fetched)
         .fallback(not_found)
         .layer(axum::middleware::from_fn(headers))
 }
@@ -102,6 +103,46 @@ async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, 
     }
 }
 
+/// The page a form belongs to, from the address it posts to: the record's page
+/// (`/cx/tickets/{id}/comment` → `/cx/tickets/{id}`), or the list the record is shown in
+/// (`/ops/denials/{id}/escalate` → `/ops/denials`), or home.
+pub fn form_page(path: &str) -> String {
+    const RECORD_PAGES: [&str; 4] = ["/cx/tickets/", "/ops/escalations/", "/medical/records/", "/medical/reviews/"];
+    const LISTS: [(&str, &str); 8] = [
+        ("/ops/denials/", "/ops/denials"),
+        ("/ops/imports/", "/ops/imports"),
+        ("/compliance/break-glass/", "/compliance/break-glass"),
+        ("/approvals/", "/approvals"),
+        ("/admin/staff/", "/admin/staff"),
+        ("/medical/sample", "/medical/reviews"),
+        ("/break-glass", "/"),
+        ("/signout", "/"),
+    ];
+    for prefix in RECORD_PAGES {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && let Some((id, _action)) = rest.split_once('/')
+        {
+            return format!("{prefix}{id}");
+        }
+    }
+    LISTS
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map_or_else(|| "/".to_owned(), |(_, list)| (*list).to_owned())
+}
+
+/// A form's address fetched as a page (a reload, a bookmark, the back button after a
+/// refused change): a browser goes to the page the form belongs to, never to a bare 405.
+async fn form_address_fetched(request: Request) -> Response {
+    let browser = request.method() == Method::GET
+        && request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+    if browser { redirect(&form_page(request.uri().path())) } else { StatusCode::METHOD_NOT_ALLOWED.into_response() }
+}
+
 /// Headers on every console response: the CSP, no caching of pages that hold PHI, no
 /// referrer leaving for another site with a record's id in the URL, no framing, no sniffing.
 async fn headers(request: Request, next: Next) -> Response {
@@ -124,6 +165,8 @@ pub struct SignedIn {
     pub session: Session,
     /// The page's path, so the navigation marks where the member is.
     pub path: String,
+    /// For a page answering a form: the address the browser shows instead of the form's.
+    pub address: Option<String>,
 }
 
 /// Where a request without a live session goes.
@@ -180,7 +223,10 @@ impl FromRequestParts<AppState> for SignedIn {
         };
         let request_id = crate::http::request_id_of(&parts.headers);
         let path = parts.uri.path().to_owned();
-        Ok(SignedIn { state: state.clone(), caller: Caller { principal, request_id }, session, path })
+        // A page answering a form (refused, shown again) puts its own address in the bar,
+        // so that reload, back and bookmarks reach a page, not the form's address.
+        let address = (parts.method == Method::POST).then(|| form_page(&path));
+        Ok(SignedIn { state: state.clone(), caller: Caller { principal, request_id }, session, path, address })
     }
 }
 
@@ -213,6 +259,7 @@ impl SignedIn {
             roles: &self.caller.principal.roles,
             csrf: &self.session.csrf_token,
             path: &self.path,
+            address: self.address.as_deref(),
         }
     }
 
@@ -232,5 +279,32 @@ impl SignedIn {
 
     pub fn has(&self, role: policies::Role) -> bool {
         self.caller.principal.roles.contains(&role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_page;
+
+    #[test]
+    fn a_forms_address_leads_to_the_page_it_belongs_to() {
+        let cases = [
+            ("/cx/tickets/0193/comment", "/cx/tickets/0193"),
+            ("/ops/escalations/0193/assign", "/ops/escalations/0193"),
+            ("/medical/records/0193/edit", "/medical/records/0193"),
+            ("/medical/reviews/0193/complete", "/medical/reviews/0193"),
+            ("/ops/denials/0193/escalate", "/ops/denials"),
+            ("/ops/imports/unmatched/0193/match", "/ops/imports"),
+            ("/ops/imports/upload", "/ops/imports"),
+            ("/compliance/break-glass/0193/review", "/compliance/break-glass"),
+            ("/break-glass/0193/end", "/"),
+            ("/approvals/0193/decide", "/approvals"),
+            ("/admin/staff/olga/roles", "/admin/staff"),
+            ("/medical/sample", "/medical/reviews"),
+            ("/signout", "/"),
+        ];
+        for (form, page) in cases {
+            assert_eq!(form_page(form), page, "{form}");
+        }
     }
 }

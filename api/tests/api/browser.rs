@@ -498,6 +498,19 @@ both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
     assert!(html.contains("the date the appeal was sent 2099-01-01 is in the future"), "the form's words: {html}");
     assert!(!html.contains("appeal.sentOn") && !html.contains('`'), "never the API's field names: {html}");
     assert_eq!(chrome.value("textarea#note").await, "Appealing with the authorization", "the note is kept");
+    // The address is the escalation's page, not the form's: a reload reaches a page.
+    let here = chrome.client.current_url().await.unwrap();
+    assert_eq!(here.path(), format!("/ops/escalations/{escalation}"), "after a refused change");
+    chrome.client.refresh().await.unwrap();
+    chrome.wait_text("Next step").await;
+    // A form's address fetched as a page (a bookmark, the back button) goes to its page.
+    chrome.open(&format!("/ops/escalations/{escalation}/transition")).await;
+    chrome.wait_url(|url| url.ends_with(&format!("/ops/escalations/{escalation}"))).await;
+    chrome.open(&format!("/ops/denials/{denial}/escalate")).await;
+    chrome.wait_url(|url| url.ends_with("/ops/denials")).await;
+    let api_client =
+        reqwest::Client::new().get(app.url(&format!("/ops/escalations/{escalation}/transition"))).send().await.unwrap();
+    assert_eq!(api_client.status(), 405, "a client that is not a browser still learns the method is wrong");
     // A page of another team's says whose it is and whom to ask.
     chrome.open("/medical/reviews").await;
     chrome.wait_text("This page is the medical team").await;

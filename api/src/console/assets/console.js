@@ -1,10 +1,18 @@
-// ward console: single-key shortcuts on queues (j / k move, Enter opens the row's link,
+// ward console: the address after a refused form, single-key shortcuts on queues (j / k move, Enter opens the row's link,
 // / jumps to the first filter), and the switch that turns them off (WCAG 2.1.4), kept in
 // this browser. A shortcut never fires in a text field or with a modifier key, and the
 // arrow keys are the browser's (they scroll). No third-party code; everything works
 // without it.
 (function () {
   "use strict";
+  // A page answering a form shows its own address, not the form's: reload, back and a
+  // bookmark then reach the page (the server also sends a form's address fetched as a page
+  // there).
+  var address = document.body.getAttribute("data-address");
+  if (address && address.charAt(0) === "/" && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", address);
+  }
+
   var KEY = "ward.shortcuts";
   function enabled() {
     try { return window.localStorage.getItem(KEY) !== "off"; } catch (e) { return true; }

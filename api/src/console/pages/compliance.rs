@@ -8,7 +8,7 @@ use super::{
 };
 use crate::console::SignedIn;
 use crate::console::documents;
-use crate::console::gql::Connection;
+use crate::console::gql::{Answer, Connection};
 use crate::console::layout::{csrf_field, page, plain, thousands, when};
 use crate::console::local_path::local_path;
 use crate::http::AppState;
@@ -419,9 +419,14 @@ async fn request_break_glass(ctx: SignedIn, form: FormBody) -> Response {
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    // The form's own page, if `back=` names one of ward's; the home page otherwise.
+    back_to_the_page(&ctx, &input, &answer, "breakglass")
+}
+
+/// After a break-glass form: the page it was sent from (if `back=` names one of ward's; the
+/// home page otherwise) with `notice`, or the refusal in words with the way back.
+fn back_to_the_page(ctx: &SignedIn, input: &HashMap<String, String>, answer: &Answer, notice: &str) -> Response {
     let back = input.get("back").and_then(|back| local_path(back)).unwrap_or_else(|| "/".into());
-    match outcome(&answer, &back, "breakglass") {
+    match outcome(answer, &back, notice) {
         Ok(response) => response,
         Err(errors) => {
             let body = html! { (crate::console::layout::errors(&errors)) p { a href=(back) { "Back" } } };
@@ -440,12 +445,5 @@ async fn end_break_glass(ctx: SignedIn, Path(id): Path<String>, form: FormBody) 
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    let back = input.get("back").and_then(|back| local_path(back)).unwrap_or_else(|| "/".into());
-    match outcome(&answer, &back, "breakglass-ended") {
-        Ok(response) => response,
-        Err(errors) => {
-            let body = html! { (crate::console::layout::errors(&errors)) p { a href=(back) { "Back" } } };
-            (status_of(&errors), page(&ctx.frame(), "Emergency access", body)).into_response()
-        }
-    }
+    back_to_the_page(&ctx, &input, &answer, "breakglass-ended")
 }

@@ -154,9 +154,9 @@ impl BreakGlassQuery {
         Ok(page.into_page(rows, |g| g.id.to_string(), BreakGlassGrant))
     }
 
-    /// The caller's own emergency access in force, to `patientId` or to anyone, newest
-    /// first: what a page shows as opened by it, until when, with a way to end it. Any
-    /// member may ask (it names only their own grants).
+    /// The caller's own emergency access in force, to `patientId` or to anyone, the newest
+    /// at the top. A page shows from it what the access opened, until when, and a way to end
+    /// it. Any member may ask (it names only their own grants).
     async fn my_break_glass_grants(&self, ctx: &Context<'_>, patient_id: Option<ID>) -> Gql<Vec<BreakGlassGrant>> {
         let filter = GrantFilter {
             review_status: None,

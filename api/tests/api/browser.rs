@@ -4,8 +4,8 @@
 //! write-off; a medical reviewer completes a review; compliance finds who read a patient's
 //! record and downloads the CSV. Without Chromium these are skipped loudly, except under
 //! `CI=true`, where they fail. With `WARD_SCREENSHOTS=<dir>` each team's queue is saved as a PNG.
-//! Every page a test opens or waits on is checked with axe-core (WCAG 2.1 A and AA): any
-//! violation fails the test.
+//! Every page a test opens or waits on is checked with axe-core (WCAG 2.1 A and AA), and at
+//! 375 px for sideways scrolling (WCAG 1.4.10): any violation fails the test.
 
 use crate::both;
 use crate::helpers::*;
@@ -83,6 +83,16 @@ impl Chrome {
         let violations = self.client.execute_async(script, vec![]).await.unwrap();
         let url = self.client.current_url().await.unwrap();
         assert_eq!(violations, json!([]), "axe-core on {url}");
+        // WCAG 1.4.10: at 375 CSS pixels the page reflows, nothing scrolls sideways (a wide
+        // table scrolls inside itself, as the criterion allows for data tables).
+        self.client.set_window_size(375, 900).await.unwrap();
+        let wide = self
+            .client
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![])
+            .await
+            .unwrap();
+        self.client.set_window_size(1280, 1000).await.unwrap();
+        assert_eq!(wide, json!(0), "{url} scrolls sideways at 375 px by this many pixels");
     }
 
     async fn sign_in(&self, sub: &str) {

@@ -82,13 +82,7 @@ pub fn routes() -> Router<AppState> {
 /// else gets a bare 404, as an API client expects.
 async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, request: Request) -> Response {
     let (mut parts, _) = request.into_parts();
-    let browser = parts.method == Method::GET
-        && parts
-            .headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|accept| accept.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
-    if !browser {
+    if !asks_for_a_page(&parts.method, &parts.headers) {
         return StatusCode::NOT_FOUND.into_response();
     }
     match SignedIn::from_request_parts(&mut parts, &state).await {
@@ -101,6 +95,15 @@ async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, 
         }
         Err(to_sign_in) => to_sign_in,
     }
+}
+
+/// A browser asking for a page: a GET that accepts HTML (an API client gets bare statuses).
+fn asks_for_a_page(method: &Method, headers: &axum::http::HeaderMap) -> bool {
+    method == Method::GET
+        && headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
 }
 
 /// The page a form belongs to, from the address it posts to: the record's page
@@ -134,13 +137,11 @@ pub fn form_page(path: &str) -> String {
 /// A form's address fetched as a page (a reload, a bookmark, the back button after a
 /// refused change): a browser goes to the page the form belongs to, never to a bare 405.
 async fn form_address_fetched(request: Request) -> Response {
-    let browser = request.method() == Method::GET
-        && request
-            .headers()
-            .get(axum::http::header::ACCEPT)
-            .and_then(|accept| accept.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
-    if browser { redirect(&form_page(request.uri().path())) } else { StatusCode::METHOD_NOT_ALLOWED.into_response() }
+    if asks_for_a_page(request.method(), request.headers()) {
+        redirect(&form_page(request.uri().path()))
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
 }
 
 /// Headers on every console response: the CSP, no caching of pages that hold PHI, no

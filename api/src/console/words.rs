@@ -55,13 +55,19 @@ pub fn in_words(code: Code, message: &str) -> String {
         // The policy's refusal names resources and actions: the console says instead what
         // is missing ([`forbidden_page`]). A rule's refusal ("nobody approves their own
         // request") is a sentence already.
-        Code::Forbidden if message.contains(" is not allowed for ") => {
+        Code::Forbidden if is_policy_refusal(message) => {
             format!("{lead} Your roles do not allow it; an admin can tell you which role does.")
         }
         // Which version was expected, which id was looked for: the page says it in its own words.
         Code::Conflict | Code::NotFound => lead.to_owned(),
         _ => format!("{lead} {}", plain_message(message)),
     }
+}
+
+/// Whether a `FORBIDDEN` message is the policy's own ("resource · action is not allowed for
+/// roles", `kit::access`), which names internals, rather than a rule's sentence.
+pub fn is_policy_refusal(message: &str) -> bool {
+    message.contains(" is not allowed for ")
 }
 
 /// The API's message with its developer's names said as the form says them; a GraphQL
@@ -94,15 +100,28 @@ fn field(name: &str) -> String {
     if !identifier {
         return name.to_owned();
     }
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let mut words = String::from("the ");
-    for (i, c) in last.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            words.push(' ');
+    format!("the {}", spoken(name.rsplit('.').next().unwrap_or(name)))
+}
+
+/// An identifier in words: `appealDeadline` → "appeal deadline", `in_review` → "in review",
+/// `HIGH` → "high".
+pub fn spoken(identifier: &str) -> String {
+    let mut out = String::with_capacity(identifier.len() + 4);
+    let mut previous_lower = false;
+    for c in identifier.chars() {
+        if c == '_' {
+            out.push(' ');
+            previous_lower = false;
+        } else if c.is_uppercase() && previous_lower {
+            out.push(' ');
+            out.extend(c.to_lowercase());
+            previous_lower = false;
+        } else {
+            out.extend(c.to_lowercase());
+            previous_lower = c.is_lowercase() || c.is_ascii_digit();
         }
-        words.extend(c.to_lowercase());
     }
-    words.replace('_', " ")
+    out
 }
 
 /// What a page a member's roles do not open says: which team's page it is, what they hold,
@@ -162,5 +181,12 @@ mod tests {
             said.contains("medical team") && said.contains("the cx role") && said.contains("ask an admin"),
             "{said}"
         );
+    }
+
+    #[test]
+    fn identifiers_become_words() {
+        assert_eq!(spoken("appealDeadline"), "appeal deadline");
+        assert_eq!(spoken("in_review"), "in review");
+        assert_eq!(spoken("first_level"), "first level");
     }
 }

@@ -16,6 +16,12 @@ pub struct Agent {
     pub display_name: String,
 }
 
+impl From<staff::Model> for Agent {
+    fn from(member: staff::Model) -> Self {
+        Agent { sub: member.sub, display_name: member.display_name }
+    }
+}
+
 /// The staff member `id` (batched per request), if any.
 pub async fn agent(ctx: &Context<'_>, id: Option<Uuid>) -> Gql<Option<Agent>> {
     let Some(id) = id else { return Ok(None) };
@@ -25,7 +31,7 @@ pub async fn agent(ctx: &Context<'_>, id: Option<Uuid>) -> Gql<Option<Agent>> {
 /// [`agent`] inside a resolver that answers `ApiResult`.
 pub async fn agent_of(ctx: &Context<'_>, id: Uuid) -> ApiResult<Option<Agent>> {
     let member = loaders(ctx)?.load_one(StaffId(id)).await.map_err(load_error)?;
-    Ok(member.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
+    Ok(member.map(Agent::from))
 }
 
 /// A queue's "whose" filter (`me`, `unassigned`, or a staff member's `sub`) as the staff id to
@@ -73,9 +79,10 @@ pub async fn named(ctx: &Context<'_>, references: &[String]) -> ApiResult<HashMa
     let members = staff::Entity::find().filter(condition).all(super::db(ctx)?).await?;
     let mut by_reference = HashMap::new();
     for member in members {
-        let agent = Agent { sub: member.sub.clone(), display_name: member.display_name };
-        by_reference.insert(member.id.to_string(), agent.clone());
-        by_reference.insert(member.sub, agent);
+        let id = member.id.to_string();
+        let agent = Agent::from(member);
+        by_reference.insert(id, agent.clone());
+        by_reference.insert(agent.sub.clone(), agent);
     }
     Ok(by_reference)
 }

@@ -84,6 +84,12 @@ pub async fn active_member_of(db: &impl ConnectionTrait, sub: &str, team: Role, 
     Ok(member)
 }
 
+/// The `sub` of the staff member `id` names (an assignee as a history records them).
+pub async fn sub_of(db: &impl ConnectionTrait, id: Option<uuid::Uuid>) -> ApiResult<Option<String>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(staff_by_id(db, id).await?.map(|m| m.sub))
+}
+
 /// The active members of `team` who may take its work, by name: whom an assignment may
 /// name (the same test as [`active_member_of`]). At most [`TEAM_LIMIT`].
 pub async fn active_members_of(db: &impl ConnectionTrait, team: Role) -> ApiResult<Vec<staff::Model>> {

@@ -62,7 +62,7 @@ impl PendingApproval {
         }
         let Some(sub) = self.0.payload.get("sub").and_then(serde_json::Value::as_str) else { return Ok(None) };
         let member = loaders(ctx)?.load_one(StaffSub(sub.to_owned())).await.map_err(load_error)?;
-        Ok(member.map(|m| Agent { sub: m.sub, display_name: m.display_name }))
+        Ok(member.map(Agent::from))
     }
     /// Why it was asked (an amendment's reason is clinical: read it on the care record).
     async fn reason(&self) -> &str {

@@ -146,6 +146,7 @@ impl BreakGlassQuery {
         let filter = GrantFilter {
             review_status: filter.review_status.map(Into::into),
             staff_sub: filter.staff_sub,
+            staff_id: None,
             patient_id: filter.patient_id.map(|id| parse_id(&id, "patient")).transpose()?,
             active_only: filter.active_only,
         };
@@ -160,7 +161,8 @@ impl BreakGlassQuery {
     async fn my_break_glass_grants(&self, ctx: &Context<'_>, patient_id: Option<ID>) -> Gql<Vec<BreakGlassGrant>> {
         let filter = GrantFilter {
             review_status: None,
-            staff_sub: Some(access(ctx)?.principal().sub.clone()),
+            staff_sub: None,
+            staff_id: Some(access(ctx)?.principal().staff_id),
             patient_id: patient_id.map(|id| parse_id(&id, "patient")).transpose()?,
             active_only: true,
         };

@@ -113,6 +113,8 @@ async fn within_limits(
 pub struct GrantFilter {
     pub review_status: Option<BreakGlassReviewStatus>,
     pub staff_sub: Option<String>,
+    /// The member by id, when the caller already knows it (their own grants): no look-up.
+    pub staff_id: Option<Uuid>,
     pub patient_id: Option<Uuid>,
     pub active_only: bool,
 }
@@ -137,6 +139,9 @@ pub async fn list(
             .all(db)
             .await?;
         query = query.filter(break_glass_grant::Column::StaffId.is_in(ids));
+    }
+    if let Some(id) = filter.staff_id {
+        query = query.filter(break_glass_grant::Column::StaffId.eq(id));
     }
     if let Some(patient_id) = filter.patient_id {
         query = query.filter(break_glass_grant::Column::PatientId.eq(patient_id));

@@ -201,10 +201,7 @@ pub async fn assign(
         Some(sub) => Some(crate::admin::access_service::active_member_of(db, sub, Role::Cx, "tickets").await?),
     };
     let next = ticket::ActiveModel { assignee_id: Set(assignee.as_ref().map(|m| m.id)), ..Default::default() };
-    let previous = match current.assignee_id {
-        Some(id) => staff::Entity::find_by_id(id).one(db).await?.map(|m| m.sub),
-        None => None,
-    };
+    let previous = crate::admin::access_service::sub_of(db, current.assignee_id).await?;
     let changes = json!({ "assignee": [previous, assignee.as_ref().map(|m| m.sub.clone())] });
     let saved = save(db, id, expected_version, next, HistoryEntry { actor, kind: "assigned", changes }).await?;
     Ok((saved, assignee))

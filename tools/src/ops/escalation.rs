@@ -144,7 +144,7 @@ impl Escalation {
     #[graphql(complexity = "20 * child_complexity + 1")]
     async fn assignable_agents(&self, ctx: &Context<'_>) -> Gql<Vec<Agent>> {
         let members = crate::admin::access_service::active_members_of(db(ctx)?, policies::Role::Ops).await?;
-        Ok(members.into_iter().map(|m| Agent { sub: m.sub, display_name: m.display_name }).collect())
+        Ok(members.into_iter().map(Agent::from).collect())
     }
 
     async fn closed_at(&self) -> Option<DateTime<Utc>> {

@@ -11,7 +11,7 @@ use crate::kit::{ApiError, ApiResult};
 use chrono::{NaiveDate, Utc};
 use entities::appeal::{self, AppealLevel};
 use entities::escalation::{self, EscalationStatus};
-use entities::{claim, denial, escalation_event, pending_approval, staff};
+use entities::{claim, denial, escalation_event, pending_approval};
 use policies::{Resource, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -169,10 +169,7 @@ pub async fn assign(
         None => None,
         Some(sub) => Some(crate::admin::access_service::active_member_of(db, sub, Role::Ops, "escalations").await?),
     };
-    let previous = match current.assignee_id {
-        Some(id) => staff::Entity::find_by_id(id).one(db).await?.map(|m| m.sub),
-        None => None,
-    };
+    let previous = crate::admin::access_service::sub_of(db, current.assignee_id).await?;
     let next = escalation::ActiveModel { assignee_id: Set(assignee.as_ref().map(|m| m.id)), ..Default::default() };
     let changes = json!({ "assignee": [previous, assignee.map(|m| m.sub)] });
     let history = HistoryEntry { actor, kind: "assigned", changes };

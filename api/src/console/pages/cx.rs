@@ -153,7 +153,6 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
         Ok(queue) => queue,
         Err(response) => return response,
     };
-    let page_info = &queue.tickets.page_info;
     let selected = |name: &str, option: &str| query.get(name).is_some_and(|v| v == option);
     let body = html! {
         (notice(&query))
@@ -201,8 +200,7 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
                 }
             }
         }
-        (super::empty_list(queue.tickets.nodes().next().is_none(), &query, "No tickets match these filters."))
-        (super::pager("/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached", "text"], page_info))
+        (super::list_end(&queue.tickets, "No tickets match these filters.", "/cx/tickets", &query, &[("status", &status)], &["assignee", "priority", "breached", "text"]))
     };
     page(&ctx.frame(), "Ticket queue", body).into_response()
 }

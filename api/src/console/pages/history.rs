@@ -6,6 +6,7 @@
 use super::{Agent, Member};
 use crate::console::gql::Connection;
 use crate::console::layout::{ago, dollars};
+use crate::console::words::spoken;
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -81,7 +82,7 @@ fn sentence(entry: &HistoryEntry) -> String {
         parts.push(field_change(field, change));
     }
     if parts.is_empty() {
-        parts.push(words(&entry.kind));
+        parts.push(spoken(&entry.kind));
     }
     format!("{actor} {}", parts.join("; "))
 }
@@ -135,11 +136,11 @@ fn pair<'a>(changes: &'a Value, field: &str) -> (&'a Value, &'a Value) {
 fn field_change(field: &str, change: &Value) -> String {
     let name = match field {
         "recoveredCents" => "amount recovered".to_owned(),
-        other => words(other),
+        other => spoken(other),
     };
     match field {
         "appeal" => {
-            let level = change.get("level").and_then(Value::as_str).map(words);
+            let level = change.get("level").and_then(Value::as_str).map(spoken);
             let sent = change.get("sentOn").and_then(Value::as_str);
             match (level, sent) {
                 (Some(level), Some(sent)) => format!("filed the {level} appeal, sent {sent}"),
@@ -167,35 +168,14 @@ fn shown(field: &str, value: &Value) -> Option<String> {
         Value::Number(n) if field.ends_with("Cents") => n.as_i64().map(dollars),
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) if matches!(field, "subject" | "description") => Some(format!("“{s}”")),
-        Value::String(s) => Some(words(s)),
+        Value::String(s) => Some(spoken(s)),
         Value::Array(_) | Value::Object(_) => None,
     }
 }
 
-/// An identifier in words: `appealDeadline` → "appeal deadline", `in_review` → "in review",
-/// `HIGH` → "high".
-fn words(identifier: &str) -> String {
-    let mut out = String::with_capacity(identifier.len() + 4);
-    let mut previous_lower = false;
-    for c in identifier.chars() {
-        if c == '_' {
-            out.push(' ');
-            previous_lower = false;
-        } else if c.is_uppercase() && previous_lower {
-            out.push(' ');
-            out.extend(c.to_lowercase());
-            previous_lower = false;
-        } else {
-            out.extend(c.to_lowercase());
-            previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{HistoryEntry, sentence, words};
+    use super::{HistoryEntry, sentence};
     use serde_json::json;
 
     fn entry(kind: &str, changes: serde_json::Value) -> HistoryEntry {
@@ -252,12 +232,5 @@ mod tests {
         for (entry, said) in cases {
             assert_eq!(sentence(&entry), said);
         }
-    }
-
-    #[test]
-    fn identifiers_become_words() {
-        assert_eq!(words("appealDeadline"), "appeal deadline");
-        assert_eq!(words("in_review"), "in review");
-        assert_eq!(words("first_level"), "first level");
     }
 }

@@ -103,8 +103,7 @@ async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
                 }
             } }
         }
-        (super::empty_list(reviews.care_reviews.nodes().next().is_none(), &query, "No reviews match these filters."))
-        (super::pager("/medical/reviews", &query, &[("status", &status)], &["mine"], &reviews.care_reviews.page_info))
+        (super::list_end(&reviews.care_reviews, "No reviews match these filters.", "/medical/reviews", &query, &[("status", &status)], &["mine"]))
     };
     page(&ctx.frame(), "Review queue", body).into_response()
 }
@@ -185,8 +184,7 @@ async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) ->
                 }
             } }
         }
-        (super::empty_list(records.care_records.nodes().next().is_none(), &query, "No care records match these filters."))
-        (super::pager("/medical/records", &query, &[], &["kind", "unreviewed"], &records.care_records.page_info))
+        (super::list_end(&records.care_records, "No care records match these filters.", "/medical/records", &query, &[], &["kind", "unreviewed"]))
     };
     page(&ctx.frame(), "Care records", body).into_response()
 }

@@ -159,37 +159,35 @@ pub fn shortcuts(keys: &str) -> Markup {
     }
 }
 
-/// What a list says when it has no rows: `none` on its first page, that no more match on a
-/// later one (a queue that emptied while the member paged).
-pub fn empty_list(is_empty: bool, query: &HashMap<String, String>, none: &str) -> Markup {
-    html! {
-        @if is_empty {
-            p.empty role="status" { @if query.contains_key("after") { "Nothing more matches these filters." } @else { (none) } }
-        }
-    }
-}
-
-/// A list's paging: "First page" once the member has paged on, "Next page" while more follow
-/// (`path`, `fixed` and `kept` as [`next_page`] takes them).
-pub fn pager(
+/// The end of a list: what it says when it has no rows (`none` on its first page, that no
+/// more match on a later one: a queue that emptied while the member paged), then its paging,
+/// "First page" once the member has paged on and "Next page" while more follow (`path`,
+/// `fixed` and `kept` as [`next_page`] takes them).
+pub fn list_end<T>(
+    list: &super::gql::Connection<T>,
+    none: &str,
     path: &str,
     query: &HashMap<String, String>,
     fixed: &[(&str, &str)],
     kept: &[&str],
-    page_info: &super::gql::PageInfo,
 ) -> Markup {
-    let mut first = next_page(path, query, fixed, kept, None);
-    first.truncate(first.rfind("after=").map_or(first.len(), |at| at.saturating_sub(1)));
+    let paged_on = query.contains_key("after");
     html! {
+        @if list.nodes().next().is_none() {
+            p.empty role="status" { @if paged_on { "Nothing more matches these filters." } @else { (none) } }
+        }
         nav.pager aria-label="Pages" {
-            @if query.contains_key("after") { a href=(first) { "First page" } " " }
-            @if page_info.has_next_page { a href=(next_page(path, query, fixed, kept, page_info.end_cursor.as_deref())) { "Next page" } }
+            @if paged_on { a href=(next_page(path, query, fixed, kept, None)) { "First page" } " " }
+            @if list.page_info.has_next_page {
+                a href=(next_page(path, query, fixed, kept, list.page_info.end_cursor.as_deref())) { "Next page" }
+            }
         }
     }
 }
 
 /// A queue's "Next page" address: `path` with `fixed` (the filters the page always sends),
-/// every non-empty filter of `query` named in `kept`, and the cursor after this page.
+/// every non-empty filter of `query` named in `kept`, and the cursor after this page (none:
+/// the first page, with the same filters).
 pub fn next_page(
     path: &str,
     query: &HashMap<String, String>,
@@ -197,14 +195,16 @@ pub fn next_page(
     kept: &[&str],
     cursor: Option<&str>,
 ) -> String {
-    let cursor = cursor.unwrap_or_default();
     let mut pairs: Vec<(&str, &str)> = fixed.to_vec();
     for key in kept {
         if let Some(value) = query.get(*key).filter(|v| !v.is_empty()) {
             pairs.push((key, value));
         }
     }
-    pairs.push(("after", cursor));
+    pairs.extend(cursor.map(|cursor| ("after", cursor)));
+    if pairs.is_empty() {
+        return path.to_owned();
+    }
     let encoded: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", query_encode(v))).collect();
     format!("{path}?{}", encoded.join("&"))
 }
@@ -227,7 +227,7 @@ fn failed(ctx: &SignedIn, title: &str, answer: &Answer) -> Option<Response> {
 
 /// The page `title` with only `err`, in words, at its status.
 fn error_page(ctx: &SignedIn, title: &str, err: &GqlError) -> Response {
-    let said = if err.code == Code::Forbidden && err.message.contains(" is not allowed for ") {
+    let said = if err.code == Code::Forbidden && crate::console::words::is_policy_refusal(&err.message) {
         html! { p.error role="alert" { (crate::console::words::forbidden_page(&ctx.path, &ctx.caller.principal.roles)) } }
     } else {
         layout::error(err)

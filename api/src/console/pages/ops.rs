@@ -239,7 +239,6 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
         Ok(queue) => queue,
         Err(response) => return response,
     };
-    let page_info = &queue.escalations.page_info;
     let body = html! {
         (notice(&query))
         (summary(&queue.escalation_summary))
@@ -277,8 +276,7 @@ async fn queue(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> R
                 }
             }
         }
-        (super::empty_list(queue.escalations.nodes().next().is_none(), &query, "No escalations match these filters."))
-        (super::pager("/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"], page_info))
+        (super::list_end(&queue.escalations, "No escalations match these filters.", "/ops/escalations", &query, &[("status", &status)], &["assignee", "payer"]))
     };
     page(&ctx.frame(), "Escalations", body).into_response()
 }
@@ -351,8 +349,7 @@ async fn denials_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
                 }
             }
         }
-        (super::empty_list(denials.denials.nodes().next().is_none(), query, "No open denials match these filters."))
-        (super::pager("/ops/denials", query, &[], &["payer"], &denials.denials.page_info))
+        (super::list_end(&denials.denials, "No open denials match these filters.", "/ops/denials", query, &[], &["payer"]))
     };
     let status = feedback.status();
     (status, page(&ctx.frame(), "Open denials", body)).into_response()

@@ -1,0 +1,136 @@
+//! Compliance in Chromium: who read a patient, break-glass verdicts and emergency access, the audit log.
+
+use super::Chrome;
+use crate::both;
+use crate::helpers::*;
+use fantoccini::Locator;
+use serde_json::json;
+
+both!(compliance_finds_who_read_a_patient_and_downloads_the_csv, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 1).await.patient;
+    let read = app.gql("alice", "query($p: ID!) { patient(id: $p) { name email } }", json!({ "p": patient })).await;
+    assert!(read["errors"].is_null(), "{read}");
+    chrome.sign_in("cora").await;
+    chrome.wait_text("Audit log").await;
+    chrome.screenshot("compliance-audit").await;
+    chrome.open("/compliance/patient").await;
+    chrome.fill("input#id", &patient.to_string()).await;
+    chrome.click("//button[text()='Show']").await;
+    chrome.wait_text("Accounting of disclosures").await;
+    let disclosures =
+        chrome.client.find(Locator::Css("section[aria-labelledby='disc-h']")).await.unwrap().text().await.unwrap();
+    assert!(disclosures.contains("Alice Moreno"), "alice's read is listed, by her name: {disclosures}");
+    let href =
+        chrome.client.find(Locator::LinkText("Download as CSV")).await.unwrap().attr("href").await.unwrap().unwrap();
+    let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
+    chrome.close().await;
+    let csv = reqwest::Client::new()
+        .get(app.url(&href))
+        .header("cookie", format!("ward_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("date,recipient_name,recipient_sub,"), "{csv}");
+    assert!(csv.lines().any(|l| l.contains(",alice,") && l.contains("contact")), "{csv}");
+});
+
+both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let chart = crate::fixtures::chart(&app, 0).await;
+    let opened = app
+        .gql("alice", "mutation($p: ID!, $why: String!) { requestBreakGlass(patientId: $p, reason: $why) { id } }",
+            json!({ "p": chart.patient, "why": "Patient in crisis on the phone; the on-call clinician asked for the safety plan" }))
+        .await;
+    let id = opened["data"]["requestBreakGlass"]["id"].as_str().expect("a grant").to_owned();
+    chrome.sign_in("cora").await;
+    chrome.open("/compliance/break-glass").await;
+    let form = format!("//form[@action='/compliance/break-glass/{id}/review']");
+    let row = chrome.client.find(Locator::XPath(&format!("//tr[.{form}]"))).await.unwrap().text().await.unwrap();
+    assert!(row.contains("Alice Moreno") && !row.contains("alice"), "who opened it, by name: {row}");
+    chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
+    chrome.wait_text("must say why").await;
+    chrome.open("/compliance/break-glass").await;
+    chrome
+        .fill(&format!("input#note-{id}"), "No call on record at that time; the ticket was closed a week before")
+        .await;
+    chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
+    chrome.wait_text("Verdict recorded.").await;
+    chrome.close().await;
+    let grant = {
+        use sea_orm::EntityTrait;
+        let id: uuid::Uuid = id.parse().unwrap();
+        entities::break_glass_grant::Entity::find_by_id(id).one(&app.db).await.unwrap().expect("the grant")
+    };
+    assert_eq!(grant.review_status, entities::break_glass_grant::BreakGlassReviewStatus::Unjustified);
+    assert!(grant.review_note.unwrap_or_default().starts_with("No call on record"));
+});
+
+both!(emergency_access_shows_what_it_opened_until_when_and_ends_at_a_click, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "URGENT").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let card = chrome.client.find(Locator::Css("section[aria-labelledby='patient-h']")).await.unwrap();
+    let said = card.text().await.unwrap();
+    // (The badge is set in capitals by the stylesheet.)
+    let lower = said.to_lowercase();
+    assert!(
+        lower.contains("restricted: not for your role") && said.contains("Restricted means your role may not see it"),
+        "{said}"
+    );
+    chrome.click("//summary[text()='Emergency access (break-glass)']").await;
+    chrome.fill("textarea#bg-reason", "The patient is in crisis on the phone and asked for the safety plan").await;
+    chrome.click("//button[text()='Open emergency access']").await;
+    chrome.wait_text("Emergency access opened").await;
+    let card = chrome.client.find(Locator::Css("section[aria-labelledby='patient-h']")).await.unwrap();
+    let said = card.text().await.unwrap();
+    assert!(said.contains("Emergency access is open for this patient until"), "{said}");
+    assert!(said.contains("due in") && said.contains("shown only because of it"), "{said}");
+    let birth =
+        chrome.client.find(Locator::XPath("//dt[text()='Date of birth']/following-sibling::dd[1]")).await.unwrap();
+    assert!(birth.text().await.unwrap().to_lowercase().contains("emergency access"), "the value it opened is marked");
+    chrome.click("//button[text()='End access now']").await;
+    chrome.wait_text("Emergency access ended").await;
+    let birth =
+        chrome.client.find(Locator::XPath("//dt[text()='Date of birth']/following-sibling::dd[1]")).await.unwrap();
+    assert!(birth.text().await.unwrap().to_lowercase().contains("restricted"), "closed again at once");
+    let open = app.sql("SELECT id FROM break_glass_grant WHERE ended_at IS NULL").await;
+    assert!(open.is_empty(), "the grant ended in the database too");
+    // Asking on a resolved ticket warns before anything is sent.
+    let resolve = "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: RESOLVED) { version } }";
+    assert!(app.gql("alice", resolve, json!({ "id": ticket })).await["errors"].is_null());
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    chrome.click("//summary[text()='Emergency access (break-glass)']").await;
+    chrome.wait_text("This ticket is resolved: emergency access is for a patient you are helping now").await;
+    chrome.close().await;
+});
+
+both!(compliance_searches_the_audit_log_by_name_action_and_days_with_a_count, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    for _ in 0..3 {
+        let read = app.gql("alice", "query($p: ID!) { patient(id: $p) { name } }", json!({ "p": patient })).await;
+        assert!(read["errors"].is_null(), "{read}");
+    }
+    let today = chrono::Utc::now().date_naive();
+    chrome.sign_in("cora").await;
+    chrome.open(&format!("/compliance/audit?actorName=ali&action=read&from={today}&to={today}")).await;
+    let said = chrome.wait_text("match this search").await;
+    let expected = app.sql("SELECT seq FROM audit_event WHERE actor = 'alice' AND action = 'read'").await.len();
+    assert!(expected >= 3, "alice's reads are on the trail");
+    assert!(said.contains(&format!("{expected} events match this search")), "the count is the search's: {expected}");
+    let who = chrome.client.find_all(Locator::XPath("//table//tbody/tr/td[3]")).await.unwrap();
+    assert_eq!(who.len(), expected);
+    for cell in who {
+        assert!(cell.text().await.unwrap().starts_with("Alice Moreno"), "by her name's start, in any case");
+    }
+    assert_eq!(chrome.value("select#action").await, "read", "the action is chosen from a list");
+    let yesterday = today.pred_opt().unwrap();
+    chrome.open(&format!("/compliance/audit?actorName=ali&to={yesterday}")).await;
+    chrome.wait_text("No events match this search.").await;
+    chrome.close().await;
+});

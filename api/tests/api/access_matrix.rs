@@ -530,6 +530,20 @@ fn operations() -> Vec<Operation> {
             &["deactivateStaff", "active"],
             &["admin"],
         ),
+        // Dan, deactivated above (version 2), holds cx: his return waits for a second admin.
+        op(
+            "reactivateStaff",
+            "mutation { reactivateStaff(sub: \"dan\", expectedVersion: 2, reason: \"Back from leave\") { active } }",
+            &["reactivateStaff", "active"],
+            &["admin"],
+        ),
+        op("staffMember", "{ staffMember(sub: \"alice\") { sub } }", &["staffMember", "sub"], &["admin"]),
+        op(
+            "staffMember.soleApproverOf",
+            "{ staffMember(sub: \"adam\") { soleApproverOf { id } } }",
+            &["staffMember", "soleApproverOf"],
+            &["admin"],
+        ),
         op("policy", "{ policy { version permissions { role resource action } } }", &["policy", "version"], &["admin"]),
         // Four eyes: everyone sees the queue they may decide (and their own requests); a
         // second admin decides a role grant.

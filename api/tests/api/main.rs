@@ -45,6 +45,7 @@ mod phi;
 mod purpose;
 mod schema;
 mod serving;
+mod staff_lifecycle;
 mod statements;
 mod tickets;
 mod workflows;

@@ -30,11 +30,19 @@ pub enum ApprovalKind {
     /// Add a policy rule that opens a PHI class, the audit trail, break-glass, staff
     /// management or policy editing to a role ([`policies::Resource::is_guarded`]).
     PolicyRuleAdd,
+    /// Reactivate a deactivated member whose roles open PHI or a power over access: the
+    /// same second admin a grant of those roles would need.
+    Reactivate,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 4] =
-        [ApprovalKind::GrantRole, ApprovalKind::WriteOff, ApprovalKind::CareRecordAmend, ApprovalKind::PolicyRuleAdd];
+    pub const ALL: [ApprovalKind; 5] = [
+        ApprovalKind::GrantRole,
+        ApprovalKind::WriteOff,
+        ApprovalKind::CareRecordAmend,
+        ApprovalKind::PolicyRuleAdd,
+        ApprovalKind::Reactivate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +50,7 @@ impl ApprovalKind {
             ApprovalKind::WriteOff => "write_off",
             ApprovalKind::CareRecordAmend => "care_record_amend",
             ApprovalKind::PolicyRuleAdd => "policy_rule_add",
+            ApprovalKind::Reactivate => "staff_reactivate",
         }
     }
 
@@ -53,7 +62,7 @@ impl ApprovalKind {
     /// the baseline policy).
     pub fn approver_rule(self) -> (Resource, Action) {
         match self {
-            ApprovalKind::GrantRole => (Resource::Staff, Action::Manage),
+            ApprovalKind::GrantRole | ApprovalKind::Reactivate => (Resource::Staff, Action::Manage),
             ApprovalKind::WriteOff => (Resource::Escalation, Action::Transition),
             ApprovalKind::CareRecordAmend => (Resource::CareRecord, Action::Edit),
             ApprovalKind::PolicyRuleAdd => (Resource::Policy, Action::Edit),
@@ -86,15 +95,15 @@ impl ApprovalKind {
             ApprovalKind::WriteOff => "write-off",
             ApprovalKind::CareRecordAmend => "amendment",
             ApprovalKind::PolicyRuleAdd => "policy rule",
+            ApprovalKind::Reactivate => "reactivation",
         }
     }
 
     pub fn team(self) -> Role {
         match self {
-            ApprovalKind::GrantRole => Role::Admin,
+            ApprovalKind::GrantRole | ApprovalKind::PolicyRuleAdd | ApprovalKind::Reactivate => Role::Admin,
             ApprovalKind::WriteOff => Role::Ops,
             ApprovalKind::CareRecordAmend => Role::Medical,
-            ApprovalKind::PolicyRuleAdd => Role::Admin,
         }
     }
 }

@@ -222,6 +222,28 @@ pub async fn deactivate_staff(txn: &DatabaseTransaction, sub: &str, expected_ver
     Ok(member)
 }
 
+/// Brings a deactivated member back at `expected_version`: their tokens work again from the
+/// next request, with the roles they still hold.
+pub async fn reactivate_staff(txn: &DatabaseTransaction, sub: &str, expected_version: i32) -> ApiResult<staff::Model> {
+    let member = find_staff(txn, sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
+    if member.active {
+        return Err(ApiError::BadUserInput(format!("{sub} is active already")));
+    }
+    let next = staff::ActiveModel { active: Set(true), ..Default::default() };
+    versioned::update::<staff::Entity>(txn, member.id, expected_version, next, None).await
+}
+
+/// The roles `sub` holds in `policy` that open what only four eyes may open (a PHI class, the
+/// audit trail, a power over access: [`policies::Resource::is_guarded`]).
+pub fn guarded_roles(policy: &policies::PolicySet, sub: &str) -> Vec<Role> {
+    let roles = policy.roles_of(sub);
+    roles
+        .iter()
+        .copied()
+        .filter(|role| policy.permissions().any(|p| p.role == *role && p.resource.is_guarded(p.action)))
+        .collect()
+}
+
 /// Whether the store holds `permission`, read after the policy lock so a concurrent edit
 /// is either wholly before or wholly after.
 pub async fn holds(txn: &DatabaseTransaction, permission: &Permission) -> ApiResult<bool> {

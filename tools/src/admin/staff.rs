@@ -4,7 +4,7 @@ use super::access_service as service;
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::policy_store::PolicyStore;
-use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
+use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, notes};
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entities::{pending_approval, staff};
@@ -67,6 +67,15 @@ impl StaffMember {
     async fn version(&self) -> i32 {
         self.model.version
     }
+
+    /// The waiting requests only this member could decide now (nobody else active may):
+    /// deactivating them, or revoking the role that lets them decide, would strand these.
+    #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
+    async fn sole_approver_of(&self, ctx: &Context<'_>) -> Gql<Vec<crate::approvals::PendingApproval>> {
+        let policy = access(ctx)?.policy();
+        let stranded = crate::approvals::sole_approver_of(db(ctx)?, policy.set(), &self.model).await?;
+        Ok(stranded.into_iter().map(Into::into).collect())
+    }
 }
 
 #[derive(Default)]
@@ -80,6 +89,14 @@ impl StaffQuery {
         let model = crate::kit::find_staff(db(ctx)?, &me.sub)
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("the caller is no longer a staff member".into()))?;
+        StaffMember::new(ctx, model)
+    }
+
+    /// One staff member, by `sub` (`NOT_FOUND` for none).
+    #[graphql(guard = "Allow(Resource::Staff, Action::Read)")]
+    async fn staff_member(&self, ctx: &Context<'_>, sub: String) -> Gql<StaffMember> {
+        let model =
+            crate::kit::find_staff(db(ctx)?, &sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
         StaffMember::new(ctx, model)
     }
 
@@ -144,10 +161,17 @@ impl StaffMutation {
         fresh(ctx, member).await
     }
 
-    /// Revokes a role; effective on the next request. The last active admin keeps `admin`,
-    /// and nobody revokes their own `admin`: another admin does.
+    /// Revokes a role, with why (kept in the audit trail); effective on the next request. The
+    /// last active admin keeps `admin`, and nobody revokes their own `admin`: another admin does.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
-    async fn revoke_role(&self, ctx: &Context<'_>, sub: String, role: String) -> Gql<StaffMember> {
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        sub: String,
+        role: String,
+        reason: Option<String>,
+    ) -> Gql<StaffMember> {
+        let reason = notes::optional("reason", reason.as_deref(), notes::MAX_CHARS)?;
         let grant = Grant::parse(&sub, &role).map_err(|e| ApiError::BadUserInput(e.to_string()))?;
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
         if grant.role == Role::Admin && grant.sub == change.access().principal().sub {
@@ -155,17 +179,31 @@ impl StaffMutation {
             return Err(change.access().refuse(Resource::Staff, Action::Manage, None, refused).into());
         }
         let member = service::revoke_role(change.txn(), &grant).await?;
-        change.commit(Event::new(AuditAction::RoleRevoke, &grant.sub).because(grant.to_string())).await?;
+        let why = reason.map_or_else(|| grant.to_string(), |reason| format!("{grant}: {reason}"));
+        change.commit(Event::new(AuditAction::RoleRevoke, &grant.sub).because(why)).await?;
         ctx.data::<PolicyStore>()?.changed(db(ctx)?).await?;
         fresh(ctx, member).await
     }
 
-    /// Deactivates a staff member: their tokens are refused from the next request on.
+    /// Deactivates a staff member, with why (kept in the audit trail): their tokens are
+    /// refused from the next request on. `reactivateStaff` brings them back.
     #[graphql(guard = "Allow(Resource::Staff, Action::Manage)")]
-    async fn deactivate_staff(&self, ctx: &Context<'_>, sub: String, expected_version: i32) -> Gql<StaffMember> {
+    async fn deactivate_staff(
+        &self,
+        ctx: &Context<'_>,
+        sub: String,
+        expected_version: i32,
+        reason: Option<String>,
+    ) -> Gql<StaffMember> {
+        let reason = notes::optional("reason", reason.as_deref(), notes::MAX_CHARS)?;
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
         let member = service::deactivate_staff(change.txn(), &sub, expected_version).await?;
-        change.commit(Event::new(AuditAction::StaffDeactivate, sub)).await?;
+        let event = Event::new(AuditAction::StaffDeactivate, sub);
+        change.commit(match reason {
+            Some(reason) => event.because(reason),
+            None => event,
+        })
+        .await?;
         // This instance forgets at once; the others on the `staff` trigger's notification.
         if let Ok(cache) = ctx.data::<super::staff_cache::StaffCache>() {
             cache.changed();
@@ -192,6 +230,6 @@ pub async fn apply_role_grant(txn: &DatabaseTransaction, approval: &pending_appr
 }
 
 /// The member as stored now, with roles from the policy now in force.
-async fn fresh(ctx: &Context<'_>, member: staff::Model) -> Gql<StaffMember> {
+pub(super) async fn fresh(ctx: &Context<'_>, member: staff::Model) -> Gql<StaffMember> {
     Ok(StaffMember::under(&ctx.data::<PolicyStore>()?.authorizer().snapshot(), member))
 }

@@ -14,6 +14,11 @@ use chrono::{DateTime, Utc};
 use entities::pending_approval::{self, ApprovalStatus as Status};
 use sea_orm::DatabaseTransaction;
 
+mod eligible;
+
+pub use eligible::sole_approver_of;
+use eligible::may_not_approve;
+
 mirror_enum!(
     /// Where a four-eyes request stands.
     ApprovalStatus = Status { Pending, Approved, Rejected, Withdrawn }
@@ -182,7 +187,7 @@ async fn decide(
         // predate a revocation of the approver or of the requester.
         crate::admin::access_service::lock_policy(change.txn()).await?;
         let policy = crate::kit::policy_store::load(change.txn()).await?;
-        if let Some(refused) = may_not_approve(&policy, kind, &request, change.access().principal()) {
+        if let Some(refused) = may_not_approve(&policy, kind, &request, &change.access().principal().sub) {
             let (resource, action) = kind.approver_rule();
             return Err(change.access().refuse(resource, action, None, ApiError::Forbidden(refused)));
         }
@@ -208,9 +213,17 @@ async fn decide(
         (ApprovalKind::CareRecordAmend, false) => AuditAction::CareRecordAmendReject,
         (ApprovalKind::PolicyRuleAdd, true) => AuditAction::PolicyRuleApprove,
         (ApprovalKind::PolicyRuleAdd, false) => AuditAction::PolicyRuleReject,
+        (ApprovalKind::Reactivate, true) => AuditAction::StaffReactivateApprove,
+        (ApprovalKind::Reactivate, false) => AuditAction::StaffReactivateReject,
     };
     let reason = without_phi(kind, &decided.payload).to_string();
     change.commit(Event::new(action, decided.id).about(patient).because(reason)).await?;
+    if kind == ApprovalKind::Reactivate
+        && approve
+        && let Ok(cache) = ctx.data::<crate::admin::staff_cache::StaffCache>()
+    {
+        cache.changed();
+    }
     if kind.changes_policy() && approve {
         let store = ctx.data::<crate::kit::policy_store::PolicyStore>().map_err(|err| {
             ApiError::internal("reloading the policy", anyhow::anyhow!("no policy store: {}", err.message))
@@ -218,33 +231,6 @@ async fn decide(
         store.changed(db(ctx)?).await?;
     }
     Ok(decided)
-}
-
-/// Why the approver may not approve this request, if so: they no longer hold the approver
-/// permission, or they would gain from it (the member a role is granted to; a holder of the
-/// role a rule widens).
-fn may_not_approve(
-    policy: &policies::PolicySet,
-    kind: ApprovalKind,
-    request: &pending_approval::Model,
-    approver: &crate::kit::Principal,
-) -> Option<String> {
-    let (resource, action) = kind.approver_rule();
-    let roles = policy.roles_of(&approver.sub);
-    if policy.permission_for(roles, resource, action).is_none() {
-        return Some(format!("approving this needs {resource} · {action}, which you no longer hold"));
-    }
-    let field = |name: &str| request.payload.get(name).and_then(|v| v.as_str()).unwrap_or_default();
-    match kind {
-        ApprovalKind::GrantRole if field("sub") == approver.sub => {
-            Some("nobody approves a role granted to themselves".into())
-        }
-        ApprovalKind::PolicyRuleAdd if roles.iter().any(|r| r.as_str() == field("role")) => Some(format!(
-            "nobody approves a rule that widens a role they hold ({}): a member who does not hold it decides",
-            field("role")
-        )),
-        _ => None,
-    }
 }
 
 /// Why the request's requester may no longer ask for it, if so: deactivated since, or no
@@ -297,6 +283,7 @@ async fn apply(
     match kind {
         ApprovalKind::GrantRole => crate::admin::apply_role_grant(txn, approval).await.map(|_| None),
         ApprovalKind::PolicyRuleAdd => crate::admin::apply_policy_rule(txn, approval).await.map(|_| None),
+        ApprovalKind::Reactivate => crate::admin::apply_reactivation(txn, approval).await.map(|_| None),
         ApprovalKind::WriteOff => {
             let row = crate::ops::escalation_service::apply_write_off(txn, approver, approval).await?;
             Ok(Some(row.patient_id()))

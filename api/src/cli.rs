@@ -130,6 +130,15 @@ pub struct AuditExportArgs {
     /// The patient's id.
     #[arg(long)]
     pub patient: String,
+    /// The first day covered (YYYY-MM-DD, UTC; by default six years before `--to`).
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+    /// The last day covered (YYYY-MM-DD, UTC, included; by default today).
+    #[arg(long)]
+    pub to: Option<chrono::NaiveDate>,
+    /// The staff member who prepares it (`sub`), named in its heading with their title.
+    #[arg(long, default_value = "operator")]
+    pub prepared_by: String,
     /// Where to write the CSV (standard output when absent).
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
@@ -204,6 +213,9 @@ pub struct ServeArgs {
     /// Write-offs of this many cents or more need a second ops member's approval.
     #[arg(long, env = "WARD_WRITE_OFF_APPROVAL_CENTS", default_value_t = tools::ops::WriteOffThreshold::DEFAULT.0, value_parser = clap::value_parser!(i64).range(0..))]
     pub write_off_approval_cents: i64,
+    /// Completed reviews a provider needs in the period to be ranked by care quality.
+    #[arg(long, env = "WARD_QUALITY_MIN_REVIEWS", default_value_t = tools::medical::RankingMinimum::DEFAULT.0, value_parser = clap::value_parser!(i64).range(1..))]
+    pub quality_min_reviews: i64,
     /// OpenTelemetry collector (OTLP over HTTP, e.g. `http://127.0.0.1:4318`): exports a trace
     /// per request with a span per resolver that can reach the database. Needs a ward built
     /// with the `otlp` feature; the exporter's `OTEL_*` variables (headers, timeout, sampler,
@@ -328,6 +340,7 @@ impl ServeArgs {
             policy_refresh: self.policy_refresh.into(),
             sla_hours: self.sla_hours,
             write_off_approval: tools::ops::WriteOffThreshold(self.write_off_approval_cents),
+            quality_ranking_minimum: tools::medical::RankingMinimum(self.quality_min_reviews),
             console: crate::console::ConsoleConfig { oidc, ..self.console },
             limits: self.limits,
             shutdown_grace: self.shutdown_grace.into(),

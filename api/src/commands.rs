@@ -166,26 +166,23 @@ pub async fn audit_verify(args: AuditVerifyArgs) -> CmdResult {
 }
 
 pub async fn audit_export(args: AuditExportArgs) -> CmdResult {
+    use tools::compliance::accounting::{self, Period};
     let patient =
         uuid::Uuid::parse_str(&args.patient).map_err(|_| format!("{:?} is not a patient id", args.patient))?;
     let url = &args.database.database_url;
     let conn = db::connect(&database(url), Duration::from_secs(3600)).await.map_err(|e| e.to_string())?;
     db::ensure_current(&conn).await.map_err(|e| e.to_string())?;
-    use sea_orm::EntityTrait;
-    if entities::patient::Entity::find_by_id(patient).one(&conn).await.map_err(|e| e.to_string())?.is_none() {
-        return Err(format!("patient {patient} not found"));
-    }
-    let rows = tools::compliance::accounting::of_patient(&conn, patient).await.map_err(said)?;
-    let count = rows.len();
+    let period = Period::new(args.from, args.to, chrono::Utc::now().date_naive()).map_err(said)?;
+    let report = accounting::report::report(&conn, patient, period, &args.prepared_by).await.map_err(said)?;
     let sink: Box<dyn std::io::Write> = match &args.output {
         Some(path) => {
             Box::new(std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?)
         }
         None => Box::new(std::io::stdout()),
     };
-    tools::compliance::accounting::write(sink, rows).map_err(|e| format!("writing the accounting: {e}"))?;
+    accounting::write(sink, &report).map_err(|e| format!("writing the accounting: {e}"))?;
     if args.output.is_some() {
-        eprintln!("wrote {count} disclosures of patient {patient}");
+        eprintln!("wrote {} lines of the accounting of patient {patient}", report.lines.len());
     }
     Ok(())
 }

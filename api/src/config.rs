@@ -28,6 +28,8 @@ pub struct Config {
     pub sla_hours: tools::cx::SlaHours,
     /// Write-offs at or above this amount wait for a second ops member.
     pub write_off_approval: tools::ops::WriteOffThreshold,
+    /// Providers with fewer completed reviews in the period are not ranked by quality.
+    pub quality_ranking_minimum: tools::medical::RankingMinimum,
     /// The console's sessions and sign-in.
     pub console: crate::console::ConsoleConfig,
     /// After SIGTERM, how long in-flight requests may run before the process exits anyway.
@@ -170,6 +172,7 @@ impl Config {
             policy_refresh: defaults::POLICY_REFRESH,
             sla_hours: tools::cx::SlaHours::default(),
             write_off_approval: tools::ops::WriteOffThreshold::default(),
+            quality_ranking_minimum: tools::medical::RankingMinimum::default(),
             console: crate::console::ConsoleConfig::default(),
             shutdown_grace: defaults::SHUTDOWN_GRACE,
             resolver_spans: false,

@@ -21,6 +21,11 @@ pub struct Model {
     pub appeal_level: Option<super::appeal::AppealLevel>,
     /// What a won appeal brought back.
     pub recovered_cents: Option<i64>,
+    /// What a write-off gave up: all of the open balance, or part of it.
+    pub written_off_cents: Option<i64>,
+    /// The write-off's adjustment reason: its group (CO, PR, OA, PI) and CARC code.
+    pub write_off_group: Option<String>,
+    pub write_off_code: Option<String>,
     pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

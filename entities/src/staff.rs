@@ -10,6 +10,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub sub: String,
     pub display_name: String,
+    /// The job title a patient's accounting of disclosures shows beside the name.
+    pub title: Option<String>,
     pub email: String,
     pub active: bool,
     pub created_at: DateTimeUtc,

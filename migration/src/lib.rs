@@ -30,6 +30,10 @@ mod m20261203_000024_create_ingest;
 mod m20261203_000025_grant_ingest;
 mod m20261203_000026_directory_external_ids;
 mod m20261203_000027_unmatched_payments_index;
+mod m20261203_000028_add_staff_title;
+mod m20261203_000029_review_record_version;
+mod m20261203_000030_escalation_write_off;
+mod m20261203_000031_approval_seen_by_requester;
 pub mod policy_rules;
 
 pub struct Migrator;
@@ -65,6 +69,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000025_grant_ingest::Migration),
             Box::new(m20261203_000026_directory_external_ids::Migration),
             Box::new(m20261203_000027_unmatched_payments_index::Migration),
+            Box::new(m20261203_000028_add_staff_title::Migration),
+            Box::new(m20261203_000029_review_record_version::Migration),
+            Box::new(m20261203_000030_escalation_write_off::Migration),
+            Box::new(m20261203_000031_approval_seen_by_requester::Migration),
         ]
     }
 }

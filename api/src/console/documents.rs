@@ -25,7 +25,10 @@ documents! {
     ADMIN_STAFF: Admin, "admin/staff.graphql";
     APPROVALS_QUEUE: Ops, "approvals/queue.graphql";
     COMPLIANCE_AUDIT: Compliance, "compliance/audit.graphql";
+    COMPLIANCE_AUDIT_CSV: Compliance, "compliance/audit_csv.graphql";
     COMPLIANCE_PATIENT: Compliance, "compliance/patient.graphql";
+    COMPLIANCE_LOOKUP: Compliance, "compliance/lookup.graphql";
+    COMPLIANCE_ACCOUNTING_CSV: Compliance, "compliance/accounting_csv.graphql";
     COMPLIANCE_GRANTS: Compliance, "compliance/grants.graphql";
     CX_QUEUE: Cx, "cx/queue.graphql";
     CX_TICKET: Cx, "cx/ticket.graphql";
@@ -34,6 +37,7 @@ documents! {
     MEDICAL_RECORD: Medical, "medical/record.graphql";
     MEDICAL_REVIEW: Medical, "medical/review.graphql";
     MEDICAL_QUALITY: Medical, "medical/quality.graphql";
+    MEDICAL_PROVIDER_REVIEWS: Medical, "medical/provider_reviews.graphql";
     OPS_QUEUE: Ops, "ops/queue.graphql";
     OPS_DENIALS: Ops, "ops/denials.graphql";
     OPS_ESCALATION: Ops, "ops/escalation.graphql";
@@ -41,8 +45,14 @@ documents! {
     ADMIN_REVOKE_ROLE: Admin, "admin/revoke_role.graphql";
     ADMIN_GRANT_ROLE: Admin, "admin/grant_role.graphql";
     ADMIN_DEACTIVATE_STAFF: Admin, "admin/deactivate_staff.graphql";
+    ADMIN_REACTIVATE_STAFF: Admin, "admin/reactivate_staff.graphql";
+    ADMIN_MEMBER: Admin, "admin/member.graphql";
     APPROVALS_REJECT: Ops, "approvals/reject.graphql";
     APPROVALS_APPROVE: Ops, "approvals/approve.graphql";
+    APPROVALS_INBOX: Ops, "approvals/inbox.graphql";
+    APPROVALS_REQUEST: Ops, "approvals/request.graphql";
+    APPROVALS_POLICY: Admin, "approvals/policy.graphql";
+    APPROVALS_ACKNOWLEDGE: Ops, "approvals/acknowledge.graphql";
     COMPLIANCE_REVIEW_BREAK_GLASS: Compliance, "compliance/review_break_glass.graphql";
     COMPLIANCE_REQUEST_BREAK_GLASS: Medical, "compliance/request_break_glass.graphql";
     COMPLIANCE_END_BREAK_GLASS: Cx, "compliance/end_break_glass.graphql";

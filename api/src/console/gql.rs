@@ -124,6 +124,9 @@ pub struct Connection<T> {
     /// Absent when the document does not ask for it (a list that never pages): no next page.
     #[serde(default)]
     pub page_info: PageInfo,
+    /// How many match in all, where the document asks for it (`totalCount`).
+    #[serde(default)]
+    pub total_count: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -18,6 +18,8 @@ pub struct Frame<'a> {
     pub path: &'a str,
     /// The address the browser should show (a page answering a form: the form's page).
     pub address: Option<&'a str>,
+    /// Four eyes for the member: the count in the navigation, their decisions above the page.
+    pub inbox: Option<&'a super::inbox::Inbox>,
 }
 
 /// The navigation item a page belongs to: the longest whose address is the path or a
@@ -86,8 +88,12 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                     nav aria-label="Team pages" {
                         @let items = nav_items(frame.roles);
                         @let here = current(&items, frame.path);
+                        @let waiting = frame.inbox.map_or(0, |i| i.waiting);
                         ul { @for (href, label) in &items {
-                            li { a href=(href) aria-current=[(here == Some(*href)).then_some("page")] { (label) } }
+                            li { a href=(href) aria-current=[(here == Some(*href)).then_some("page")] {
+                                (label)
+                                @if *href == "/approvals" && waiting > 0 { " " span.count { (waiting) " waiting" } }
+                            } }
                         } }
                     }
                     form.signout method="post" action="/signout" {
@@ -97,6 +103,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                     }
                 }
                 main id="main" tabindex="-1" {
+                    (super::inbox::banner(frame.inbox, frame.csrf, frame.address.unwrap_or(frame.path)))
                     h1 { (title) }
                     (body)
                 }

@@ -11,6 +11,7 @@
 mod assets;
 pub mod documents;
 mod gql;
+mod inbox;
 mod layout;
 mod local_path;
 pub mod oidc;
@@ -70,6 +71,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signin/oidc", get(oidc::start))
         .route("/signin/callback", get(oidc::callback))
         .route("/signout", post(signin::sign_out))
+        .route("/approvals/seen", post(inbox::seen))
         .route("/console/assets/{file}", get(assets::asset))
         .merge(pages::routes())
         .method_not_allowed_fallback(form_address_fetched)
@@ -168,6 +170,8 @@ pub struct SignedIn {
     pub path: String,
     /// For a page answering a form: the address the browser shows instead of the form's.
     pub address: Option<String>,
+    /// What four eyes has for the member, shown on every page (`None` on a form's answer).
+    pub inbox: Option<inbox::Inbox>,
 }
 
 /// Where a request without a live session goes.
@@ -227,7 +231,12 @@ impl FromRequestParts<AppState> for SignedIn {
         // A page answering a form (refused, shown again) puts its own address in the bar,
         // so that reload, back and bookmarks reach a page, not the form's address.
         let address = (parts.method == Method::POST).then(|| form_page(&path));
-        Ok(SignedIn { state: state.clone(), caller: Caller { principal, request_id }, session, path, address })
+        let caller = Caller { principal, request_id };
+        let mut ctx = SignedIn { state: state.clone(), caller, session, path, address, inbox: None };
+        if parts.method == Method::GET {
+            ctx.inbox = inbox::load(&ctx).await;
+        }
+        Ok(ctx)
     }
 }
 
@@ -261,6 +270,7 @@ impl SignedIn {
             csrf: &self.session.csrf_token,
             path: &self.path,
             address: self.address.as_deref(),
+            inbox: self.inbox.as_ref(),
         }
     }
 

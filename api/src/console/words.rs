@@ -8,6 +8,10 @@ use tools::kit::Code;
 
 /// The API's field names, as a form's labels say them.
 const FIELDS: &[(&str, &str)] = &[
+    ("writeOff.amountCents", "the amount to write off (in cents)"),
+    ("writeOff.adjustmentGroup", "the adjustment group"),
+    ("writeOff.adjustmentCode", "the adjustment reason"),
+    ("writeOff", "the write-off"),
     ("recoveredCents", "the recovered amount"),
     ("appeal.sentOn", "the date the appeal was sent"),
     ("appeal.sent", "what was sent with the appeal"),

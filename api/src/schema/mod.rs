@@ -61,6 +61,7 @@ pub fn build(
         .data(config.break_glass)
         .data(config.sla_hours)
         .data(config.write_off_approval)
+        .data(config.quality_ranking_minimum)
         .data(tools::ops::SummaryCache::default())
         .data(limits.page())
         // Checked in validation, before any resolver; `QueryLimits` gives the refusals their code.

@@ -129,7 +129,7 @@ pub(super) fn care_record_for(
         version: Set(version),
         external_id: Set(None),
     });
-    review_for(g, rows, staff, id, editor, written_at, skill, late);
+    review_for(g, rows, staff, (id, version), editor, written_at, skill, late);
 }
 
 /// One record in seven (roughly) has a review by someone who did not edit it, scored and
@@ -139,7 +139,7 @@ fn review_for(
     g: &mut Generator,
     rows: &mut Rows,
     staff: &Staff,
-    id: Uuid,
+    (id, record_version): (Uuid, i32),
     editor: Option<Uuid>,
     written_at: DateTime<Utc>,
     skill: f64,
@@ -189,5 +189,6 @@ fn review_for(
         created_at: Set(requested),
         updated_at: Set(completed.or(started).unwrap_or(requested)),
         version: Set(1 + i32::from(started.is_some()) + i32::from(done)),
+        record_version: Set(done.then_some(record_version)),
     });
 }

@@ -113,6 +113,30 @@ fn appeal_of(
     }
 }
 
+/// The payer's decision on a worked denial: the history's change, what a win recovered and
+/// what a write-off gave up (the whole denied amount, for the denial's own `reason`).
+fn decided(
+    g: &mut Generator,
+    from: Stage,
+    outcome: EscalationStatus,
+    billed: i64,
+    (group, carc): (&str, &str),
+) -> (serde_json::Value, Option<i64>, Option<i64>) {
+    let mut changes = json!({ "status": [from.name(), workflow::status_name(outcome)], "note": "Payer decided" });
+    let (mut recovered, mut written_off) = (None, None);
+    if outcome == EscalationStatus::Won {
+        let cents = if g.chance(70) { billed } else { billed * g.rng.i64(3..=9) / 10 };
+        recovered = Some(cents);
+        changes["recoveredCents"] = json!([null, cents]);
+    }
+    if outcome == EscalationStatus::WrittenOff {
+        written_off = Some(billed);
+        changes["writtenOffCents"] = json!([null, billed]);
+        changes["adjustment"] = json!([null, format!("{group}-{carc}")]);
+    }
+    (changes, recovered, written_off)
+}
+
 pub(super) fn work_denial(
     g: &mut Generator,
     rows: &mut Rows,
@@ -169,15 +193,11 @@ pub(super) fn work_denial(
         events.push((at, actor, "transitioned", changes));
         stage = *next;
     }
-    let mut recovered = None;
+    let (mut recovered, mut written_off) = (None, None);
     if let Some(outcome) = outcome {
         at = (at + Duration::days(g.rng.i64(5..30))).min(g.now);
-        let mut changes = json!({ "status": [stage.name(), workflow::status_name(outcome)], "note": "Payer decided" });
-        if outcome == EscalationStatus::Won {
-            let cents = if g.chance(70) { billed } else { billed * g.rng.i64(3..=9) / 10 };
-            recovered = Some(cents);
-            changes["recoveredCents"] = json!([null, cents]);
-        }
+        let (changes, won, given_up) = decided(g, stage, outcome, billed, (group, carc));
+        (recovered, written_off) = (won, given_up);
         events.push((at, assignee.unwrap_or(opener), "transitioned", changes));
         stage = Stage::of(outcome, None);
     }
@@ -193,6 +213,9 @@ pub(super) fn work_denial(
         appeal_deadline: Set(deadline_now),
         appeal_level: Set(stage.level),
         recovered_cents: Set(recovered),
+        written_off_cents: Set(written_off),
+        write_off_group: Set(written_off.map(|_| group.to_owned())),
+        write_off_code: Set(written_off.map(|_| carc.to_owned())),
         closed_at: Set(stage.is_finished().then_some(at)),
         created_at: Set(denied_at + Duration::days(1)),
         updated_at: Set(at),

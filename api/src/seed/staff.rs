@@ -8,20 +8,27 @@ use uuid::Uuid;
 pub struct DemoStaff {
     pub sub: &'static str,
     pub name: &'static str,
+    pub title: &'static str,
     pub roles: &'static [&'static str],
     pub active: bool,
 }
 
 pub const DEMO_STAFF: &[DemoStaff] = &[
-    DemoStaff { sub: "alice", name: "Alice Moreno", roles: &["cx"], active: true },
-    DemoStaff { sub: "owen", name: "Owen Becker", roles: &["ops"], active: true },
-    DemoStaff { sub: "maya", name: "Dr. Maya Okafor", roles: &["medical"], active: true },
-    DemoStaff { sub: "cora", name: "Cora Lindqvist", roles: &["compliance"], active: true },
-    DemoStaff { sub: "adam", name: "Adam Reyes", roles: &["admin"], active: true },
-    DemoStaff { sub: "dan", name: "Dan Whitfield", roles: &["cx"], active: false },
-    DemoStaff { sub: "olga", name: "Olga Novak", roles: &["ops"], active: true },
-    DemoStaff { sub: "milo", name: "Dr. Milo Tanaka", roles: &["medical"], active: true },
-    DemoStaff { sub: "ada", name: "Ada Lindgren", roles: &["admin"], active: true },
+    DemoStaff { sub: "alice", name: "Alice Moreno", title: "Patient Support Agent", roles: &["cx"], active: true },
+    DemoStaff { sub: "owen", name: "Owen Becker", title: "Claims Specialist", roles: &["ops"], active: true },
+    DemoStaff {
+        sub: "maya",
+        name: "Dr. Maya Okafor",
+        title: "Clinical Quality Reviewer",
+        roles: &["medical"],
+        active: true,
+    },
+    DemoStaff { sub: "cora", name: "Cora Lindqvist", title: "Privacy Officer", roles: &["compliance"], active: true },
+    DemoStaff { sub: "adam", name: "Adam Reyes", title: "Systems Administrator", roles: &["admin"], active: true },
+    DemoStaff { sub: "dan", name: "Dan Whitfield", title: "Patient Support Agent", roles: &["cx"], active: false },
+    DemoStaff { sub: "olga", name: "Olga Novak", title: "Senior Claims Specialist", roles: &["ops"], active: true },
+    DemoStaff { sub: "milo", name: "Dr. Milo Tanaka", title: "Medical Director", roles: &["medical"], active: true },
+    DemoStaff { sub: "ada", name: "Ada Lindgren", title: "Systems Administrator", roles: &["admin"], active: true },
 ];
 
 /// Inserts the demo staff and their role grants; returns the rows written.
@@ -34,6 +41,7 @@ pub async fn insert_demo_staff(db: &impl ConnectionTrait) -> Result<u64, DbErr> 
             id: Set(id),
             sub: Set(member.sub.to_owned()),
             display_name: Set(member.name.to_owned()),
+            title: Set(Some(member.title.to_owned())),
             email: Set(format!("{}@ward.example.com", member.sub)),
             active: Set(member.active),
             created_at: Set(now),

@@ -304,6 +304,24 @@ fn operations() -> Vec<Operation> {
             &["escalation", "patient", "id"],
             &["cx", "ops"],
         ),
+        op(
+            "escalation.openBalanceCents",
+            "query($escalation: ID!) { escalation(id: $escalation) { openBalanceCents } }",
+            &["escalation", "openBalanceCents"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.writtenOffCents",
+            "query($writtenOff: ID!) { escalation(id: $writtenOff) { writtenOffCents } }",
+            &["escalation", "writtenOffCents"],
+            &["cx", "ops"],
+        ),
+        op(
+            "escalation.requestedWriteOffCents",
+            "query($waiting: ID!) { escalation(id: $waiting) { requestedWriteOffCents } }",
+            &["escalation", "requestedWriteOffCents"],
+            &["cx", "ops"],
+        ),
         // An appeal argues medical necessity from the diagnosis: clinical, ops only.
         op(
             "appeal.sent",
@@ -376,6 +394,42 @@ fn operations() -> Vec<Operation> {
             "careRecord.diff",
             "query($edited: ID!, $revision: ID!) { careRecord(id: $edited) { diff(fromRevision: $revision) { text } } }",
             &["careRecord", "diff", "text"],
+            &["medical"],
+        ),
+        op(
+            "careRecord.codeChanges",
+            "query($edited: ID!, $revision: ID!) { careRecord(id: $edited) { codeChanges(fromRevision: $revision) { change code } } }",
+            &["careRecord", "codeChanges"],
+            &["medical"],
+        ),
+        op(
+            "amendmentRequest.reason",
+            "query($amended: ID!) { careRecord(id: $amended) { amendments { reason } } }",
+            &["careRecord", "amendments", "reason"],
+            &["medical"],
+        ),
+        op(
+            "pendingAmendment.diff",
+            "query($amended: ID!) { careRecord(id: $amended) { pendingAmendment { diff { text } } } }",
+            &["careRecord", "pendingAmendment", "diff"],
+            &["medical"],
+        ),
+        op(
+            "pendingAmendment.codeChanges",
+            "query($amended: ID!) { careRecord(id: $amended) { pendingAmendment { codeChanges { code } } } }",
+            &["careRecord", "pendingAmendment", "codeChanges"],
+            &["medical"],
+        ),
+        op(
+            "recordVersion.body",
+            "query($completed: ID!) { careReview(id: $completed) { scoredVersion { body } } }",
+            &["careReview", "scoredVersion", "body"],
+            &["medical"],
+        ),
+        op(
+            "recordVersion.diagnosisCodes",
+            "query($completed: ID!) { careReview(id: $completed) { scoredVersion { diagnosisCodes } } }",
+            &["careReview", "scoredVersion", "diagnosisCodes"],
             &["medical"],
         ),
         op(
@@ -466,6 +520,19 @@ fn operations() -> Vec<Operation> {
             &["compliance"],
         ),
         op("auditEventCount", "{ auditEventCount }", &["auditEventCount"], &["compliance"]),
+        op("auditEventsCsv", "{ auditEventsCsv(filter: { actor: \"owen\" }) }", &["auditEventsCsv"], &["compliance"]),
+        op(
+            "accountingReport",
+            "query($patient: ID!) { accountingReport(patientId: $patient) { patientName lines { what } } }",
+            &["accountingReport", "patientName"],
+            &["compliance"],
+        ),
+        op(
+            "patientLookup",
+            "{ patientLookup(search: \"an\", first: 2) { edges { node { id name } } } }",
+            &["patientLookup", "edges", "node", "id"],
+            &["compliance"],
+        ),
         op(
             "disclosures",
             "query($patient: ID!) { disclosures(patientId: $patient) { edges { node { actor } } } }",
@@ -551,6 +618,24 @@ fn operations() -> Vec<Operation> {
             "pendingApprovals",
             "{ pendingApprovals { edges { node { id } } } }",
             &["pendingApprovals"],
+            &["cx", "ops", "medical", "compliance", "admin"],
+        ),
+        op(
+            "pendingApproval",
+            "query($approval2: ID!) { pendingApproval(id: $approval2) { id kind } }",
+            &["pendingApproval", "id"],
+            &["admin"],
+        ),
+        op(
+            "approvalInbox",
+            "{ approvalInbox { waiting } }",
+            &["approvalInbox", "waiting"],
+            &["cx", "ops", "medical", "compliance", "admin"],
+        ),
+        op(
+            "acknowledgeDecisions",
+            "mutation($approval2: ID!) { acknowledgeDecisions(ids: [$approval2]) }",
+            &["acknowledgeDecisions"],
             &["cx", "ops", "medical", "compliance", "admin"],
         ),
         op(
@@ -718,6 +803,32 @@ async fn arrange(app: &TestApp) -> Value {
         fresh.push(body["data"]["escalateDenial"]["id"].clone());
         assert!(fresh.last().unwrap().is_string(), "{body}");
     }
+    // A write-off waiting for a second ops member, and one written off (from the seed).
+    let big: uuid::Uuid = app
+        .sql(
+            "SELECT d.id AS id FROM denial d WHERE NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) \
+              AND d.denied_cents >= 50000 ORDER BY d.id DESC LIMIT 1",
+        )
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    let escalated = app
+        .gql("olga", "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Set up for the matrix\") { id openBalanceCents } }", json!({ "d": big }))
+        .await;
+    let waiting = escalated["data"]["escalateDenial"]["id"].clone();
+    let write_off = json!({ "amountCents": escalated["data"]["escalateDenial"]["openBalanceCents"], "adjustmentGroup": "CO", "adjustmentCode": "45" });
+    let body = app
+        .gql(
+            "olga",
+            "mutation($id: ID!, $w: WriteOffInput!) { transitionEscalation(id: $id, expectedVersion: 1, to: WRITTEN_OFF, note: \"Not worth an appeal\", writeOff: $w) { requestedWriteOffCents } }",
+            json!({ "id": waiting, "w": write_off }),
+        )
+        .await;
+    assert!(body["data"]["transitionEscalation"]["requestedWriteOffCents"].is_number(), "{body}");
+    let written_off: uuid::Uuid =
+        app.sql("SELECT id FROM escalation WHERE written_off_cents IS NOT NULL ORDER BY id LIMIT 1").await[0]
+            .try_get("", "id")
+            .unwrap();
     // Care records in every state the medical rows need.
     let fresh_records: Vec<uuid::Uuid> = app
         .sql("SELECT r.id AS id FROM care_record r WHERE NOT EXISTS (SELECT 1 FROM care_review v WHERE v.care_record_id = r.id) \
@@ -767,7 +878,7 @@ async fn arrange(app: &TestApp) -> Value {
             "ticket1": tickets[0], "ticket2": tickets[1], "ticket3": tickets[2], "macro": masked,
             "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
             "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
-            "escalation": with_appeal, "won": won, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
+            "escalation": with_appeal, "won": won, "waiting": waiting, "writtenOff": written_off, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
             "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number })
 }
 

@@ -10,8 +10,9 @@ use serde_json::json;
 
 const PHI_READ: &str = "query($id: ID!) { patient(id: $id) { name dateOfBirth memberId } }";
 
-/// The columns, in order: date, who received it, what was disclosed, why, and how.
-const COLUMNS: [&str; 11] = [
+/// The columns, in order: date, who received it, what was disclosed, why, and how; then the
+/// same in words, and how many times that day.
+const COLUMNS: [&str; 17] = [
     "date",
     "recipient_name",
     "recipient_sub",
@@ -23,12 +24,19 @@ const COLUMNS: [&str; 11] = [
     "outcome",
     "request_id",
     "audit_seq",
+    "recipient_title",
+    "times",
+    "last_date",
+    "what",
+    "why",
+    "audit_seqs",
 ];
 
 /// `ward audit export --patient`, as an operator runs it.
 async fn exported(app: &TestApp, patient: uuid::Uuid) -> String {
     let output = ward()
         .args(["audit", "export", "--database-url", &app.test_db.url, "--patient", &patient.to_string()])
+        .args(["--prepared-by", "cora"])
         .output()
         .await
         .unwrap();
@@ -53,6 +61,19 @@ fn rows(csv: &str) -> Vec<Vec<String>> {
         .records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect()
+}
+
+/// The table under the heading that names the patient, the period and who prepared it.
+fn table(csv: &str) -> Vec<Vec<String>> {
+    rows(csv).split_off(tools::compliance::accounting::PREAMBLE_LINES)
+}
+
+/// The heading, but for the time it was prepared at (which two exports never share).
+fn heading(csv: &str) -> Vec<Vec<String>> {
+    let mut rows = rows(csv);
+    rows.truncate(tools::compliance::accounting::PREAMBLE_LINES);
+    rows.retain(|r| r[0] != "Prepared at");
+    rows
 }
 
 /// Reads `query` as `sub`, stating `purpose`.
@@ -83,15 +104,24 @@ both!(the_cli_and_the_console_write_the_same_accounting_of_a_patient, |app| {
     assert!(app.gql("alice", open, json!({ "p": chart.patient, "why": why })).await["errors"].is_null());
     app.gql("alice", "query($id: ID!) { patient(id: $id) { dateOfBirth } }", json!({ "id": chart.patient })).await;
 
-    let console = downloaded(&app, chart.patient).await;
+    // The command line first: the console's download is itself a disclosure to compliance
+    // (the patient named at its top), which an accounting prepared after it lists.
     let cli = exported(&app, chart.patient).await;
-    assert_eq!(rows(&cli)[0], COLUMNS, "{cli}");
-    assert_eq!(rows(&console)[0], COLUMNS, "{console}");
-    assert_eq!(rows(&cli), rows(&console), "one accounting, whoever exports it");
-    assert_eq!(cli, console, "byte for byte");
+    let console = downloaded(&app, chart.patient).await;
+    assert_eq!(table(&cli)[0], COLUMNS, "{cli}");
+    assert_eq!(table(&console)[0], COLUMNS, "{console}");
+    assert_eq!(table(&cli), table(&console), "one accounting, whoever exports it");
+    assert_eq!(heading(&cli), heading(&console), "{cli}\n{console}");
+    let named = heading(&cli);
+    assert_eq!(
+        named[0][..2],
+        ["Accounting of disclosures of".to_owned(), format!("{} {}", patient.first_name, patient.last_name)]
+    );
+    assert_eq!(named[1][1], patient.date_of_birth.to_string());
+    assert_eq!(named[4][..2], ["Prepared by", "Cora Lindqvist, Privacy Officer"], "{cli}");
 
-    let body = &rows(&cli)[1..];
-    assert_eq!(body.len(), 4, "{cli}");
+    let body = &table(&cli)[1..];
+    assert_eq!(body.len(), 5, "four disclosures and the emergency access that opened one: {cli}");
     let seqs: Vec<i64> = body.iter().map(|r| r[10].parse().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "oldest first: {cli}");
     assert!(
@@ -106,7 +136,10 @@ both!(the_cli_and_the_console_write_the_same_accounting_of_a_patient, |app| {
     assert_eq!(body[1][7], format!("claim:{}", chart.claim), "the stated purpose");
     assert_eq!(body[2][2], "alice");
     assert_eq!(body[2][7], format!("matched contact search {:?}", patient.last_name), "a search's term is its why");
-    assert_eq!((body[3][4].as_str(), body[3][8].as_str()), ("identity", "break_glass"), "{cli}");
+    assert_eq!(body[3][5], "break_glass", "the opening of emergency access has its own line: {cli}");
+    assert!(body[3][14].starts_with("Opened emergency access") && body[3][15].ends_with(why), "{cli}");
+    assert_eq!((body[4][4].as_str(), body[4][8].as_str()), ("identity", "break_glass"), "{cli}");
+    assert_eq!((body[0][11].as_str(), body[0][12].as_str()), ("Claims Specialist", "1"), "title and count");
 });
 
 both!(a_formula_in_what_the_accounting_records_is_neutralised_in_both_exports, |app| {

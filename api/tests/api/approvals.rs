@@ -259,3 +259,79 @@ both!(a_request_whose_requester_was_deactivated_is_withdrawn_at_approval, |app| 
     assert!(approved["errors"][0]["message"].as_str().unwrap().contains("ada was deactivated"), "{approved}");
     assert_eq!(roles(&app, "olga").await, json!(["ops"]), "nothing applied");
 });
+
+const INBOX: &str = "{ approvalInbox { waiting decided { id kind status decider { displayName } decisionNote } } }";
+
+both!(the_requester_hears_of_each_decision_until_they_acknowledge_it, |app| {
+    app.gql("adam", GRANT, json!({ "s": "milo", "r": "ops" })).await;
+    app.gql("adam", GRANT, json!({ "s": "olga", "r": "medical" })).await;
+    let inbox = app.gql("ada", INBOX, json!({})).await;
+    assert_eq!(inbox["data"]["approvalInbox"], json!({ "waiting": 2, "decided": [] }), "{inbox}");
+    let own = app.gql("adam", INBOX, json!({})).await;
+    assert_eq!(own["data"]["approvalInbox"]["waiting"], 0, "nobody decides their own: {own}");
+    let nothing = app.gql("alice", INBOX, json!({})).await;
+    assert_eq!(nothing["data"]["approvalInbox"], json!({ "waiting": 0, "decided": [] }));
+
+    let queue = pending(&app, "ada").await;
+    let for_milo = queue.iter().find(|r| r["change"]["sub"] == "milo").unwrap();
+    let reject = "mutation($id: ID!, $v: Int!) { reject(id: $id, expectedVersion: $v, note: \"Ops is fully staffed\") { status } }";
+    app.gql("ada", reject, json!({ "id": for_milo["id"], "v": for_milo["version"] })).await;
+    let told = app.gql("adam", INBOX, json!({})).await;
+    let decided = &told["data"]["approvalInbox"]["decided"];
+    assert_eq!(
+        decided,
+        &json!([{ "id": for_milo["id"], "kind": "grant_role", "status": "REJECTED", "decider": { "displayName": "Ada Lindgren" }, "decisionNote": "Ops is fully staffed" }]),
+        "{told}"
+    );
+    assert_eq!(app.gql("ada", INBOX, json!({})).await["data"]["approvalInbox"]["waiting"], 1);
+
+    // Another's acknowledgement changes nothing; the requester's own ends the notice.
+    let ack = "mutation($ids: [ID!]!) { acknowledgeDecisions(ids: $ids) }";
+    let by_ada = app.gql("ada", ack, json!({ "ids": [for_milo["id"]] })).await;
+    assert_eq!(by_ada["data"]["acknowledgeDecisions"], 0, "{by_ada}");
+    assert_eq!(app.gql("adam", ack, json!({ "ids": [for_milo["id"]] })).await["data"]["acknowledgeDecisions"], 1);
+    assert_eq!(app.gql("adam", INBOX, json!({})).await["data"]["approvalInbox"]["decided"], json!([]));
+    let junk = app.gql("adam", ack, json!({ "ids": ["not-an-id"] })).await;
+    assert_eq!(only_code(&junk), "BAD_USER_INPUT");
+});
+
+both!(a_rejected_write_off_stays_on_the_escalation_and_the_approver_sees_what_it_would_close, |app| {
+    let denial = app
+        .sql("SELECT d.id AS id FROM denial d WHERE d.denied_cents >= 50000 AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.id")
+        .await;
+    let denial: uuid::Uuid = denial[0].try_get("", "id").unwrap();
+    let escalate =
+        "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Authorization was on file\") { id version } }";
+    let opened = app.gql("owen", escalate, json!({ "d": denial.to_string() })).await;
+    let escalation = opened["data"]["escalateDenial"].clone();
+    let write_off = "mutation($id: ID!, $v: Int!) { transitionEscalation(id: $id, expectedVersion: $v, to: WRITTEN_OFF, note: \"Below the cost of appealing\") { id } }";
+    let asked = app.gql("owen", write_off, json!({ "id": escalation["id"], "v": escalation["version"] })).await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    let queue = "{ pendingApprovals(filter: { status: PENDING }) { edges { node { id version kind escalation { id amountAtStake payer carcCode claim { claimNumber } } } } } }";
+    let seen = app.gql("olga", queue, json!({})).await;
+    let request = seen["data"]["pendingApprovals"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| n["kind"] == "write_off")
+        .unwrap_or_else(|| panic!("{seen}"));
+    assert_eq!(request["escalation"]["id"], escalation["id"]);
+    assert!(request["escalation"]["amountAtStake"].as_i64().unwrap_or_default() >= 50_000, "{request}");
+    assert!(request["escalation"]["claim"]["claimNumber"].is_string(), "{request}");
+    let reject = "mutation($id: ID!, $v: Int!) { reject(id: $id, expectedVersion: $v, note: \"Appeal it first: the auth was valid\") { status } }";
+    assert_eq!(
+        app.gql("olga", reject, json!({ "id": request["id"], "v": request["version"] })).await["data"]["reject"]["status"],
+        "REJECTED"
+    );
+    let history = "query($id: ID!) { escalation(id: $id) { history(first: 20) { edges { node { kind actor { displayName } changes } } } } }";
+    let told = app.gql("owen", history, json!({ "id": escalation["id"] })).await;
+    let entries = told["data"]["escalation"]["history"]["edges"].as_array().cloned().unwrap_or_default();
+    let rejected = entries
+        .iter()
+        .map(|e| &e["node"])
+        .find(|n| n["kind"] == "write_off_rejected")
+        .unwrap_or_else(|| panic!("{told}"));
+    assert_eq!(rejected["actor"]["displayName"], "Olga Novak");
+    assert_eq!(rejected["changes"]["note"], "Appeal it first: the auth was valid");
+});

@@ -351,7 +351,9 @@ both!(the_escalation_queue_pages_by_deadline_and_its_next_page_keeps_the_filters
     let (status, first, _) = browser.get(&format!("/ops/escalations?status={all}&assignee=")).await;
     assert_eq!(status, 200, "{first}");
     assert_eq!(first.matches("<a href=\"/ops/escalations/").count(), 25, "one screen");
-    let next = first.split("href=\"/ops/escalations?").nth(1).expect("a next page").split('"').next().unwrap();
+    // The summary cards link to the queue too: the next page is the link that says so.
+    let before_next = first.split(">Next page</a>").next().filter(|b| b.len() < first.len()).expect("a next page");
+    let next = before_next.rsplit("href=\"/ops/escalations?").next().unwrap().split('"').next().unwrap();
     let next = next.replace("&amp;", "&");
     assert!(next.contains(all) && next.contains("after="), "{next}");
     let (status, second, _) = browser.get(&format!("/ops/escalations?{next}")).await;
@@ -533,7 +535,8 @@ both!(every_console_page_loads_for_its_team, |app| {
         ("maya", "/medical/quality".into()),
         ("maya", "/approvals".into()),
         ("cora", "/compliance/audit".into()),
-        ("cora", format!("/compliance/patient?id={patient}")),
+        ("cora", format!("/compliance/patients/{patient}")),
+        ("cora", "/compliance/patient?q=an".to_owned()),
         ("cora", "/compliance/break-glass".into()),
         ("adam", "/admin/staff".into()),
         ("adam", "/approvals".into()),
@@ -548,7 +551,13 @@ both!(every_console_page_loads_for_its_team, |app| {
     let (status, csv, headers) = browser.get(&format!("/compliance/patients/{patient}/disclosures.csv")).await;
     assert_eq!(status, 200, "{csv}");
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"), "{headers:?}");
-    assert!(csv.starts_with("date,recipient_name,recipient_sub"), "{csv}");
+    assert!(csv.starts_with("Accounting of disclosures of,"), "{csv}");
+    assert!(
+        csv.lines()
+            .nth(tools::compliance::accounting::PREAMBLE_LINES)
+            .is_some_and(|l| l.starts_with("date,recipient_name,recipient_sub")),
+        "{csv}"
+    );
 
     // "Fill my week": the sampling form opens reviews and lands on the reviewer's queue.
     let mut browser = Browser::new(&app);
@@ -591,6 +600,7 @@ fn stand_in(ty: &async_graphql::parser::types::Type) -> Option<serde_json::Value
             "Boolean" => json!(false),
             "TicketStatus" | "EscalationStatus" => json!("OPEN"),
             "BreakGlassReview" => json!("JUSTIFIED"),
+            "NaiveDate" => json!("2026-01-01"),
             other => panic!("no stand-in for a required {other}: give the test one"),
         },
     })

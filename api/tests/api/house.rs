@@ -17,7 +17,7 @@ fn tools() -> Vec<(&'static str, String)> {
     }
     vec![
         ("admin", sdl(admin::AdminQuery::default(), admin::AdminMutation::default())),
-        ("approvals", sdl(approvals::ApprovalsQuery, approvals::ApprovalsMutation)),
+        ("approvals", sdl(approvals::ApprovalsQuery::default(), approvals::ApprovalsMutation)),
         ("compliance", sdl(compliance::ComplianceQuery::default(), compliance::ComplianceMutation::default())),
         ("cx", sdl(cx::CxQuery::default(), cx::CxMutation::default())),
         ("directory", sdl(directory::DirectoryQuery::default(), EmptyMutation)),

@@ -30,7 +30,11 @@ async fn last_event(app: &TestApp, action: &str) -> audit_event::Model {
 
 async fn waiting(app: &TestApp, by: &str, kind: &str) -> Vec<Value> {
     let queue = app
-        .gql(by, "{ pendingApprovals(filter: { status: PENDING }) { edges { node { id kind version change } } } }", json!({}))
+        .gql(
+            by,
+            "{ pendingApprovals(filter: { status: PENDING }) { edges { node { id kind version change } } } }",
+            json!({}),
+        )
         .await;
     let edges = queue["data"]["pendingApprovals"]["edges"].as_array().cloned().unwrap_or_default();
     edges.into_iter().map(|e| e["node"].clone()).filter(|n| n["kind"] == kind).collect()
@@ -58,9 +62,13 @@ both!(a_member_whose_roles_open_patient_data_returns_only_when_a_second_admin_ap
 });
 
 both!(a_member_whose_roles_open_nothing_guarded_returns_at_once, |app| {
-    let revoke = "mutation { revokeRole(sub: \"olga\", role: \"ops\", reason: \"Moving to the finance team\") { roles } }";
+    let revoke =
+        "mutation { revokeRole(sub: \"olga\", role: \"ops\", reason: \"Moving to the finance team\") { roles } }";
     assert_eq!(app.gql("adam", revoke, json!({})).await["data"]["revokeRole"]["roles"], json!([]));
-    assert_eq!(last_event(&app, "revoke_role").await.reason.as_deref(), Some("g, olga, ops: Moving to the finance team"));
+    assert_eq!(
+        last_event(&app, "revoke_role").await.reason.as_deref(),
+        Some("g, olga, ops: Moving to the finance team")
+    );
     let v = version_of(&app, "olga").await;
     let deactivate = "mutation($v: Int!) { deactivateStaff(sub: \"olga\", expectedVersion: $v, reason: \"Left the company\") { active } }";
     assert_eq!(app.gql("adam", deactivate, json!({ "v": v })).await["data"]["deactivateStaff"]["active"], false);
@@ -75,11 +83,19 @@ both!(a_return_needs_a_reason_and_a_member_who_is_away, |app| {
     assert_eq!(only_code(&reactivate(&app, "adam", "dan", "   ").await), "BAD_USER_INPUT");
     assert_eq!(only_code(&reactivate(&app, "adam", "alice", "She never left").await), "BAD_USER_INPUT");
     let stale = app
-        .gql("adam", "mutation { reactivateStaff(sub: \"dan\", expectedVersion: 99, reason: \"Back\") { active } }", json!({}))
+        .gql(
+            "adam",
+            "mutation { reactivateStaff(sub: \"dan\", expectedVersion: 99, reason: \"Back\") { active } }",
+            json!({}),
+        )
         .await;
     assert_eq!(only_code(&stale), "CONFLICT");
     let cx = app
-        .gql("alice", "mutation { reactivateStaff(sub: \"dan\", expectedVersion: 1, reason: \"Back\") { active } }", json!({}))
+        .gql(
+            "alice",
+            "mutation { reactivateStaff(sub: \"dan\", expectedVersion: 1, reason: \"Back\") { active } }",
+            json!({}),
+        )
         .await;
     assert_eq!(only_code(&cx), "FORBIDDEN");
     assert!(waiting(&app, "ada", "staff_reactivate").await.is_empty(), "no refused return waits");
@@ -88,7 +104,11 @@ both!(a_return_needs_a_reason_and_a_member_who_is_away, |app| {
 both!(the_waiting_changes_only_one_member_could_decide_are_named_before_they_go, |app| {
     // Ada asks for Olga to join medical: of the admins, only Adam may decide it.
     let asked = app
-        .gql("ada", "mutation { grantRole(sub: \"olga\", role: \"medical\", reason: \"Covering the review backlog\") { sub } }", json!({}))
+        .gql(
+            "ada",
+            "mutation { grantRole(sub: \"olga\", role: \"medical\", reason: \"Covering the review backlog\") { sub } }",
+            json!({}),
+        )
         .await;
     assert!(asked["errors"].is_null(), "{asked}");
     let sole = "query($s: String!) { staffMember(sub: $s) { soleApproverOf { kind requester { displayName } } } }";

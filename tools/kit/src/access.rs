@@ -117,7 +117,40 @@ impl Access {
     /// Records that the response carries `class` of `patient` from record `resource_id`.
     pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, via: Via) {
         let break_glass = matches!(via, Via::BreakGlass { .. });
-        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched: None });
+        self.recorder.record(Entry::Disclosure {
+            patient,
+            resource,
+            resource_id,
+            class,
+            break_glass,
+            matched: None,
+            why: None,
+        });
+    }
+
+    /// Records that compliance's own work showed `class` of `patient` (record `resource_id`):
+    /// a guard on the resolver allowed it (`audit · read`), so there is no class to check,
+    /// only the disclosure to put on the record, with `matched` (the term of a search that
+    /// found the patient) or `why` (what the work was).
+    pub fn disclosed_to_compliance(
+        &self,
+        patient: Uuid,
+        resource_id: Uuid,
+        class: PhiClass,
+        matched: Option<&str>,
+        why: Option<&'static str>,
+    ) {
+        let matched = matched.map(|term| term.trim().to_owned());
+        let resource = Resource::Patient;
+        self.recorder.record(Entry::Disclosure {
+            patient,
+            resource,
+            resource_id,
+            class,
+            break_glass: false,
+            matched,
+            why,
+        });
     }
 
     /// For the records `(patient, record id)` that a search or filter on `class` returned:
@@ -136,14 +169,34 @@ impl Access {
             let via = self.require_for_patient(db, patient, resource, class.action()).await?;
             let break_glass = matches!(via, Via::BreakGlass { .. });
             let matched = Some(term.trim().to_owned());
-            self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched });
+            self.recorder.record(Entry::Disclosure {
+                patient,
+                resource,
+                resource_id,
+                class,
+                break_glass,
+                matched,
+                why: None,
+            });
         }
         Ok(())
     }
 
     /// Records a read that is not PHI but belongs on the record (e.g. of the audit trail).
     pub fn record_read(&self, action: &'static str, resource: Resource, patient: Option<Uuid>) {
-        self.recorder.record(Entry::Read { action, resource, patient });
+        self.recorder.record(Entry::Read { action, resource, patient, reason: None });
+    }
+
+    /// A read of the record itself (not of PHI), with what it was: "exported 120 events".
+    pub fn record_read_because(&self, action: &'static str, resource: Resource, patient: Option<Uuid>, why: String) {
+        self.recorder.record(Entry::Read { action, resource, patient, reason: Some(why) });
+    }
+
+    /// Records a search that is itself worth recording, with what was searched for (`term`:
+    /// on the audit trail, which only compliance reads, never in the server's log).
+    pub fn record_search(&self, action: &'static str, resource: Resource, term: &str) {
+        let reason = Some(format!("searched for {:?}", term.trim()));
+        self.recorder.record(Entry::Read { action, resource, patient: None, reason });
     }
 
     /// The request's common event fields, stamped now.

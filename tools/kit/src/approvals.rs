@@ -169,6 +169,7 @@ pub async fn request(
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        requester_seen_at: Set(None),
     }
     .insert(db)
     .await;
@@ -320,6 +321,54 @@ pub async fn list(
         query = query.filter(pending_approval::Column::Id.lt(after));
     }
     Ok(query.limit(page.fetch_limit()).all(db).await?)
+}
+
+/// How many requests of `kinds` wait that `me` did not make (what `me` may decide).
+pub async fn count_waiting(db: &impl ConnectionTrait, kinds: &[ApprovalKind], me: Uuid) -> ApiResult<u64> {
+    use sea_orm::PaginatorTrait;
+    if kinds.is_empty() {
+        return Ok(0);
+    }
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    Ok(pending_approval::Entity::find()
+        .filter(pending_approval::Column::Status.eq(ApprovalStatus::Pending))
+        .filter(pending_approval::Column::Kind.is_in(kinds))
+        .filter(pending_approval::Column::RequestedBy.ne(me))
+        .count(db)
+        .await?)
+}
+
+/// Decisions on `me`'s own requests that `me` has not acknowledged, newest first.
+pub async fn unseen_decisions(
+    db: &impl ConnectionTrait,
+    me: Uuid,
+    limit: u64,
+) -> ApiResult<Vec<pending_approval::Model>> {
+    Ok(pending_approval::Entity::find()
+        .filter(pending_approval::Column::RequestedBy.eq(me))
+        .filter(pending_approval::Column::Status.ne(ApprovalStatus::Pending))
+        .filter(pending_approval::Column::RequesterSeenAt.is_null())
+        .order_by_desc(pending_approval::Column::DecidedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// Marks the decided requests of `ids` that `me` made as seen; answers how many were marked.
+pub async fn acknowledge(db: &impl ConnectionTrait, me: Uuid, ids: &[Uuid]) -> ApiResult<i32> {
+    use sea_orm::sea_query::Expr;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let marked = pending_approval::Entity::update_many()
+        .col_expr(pending_approval::Column::RequesterSeenAt, Expr::value(Utc::now()))
+        .filter(pending_approval::Column::Id.is_in(ids.to_vec()))
+        .filter(pending_approval::Column::RequestedBy.eq(me))
+        .filter(pending_approval::Column::Status.ne(ApprovalStatus::Pending))
+        .filter(pending_approval::Column::RequesterSeenAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(i32::try_from(marked.rows_affected).unwrap_or(i32::MAX))
 }
 
 #[cfg(test)]

@@ -64,6 +64,43 @@ fn invalid_cursor() -> ApiError {
 pub type Page<Node> =
     Connection<Cursor, Node, EmptyFields, EmptyFields, DefaultConnectionName, DefaultEdgeName, DisableNodesField>;
 
+/// What a counted list adds to its connection: how many rows match its filters, over all
+/// its pages.
+#[derive(async_graphql::SimpleObject, Default)]
+pub struct Total {
+    /// How many match the list's filters, on every page, counted up to 10,000 (a bounded
+    /// scan): that figure means "that many or more". Counted only when asked for.
+    pub total_count: Option<i64>,
+}
+
+/// A Relay connection of `Node`s with `totalCount` (type name `<Node>Connection`).
+pub type CountedPage<Node> =
+    Connection<Cursor, Node, Total, EmptyFields, DefaultConnectionName, DefaultEdgeName, DisableNodesField>;
+
+/// Where a count stops: past it, a count says "10,000 or more", and a trail of years costs
+/// no more to count than that.
+pub const COUNT_LIMIT: u64 = 10_000;
+
+/// Whether the field being resolved was asked for its `totalCount`.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// How many rows `query` finds, counted over at most one more than [`COUNT_LIMIT`] and
+/// answered as at most [`COUNT_LIMIT`].
+pub async fn bounded_count<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    query: sea_orm::Select<E>,
+) -> ApiResult<i64> {
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{QuerySelect, QueryTrait};
+    let capped = query.select_only().expr(Expr::val(1)).limit(COUNT_LIMIT + 1).into_query();
+    let count = Query::select().expr(Expr::cust("COUNT(*) AS n")).from_subquery(capped, "capped").to_owned();
+    let row = db.query_one(&count).await.map_err(ApiError::from)?;
+    let count: i64 = row.map(|r| r.try_get("", "n")).transpose().map_err(ApiError::from)?.unwrap_or(0);
+    Ok(count.min(COUNT_LIMIT as i64))
+}
+
 /// Complexity of a connection field: its children count once per row of the page asked for.
 /// What a whole report costs (a field that reads and returns a table's worth of rows, such as
 /// the access report): aliases of it add up quickly.
@@ -138,6 +175,24 @@ impl PageRequest {
         let has_next_page = rows.len() as u64 > self.first;
         rows.truncate(self.first as usize);
         let mut page = Page::new(self.after.is_some(), has_next_page);
+        page.edges = rows.into_iter().map(|row| Edge::new(Cursor(key(&row)), node(row))).collect();
+        page
+    }
+
+    /// [`into_page`](Self::into_page) with the list's total (`None`: not asked for).
+    pub fn into_counted_page<Row, Node>(
+        &self,
+        mut rows: Vec<Row>,
+        key: impl Fn(&Row) -> String,
+        node: impl Fn(Row) -> Node,
+        total_count: Option<i64>,
+    ) -> CountedPage<Node>
+    where
+        Node: async_graphql::OutputType,
+    {
+        let has_next_page = rows.len() as u64 > self.first;
+        rows.truncate(self.first as usize);
+        let mut page = CountedPage::with_additional_fields(self.after.is_some(), has_next_page, Total { total_count });
         page.edges = rows.into_iter().map(|row| Edge::new(Cursor(key(&row)), node(row))).collect();
         page
     }

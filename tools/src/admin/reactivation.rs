@@ -31,13 +31,16 @@ impl ReactivationMutation {
         let why = "the admin who approves the return reads it, and the audit trail keeps it";
         let reason = notes::required("reason", &reason, notes::MAX_CHARS, why)?;
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
-        let member =
-            crate::kit::find_staff(change.txn(), &sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
+        let member = crate::kit::find_staff(change.txn(), &sub)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
         if member.active {
             return Err(ApiError::BadUserInput(format!("{sub} is active already")).into());
         }
         if member.version != expected_version {
-            return Err(crate::kit::versioned::stale::<entities::staff::Entity>(member.version, expected_version).into());
+            return Err(
+                crate::kit::versioned::stale::<entities::staff::Entity>(member.version, expected_version).into()
+            );
         }
         service::lock_policy(change.txn()).await?;
         let policy = crate::kit::policy_store::load(change.txn()).await?;

@@ -64,6 +64,7 @@ pub async fn create(db: &DatabaseConnection, name: &str, role: Role, by: &EventB
         id: Set(staff_id),
         sub: Set(sub.clone()),
         display_name: Set(format!("{name} (service account)")),
+        title: Set(None),
         email: Set(String::new()),
         active: Set(true),
         created_at: Set(now),

@@ -95,8 +95,9 @@ impl StaffQuery {
     /// One staff member, by `sub` (`NOT_FOUND` for none).
     #[graphql(guard = "Allow(Resource::Staff, Action::Read)")]
     async fn staff_member(&self, ctx: &Context<'_>, sub: String) -> Gql<StaffMember> {
-        let model =
-            crate::kit::find_staff(db(ctx)?, &sub).await?.ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
+        let model = crate::kit::find_staff(db(ctx)?, &sub)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("staff member {sub:?}")))?;
         StaffMember::new(ctx, model)
     }
 
@@ -199,11 +200,12 @@ impl StaffMutation {
         let change = Audited::begin(ctx, Some((Resource::Staff, Action::Manage))).await?;
         let member = service::deactivate_staff(change.txn(), &sub, expected_version).await?;
         let event = Event::new(AuditAction::StaffDeactivate, sub);
-        change.commit(match reason {
-            Some(reason) => event.because(reason),
-            None => event,
-        })
-        .await?;
+        change
+            .commit(match reason {
+                Some(reason) => event.because(reason),
+                None => event,
+            })
+            .await?;
         // This instance forgets at once; the others on the `staff` trigger's notification.
         if let Ok(cache) = ctx.data::<super::staff_cache::StaffCache>() {
             cache.changed();

@@ -99,6 +99,7 @@ mod tests {
             id: uuid::Uuid::now_v7(),
             sub: sub.into(),
             display_name: sub.into(),
+            title: None,
             email: format!("{sub}@example.com"),
             active,
             version: 1,

@@ -9,15 +9,15 @@ use crate::kit::loaders::{StaffId, StaffSub, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db};
-use async_graphql::{Context, ID, InputObject, Json, Object};
+use async_graphql::{Context, ID, InputObject, Json, MergedObject, Object};
 use chrono::{DateTime, Utc};
 use entities::pending_approval::{self, ApprovalStatus as Status};
 use sea_orm::DatabaseTransaction;
 
 mod eligible;
 
-pub use eligible::sole_approver_of;
 use eligible::may_not_approve;
+pub use eligible::sole_approver_of;
 
 mirror_enum!(
     /// Where a four-eyes request stands.
@@ -106,6 +106,15 @@ impl PendingApproval {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The escalation a write-off would close, as the caller may read it (`null` for other
+    /// kinds): what the approver weighs, its amount, claim, payer, denial reason and history.
+    async fn escalation(&self, ctx: &Context<'_>) -> Gql<Option<crate::ops::Escalation>> {
+        if self.0.kind != ApprovalKind::WriteOff.as_str() {
+            return Ok(None);
+        }
+        let row = crate::ops::escalation_service::find_row(db(ctx)?, self.0.resource_id).await?;
+        Ok(Some(crate::ops::Escalation::visible(access(ctx)?, row)?))
+    }
     /// Name it as `expectedVersion` when deciding.
     async fn version(&self) -> i32 {
         self.0.version
@@ -117,11 +126,45 @@ pub struct ApprovalFilter {
     pub status: Option<ApprovalStatus>,
 }
 
+/// The kinds of request the caller may decide, by the policy of this request.
+fn decidable(access: &crate::kit::access::Access) -> Vec<ApprovalKind> {
+    ApprovalKind::ALL
+        .into_iter()
+        .filter(|kind| {
+            let (resource, action) = kind.approver_rule();
+            access.allows(resource, action)
+        })
+        .collect()
+}
+
+#[derive(Default, MergedObject)]
+pub struct ApprovalsQuery(QueueQuery, InboxQuery);
+
 #[derive(Default)]
-pub struct ApprovalsQuery;
+struct QueueQuery;
+
+#[derive(Default)]
+struct InboxQuery;
 
 #[Object]
-impl ApprovalsQuery {
+impl QueueQuery {
+    /// One request, for the caller who may decide its kind or who made it (anyone else is
+    /// `FORBIDDEN`, recorded): what the approver reads before deciding.
+    async fn pending_approval(&self, ctx: &Context<'_>, id: ID) -> Gql<PendingApproval> {
+        let access = access(ctx)?;
+        let id = parse_id(&id, "approval request")?;
+        let request = approvals::find(db(ctx)?, id).await?;
+        let kind = ApprovalKind::parse(&request.kind).ok_or_else(|| {
+            ApiError::internal("reading an approval", anyhow::anyhow!("unknown kind {}", request.kind))
+        })?;
+        if request.requested_by != access.principal().staff_id && !decidable(access).contains(&kind) {
+            let (resource, action) = kind.approver_rule();
+            let refused = ApiError::Forbidden(format!("this request is for members who hold {resource} · {action}"));
+            return Err(access.refuse(resource, action, None, refused).into());
+        }
+        Ok(PendingApproval(request))
+    }
+
     /// The approvals queue: requests the caller may decide, and the caller's own, newest first.
     #[graphql(complexity = "crate::kit::pagination::complexity(first, child_complexity)")]
     async fn pending_approvals(
@@ -132,17 +175,43 @@ impl ApprovalsQuery {
         after: Option<String>,
     ) -> Gql<Page<PendingApproval>> {
         let access = access(ctx)?;
-        let decidable: Vec<ApprovalKind> = ApprovalKind::ALL
-            .into_iter()
-            .filter(|kind| {
-                let (resource, action) = kind.approver_rule();
-                access.allows(resource, action)
-            })
-            .collect();
+        let decidable = decidable(access);
         let status = filter.unwrap_or_default().status.map(Into::into);
         let page = PageRequest::new(ctx, first, after)?;
         let rows = approvals::list(db(ctx)?, &decidable, access.principal().staff_id, status, &page).await?;
         Ok(page.into_page(rows, |a| a.id.to_string(), PendingApproval))
+    }
+}
+
+/// What the console tells a member on every page about four eyes: how many requests wait
+/// for them, and the decisions on their own requests they have not seen yet.
+pub struct ApprovalInbox {
+    waiting: u64,
+    decided: Vec<pending_approval::Model>,
+}
+
+#[Object]
+impl ApprovalInbox {
+    /// Requests waiting that the caller may decide (never their own).
+    async fn waiting(&self) -> u64 {
+        self.waiting
+    }
+    /// Decisions on the caller's own requests (approved, rejected or withdrawn) not yet
+    /// acknowledged, newest first; at most 20.
+    async fn decided(&self) -> Vec<PendingApproval> {
+        self.decided.iter().cloned().map(PendingApproval).collect()
+    }
+}
+
+#[Object]
+impl InboxQuery {
+    /// The caller's four-eyes inbox: what waits for them, and what was decided on what they asked.
+    async fn approval_inbox(&self, ctx: &Context<'_>) -> Gql<ApprovalInbox> {
+        let access = access(ctx)?;
+        let me = access.principal().staff_id;
+        let waiting = approvals::count_waiting(db(ctx)?, &decidable(access), me).await?;
+        let decided = approvals::unseen_decisions(db(ctx)?, me, 20).await?;
+        Ok(ApprovalInbox { waiting, decided })
     }
 }
 
@@ -161,6 +230,14 @@ impl ApprovalsMutation {
         note: Option<String>,
     ) -> Gql<PendingApproval> {
         Ok(PendingApproval(decide(ctx, id, expected_version, true, note).await?))
+    }
+
+    /// Marks decisions on the caller's own requests as seen (those of `ids` that are theirs
+    /// and decided; others are left as they are): the console stops announcing them.
+    async fn acknowledge_decisions(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Gql<i32> {
+        let ids = ids.iter().map(|id| parse_id(id, "approval request")).collect::<ApiResult<Vec<_>>>()?;
+        let me = access(ctx)?.principal().staff_id;
+        Ok(approvals::acknowledge(db(ctx)?, me, &ids).await?)
     }
 
     /// Rejects a request with a note saying why (never blank: the requester reads it);
@@ -203,7 +280,12 @@ async fn decide(
         }
         Err(err) => return Err(err),
     };
-    let patient = if approve { apply(change.txn(), kind, &decided, change.actor()).await? } else { None };
+    let patient = if approve {
+        apply(change.txn(), kind, &decided, change.actor()).await?
+    } else {
+        record_rejection(change.txn(), kind, &decided, change.actor()).await?;
+        None
+    };
     let action = match (kind, approve) {
         (ApprovalKind::GrantRole, true) => AuditAction::RoleGrantApprove,
         (ApprovalKind::GrantRole, false) => AuditAction::RoleGrantReject,
@@ -295,11 +377,32 @@ async fn apply(
     }
 }
 
+/// Puts a rejection on the history of the record it is about, where the record keeps one.
+async fn record_rejection(
+    txn: &DatabaseTransaction,
+    kind: ApprovalKind,
+    rejected: &pending_approval::Model,
+    approver: uuid::Uuid,
+) -> ApiResult<()> {
+    match kind {
+        ApprovalKind::WriteOff => {
+            crate::ops::escalation_service::record_write_off_rejected(txn, approver, rejected).await
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A request's change as the queue and the audit trail show it: an amendment's new text and
 /// codes are clinical PHI, read on the care record itself (`pendingAmendment`), where they
-/// are checked and recorded, never here.
+/// are checked and recorded, never here; so is a write-off's amount, billing PHI, read on the
+/// escalation (`requestedWriteOffCents`).
 fn without_phi(kind: ApprovalKind, payload: &serde_json::Value) -> serde_json::Value {
     let mut payload = payload.clone();
+    if kind == ApprovalKind::WriteOff
+        && let Some(object) = payload.as_object_mut()
+    {
+        object.remove("amountCents");
+    }
     if kind == ApprovalKind::CareRecordAmend
         && let Some(object) = payload.as_object_mut()
     {

@@ -4,7 +4,7 @@
 use crate::kit::loaders::{StaffSub, load_error, loaders};
 use crate::kit::pagination::{Page, PageRequest};
 use crate::kit::parse_id;
-use crate::kit::{Allow, ApiError, ApiResult, Gql, access, db};
+use crate::kit::{Allow, ApiResult, Gql, access, db};
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use entities::{audit_event, staff};
@@ -12,8 +12,7 @@ use policies::{Action, Resource};
 use sea_orm::Value;
 use sea_orm::sea_query::{Expr, Order, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -261,7 +260,7 @@ pub fn disclosures_of(patient: Uuid) -> Select<audit_event::Entity> {
 
 /// The most events `auditEventCount` counts: past it, a search says "10,000 or more" rather
 /// than count a trail of years.
-pub const COUNT_LIMIT: u64 = 10_000;
+pub use crate::kit::pagination::COUNT_LIMIT;
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -294,13 +293,9 @@ impl AuditQuery {
     async fn audit_event_count(&self, ctx: &Context<'_>, filter: Option<AuditFilter>) -> Gql<i64> {
         let db = db(ctx)?;
         let (query, patient) = events(db.get_database_backend(), filter.unwrap_or_default())?;
-        // Counted over at most one more row than the limit, so a trail of years costs no more.
-        let capped = query.select_only().expr(Expr::val(1)).limit(COUNT_LIMIT + 1).into_query();
-        let count = Query::select().expr(Expr::cust("COUNT(*) AS n")).from_subquery(capped, "capped").to_owned();
-        let row = db.query_one(&count).await.map_err(ApiError::from)?;
-        let count: i64 = row.map(|r| r.try_get("", "n")).transpose().map_err(ApiError::from)?.unwrap_or(0);
+        let count = crate::kit::pagination::bounded_count(db, query).await?;
         access(ctx)?.record_read("audit.read", Resource::Audit, patient);
-        Ok(count.min(COUNT_LIMIT as i64))
+        Ok(count)
     }
 
     /// The accounting of disclosures of one patient: who saw which PHI classes, when, and

@@ -1,18 +1,30 @@
 //! Compliance: break-glass (requested by care teams, reviewed here), who can see a patient,
-//! the audit log and a patient's accounting of disclosures.
+//! the audit log and its export, finding a patient and their accounting of disclosures.
 
 mod access_report;
 pub mod accounting;
+mod audit_export;
 pub mod audit_log;
 mod break_glass;
 pub mod break_glass_service;
+mod patient_lookup;
 
 pub use access_report::AccessReportQuery;
+pub use accounting::AccountingQuery;
+pub use audit_export::AuditExportQuery;
 pub use audit_log::AuditQuery;
 pub use break_glass::{BreakGlassConfig, BreakGlassMutation, BreakGlassQuery};
+pub use patient_lookup::PatientLookupQuery;
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct ComplianceQuery(BreakGlassQuery, AccessReportQuery, AuditQuery);
+pub struct ComplianceQuery(
+    BreakGlassQuery,
+    AccessReportQuery,
+    AuditQuery,
+    AuditExportQuery,
+    AccountingQuery,
+    PatientLookupQuery,
+);
 
 #[derive(async_graphql::MergedObject, Default)]
 pub struct ComplianceMutation(BreakGlassMutation);

@@ -1,16 +1,16 @@
 //! The `CareRecord` type (a session note, a treatment plan, an assessment), the records
 //! list, edits that never overwrite, revisions and their diffs.
 
+use super::amendment::{AmendmentRequest, PendingAmendment};
 use super::care_record_service::{self as service, CareRecordFilter, Edit, Edited};
 use super::review::CareReview;
 use super::workflow::KINDS;
 use super::{review_service, workflow};
-use crate::approvals::PendingApproval;
 use crate::directory::{Patient, Provider};
 use crate::kit::access::ReadCheck;
 use crate::kit::agent::{Agent, agent_of};
 use crate::kit::approvals::{self, ApprovalKind};
-use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::pagination::{CountedPage, Page, PageRequest, wants_total};
 use crate::kit::parse_id;
 use crate::kit::records::split_codes;
 use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field};
@@ -36,16 +36,26 @@ impl CareRecord {
     }
 
     /// Checks the clinical class of the record's patient and records the disclosure.
-    async fn check_clinical(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(super) async fn check_clinical(&self, ctx: &Context<'_>) -> ApiResult<()> {
         let (patient, record) = (self.0.patient_id, self.0.id);
         access(ctx)?.disclose(db(ctx)?, patient, Resource::CareRecord, record, PhiClass::Clinical).await
     }
 
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.
-    async fn clinical<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&care_record::Model) -> T) -> Option<T> {
+    pub(super) async fn clinical<T>(
+        &self,
+        ctx: &Context<'_>,
+        value: impl FnOnce(&care_record::Model) -> T,
+    ) -> Option<T> {
         phi_field(ctx, self.0.patient_id, Resource::CareRecord, self.0.id, PhiClass::Clinical)
             .await
             .map(|_| value(&self.0))
+    }
+}
+
+impl From<care_record::Model> for CareRecord {
+    fn from(model: care_record::Model) -> Self {
+        CareRecord(model)
     }
 }
 
@@ -77,10 +87,39 @@ pub enum DiffChange {
     Insert,
 }
 
+impl From<similar::ChangeTag> for DiffChange {
+    fn from(tag: similar::ChangeTag) -> Self {
+        match tag {
+            similar::ChangeTag::Equal => DiffChange::Equal,
+            similar::ChangeTag::Delete => DiffChange::Delete,
+            similar::ChangeTag::Insert => DiffChange::Insert,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct DiffLine {
     pub change: DiffChange,
     pub text: String,
+}
+
+impl From<service::DiffLine> for DiffLine {
+    fn from(line: service::DiffLine) -> Self {
+        DiffLine { change: line.change.into(), text: line.text }
+    }
+}
+
+/// One diagnosis code of a comparison: `EQUAL` kept, `DELETE` removed, `INSERT` added.
+#[derive(SimpleObject)]
+pub struct CodeChange {
+    pub change: DiffChange,
+    pub code: String,
+}
+
+impl From<service::CodeChange> for CodeChange {
+    fn from(code: service::CodeChange) -> Self {
+        CodeChange { change: code.change.into(), code: code.code }
+    }
 }
 
 /// What a record said before one edit, who changed it, when and why.
@@ -200,25 +239,39 @@ impl CareRecord {
             let to = to_revision.map(|id| parse_id(&id, "revision")).transpose()?;
             self.check_clinical(ctx).await?;
             let lines = service::diff(db(ctx)?, &self.0, from, to).await?;
-            Ok(lines
-                .into_iter()
-                .map(|l| DiffLine {
-                    change: match l.change {
-                        similar::ChangeTag::Equal => DiffChange::Equal,
-                        similar::ChangeTag::Delete => DiffChange::Delete,
-                        similar::ChangeTag::Insert => DiffChange::Insert,
-                    },
-                    text: l.text,
-                })
-                .collect())
+            Ok(lines.into_iter().map(DiffLine::from).collect())
         };
         null_on_error(ctx, diff.await)
+    }
+
+    /// The diagnosis codes from one revision to another (`toRevision` omitted: to the codes
+    /// now): each kept, removed or added. Both must be revisions of this record. PHI: clinical.
+    async fn code_changes(
+        &self,
+        ctx: &Context<'_>,
+        from_revision: ID,
+        to_revision: Option<ID>,
+    ) -> Option<Vec<CodeChange>> {
+        let changes = async {
+            let from = parse_id(&from_revision, "revision")?;
+            let to = to_revision.map(|id| parse_id(&id, "revision")).transpose()?;
+            self.check_clinical(ctx).await?;
+            let codes = service::code_diff(db(ctx)?, &self.0, from, to).await?;
+            Ok(codes.into_iter().map(CodeChange::from).collect())
+        };
+        null_on_error(ctx, changes.await)
     }
 
     /// Whether a completed review signed the record off (an edit then needs a second
     /// medical member's approval).
     async fn signed_off(&self, ctx: &Context<'_>) -> Gql<bool> {
         Ok(service::signed_off(db(ctx)?, self.0.id).await?)
+    }
+
+    /// The version its latest completed review scored (`null` if none did). A version after
+    /// it was changed since that review: it is not what the review signed off.
+    async fn signed_off_version(&self, ctx: &Context<'_>) -> Gql<Option<i32>> {
+        Ok(service::signed_off_version(db(ctx)?, self.0.id).await?)
     }
 
     /// Its care-quality reviews, newest first. Requires `care_review · read`.
@@ -237,42 +290,15 @@ impl CareRecord {
     /// The amendment waiting for a second medical member, if one was asked for.
     async fn pending_amendment(&self, ctx: &Context<'_>) -> Gql<Option<PendingAmendment>> {
         let found = approvals::pending_for(db(ctx)?, ApprovalKind::CareRecordAmend, self.0.id).await?;
-        Ok(found.map(|request| PendingAmendment { request, record: self.0.clone() }))
-    }
-}
-
-/// An amendment of a signed-off record, waiting for a second medical member.
-pub struct PendingAmendment {
-    request: entities::pending_approval::Model,
-    record: care_record::Model,
-}
-
-#[Object]
-impl PendingAmendment {
-    /// The request in the approvals queue (decide it with `approve` or `reject`).
-    async fn approval(&self) -> PendingApproval {
-        PendingApproval::from(self.request.clone())
+        Ok(found.map(|request| PendingAmendment::new(request, self.0.clone())))
     }
 
-    /// The text it would write (`null` if it keeps the text). PHI: clinical.
-    async fn body(&self, ctx: &Context<'_>) -> Option<String> {
-        let record = CareRecord(self.record.clone());
-        let text = self.request.payload.get("body").and_then(|v| v.as_str()).map(str::to_owned);
-        record.clinical(ctx, |_| text).await.flatten()
-    }
-
-    /// The codes it would write (`null` if it keeps them). PHI: clinical.
-    async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
-        let record = CareRecord(self.record.clone());
-        let codes = self.request.payload.get("diagnosisCodes").and_then(|v| v.as_str()).map(split_codes);
-        record.clinical(ctx, |_| codes).await.flatten()
-    }
-
-    /// Why. PHI: clinical.
-    async fn reason(&self, ctx: &Context<'_>) -> Option<String> {
-        let record = CareRecord(self.record.clone());
-        let reason = self.request.reason.clone();
-        record.clinical(ctx, |_| reason).await
+    /// Every amendment asked for (waiting, approved, rejected or withdrawn), newest first, at
+    /// most 50: who asked, who decided and their note, for the record's history.
+    #[graphql(complexity = "crate::kit::pagination::list_complexity(service::MAX_AMENDMENTS, child_complexity)")]
+    async fn amendments(&self, ctx: &Context<'_>) -> Gql<Vec<AmendmentRequest>> {
+        let rows = service::amendments(db(ctx)?, self.0.id).await?;
+        Ok(rows.into_iter().map(|request| AmendmentRequest::new(request, self.0.clone())).collect())
     }
 }
 
@@ -335,7 +361,7 @@ impl CareRecordQuery {
         filter: Option<CareRecordFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Gql<Page<CareRecord>> {
+    ) -> Gql<CountedPage<CareRecord>> {
         let input = filter.unwrap_or_default();
         let access = access(ctx)?;
         let db = db(ctx)?;
@@ -360,7 +386,8 @@ impl CareRecordQuery {
         };
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list(db, &filter, &page).await?;
-        Ok(page.into_page(rows, |r| r.id.to_string(), CareRecord))
+        let total = if wants_total(ctx) { Some(service::count(db, &filter).await?) } else { None };
+        Ok(page.into_counted_page(rows, |r| r.id.to_string(), CareRecord, total))
     }
 }
 

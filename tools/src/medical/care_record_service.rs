@@ -14,7 +14,7 @@ use policies::Resource;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, Select,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -52,14 +52,9 @@ pub struct CareRecordFilter {
     pub unreviewed: Option<bool>,
 }
 
-/// Care records, newest first; keyset cursor: the id.
-#[tracing::instrument(skip(db))]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: &CareRecordFilter,
-    page: &PageRequest,
-) -> ApiResult<Vec<care_record::Model>> {
-    let mut query = care_record::Entity::find().order_by_desc(care_record::Column::Id);
+/// Records narrowed to `filter`.
+fn filtered(filter: &CareRecordFilter) -> ApiResult<Select<care_record::Entity>> {
+    let mut query = care_record::Entity::find();
     if let Some(id) = filter.patient_id {
         query = query.filter(care_record::Column::PatientId.eq(id));
     }
@@ -94,6 +89,22 @@ pub async fn list(
         );
         query = query.filter(if unreviewed { reviewed.not() } else { reviewed });
     }
+    Ok(query)
+}
+
+/// How many records `filter` finds (up to the kit's count limit).
+pub async fn count(db: &impl ConnectionTrait, filter: &CareRecordFilter) -> ApiResult<i64> {
+    crate::kit::pagination::bounded_count(db, filtered(filter)?).await
+}
+
+/// Care records, newest first; keyset cursor: the id.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &CareRecordFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<care_record::Model>> {
+    let mut query = filtered(filter)?.order_by_desc(care_record::Column::Id);
     if let Some(after) = page.after_id()? {
         query = query.filter(care_record::Column::Id.lt(after));
     }
@@ -124,6 +135,58 @@ pub async fn signed_off(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<bool> 
         .await?;
     Ok(completed > 0)
 }
+
+/// The version of the record its latest completed review scored, if one did.
+pub async fn signed_off_version(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Option<i32>> {
+    let latest = care_review::Entity::find()
+        .filter(care_review::Column::CareRecordId.eq(id))
+        .filter(care_review::Column::Status.eq(CareReviewStatus::Completed))
+        .filter(care_review::Column::RecordVersion.is_not_null())
+        .order_by_desc(care_review::Column::CompletedAt)
+        .one(db)
+        .await?;
+    Ok(latest.and_then(|r| r.record_version))
+}
+
+/// What the record said at `version`: its text and codes, and the revision that keeps them
+/// (`None`: the version is the record as it stands). `None` for a version it never had.
+pub struct AtVersion {
+    pub body: String,
+    pub diagnosis_codes: String,
+    pub revision: Option<Uuid>,
+}
+
+pub async fn at_version(
+    db: &impl ConnectionTrait,
+    record: &care_record::Model,
+    version: i32,
+) -> ApiResult<Option<AtVersion>> {
+    if version == record.version {
+        let (body, diagnosis_codes) = (record.body.clone(), record.diagnosis_codes.clone());
+        return Ok(Some(AtVersion { body, diagnosis_codes, revision: None }));
+    }
+    let kept = care_record_revision::Entity::find()
+        .filter(care_record_revision::Column::CareRecordId.eq(record.id))
+        .filter(care_record_revision::Column::ReplacedVersion.eq(version))
+        .one(db)
+        .await?;
+    Ok(kept.map(|r| AtVersion { body: r.old_body, diagnosis_codes: r.old_diagnosis_codes, revision: Some(r.id) }))
+}
+
+/// Every amendment asked for of the record (waiting or decided), newest first, at most
+/// [`MAX_AMENDMENTS`].
+pub async fn amendments(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Vec<pending_approval::Model>> {
+    Ok(pending_approval::Entity::find()
+        .filter(pending_approval::Column::Kind.eq(ApprovalKind::CareRecordAmend.as_str()))
+        .filter(pending_approval::Column::ResourceId.eq(id))
+        .order_by_desc(pending_approval::Column::Id)
+        .limit(MAX_AMENDMENTS as u64)
+        .all(db)
+        .await?)
+}
+
+/// The most amendments a record's history lists.
+pub const MAX_AMENDMENTS: usize = 50;
 
 /// The record's open review that `reviewer` holds, if any. Editing the record would leave
 /// that review to nobody: its reviewer may not review their own edit, and it is theirs alone.
@@ -277,8 +340,9 @@ pub struct DiffLine {
     pub text: String,
 }
 
-/// The text a revision kept (the record as it was before that edit), checked to be of `record`.
-async fn revision_text(db: &impl ConnectionTrait, record: Uuid, revision: Uuid) -> ApiResult<String> {
+/// The text and codes a revision kept (the record as it was before that edit), checked to be
+/// of `record`.
+async fn revision_kept(db: &impl ConnectionTrait, record: Uuid, revision: Uuid) -> ApiResult<(String, String)> {
     let found = care_record_revision::Entity::find_by_id(revision)
         .one(db)
         .await?
@@ -288,7 +352,7 @@ async fn revision_text(db: &impl ConnectionTrait, record: Uuid, revision: Uuid) 
             "revision {revision} is of another care record: a diff compares revisions of one record"
         )));
     }
-    Ok(found.old_body)
+    Ok((found.old_body, found.old_diagnosis_codes))
 }
 
 /// A line diff of the record's text between two revisions (`to: None`: the text now).
@@ -298,14 +362,57 @@ pub async fn diff(
     from: Uuid,
     to: Option<Uuid>,
 ) -> ApiResult<Vec<DiffLine>> {
-    let old = revision_text(db, record.id, from).await?;
+    let (old, _) = revision_kept(db, record.id, from).await?;
     let new = match to {
-        Some(to) => revision_text(db, record.id, to).await?,
+        Some(to) => revision_kept(db, record.id, to).await?.0,
         None => record.body.clone(),
     };
+    text_diff(old, new).await
+}
+
+/// [`line_diff`] off the async workers.
+pub async fn text_diff(old: String, new: String) -> ApiResult<Vec<DiffLine>> {
     tokio::task::spawn_blocking(move || line_diff(&old, &new))
         .await
         .map_err(|err| ApiError::internal("diffing two revisions", err))
+}
+
+/// The diagnosis codes from one revision to another (`to: None`: the codes now).
+pub async fn code_diff(
+    db: &impl ConnectionTrait,
+    record: &care_record::Model,
+    from: Uuid,
+    to: Option<Uuid>,
+) -> ApiResult<Vec<CodeChange>> {
+    let (_, old) = revision_kept(db, record.id, from).await?;
+    let new = match to {
+        Some(to) => revision_kept(db, record.id, to).await?.1,
+        None => record.diagnosis_codes.clone(),
+    };
+    Ok(code_changes(&old, &new))
+}
+
+/// One diagnosis code of a comparison: kept, removed or added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeChange {
+    pub change: similar::ChangeTag,
+    pub code: String,
+}
+
+/// Stored (comma-joined) codes compared as sets: the old ones in their order, each kept or
+/// removed, then those added.
+pub fn code_changes(old: &str, new: &str) -> Vec<CodeChange> {
+    let old = crate::kit::records::split_codes(old);
+    let new = crate::kit::records::split_codes(new);
+    let kept = old.iter().map(|code| CodeChange {
+        change: if new.contains(code) { similar::ChangeTag::Equal } else { similar::ChangeTag::Delete },
+        code: code.clone(),
+    });
+    let added = new
+        .iter()
+        .filter(|code| !old.contains(code))
+        .map(|code| CodeChange { change: similar::ChangeTag::Insert, code: code.clone() });
+    kept.chain(added).collect()
 }
 
 /// The CPU one diff may take. Myers' diff is quadratic in the worst case: two hostile
@@ -346,6 +453,14 @@ mod tests {
         };
         assert_eq!(side(Delete), old, "the old text, line for line");
         assert_eq!(side(Insert), new, "the new text, line for line");
+    }
+
+    #[test]
+    fn codes_compare_as_kept_removed_and_added() {
+        let got: Vec<(ChangeTag, String)> =
+            code_changes("F41.1,F33.0", "F33.0,F43.10").into_iter().map(|c| (c.change, c.code)).collect();
+        assert_eq!(got, [(Delete, "F41.1".into()), (Equal, "F33.0".into()), (Insert, "F43.10".into())]);
+        assert!(code_changes("F41.1", "F41.1").iter().all(|c| c.change == Equal));
     }
 
     #[test]

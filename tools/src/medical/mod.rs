@@ -1,6 +1,7 @@
 //! The medical tool: care records (edits keep revisions; a signed-off record is amended with
 //! four eyes), care-quality reviews, provider quality and sampling.
 
+mod amendment;
 mod care_record;
 pub mod care_record_service;
 pub mod loaders;
@@ -8,10 +9,12 @@ mod of_patient;
 mod quality;
 mod review;
 pub mod review_service;
+mod versions;
 pub mod workflow;
 
 pub use care_record::{CareRecord, CareRecordMutation, CareRecordQuery};
 pub use of_patient::CareOfPatient;
+pub use quality::RankingMinimum;
 pub use review::{CareReview, CareReviewMutation, CareReviewQuery};
 
 /// A refusal of the medical rules (reviewing one's own edit, another's review, editing the

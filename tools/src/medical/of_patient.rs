@@ -3,7 +3,7 @@
 use super::CareRecord;
 use super::loaders::PatientCareRecords;
 use crate::kit::loaders::relation_page;
-use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::pagination::{CountedPage, PageRequest, wants_total};
 use crate::kit::{ApiResult, access, db, null_on_error};
 use async_graphql::{Context, Object};
 use policies::Resource;
@@ -21,7 +21,7 @@ impl CareOfPatient {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Option<Page<CareRecord>> {
+    ) -> Option<CountedPage<CareRecord>> {
         let page = async {
             let db = db(ctx)?;
             let check = access(ctx)?.check_read(db, self.0, Resource::CareRecord).await?;
@@ -30,7 +30,14 @@ impl CareOfPatient {
             let later = || super::care_record_service::care_records_of(db, self.0, &page);
             let rows = relation_page(ctx, &page, key, later).await?;
             let rows = rows.into_iter().map(|r| CareRecord::read(&check, r)).collect::<ApiResult<Vec<_>>>()?;
-            Ok(page.into_page(rows, |r| r.key().to_string(), |r| r))
+            let total = if wants_total(ctx) {
+                let filter =
+                    super::care_record_service::CareRecordFilter { patient_id: Some(self.0), ..Default::default() };
+                Some(super::care_record_service::count(db, &filter).await?)
+            } else {
+                None
+            };
+            Ok(page.into_counted_page(rows, |r| r.key().to_string(), |r| r, total))
         };
         null_on_error(ctx, page.await)
     }

@@ -138,8 +138,28 @@ pub struct FlagCount {
     pub count: i64,
 }
 
+/// The completed reviews in the period a provider needs to be ranked
+/// (`WARD_QUALITY_MIN_REVIEWS`): an average of one or two reviews says more about the
+/// reviewers than the provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RankingMinimum(pub i64);
+
+impl Default for RankingMinimum {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl RankingMinimum {
+    pub const DEFAULT: Self = RankingMinimum(5);
+
+    fn of(ctx: &Context<'_>) -> Self {
+        ctx.data_opt::<RankingMinimum>().copied().unwrap_or_default()
+    }
+}
+
 /// A provider's care quality over a period.
-pub struct ProviderQuality(Quality);
+pub struct ProviderQuality(Quality, RankingMinimum);
 
 #[Object]
 impl ProviderQuality {
@@ -152,9 +172,19 @@ impl ProviderQuality {
         null_on_error(ctx, provider_of(ctx, self.0.provider_id).await)
     }
 
-    /// Reviews completed in the period.
+    /// Reviews completed in the period: what the average score rests on.
     async fn reviews(&self) -> i64 {
         self.0.reviews
+    }
+
+    /// The completed reviews a provider needs in the period to be ranked.
+    async fn reviews_to_rank(&self) -> i64 {
+        self.1.0
+    }
+
+    /// Whether enough reviews were completed in the period to rank the provider.
+    async fn ranked(&self) -> bool {
+        self.0.reviews >= self.1.0
     }
 
     /// 1 to 5; `null` without reviews.
@@ -222,11 +252,14 @@ impl QualityQuery {
             flag_counts: FLAGS.iter().map(|(flag, _)| (*flag, 0)).collect(),
             ..Default::default()
         });
-        Ok(ProviderQuality(figures))
+        Ok(ProviderQuality(figures, RankingMinimum::of(ctx)))
     }
 
-    /// Providers with reviews completed in the period, lowest average score first (those to
-    /// look at first), then most reviews; at most `first` (default 50, at most 200).
+    /// Providers with at least `reviewsToRank` reviews completed in the period
+    /// (`WARD_QUALITY_MIN_REVIEWS`, 5 by default), lowest average score first (those to look
+    /// at first), then most reviews; at most `first` (default 50, at most 200). With
+    /// `unranked: true`, instead the providers with some reviews in the period but too few
+    /// to rank, most reviews first.
     #[graphql(
         guard = "Allow(Resource::CareReview, Action::Read)",
         complexity = "crate::kit::pagination::complexity(first, child_complexity)"
@@ -237,19 +270,21 @@ impl QualityQuery {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         first: Option<i32>,
+        #[graphql(default)] unranked: bool,
     ) -> Gql<Vec<ProviderQuality>> {
         let first = first.unwrap_or(50);
         if !(1..=MAX_RANKING).contains(&first) {
             return Err(ApiError::BadUserInput(format!("`first` is 1 to {MAX_RANKING}")).into());
         }
         let (from, to) = period(from, to)?;
-        let mut ranked: Vec<Quality> =
-            quality(db(ctx)?, from, to, None).await?.into_values().filter(|q| q.reviews > 0).collect();
-        ranked.sort_by(|a, b| {
-            let score = |q: &Quality| q.average_score.unwrap_or(f64::MAX);
+        let minimum = RankingMinimum::of(ctx);
+        let figures = quality(db(ctx)?, from, to, None).await?.into_values().filter(|q| q.reviews > 0);
+        let mut listed: Vec<Quality> = figures.filter(|q| (q.reviews >= minimum.0) != unranked).collect();
+        listed.sort_by(|a, b| {
+            let score = |q: &Quality| if unranked { 0.0 } else { q.average_score.unwrap_or(f64::MAX) };
             score(a).total_cmp(&score(b)).then(b.reviews.cmp(&a.reviews)).then(a.provider_id.cmp(&b.provider_id))
         });
-        ranked.truncate(first as usize);
-        Ok(ranked.into_iter().map(ProviderQuality).collect())
+        listed.truncate(first as usize);
+        Ok(listed.into_iter().map(|q| ProviderQuality(q, minimum)).collect())
     }
 }

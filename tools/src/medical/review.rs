@@ -2,19 +2,20 @@
 
 use super::care_record::{CareRecord, care_record_of};
 use super::review_service::{self as service, ReviewFilter, Verdict};
+use super::versions::RecordVersion;
 use super::workflow::FLAGS;
 use super::{patient_of_record, refused};
 use crate::kit::agent::{Agent, agent};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{CareRecordId, load_error, loaders};
-use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::pagination::{CountedPage, PageRequest, wants_total};
 use crate::kit::parse_id;
 use crate::kit::records::split_codes;
 use crate::kit::{
     Access, Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, access, db, null_on_error, phi_field,
 };
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::care_record;
 use entities::care_review::{self, CareReviewStatus as Status};
 use policies::{Action, PhiClass, Resource};
@@ -99,6 +100,24 @@ impl CareReview {
         self.review.version
     }
 
+    /// The version of the record a completed review scored (`null` until completed).
+    async fn record_version(&self) -> Option<i32> {
+        self.review.record_version
+    }
+
+    /// The record as the reviewer scored it: that version's text and codes, whether the
+    /// record still stands there, and the revision to compare from if it moved on. Checked
+    /// like `careRecord(id)`; `null` until completed.
+    async fn scored_version(&self, ctx: &Context<'_>) -> Option<RecordVersion> {
+        let version = self.review.record_version?;
+        let scored = async {
+            care_record_of(ctx, self.record.id).await?;
+            let at = super::care_record_service::at_version(db(ctx)?, &self.record, version).await?;
+            Ok(at.map(|at| RecordVersion { version, at, record: self.record.clone() }))
+        };
+        null_on_error(ctx, scored.await).flatten()
+    }
+
     /// The record reviewed, checked like `careRecord(id)` (compliance reads reviews, never
     /// a record).
     async fn care_record(&self, ctx: &Context<'_>) -> Option<CareRecord> {
@@ -132,6 +151,10 @@ pub struct CareReviewFilterInput {
     pub flag: Option<String>,
     /// Completed with a score below this (2 to 6).
     pub score_below: Option<i32>,
+    /// Completed on or after this day (the reviews a provider's figures rest on).
+    pub completed_from: Option<NaiveDate>,
+    /// Completed on or before this day.
+    pub completed_to: Option<NaiveDate>,
 }
 
 #[derive(InputObject)]
@@ -142,6 +165,9 @@ pub struct CompleteCareReviewInput {
     /// Names from `reviewFlags`.
     #[graphql(default)]
     pub flags: Vec<String>,
+    /// The record's `version` the reviewer read: if the record changed since, `CONFLICT` and
+    /// nothing is saved (the review scores the version read).
+    pub record_version: Option<i32>,
 }
 
 #[derive(Default)]
@@ -168,7 +194,7 @@ impl CareReviewQuery {
         filter: Option<CareReviewFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Gql<Page<CareReview>> {
+    ) -> Gql<CountedPage<CareReview>> {
         let input = filter.unwrap_or_default();
         let db = db(ctx)?;
         let reviewer = crate::kit::agent::whose(ctx, "reviewer", input.reviewer.as_deref()).await?;
@@ -186,11 +212,13 @@ impl CareReviewQuery {
             provider_id: input.provider_id.map(|id| parse_id(&id, "provider")).transpose()?,
             flag,
             score_below: input.score_below,
+            completed: service::completed_between(input.completed_from, input.completed_to)?,
         };
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list(db, &filter, &page).await?;
+        let total = if wants_total(ctx) { Some(service::count(db, &filter).await?) } else { None };
         let reviews = with_records(ctx, rows).await?;
-        Ok(page.into_page(reviews, |r| r.review.id.to_string(), |r| r))
+        Ok(page.into_counted_page(reviews, |r| r.review.id.to_string(), |r| r, total))
     }
 }
 
@@ -233,7 +261,12 @@ impl CareReviewMutation {
         input: CompleteCareReviewInput,
     ) -> Gql<CareReview> {
         let id = parse_id(&id, "care review")?;
-        let verdict = Verdict { score: input.score, findings: input.findings, flags: input.flags };
+        let verdict = Verdict {
+            score: input.score,
+            findings: input.findings,
+            flags: input.flags,
+            record_version: input.record_version,
+        };
         let change = Audited::begin(ctx, Some((Resource::CareReview, Action::Complete))).await?;
         let (review, record) =
             match service::complete(change.txn(), change.actor(), id, expected_version, verdict).await {

@@ -7,7 +7,7 @@ use super::workflow;
 use crate::kit::pagination::PageRequest;
 use crate::kit::versioned;
 use crate::kit::{ApiError, ApiResult};
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entities::care_review::{self, CareReviewStatus};
 use entities::{care_record, care_record_revision, staff};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, UnionType};
@@ -75,6 +75,7 @@ fn new_review(record: Uuid, actor: Uuid, status: CareReviewStatus) -> care_revie
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        record_version: Set(None),
     }
 }
 
@@ -128,6 +129,9 @@ pub struct Verdict {
     pub score: i32,
     pub findings: String,
     pub flags: Vec<String>,
+    /// The record's version the reviewer read, when they name it: the review scores that
+    /// version, so a record changed since is `CONFLICT`.
+    pub record_version: Option<i32>,
 }
 
 /// Completes the review at `expected_version`: its reviewer (or anyone of the team if it has
@@ -155,6 +159,14 @@ pub async fn complete(
         return Err(ApiError::Forbidden(format!("this review is {sub}'s to complete")));
     }
     not_own_edit(db, review.care_record_id, actor).await?;
+    let record = care_record_or_not_found(db, review.care_record_id).await?;
+    if let Some(read) = verdict.record_version.filter(|read| *read != record.version) {
+        return Err(ApiError::Conflict(format!(
+            "the care record changed while you reviewed it: you read version {read}, it is now at version {}; \
+             read it again, then complete the review",
+            record.version
+        )));
+    }
     let now = Utc::now();
     let next = care_review::ActiveModel {
         status: Set(CareReviewStatus::Completed),
@@ -163,12 +175,16 @@ pub async fn complete(
         findings: Set(Some(findings)),
         flags: Set(flags),
         completed_at: Set(Some(now)),
+        record_version: Set(Some(record.version)),
         ..Default::default()
     };
     let saved = versioned::update::<care_review::Entity>(db, id, expected_version, next, None).await?;
-    let record = care_record_or_not_found(db, saved.care_record_id).await?;
     Ok((saved, record))
 }
+
+/// A span of completion times: from the first (if any, included) to the second (if any,
+/// excluded).
+pub type CompletedSpan = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 /// The review queue's filters.
 #[derive(Default, Debug)]
@@ -180,15 +196,28 @@ pub struct ReviewFilter {
     pub flag: Option<&'static str>,
     /// Completed with a score below this.
     pub score_below: Option<i32>,
+    /// Completed at or after the first time (if any) and before the second (if any).
+    pub completed: Option<CompletedSpan>,
 }
 
-/// Reviews, newest first; keyset cursor: the id.
-#[tracing::instrument(skip(db))]
-pub async fn list(
-    db: &impl ConnectionTrait,
-    filter: &ReviewFilter,
-    page: &PageRequest,
-) -> ApiResult<Vec<care_review::Model>> {
+/// The completion times of the days `from..=to` (either open), for [`ReviewFilter::completed`].
+pub fn completed_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<Option<CompletedSpan>> {
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(ApiError::BadUserInput(format!("`completedFrom` {from} is after `completedTo` {to}")));
+    }
+    let start = from.map(|d| d.and_time(NaiveTime::MIN).and_utc());
+    let end = to.map(|d| (d + chrono::Duration::days(1)).and_time(NaiveTime::MIN).and_utc());
+    Ok(Some((start, end)))
+}
+
+/// Reviews narrowed to `filter`, but for its statuses (which [`list`] reads a status at a
+/// time).
+fn filtered(filter: &ReviewFilter) -> ApiResult<Select<care_review::Entity>> {
     let mut query = care_review::Entity::find();
     match filter.reviewer {
         Some(None) => query = query.filter(care_review::Column::ReviewerId.is_null()),
@@ -204,12 +233,41 @@ pub async fn list(
         // Flags are stored comma-joined; match one whole name.
         query = query.filter(Expr::cust(format!("(',' || care_review.flags || ',') LIKE '%,{flag},%'")));
     }
+    if let Some((start, end)) = filter.completed {
+        query = query.filter(care_review::Column::Status.eq(CareReviewStatus::Completed));
+        if let Some(start) = start {
+            query = query.filter(care_review::Column::CompletedAt.gte(start));
+        }
+        if let Some(end) = end {
+            query = query.filter(care_review::Column::CompletedAt.lt(end));
+        }
+    }
     if let Some(below) = filter.score_below {
         if !(1..=6).contains(&below) {
             return Err(ApiError::BadUserInput(format!("`scoreBelow` is 1 to 6, not {below}")));
         }
         query = query.filter(care_review::Column::Score.lt(below));
     }
+    Ok(query)
+}
+
+/// How many reviews `filter` finds (up to the kit's count limit).
+pub async fn count(db: &impl ConnectionTrait, filter: &ReviewFilter) -> ApiResult<i64> {
+    let mut query = filtered(filter)?;
+    if !filter.statuses.is_empty() {
+        query = query.filter(care_review::Column::Status.is_in(filter.statuses.iter().copied()));
+    }
+    crate::kit::pagination::bounded_count(db, query).await
+}
+
+/// Reviews, newest first; keyset cursor: the id.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ReviewFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<care_review::Model>> {
+    let mut query = filtered(filter)?;
     if let Some(after) = page.after_id()? {
         query = query.filter(care_review::Column::Id.lt(after));
     }

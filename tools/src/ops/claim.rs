@@ -10,7 +10,7 @@ use crate::kit::access::ReadCheck;
 use crate::kit::codes::{CARC, RARC};
 use crate::kit::graphql_enum::mirror_enum;
 use crate::kit::loaders::{load_error, loaders};
-use crate::kit::pagination::{Page, PageRequest};
+use crate::kit::pagination::{CountedPage, Page, PageRequest, wants_total};
 use crate::kit::parse_id;
 use crate::kit::{Access, Allow, ApiError, ApiResult, Gql, access, db, null_on_error, phi_field};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -65,6 +65,14 @@ impl Claim {
 
     async fn claim_number(&self) -> &str {
         &self.0.claim_number
+    }
+
+    /// The payer's own number for the claim (its claim control number), from the latest
+    /// remittance that paid or denied it; `null` until a remittance names one. It reads a
+    /// remittance line, so a list of claims pays for it row by row.
+    #[graphql(complexity = "5 * child_complexity")]
+    async fn payer_claim_number(&self, ctx: &Context<'_>) -> Gql<Option<String>> {
+        Ok(service::payer_claim_number(db(ctx)?, self.0.id).await?)
     }
 
     /// Payment status. PHI: billing.
@@ -385,7 +393,7 @@ impl ClaimQuery {
         filter: Option<DenialFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Gql<Page<Denial>> {
+    ) -> Gql<CountedPage<Denial>> {
         let input = filter.unwrap_or_default();
         let filter = DenialFilter {
             carc_group: input.carc_group.map(|g| g.code().to_owned()),
@@ -395,10 +403,13 @@ impl ClaimQuery {
             deadline_before: input.deadline_before,
         };
         let page = PageRequest::new(ctx, first, after)?;
-        let rows = service::list_denials(db(ctx)?, &filter, &page).await?;
+        let db = db(ctx)?;
+        let rows = service::list_denials(db, &filter, &page).await?;
+        let total = if wants_total(ctx) { Some(service::count_denials(db, &filter).await?) } else { None };
         let access = access(ctx)?;
         let rows = rows.into_iter().map(|(d, c)| Denial::visible(access, d, c)).collect::<ApiResult<Vec<_>>>()?;
-        Ok(page.into_page(rows, |d| service::deadline_cursor(d.model.appeal_deadline, d.model.id), |d| d))
+        let cursor = |d: &Denial| service::deadline_cursor(d.model.appeal_deadline, d.model.id);
+        Ok(page.into_counted_page(rows, cursor, |d| d, total))
     }
 
     /// The payers ward knows, with their appeal windows.

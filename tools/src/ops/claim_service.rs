@@ -195,17 +195,8 @@ pub struct DenialFilter {
     pub deadline_before: Option<NaiveDate>,
 }
 
-/// Denials with their claims, soonest appeal deadline first; keyset cursor `deadline|id`.
-#[tracing::instrument(skip(db))]
-pub async fn list_denials(
-    db: &impl ConnectionTrait,
-    filter: &DenialFilter,
-    page: &PageRequest,
-) -> ApiResult<Vec<(denial::Model, claim::Model)>> {
-    let mut query = denial::Entity::find()
-        .find_also_related(claim::Entity)
-        .order_by_asc(denial::Column::AppealDeadline)
-        .order_by_asc(denial::Column::Id);
+/// `query` (of denials joined to their claims) narrowed to `filter`.
+fn with_denial_filter<Q: QueryFilter>(mut query: Q, filter: &DenialFilter) -> Q {
     if let Some(group) = &filter.carc_group {
         query = query.filter(denial::Column::CarcGroup.eq(group.as_str()));
     }
@@ -231,6 +222,27 @@ pub async fn list_denials(
     if let Some(before) = filter.deadline_before {
         query = query.filter(denial::Column::AppealDeadline.lt(before));
     }
+    query
+}
+
+/// How many denials `filter` finds (up to the kit's count limit).
+pub async fn count_denials(db: &impl ConnectionTrait, filter: &DenialFilter) -> ApiResult<i64> {
+    let query = with_denial_filter(denial::Entity::find().inner_join(claim::Entity), filter);
+    crate::kit::pagination::bounded_count(db, query).await
+}
+
+/// Denials with their claims, soonest appeal deadline first; keyset cursor `deadline|id`.
+#[tracing::instrument(skip(db))]
+pub async fn list_denials(
+    db: &impl ConnectionTrait,
+    filter: &DenialFilter,
+    page: &PageRequest,
+) -> ApiResult<Vec<(denial::Model, claim::Model)>> {
+    let query = denial::Entity::find()
+        .find_also_related(claim::Entity)
+        .order_by_asc(denial::Column::AppealDeadline)
+        .order_by_asc(denial::Column::Id);
+    let mut query = with_denial_filter(query, filter);
     if let Some(after) = page.after_key(deadline_key)? {
         query = query.filter(after_deadline(denial::Column::AppealDeadline, denial::Column::Id, after));
     }
@@ -275,4 +287,16 @@ pub async fn payer_named(db: &impl ConnectionTrait, name: &str) -> ApiResult<pay
     payer::Entity::find().filter(payer::Column::Name.eq(name)).one(db).await?.ok_or_else(|| {
         ApiError::BadUserInput(format!("the claim's payer {name:?} has no appeal windows on file; add it to `payer`"))
     })
+}
+
+/// The payer's claim control number from the latest remittance line matched to `claim`.
+pub async fn payer_claim_number(db: &impl ConnectionTrait, claim: Uuid) -> ApiResult<Option<String>> {
+    use entities::claim_payment;
+    let line = claim_payment::Entity::find()
+        .filter(claim_payment::Column::ClaimId.eq(claim))
+        .filter(claim_payment::Column::PayerClaimNumber.is_not_null())
+        .order_by_desc(claim_payment::Column::Id)
+        .one(db)
+        .await?;
+    Ok(line.and_then(|l| l.payer_claim_number))
 }

@@ -1,9 +1,10 @@
 //! The `Escalation` type, the ops queue and the escalation mutations.
 
-use super::claim::{Claim, Denial, days_left};
+use super::claim::{CarcGroup, Claim, Denial, days_left};
 use super::escalation_service::{self as service, EscalationFilter, EscalationRow, Move, SentAppeal};
 use super::loaders::{AppealsOf, EscalationHistory, EscalationOf};
 use super::workflow::{Stage, WriteOffThreshold, allowed_moves};
+use super::write_off::{Adjustment, WriteOff};
 use crate::approvals::PendingApproval;
 use crate::directory::{Patient, patient_of};
 use crate::kit::agent::{Agent, agent, agent_of, with_people};
@@ -104,6 +105,36 @@ impl Escalation {
     /// What a won appeal brought back. PHI: billing.
     async fn recovered_cents(&self, ctx: &Context<'_>) -> Option<i64> {
         self.billing(ctx, |r| r.escalation.recovered_cents).await.flatten()
+    }
+
+    /// What is still open to recover or write off: the denied amount, never more than the
+    /// claim has unpaid. A write-off gives up at most this. PHI: billing.
+    async fn open_balance_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        self.billing(ctx, EscalationRow::unpaid_cents).await
+    }
+
+    /// What the write-off gave up, once written off (all of the open balance, or part).
+    /// PHI: billing.
+    async fn written_off_cents(&self, ctx: &Context<'_>) -> Option<i64> {
+        self.billing(ctx, |r| r.escalation.written_off_cents).await.flatten()
+    }
+
+    /// Why the write-off gave it up, once written off with a reason code.
+    async fn write_off_adjustment(&self) -> Option<AdjustmentReason> {
+        let e = &self.0.escalation;
+        Adjustment::stored(e.write_off_group.as_deref(), e.write_off_code.as_deref()).map(AdjustmentReason::from)
+    }
+
+    /// The amount the write-off waiting for a second ops member would give up. PHI: billing.
+    async fn requested_write_off_cents(&self, ctx: &Context<'_>) -> Gql<Option<i64>> {
+        let Some(asked) = self.requested_write_off(ctx).await? else { return Ok(None) };
+        Ok(self.billing(ctx, |_| asked.cents).await)
+    }
+
+    /// Why the write-off waiting for a second ops member would give it up.
+    async fn requested_write_off_adjustment(&self, ctx: &Context<'_>) -> Gql<Option<AdjustmentReason>> {
+        let asked = self.requested_write_off(ctx).await?;
+        Ok(asked.and_then(|w| w.adjustment).map(AdjustmentReason::from))
     }
 
     async fn payer(&self) -> &str {
@@ -234,6 +265,43 @@ impl Escalation {
     }
 }
 
+impl Escalation {
+    /// The write-off waiting for a second ops member: its amount and reason as asked (the
+    /// whole open balance for one asked before amounts were).
+    async fn requested_write_off(&self, ctx: &Context<'_>) -> ApiResult<Option<WriteOff>> {
+        let pending = approvals::pending_for(db(ctx)?, ApprovalKind::WriteOff, self.0.escalation.id).await?;
+        Ok(pending.map(|p| {
+            WriteOff::from_payload(&p.payload).unwrap_or(WriteOff { cents: self.0.unpaid_cents(), adjustment: None })
+        }))
+    }
+}
+
+/// A claim adjustment reason: the X12 group and CARC code, and what the code means.
+#[derive(SimpleObject)]
+pub struct AdjustmentReason {
+    /// CO, PR, OA or PI.
+    pub group: String,
+    pub code: String,
+    pub description: Option<String>,
+}
+
+impl From<Adjustment> for AdjustmentReason {
+    fn from(adjustment: Adjustment) -> Self {
+        let description = adjustment.description().map(str::to_owned);
+        AdjustmentReason { group: adjustment.group, code: adjustment.code, description }
+    }
+}
+
+/// How much of the open balance a write-off gives up, and why.
+#[derive(InputObject)]
+pub struct WriteOffInput {
+    /// More than zero and at most the escalation's `openBalanceCents`.
+    pub amount_cents: i64,
+    pub adjustment_group: CarcGroup,
+    /// A claim adjustment reason code (CARC), like 45.
+    pub adjustment_code: String,
+}
+
 /// A move the escalation's table allows: the status, and the appeal level it reaches.
 #[derive(SimpleObject)]
 pub struct EscalationMove {
@@ -296,6 +364,8 @@ pub struct EscalationFilterInput {
     pub carc_code: Option<String>,
     /// Deadline before this day.
     pub deadline_before: Option<NaiveDate>,
+    /// Deadline on or after this day.
+    pub deadline_from: Option<NaiveDate>,
     /// At least this much at stake, in cents. It filters on billing PHI, so it needs
     /// `claim · billing`, and every escalation it returns is a recorded disclosure.
     pub min_amount: Option<i64>,
@@ -343,6 +413,7 @@ impl EscalationQuery {
             payer: input.payer,
             carc_code: input.carc_code,
             deadline_before: input.deadline_before,
+            deadline_from: input.deadline_from,
             min_amount: input.min_amount,
         };
         if filter.min_amount.is_some() {
@@ -408,9 +479,11 @@ impl EscalationMutation {
     /// Moves the escalation, saying why: `open → in_review → appealed` (level 1, level 2,
     /// external review: each with `appeal`, what was sent and when) `→ won` (with
     /// `recoveredCents`, at most what the denial held back and the claim has unpaid) `| lost`,
-    /// and `open | in_review | appealed → written_off`. The claim's status follows. A
-    /// write-off of `WARD_WRITE_OFF_APPROVAL_CENTS` or more waits for a second ops member: the
-    /// escalation is returned unchanged, with `pendingWriteOff`; one waits at a time.
+    /// and `open | in_review | appealed → written_off` (with `writeOff`, how much of the open
+    /// balance and the adjustment reason; without it, all of the open balance). The claim's
+    /// status follows (a partial write-off leaves it denied). A write-off of
+    /// `WARD_WRITE_OFF_APPROVAL_CENTS` or more waits for a second ops member: the escalation
+    /// is returned unchanged, with `pendingWriteOff`; one waits at a time.
     #[graphql(guard = "Allow(Resource::Escalation, Action::Transition)")]
     #[allow(clippy::too_many_arguments)]
     async fn transition_escalation(
@@ -422,27 +495,39 @@ impl EscalationMutation {
         note: String,
         appeal: Option<AppealInput>,
         recovered_cents: Option<i64>,
+        write_off: Option<WriteOffInput>,
     ) -> Gql<Escalation> {
         let id = parse_id(&id, "escalation")?;
         let threshold = ctx.data_opt::<WriteOffThreshold>().copied().unwrap_or_default();
+        let write_off = match write_off {
+            Some(w) => Some(WriteOff {
+                cents: w.amount_cents,
+                adjustment: Some(Adjustment::checked(w.adjustment_group.code(), &w.adjustment_code)?),
+            }),
+            None => None,
+        };
+        let adjustment = write_off.as_ref().and_then(|w| w.adjustment.as_ref()).map(|a| format!(" ({})", a.key()));
         let step = Move {
             to: to.into(),
             note,
             appeal: appeal.map(|a| SentAppeal { sent: a.sent, sent_on: a.sent_on }),
             recovered_cents,
+            write_off,
         };
         let change = Audited::begin(ctx, Some((Resource::Escalation, Action::Transition))).await?;
         let moved =
             service::transition(change.txn(), change.actor(), id, expected_version, step.clone(), threshold).await?;
         let event = match &moved.pending {
             Some(request) => Event::new(AuditAction::WriteOffRequest, id).because(format!(
-                "approval {}: {}",
+                "approval {}{}: {}",
                 request.id,
+                adjustment.unwrap_or_default(),
                 step.note.trim()
             )),
             None => Event::new(AuditAction::EscalationTransition, id).because(format!(
-                "to {}: {}",
+                "to {}{}: {}",
                 super::workflow::status_name(step.to),
+                adjustment.unwrap_or_default(),
                 step.note.trim()
             )),
         };

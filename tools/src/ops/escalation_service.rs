@@ -4,12 +4,14 @@
 
 use super::claim_service::{after_deadline, deadline_key, payer_named};
 use super::workflow::{self, Stage, WriteOffThreshold, check_transition, status_name};
+use super::write_off::WriteOff;
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
 use crate::kit::pagination::PageRequest;
 use crate::kit::versioned::{self, HistoryEntry, Versioned};
 use crate::kit::{ApiError, ApiResult};
 use chrono::{NaiveDate, Utc};
 use entities::appeal::{self, AppealLevel};
+use entities::claim::ClaimStatus;
 use entities::escalation::{self, EscalationStatus};
 use entities::{claim, denial, escalation_event, pending_approval};
 use policies::{Resource, Role};
@@ -130,6 +132,9 @@ pub async fn escalate(
         appeal_deadline: Set(denial.appeal_deadline),
         appeal_level: Set(None),
         recovered_cents: Set(None),
+        written_off_cents: Set(None),
+        write_off_group: Set(None),
+        write_off_code: Set(None),
         closed_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -191,6 +196,8 @@ pub struct Move {
     pub note: String,
     pub appeal: Option<SentAppeal>,
     pub recovered_cents: Option<i64>,
+    /// With a write-off: how much of the open balance, and why (`None`: all of it).
+    pub write_off: Option<WriteOff>,
 }
 
 /// What a move did: the escalation as it now stands, and the approval request a large
@@ -218,14 +225,19 @@ pub async fn transition(
     let note = note("note", &step.note, MAX_NOTE_CHARS)?;
     let stage = check_transition(Stage::of(row.escalation.status, row.escalation.appeal_level), step.to)?;
     check_carried(&row, &step)?;
-    if step.to == EscalationStatus::WrittenOff && threshold.needs_approval(row.denial.denied_cents) {
+    let written_off = WriteOff::of(&row, step.write_off.as_ref())?;
+    if step.to == EscalationStatus::WrittenOff && threshold.needs_approval(written_off.cents) {
+        let mut payload = json!({ "escalationId": id, "to": "written_off", "note": note });
+        if let (Some(payload), Value::Object(amount)) = (payload.as_object_mut(), written_off.payload()) {
+            payload.extend(amount);
+        }
         let request = NewApproval {
             kind: ApprovalKind::WriteOff,
             resource: Resource::Escalation,
             resource_id: id,
             target_version: expected_version,
             reason: note.clone(),
-            payload: json!({ "escalationId": id, "to": "written_off", "note": note }),
+            payload,
         };
         let pending = approvals::request(db, actor, request).await?;
         let entry = HistoryEntry {
@@ -236,6 +248,7 @@ pub async fn transition(
         <escalation::Entity as Versioned>::record_history(db, id, &entry).await?;
         return Ok(Moved { row, pending: Some(pending) });
     }
+    let step = Move { write_off: Some(written_off), ..step };
     let row = apply(db, actor, row, stage, &step, &note, None).await?;
     Ok(Moved { row, pending: None })
 }
@@ -264,6 +277,9 @@ fn check_carried(row: &EscalationRow, step: &Move) -> ApiResult<()> {
             return Err(ApiError::BadUserInput("`appeal` goes only with a move to APPEALED".into()));
         }
         (_, None) => {}
+    }
+    if step.write_off.is_some() && step.to != EscalationStatus::WrittenOff {
+        return Err(ApiError::BadUserInput("`writeOff` goes only with a move to WRITTEN_OFF".into()));
     }
     match (step.to, step.recovered_cents) {
         (EscalationStatus::Won, None) => {
@@ -315,6 +331,16 @@ async fn apply(
         changes.insert("recoveredCents".into(), json!([current.recovered_cents, cents]));
         next.recovered_cents = Set(Some(cents));
     }
+    let written_off = step.write_off.as_ref().filter(|_| stage.status == EscalationStatus::WrittenOff);
+    if let Some(written_off) = written_off {
+        changes.insert("writtenOffCents".into(), json!([null, written_off.cents]));
+        next.written_off_cents = Set(Some(written_off.cents));
+        if let Some(adjustment) = &written_off.adjustment {
+            changes.insert("adjustment".into(), json!([null, adjustment.key()]));
+            next.write_off_group = Set(Some(adjustment.group.clone()));
+            next.write_off_code = Set(Some(adjustment.code.clone()));
+        }
+    }
     if stage.is_finished() {
         next.closed_at = Set(Some(Utc::now()));
     }
@@ -332,7 +358,8 @@ async fn apply(
     let kind = if approved.is_some() { "written_off_approved" } else { "transitioned" };
     let history = HistoryEntry { actor, kind, changes: Value::Object(changes) };
     let saved = versioned::update::<escalation::Entity>(db, current.id, current.version, next, Some(history)).await?;
-    let claim = follow_claim(db, &row, stage.status, step.recovered_cents).await?;
+    let partial = written_off.is_some_and(|w| w.is_partial(&row));
+    let claim = follow_claim(db, &row, stage.status, step.recovered_cents, partial).await?;
     Ok(EscalationRow { escalation: saved, denial: row.denial, claim })
 }
 
@@ -366,14 +393,20 @@ async fn file_appeal(
 }
 
 /// The claim's status, its appeal deadline (an appeal moves it, an outcome clears it) and,
-/// for a win, what was paid follow its escalation.
+/// for a win, what was paid follow its escalation. A partial write-off leaves the rest of the
+/// denied amount with the claim: it stays denied.
 async fn follow_claim(
     db: &impl ConnectionTrait,
     row: &EscalationRow,
     to: EscalationStatus,
     recovered: Option<i64>,
+    partial_write_off: bool,
 ) -> ApiResult<claim::Model> {
-    let Some(status) = workflow::claim_status_after(to, row.denial.denied_cents, recovered) else {
+    let status = match workflow::claim_status_after(to, row.denial.denied_cents, recovered) {
+        Some(ClaimStatus::WrittenOff) if partial_write_off => Some(ClaimStatus::Denied),
+        status => status,
+    };
+    let Some(status) = status else {
         return Ok(row.claim.clone());
     };
     let deadline = super::claim_service::claim_deadline(db, row.claim.id).await?;
@@ -385,7 +418,8 @@ async fn follow_claim(
 }
 
 /// Applies an approved write-off: the escalation must still be where it was when the
-/// write-off was asked for (`CONFLICT` otherwise).
+/// write-off was asked for, and its amount still within the open balance (`CONFLICT`
+/// otherwise: a remittance may have paid part of the claim since).
 pub async fn apply_write_off(
     db: &impl ConnectionTrait,
     approver: Uuid,
@@ -396,8 +430,34 @@ pub async fn apply_write_off(
     let stage =
         check_transition(Stage::of(row.escalation.status, row.escalation.appeal_level), EscalationStatus::WrittenOff)?;
     let note = request.payload.get("note").and_then(Value::as_str).unwrap_or(&request.reason).to_owned();
-    let step = Move { to: EscalationStatus::WrittenOff, note: note.clone(), appeal: None, recovered_cents: None };
+    let asked = WriteOff::from_payload(&request.payload);
+    if let Some(asked) = &asked
+        && asked.cents > row.unpaid_cents()
+    {
+        return Err(ApiError::Conflict(format!(
+            "the claim's open balance is {} now, less than the {} this write-off was asked for: it was paid since; \
+             ask again for what is open",
+            row.unpaid_cents(),
+            asked.cents
+        )));
+    }
+    let write_off = Some(asked.unwrap_or(WriteOff { cents: row.unpaid_cents(), adjustment: None }));
+    let step =
+        Move { to: EscalationStatus::WrittenOff, note: note.clone(), appeal: None, recovered_cents: None, write_off };
     apply(db, approver, row, stage, &step, &note, Some(request)).await
+}
+
+/// Puts a rejected write-off on the escalation's history, with the approver's note: the
+/// record tells its whole story, not only the changes that were applied.
+pub async fn record_write_off_rejected(
+    db: &impl ConnectionTrait,
+    approver: Uuid,
+    request: &pending_approval::Model,
+) -> ApiResult<()> {
+    let approval = json!({ "id": request.id, "requestedBy": request.requested_by });
+    let changes = json!({ "approval": approval, "note": request.decision_note });
+    let entry = HistoryEntry { actor: approver, kind: "write_off_rejected", changes };
+    <escalation::Entity as Versioned>::record_history(db, request.resource_id, &entry).await
 }
 
 /// An escalation's appeals, lowest level first.
@@ -434,6 +494,8 @@ pub struct EscalationFilter {
     pub carc_code: Option<String>,
     /// Deadline strictly before this day.
     pub deadline_before: Option<NaiveDate>,
+    /// Deadline on or after this day.
+    pub deadline_from: Option<NaiveDate>,
     /// Amount at stake (the denied amount) at least this many cents.
     pub min_amount: Option<i64>,
 }
@@ -466,6 +528,9 @@ pub async fn list(
     }
     if let Some(before) = filter.deadline_before {
         query = query.filter(escalation::Column::AppealDeadline.lt(before));
+    }
+    if let Some(from) = filter.deadline_from {
+        query = query.filter(escalation::Column::AppealDeadline.gte(from));
     }
     if let Some(min) = filter.min_amount {
         if min < 0 {

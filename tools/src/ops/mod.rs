@@ -9,6 +9,7 @@ pub mod loaders;
 mod of_patient;
 mod summary;
 pub mod workflow;
+pub mod write_off;
 
 pub use claim::{Claim, ClaimQuery, Denial};
 pub use escalation::{Escalation, EscalationMutation, EscalationQuery};

@@ -35,6 +35,59 @@ pub struct EscalationSummary {
     pub recovered_cents: i64,
     /// `recovered / appealed`, `null` when nothing was appealed.
     pub recovery_rate: Option<f64>,
+    /// The escalations being worked now, whenever they were opened.
+    pub working: WorkingCounts,
+}
+
+/// The escalations being worked now (open, in review or appealed), counted as the queue's
+/// filters find them.
+#[derive(SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkingCounts {
+    pub open: i64,
+    pub in_review: i64,
+    pub appealed: i64,
+    /// Past their appeal deadline.
+    pub overdue: i64,
+    /// Due today or within the next [`DUE_SOON_DAYS`] days.
+    pub due_soon: i64,
+    pub unassigned: i64,
+}
+
+/// "Due soon": a deadline from today to this many days ahead.
+pub const DUE_SOON_DAYS: i64 = 14;
+
+/// [`WorkingCounts`] in one aggregate query.
+async fn working(db: &impl ConnectionTrait) -> ApiResult<WorkingCounts> {
+    let today = Utc::now().date_naive();
+    let soon = today + chrono::Duration::days(DUE_SOON_DAYS + 1);
+    let count = |condition: &str| {
+        Expr::cust(format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)"))
+    };
+    // Dates as ISO text: SQLite stores them so, and PostgreSQL reads the literal as a date.
+    let overdue = format!("appeal_deadline < '{today}'");
+    let due_soon = format!("appeal_deadline >= '{today}' AND appeal_deadline < '{soon}'");
+    let mut select = Query::select();
+    select
+        .from(escalation::Entity)
+        .and_where(Expr::col((escalation::Entity, escalation::Column::Status)).is_in(["open", "in_review", "appealed"]))
+        .expr_as(count("status = 'open'"), Alias::new("open"))
+        .expr_as(count("status = 'in_review'"), Alias::new("in_review"))
+        .expr_as(count("status = 'appealed'"), Alias::new("appealed"))
+        .expr_as(count("assignee_id IS NULL"), Alias::new("unassigned"))
+        .expr_as(count(&overdue), Alias::new("overdue"))
+        .expr_as(count(&due_soon), Alias::new("due_soon"));
+    let row = db
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| ApiError::internal("counting the escalations worked", anyhow::anyhow!("no row")))?;
+    Ok(WorkingCounts {
+        open: get(&row, "open")?,
+        in_review: get(&row, "in_review")?,
+        appealed: get(&row, "appealed")?,
+        overdue: get(&row, "overdue")?,
+        due_soon: get(&row, "due_soon")?,
+        unassigned: get(&row, "unassigned")?,
+    })
 }
 
 /// Escalations opened on `from`..=`to`, joined to their denial (and claim, for the payer).
@@ -135,6 +188,7 @@ pub async fn summary(db: &impl ConnectionTrait, from: NaiveDate, to: NaiveDate) 
         appealed_cents: get(&row, "denied")?,
         recovered_cents: get(&row, "recovered")?,
         recovery_rate: get(&row, "rate")?,
+        working: working(db).await?,
     })
 }
 

@@ -71,7 +71,8 @@ fn sentence(entry: &HistoryEntry) -> String {
         }
         "assigned" => vec![assignment(entry)],
         "write_off_requested" => vec!["asked for a write-off, which waits for a second ops member".into()],
-        "written_off_approved" => vec![approved_write_off(entry)],
+        "written_off_approved" => vec![decided_write_off(entry, "approved")],
+        "write_off_rejected" => vec![decided_write_off(entry, "rejected")],
         _ => Vec::new(),
     };
     let mut fields: Vec<(&String, &Value)> =
@@ -105,11 +106,12 @@ fn assignment(entry: &HistoryEntry) -> String {
     }
 }
 
-fn approved_write_off(entry: &HistoryEntry) -> String {
+/// "approved the write-off Owen Becker asked for" (`verdict`: approved, rejected).
+fn decided_write_off(entry: &HistoryEntry, verdict: &str) -> String {
     let requester = entry.changes.get("approval").and_then(|a| a.get("requestedBy")).and_then(Value::as_str);
     match requester {
-        Some(id) => format!("approved the write-off {} asked for", person(entry, id)),
-        None => "approved the write-off".into(),
+        Some(id) => format!("{verdict} the write-off {} asked for", person(entry, id)),
+        None => format!("{verdict} the write-off"),
     }
 }
 
@@ -136,6 +138,8 @@ fn pair<'a>(changes: &'a Value, field: &str) -> (&'a Value, &'a Value) {
 fn field_change(field: &str, change: &Value) -> String {
     let name = match field {
         "recoveredCents" => "amount recovered".to_owned(),
+        "writtenOffCents" => "amount written off".to_owned(),
+        "adjustment" => "adjustment reason".to_owned(),
         other => spoken(other),
     };
     match field {
@@ -168,8 +172,18 @@ fn shown(field: &str, value: &Value) -> Option<String> {
         Value::Number(n) if field.ends_with("Cents") => n.as_i64().map(dollars),
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) if matches!(field, "subject" | "description") => Some(format!("“{s}”")),
+        Value::String(s) if field == "adjustment" => Some(adjustment(s)),
         Value::String(s) => Some(spoken(s)),
         Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// An adjustment reason as a remittance writes it ("CO-45"), with what its code means.
+fn adjustment(key: &str) -> String {
+    let code = key.split_once('-').map_or(key, |(_, code)| code);
+    match tools::kit::codes::CARC.iter().find(|c| c.code == code) {
+        Some(carc) => format!("{key} ({})", carc.description.to_lowercase()),
+        None => key.to_owned(),
     }
 }
 
@@ -212,6 +226,14 @@ mod tests {
             (
                 entry("transitioned", json!({ "status": ["in_review", "won"], "recoveredCents": [null, 12050] })),
                 "Alice Moreno changed the status: in review → won; set the amount recovered to $120.50",
+            ),
+            (
+                entry(
+                    "transitioned",
+                    json!({ "status": ["open", "written_off"], "writtenOffCents": [null, 4000], "adjustment": [null, "CO-45"] }),
+                ),
+                "Alice Moreno changed the status: open → written off; set the adjustment reason to CO-45 (charge exceeds \
+                 fee schedule or maximum allowable); set the amount written off to $40.00",
             ),
             (
                 entry("escalated", json!({ "status": [null, "open"], "note": "CO-50" })),

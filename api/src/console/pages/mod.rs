@@ -3,7 +3,7 @@
 //! (a redirect with a notice, or the page again with the error next to the form and what was
 //! typed kept), and the home page that sends each member to their team's queue.
 
-mod admin;
+pub mod admin;
 mod approvals;
 mod compliance;
 mod cx;
@@ -13,7 +13,7 @@ mod medical;
 mod ops;
 
 use super::gql::{Answer, GqlError};
-use super::layout::{self, csrf_field, page, plain};
+use super::layout::{self, csrf_field, page, plain, thousands};
 use super::{SignedIn, redirect};
 use crate::http::AppState;
 use axum::Router;
@@ -114,8 +114,18 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("transition") => "Status changed.",
         Some("assign") => "Assignment changed.",
         Some("escalate") => "Denial escalated.",
-        Some("writeoff") => "Saved. A write-off at or above the threshold waits for a second ops member.",
+        Some("writeoff") => "Written off: the amount and its reason are in the history.",
+        Some("writeoff-waiting") => {
+            "Not written off yet: a write-off this large waits for a second ops member in Approvals."
+        }
         Some("edit") => "Saved. What the record said before is kept as a revision.",
+        Some("amend") => {
+            "Not changed yet: the record was signed off by a review, so your amendment waits for a second medical member's approval. It is shown below."
+        }
+        Some("amend-approved") => {
+            "Amendment approved: the record now says what was asked for; what it said before is kept."
+        }
+        Some("amend-rejected") => "Amendment rejected: the record is unchanged, and your note is in its history.",
         Some("review") => "Review saved.",
         Some("sample") => "Reviews opened.",
         Some("decided") => "Decision recorded.",
@@ -125,7 +135,11 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
         Some("breakglass-ended") => "Emergency access ended: the patient's restricted data is closed to you again.",
         Some("reviewed") => "Verdict recorded.",
-        Some("deactivated") => "Staff member deactivated.",
+        Some("deactivated") => "Staff member deactivated: their reason is in the audit trail.",
+        Some("reactivated") => "Staff member reactivated: they can sign in again.",
+        Some("return-asked") => {
+            "Return asked for: their roles open patient data, so a second admin approves it in Approvals."
+        }
         Some("imported") => "File imported: its run is below.",
         Some("matched") => "Matched: the payment now acts on that claim.",
         Some("dismissed") => "Dismissed, with your note on the record.",
@@ -160,8 +174,9 @@ pub fn shortcuts(keys: &str) -> Markup {
 }
 
 /// The end of a list: what it says when it has no rows (`none` on its first page, that no
-/// more match on a later one: a queue that emptied while the member paged), then its paging,
-/// "First page" once the member has paged on and "Next page" while more follow (`path`,
+/// more match on a later one: a queue that emptied while the member paged), how many match
+/// in all (when the document asked for `totalCount`), then its paging: "Previous page" and
+/// "First page" once the member has paged on, "Next page" while more follow (`path`,
 /// `fixed` and `kept` as [`next_page`] takes them).
 pub fn list_end<T>(
     list: &super::gql::Connection<T>,
@@ -172,17 +187,62 @@ pub fn list_end<T>(
     kept: &[&str],
 ) -> Markup {
     let paged_on = query.contains_key("after");
+    let mut trail = pages_before(query);
+    // Back one page: the last of the trail, the first page when it is `FIRST`.
+    let previous = trail.pop().map(|cursor| {
+        let cursor = (cursor != FIRST).then_some(cursor);
+        with_trail(next_page(path, query, fixed, kept, cursor), &trail)
+    });
+    let mut onward = pages_before(query);
+    onward.push(query.get("after").map_or(FIRST, String::as_str));
+    let start = onward.len().saturating_sub(MAX_TRAIL);
     html! {
         @if list.nodes().next().is_none() {
             p.empty role="status" { @if paged_on { "Nothing more matches these filters." } @else { (none) } }
+        } @else if let Some(total) = list.total_count {
+            p.muted.total role="status" {
+                @if total >= COUNT_LIMIT { (thousands(COUNT_LIMIT.unsigned_abs())) " or more in all: narrow the filters to see fewer." }
+                @else if total == 1 { "1 in all." }
+                @else { (thousands(total.unsigned_abs())) " in all." }
+            }
         }
         nav.pager aria-label="Pages" {
+            @if let Some(previous) = previous { a href=(previous) rel="prev" { "Previous page" } " " }
             @if paged_on { a href=(next_page(path, query, fixed, kept, None)) { "First page" } " " }
             @if list.page_info.has_next_page {
-                a href=(next_page(path, query, fixed, kept, list.page_info.end_cursor.as_deref())) { "Next page" }
+                a href=(with_trail(next_page(path, query, fixed, kept, list.page_info.end_cursor.as_deref()), &onward[start..])) rel="next" { "Next page" }
             }
         }
     }
+}
+
+/// What a count at the API's limit means: that many or more.
+const COUNT_LIMIT: i64 = tools::kit::pagination::COUNT_LIMIT as i64;
+
+/// How the trail names the first page (not a cursor: `~` is no base64url character).
+const FIRST: &str = "~";
+
+/// How many pages back the trail remembers (past it, "First page" still goes back).
+const MAX_TRAIL: usize = 30;
+
+/// The cursors of the pages before this one, oldest first, as the `back` parameter carries
+/// them (dot-separated: a cursor is base64url, which has no dot).
+fn trail_of(query: &HashMap<String, String>) -> Vec<&str> {
+    query.get("back").map(|b| b.split('.').filter(|c| !c.is_empty()).collect()).unwrap_or_default()
+}
+
+/// The trail of a page that was reached by paging on (none on a first page).
+fn pages_before(query: &HashMap<String, String>) -> Vec<&str> {
+    if query.contains_key("after") { trail_of(query) } else { Vec::new() }
+}
+
+/// `address` carrying `trail` as its `back` parameter.
+fn with_trail(address: String, trail: &[&str]) -> String {
+    if trail.is_empty() {
+        return address;
+    }
+    let joiner = if address.contains('?') { '&' } else { '?' };
+    format!("{address}{joiner}back={}", query_encode(&trail.join(".")))
 }
 
 /// A queue's "Next page" address: `path` with `fixed` (the filters the page always sends),
@@ -387,6 +447,24 @@ pub fn break_glass_form(ctx: &SignedIn, patient: &str, back: &str, warning: Opti
                 textarea id="bg-reason" name="reason" required minlength="20" {}
                 button type="submit" { "Open emergency access" }
             }
+        }
+    }
+}
+
+/// A claim adjustment reason: group, code and what the code means.
+#[derive(Deserialize)]
+pub struct Adjustment {
+    pub group: String,
+    pub code: String,
+    pub description: Option<String>,
+}
+
+impl Adjustment {
+    /// "CO-45: Charge exceeds fee schedule or maximum allowable".
+    pub fn words(&self) -> String {
+        match &self.description {
+            Some(description) => format!("{}-{}: {description}", self.group, self.code),
+            None => format!("{}-{}", self.group, self.code),
         }
     }
 }

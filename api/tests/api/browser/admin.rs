@@ -62,3 +62,58 @@ both!(an_admin_asks_for_a_role_grant_with_its_reason_and_the_approver_reads_it, 
     let reasons: Vec<String> = asked.iter().map(|r| r.try_get("", "reason").unwrap()).collect();
     assert_eq!(reasons, ["Covering the denial queue in January"], "one request, with its reason");
 });
+
+both!(taking_access_away_is_confirmed_with_a_reason_and_names_what_it_would_strand, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    // Ada asks for Olga to join medical: of the admins, only Adam may decide it.
+    let asked = app
+        .gql(
+            "ada",
+            "mutation { grantRole(sub: \"olga\", role: \"medical\", reason: \"Covering the review backlog\") { sub } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(asked["errors"].is_null(), "{asked}");
+    chrome.sign_in("ada").await;
+    chrome.open("/admin/staff").await;
+    // Nobody removes their own admin role: the page says so and offers no button.
+    let own = "//form[@action='/admin/staff/ada/roles']";
+    chrome.click(&format!("{own}//select/option[@value='admin']")).await;
+    chrome.click(&format!("{own}//button[@value='revoke']")).await;
+    chrome.wait_text("Nobody removes their own admin role").await;
+    assert!(chrome.client.find(Locator::XPath("//button[starts-with(., 'Revoke admin')]")).await.is_err());
+    // Revoking another's role: what it closes, and a reason.
+    chrome.open("/admin/staff").await;
+    let owen = "//form[@action='/admin/staff/owen/roles']";
+    chrome.click(&format!("{owen}//select/option[@value='ops']")).await;
+    chrome.click(&format!("{owen}//button[@value='revoke']")).await;
+    chrome.wait_text("moving escalations on, and approving write-offs").await;
+    chrome.fill("textarea#why", "Moved to the finance team").await;
+    chrome.click("//button[text()='Revoke ops from Owen Becker']").await;
+    chrome.wait_text("Role revoked").await;
+    // Deactivating Adam would strand the grant only he could decide: the page names it first.
+    chrome.click("//a[@href='/admin/staff/adam/deactivate']").await;
+    let page = chrome.wait_text("Only Adam Reyes could decide these waiting changes").await;
+    assert!(page.contains("the medical role for Olga Novak that Ada Lindgren asked for"), "{page}");
+    chrome.fill("textarea#why", "Leaving at the end of the month").await;
+    chrome.click("//button[text()='Deactivate Adam Reyes']").await;
+    chrome.wait_text("Staff member deactivated").await;
+    // His return reopens staff management, so it waits for a second admin.
+    chrome.click("//a[@href='/admin/staff/adam/reactivate']").await;
+    chrome.wait_text("So a second admin approves the return").await;
+    chrome.fill("textarea#why", "He stays on after all").await;
+    chrome.click("//button[text()='Reactivate Adam Reyes']").await;
+    chrome.wait_text("Return asked for").await;
+    chrome.close().await;
+    let events = app.sql("SELECT action, reason FROM audit_event WHERE action IN ('revoke_role', 'deactivate', 'request_reactivate') ORDER BY seq").await;
+    let reasons: Vec<(String, String)> =
+        events.iter().map(|r| (r.try_get("", "action").unwrap(), r.try_get("", "reason").unwrap())).collect();
+    assert_eq!(
+        reasons,
+        [
+            ("revoke_role".to_owned(), "g, owen, ops: Moved to the finance team".to_owned()),
+            ("deactivate".to_owned(), "Leaving at the end of the month".to_owned()),
+            ("request_reactivate".to_owned(), "He stays on after all".to_owned()),
+        ]
+    );
+});

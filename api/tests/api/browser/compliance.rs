@@ -6,21 +6,39 @@ use crate::helpers::*;
 use fantoccini::Locator;
 use serde_json::json;
 
-both!(compliance_finds_who_read_a_patient_and_downloads_the_csv, |app| {
+both!(compliance_finds_a_patient_by_name_and_hands_over_an_accounting_that_names_everyone, |app| {
     let Some(chrome) = Chrome::start(&app).await else { return };
     let patient = crate::fixtures::chart(&app, 1).await.patient;
-    let read = app.gql("alice", "query($p: ID!) { patient(id: $p) { name email } }", json!({ "p": patient })).await;
-    assert!(read["errors"].is_null(), "{read}");
+    let person = {
+        use sea_orm::EntityTrait;
+        entities::patient::Entity::find_by_id(patient).one(&app.db).await.unwrap().unwrap()
+    };
+    let read = "query($p: ID!) { patient(id: $p) { name email } }";
+    // Alice looks at the patient three times in a day: one line of the accounting, counted.
+    for _ in 0..3 {
+        let body = app.gql("alice", read, json!({ "p": patient })).await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
     chrome.sign_in("cora").await;
     chrome.wait_text("Audit log").await;
     chrome.screenshot("compliance-audit").await;
     chrome.open("/compliance/patient").await;
-    chrome.fill("input#id", &patient.to_string()).await;
-    chrome.click("//button[text()='Show']").await;
+    // As a privacy officer types a name: its start, in any case.
+    let typed = format!("{} {}", &person.first_name[..3].to_lowercase(), &person.last_name[..2].to_lowercase());
+    chrome.fill("input#q", &typed).await;
+    chrome.click("//button[text()='Find']").await;
+    chrome.wait_text(&person.date_of_birth.format("%Y-%m-%d").to_string()).await;
+    let name = format!("{} {}", person.first_name, person.last_name);
+    chrome.click(&format!("//table[@aria-label='Patients found']//a[text()='{name}']")).await;
     chrome.wait_text("Accounting of disclosures").await;
+    let page = chrome.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(page.contains(&name) && page.contains(&person.member_id), "the patient, named: {page}");
+    assert!(page.contains("Prepared by Cora Lindqvist, Privacy Officer"), "{page}");
     let disclosures =
         chrome.client.find(Locator::Css("section[aria-labelledby='disc-h']")).await.unwrap().text().await.unwrap();
     assert!(disclosures.contains("Alice Moreno"), "alice's read is listed, by her name: {disclosures}");
+    assert!(disclosures.contains("3 times that day"), "repeats collapse into one line: {disclosures}");
+    assert!(!disclosures.contains("contact,"), "in words, not classes: {disclosures}");
     let href =
         chrome.client.find(Locator::LinkText("Download as CSV")).await.unwrap().attr("href").await.unwrap().unwrap();
     let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
@@ -33,8 +51,16 @@ both!(compliance_finds_who_read_a_patient_and_downloads_the_csv, |app| {
         .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
-    assert!(csv.starts_with("date,recipient_name,recipient_sub,"), "{csv}");
-    assert!(csv.lines().any(|l| l.contains(",alice,") && l.contains("contact")), "{csv}");
+    assert!(csv.starts_with(&format!("Accounting of disclosures of,{name},")), "{csv}");
+    assert!(csv.contains("Prepared by,\"Cora Lindqvist, Privacy Officer\""), "{csv}");
+    assert!(csv.lines().any(|l| l.contains(",alice,") && l.contains("contact") && l.contains(",3,")), "{csv}");
+    // The search itself is on the record, with what was typed.
+    let searched = app
+        .sql(&format!("SELECT COUNT(*) AS n FROM audit_event WHERE actor = 'cora' AND action = 'audit.patient_lookup' AND reason LIKE '%{}%'", typed.replace('\'', "")))
+        .await[0]
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(searched, 1);
 });
 
 both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| {

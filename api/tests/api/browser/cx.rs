@@ -101,15 +101,24 @@ both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
     assert!(reviewing["errors"].is_null(), "{reviewing}");
     chrome.sign_in("owen").await;
     chrome.open(&format!("/ops/escalations/{escalation}")).await;
-    chrome.click("//input[@name='to' and @value='APPEALED']").await;
-    chrome.fill("textarea#note", "Appealing with the authorization").await;
-    chrome.fill("textarea#sent", "The authorization letter of March").await;
-    chrome.client.execute("document.getElementById('sentOn').value = '2099-01-01'", vec![]).await.unwrap();
-    chrome.click("//button[text()='Save']").await;
+    chrome.click("//details[@class='move']/summary[text()='Appeal (level 1)']").await;
+    chrome.fill("textarea#note-appealed", "Appealing with the authorization").await;
+    chrome.fill("textarea#sent-appealed", "The authorization letter of March").await;
+    // The field's own `max` stops a future day in the browser; the API's refusal is the one
+    // whose words this checks, so the page's limit is lifted first.
+    chrome
+        .client
+        .execute(
+            "const f = document.getElementById('sentOn-appealed'); f.removeAttribute('max'); f.value = '2099-01-01'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    chrome.click("//form[@aria-label='Appeal (level 1)']//button").await;
     let html = chrome.wait_text("Please check what you entered").await;
     assert!(html.contains("the date the appeal was sent 2099-01-01 is in the future"), "the form's words: {html}");
     assert!(!html.contains("appeal.sentOn") && !html.contains('`'), "never the API's field names: {html}");
-    assert_eq!(chrome.value("textarea#note").await, "Appealing with the authorization", "the note is kept");
+    assert_eq!(chrome.value("textarea#note-appealed").await, "Appealing with the authorization", "the note is kept");
     // The address is the escalation's page, not the form's: a reload reaches a page.
     let here = chrome.client.current_url().await.unwrap();
     assert_eq!(here.path(), format!("/ops/escalations/{escalation}"), "after a refused change");

@@ -33,11 +33,36 @@ both!(no_list_is_silently_cut_and_filters_match_as_people_type, |app| {
     };
     let first = rows().await;
     assert_eq!(first.len(), 25, "a page of denials");
+    // How many in all, as the page's filters (open denials) find them.
+    let open: i64 = app
+        .sql(
+            "SELECT COUNT(*) AS n FROM denial d WHERE NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id \
+              AND e.status IN ('won', 'lost', 'written_off'))",
+        )
+        .await[0]
+        .try_get("", "n")
+        .unwrap();
+    let said = chrome.client.find(Locator::Css("p.total")).await.unwrap().text().await.unwrap();
+    let grouped = open
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(said, format!("{grouped} in all."));
     chrome.click("//a[text()='Next page']").await;
     chrome.wait_text("First page").await;
     let second = rows().await;
     assert!(!second.is_empty(), "the next page holds the rest");
     assert!(first.iter().all(|row| !second.contains(row)), "no denial twice");
+    let said_again = chrome.client.find(Locator::Css("p.total")).await.unwrap().text().await.unwrap();
+    assert_eq!(said_again, said, "the count is of the search, on every page");
+    // And back again.
+    chrome.click("//a[text()='Previous page']").await;
+    chrome.wait_url(|url| !url.contains("after=")).await;
+    assert_eq!(rows().await, first, "the previous page is the first one again");
     // The payer's start, in any case.
     chrome.fill("input#payer", "aet").await;
     chrome.click("//form[@action='/ops/denials']//button").await;
@@ -49,8 +74,11 @@ both!(no_list_is_silently_cut_and_filters_match_as_people_type, |app| {
     }
     chrome.open("/ops/denials?payer=nobody-pays").await;
     chrome.wait_text("No open denials match these filters.").await;
-    chrome.sign_out().await;
+    chrome.close().await;
+});
 
+both!(the_ticket_queue_searches_the_tickets_words, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
     // The ticket queue searches the tickets' words, and says when a word is too short.
     let patient = crate::fixtures::chart(&app, 0).await.patient;
     crate::tickets::create_ticket(&app, patient, "LOW").await;
@@ -66,4 +94,39 @@ both!(no_list_is_silently_cut_and_filters_match_as_people_type, |app| {
     chrome.open("/cx/tickets?text=v").await;
     chrome.wait_text("Type at least two letters").await;
     chrome.close().await;
+});
+
+both!(the_audit_logs_search_downloads_whole_as_csv, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let read =
+        app.gql("alice", "query($p: ID!) { patient(id: $p) { name } }", serde_json::json!({ "p": patient })).await;
+    assert!(read["errors"].is_null(), "{read}");
+    // The audit log's search, exported whole as CSV.
+    chrome.sign_in("cora").await;
+    chrome.open("/compliance/audit?actorName=ali").await;
+    chrome.wait_text("Download this search as CSV").await;
+    let href = chrome
+        .client
+        .find(Locator::LinkText("Download this search as CSV"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(href.starts_with("/compliance/audit.csv?") && href.contains("actorName=ali"), "{href}");
+    let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
+    chrome.close().await;
+    let csv = reqwest::Client::new()
+        .get(app.url(&href))
+        .header("cookie", format!("ward_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("seq,occurred_at,actor,actor_name"), "{csv}");
+    assert!(lines.len() > 1 && lines[1..].iter().all(|l| l.contains(",alice,Alice Moreno,")), "{csv}");
 });

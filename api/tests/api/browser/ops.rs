@@ -23,16 +23,45 @@ both!(an_ops_member_escalates_a_denial_and_a_second_approves_its_write_off, |app
     chrome.wait_text("Denial escalated.").await;
     let escalation =
         chrome.client.current_url().await.unwrap().path().trim_start_matches("/ops/escalations/").to_owned();
-    chrome.click("//input[@name='to' and @value='WRITTEN_OFF']").await;
-    chrome.fill("textarea#note", "Timely filing missed; writing it off").await;
-    chrome.click("//button[text()='Save']").await;
-    chrome.wait_text("waits for a second ops member").await;
+    let facts = app
+        .gql(
+            "owen",
+            "query($e: ID!) { escalation(id: $e) { payer carcGroup carcCode openBalanceCents claim { claimNumber } } }",
+            json!({ "e": escalation }),
+        )
+        .await;
+    let facts = &facts["data"]["escalation"];
+    let claim_number = facts["claim"]["claimNumber"].as_str().unwrap().to_owned();
+    let denied_for = format!("denied {}-{}", facts["carcGroup"].as_str().unwrap(), facts["carcCode"].as_str().unwrap());
+    // The write-off form opens on its own, with only its fields, and is confirmed.
+    let write_off = |note: &'static str| {
+        let chrome = &chrome;
+        async move {
+            chrome.click("//details[@class='move']/summary[text()='Write off']").await;
+            chrome.fill("textarea#note-written_off", note).await;
+            chrome.click("//select[@id='code-written_off']/option[@value='45']").await;
+            chrome.click("//input[@id='confirm-written_off']").await;
+            chrome.click("//form[@aria-label='Write off']//button").await;
+            chrome.wait_text("waits for a second ops member").await;
+        }
+    };
+    write_off("Timely filing missed; writing it off").await;
+    chrome.sign_out().await;
+
+    // The approver sees what is waiting, and everything the write-off would close.
+    weigh_and_reject(
+        &chrome,
+        &escalation,
+        &[claim_number.as_str(), facts["payer"].as_str().unwrap(), denied_for.as_str()],
+    )
+    .await;
+    // The requester hears of it on their next page, and it stays on the escalation.
+    hear_of_the_rejection(&chrome, &escalation).await;
+
+    // Asked again, and approved this time.
+    write_off("The authorization was not on file after all").await;
     chrome.sign_out().await;
     chrome.sign_in("olga").await;
-    chrome.open("/approvals").await;
-    // A rejection without a note is refused: its requester is owed the reason.
-    chrome.click(&format!("//tr[.//a[@href='/ops/escalations/{escalation}']]//button[@value='reject']")).await;
-    chrome.wait_text("must say why").await;
     chrome.open("/approvals").await;
     chrome.click(&format!("//tr[.//a[@href='/ops/escalations/{escalation}']]//button[@value='approve']")).await;
     chrome.wait_text("Decision recorded.").await;
@@ -80,3 +109,43 @@ both!(an_ops_member_imports_a_remittance_from_the_imports_page, |app| {
     let kinds: Vec<String> = runs.iter().map(|r| r.try_get("", "kind").unwrap()).collect();
     assert_eq!(kinds, ["x12_835"], "the directory file was not landed");
 });
+
+/// Olga, the second ops member, finds the write-off waiting (counted in the navigation), sees
+/// its `facts` (claim number, payer, denial reason) in the queue and its history on its own
+/// page, and rejects it: first without the note a rejection owes, then with it.
+async fn weigh_and_reject(chrome: &Chrome, escalation: &str, facts: &[&str]) {
+    chrome.sign_in("olga").await;
+    let nav = chrome.client.find(Locator::Css("nav span.count")).await.unwrap().text().await.unwrap();
+    assert!(nav.ends_with("waiting") && !nav.starts_with('0'), "the count beside Approvals: {nav}");
+    chrome.open("/approvals").await;
+    let row = format!("//tr[.//a[@href='/ops/escalations/{escalation}']]");
+    let text = chrome.client.find(Locator::XPath(&row)).await.unwrap().text().await.unwrap();
+    for said in facts.iter().copied().chain(["writes off $", "CO-45"]) {
+        assert!(text.contains(said), "{said:?} in the queue's row: {text}");
+    }
+    chrome.click(&format!("{row}//a[starts-with(text(), 'Details and history')]")).await;
+    let details = chrome.wait_text("Write-off waiting for approval").await;
+    assert!(details.contains(facts[0]) && details.contains("Owen Becker escalated the denial"), "{details}");
+    // A rejection without a note is refused: its requester is owed the reason.
+    chrome.click("//button[@value='reject']").await;
+    chrome.wait_text("must say why").await;
+    chrome.fill("input[name='note']", "Appeal first: the authorization is on file").await;
+    chrome.click("//button[@value='reject']").await;
+    chrome.wait_text("Decision recorded.").await;
+    chrome.sign_out().await;
+}
+
+/// Owen, who asked, sees Olga's rejection and her note on his next page, finds it in the
+/// escalation's history, and says he has seen it: the notice goes.
+async fn hear_of_the_rejection(chrome: &Chrome, escalation: &str) {
+    chrome.sign_in("owen").await;
+    let banner = chrome.client.find(Locator::Css("section.decisions")).await.unwrap().text().await.unwrap();
+    assert!(banner.contains("Your write-off was rejected by Olga Novak: Appeal first"), "{banner}");
+    chrome.open(&format!("/ops/escalations/{escalation}")).await;
+    let history = chrome.client.find(Locator::Css("ol.history")).await.unwrap().text().await.unwrap();
+    assert!(history.contains("Olga Novak rejected the write-off Owen Becker asked for"), "{history}");
+    chrome.click("//section[@class='decisions']//button[text()='Got it']").await;
+    chrome.wait_url(|url| url.ends_with(&format!("/ops/escalations/{escalation}"))).await;
+    chrome.wait_text("Next step").await;
+    assert!(chrome.client.find(Locator::Css("section.decisions")).await.is_err(), "seen: it is gone");
+}

@@ -12,7 +12,8 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub enum Entry {
     /// A PHI value of `patient` that the response carries, or (`matched`: the term) a record
-    /// that a search or filter on its PHI returned.
+    /// that a search or filter on its PHI returned; `why`, what else the record should say
+    /// about it (compliance naming the patient in their accounting).
     Disclosure {
         patient: Uuid,
         resource: Resource,
@@ -20,11 +21,13 @@ pub enum Entry {
         class: PhiClass,
         break_glass: bool,
         matched: Option<String>,
+        why: Option<&'static str>,
     },
     /// A refused access, with why when it was not the policy (a limit, a purpose).
     Denial { resource: Resource, action: Action, patient: Option<Uuid>, reason: Option<String> },
-    /// A read that is not PHI but is itself worth recording (e.g. reading the audit trail).
-    Read { action: &'static str, resource: Resource, patient: Option<Uuid> },
+    /// A read that is not PHI but is itself worth recording (e.g. reading the audit trail),
+    /// with what it asked where that belongs on the record (a search's term).
+    Read { action: &'static str, resource: Resource, patient: Option<Uuid>, reason: Option<String> },
 }
 
 /// Who acted, under which policy, for what purpose: shared by every event of a request.
@@ -108,16 +111,17 @@ impl Recorder {
         let mut events = Vec::new();
         for entry in entries {
             match entry {
-                Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched } => {
+                Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched, why } => {
                     let (classes, terms) =
                         disclosures.entry((patient, resource, resource_id, break_glass)).or_default();
                     if !classes.contains(&class) {
                         classes.push(class);
                     }
-                    if let Some(term) = matched.map(|t| format!("matched {class} search {t:?}"))
-                        && !terms.contains(&term)
-                    {
-                        terms.push(term);
+                    let matched = matched.map(|t| format!("matched {class} search {t:?}"));
+                    for term in matched.into_iter().chain(why.map(str::to_owned)) {
+                        if !terms.contains(&term) {
+                            terms.push(term);
+                        }
                     }
                 }
                 Entry::Denial { resource, action, patient, reason } => {
@@ -126,8 +130,10 @@ impl Recorder {
                         denials.push(denial);
                     }
                 }
-                Entry::Read { action, resource, patient } => {
-                    events.push(base.event(action, resource.as_str(), None, patient));
+                Entry::Read { action, resource, patient, reason } => {
+                    let mut event = base.event(action, resource.as_str(), None, patient);
+                    event.reason = reason;
+                    events.push(event);
                 }
             }
         }

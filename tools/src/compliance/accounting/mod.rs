@@ -1,35 +1,36 @@
-//! A patient's accounting of disclosures as CSV: its columns, its row, and the one writer
-//! that `ward audit export` and the console's download share, so the document a patient
-//! receives reads the same whoever exported it.
+//! A patient's accounting of disclosures: the report ([`report`]), its words ([`words`]), and
+//! the one CSV writer that `ward audit export` and the console's download share, so the
+//! document a patient receives reads the same whoever exported it.
 //!
 //! 45 CFR 164.528(b)(2) asks, for each disclosure: (i) its date, (ii) the name of who received
 //! the PHI, (iii) a brief description of what was disclosed, (iv) a brief statement of its
-//! purpose. Those are the first columns; after them, how it was allowed (a role or a
-//! break-glass grant) and where to find it on the audit trail (request id, sequence number).
-//!
-//! The purpose column is the purpose of use the request stated (`x-ward-purpose`:
-//! `ticket:<id>`, `claim:<id>`, ...), then, after `; `, the reason the audit trail recorded
-//! where there is one (a search's term: `matched contact search "gar"`), and `none stated`
-//! when the request gave neither: a blank cell would read as a gap in the record.
+//! purpose. The file opens with who it is about, the period, who prepared it and when (one
+//! line each, padded to the table's width so a strict reader still reads it); then a blank
+//! line, and the table. Its first eleven columns are the ones clients have read since the
+//! first version, in their order: the codes (`date`, `recipient_sub`, `phi_classes`, `purpose`
+//! as the request stated it, then after `; ` the reason the trail recorded, ...). After them
+//! the same line in words for a person: the recipient's title, how many times, until when,
+//! what was seen and why. Repeated views of one record on one day are one line: `date` and
+//! `request_id`, `audit_seq` are the first view's, `audit_seqs` lists every one. Emergency
+//! access (opened, reviewed, ended) has its lines too, `record_type` `break_glass`.
 //!
 //! The file is opened in spreadsheets, and some of what it carries was typed by people (a
-//! search term, a display name), so a cell that a spreadsheet would run as a formula is
-//! neutralised the way OWASP advises for CSV injection: prefixed with `'`.
+//! search term, a display name, a break-glass reason), so a cell that a spreadsheet would run
+//! as a formula is neutralised the way OWASP advises for CSV injection: prefixed with `'`.
 
-use super::audit_log;
-use crate::kit::ApiResult;
-use chrono::{DateTime, SecondsFormat, Utc};
-use entities::{audit_event, staff};
-use sea_orm::sea_query::Order;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde_json::Value;
+mod query;
+pub mod report;
+pub mod words;
+
+pub use query::AccountingQuery;
+pub use report::{Kind, Line, Period, Person, Report};
+
+use chrono::SecondsFormat;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io;
-use uuid::Uuid;
 
-/// The header row, in order.
-pub const COLUMNS: [&str; 11] = [
+/// The table's header row, in order: the first eleven are the stable ones.
+pub const COLUMNS: [&str; 17] = [
     "date",
     "recipient_name",
     "recipient_sub",
@@ -41,132 +42,71 @@ pub const COLUMNS: [&str; 11] = [
     "outcome",
     "request_id",
     "audit_seq",
+    "recipient_title",
+    "times",
+    "last_date",
+    "what",
+    "why",
+    "audit_seqs",
 ];
 
 /// The purpose cell of a disclosure whose request stated no purpose and recorded no reason.
 pub const NONE_STATED: &str = "none stated";
 
-/// The fields of the GraphQL `AuditEvent` a [`Disclosure`] is read from
-/// ([`Disclosure::from_graphql`]): a query for the accounting selects exactly these.
-pub const GRAPHQL_FIELDS: &str =
-    "seq occurredAt actor actorName actorRoles resourceType resourceId phiClasses outcome reason purpose requestId";
-
-/// One disclosure as the accounting shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Disclosure {
-    /// The audit event's sequence number: orders the rows and finds the event on the chain.
-    pub seq: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub recipient_sub: String,
-    /// The member's display name as it is now (`None` when no member has that `sub`).
-    pub recipient_name: Option<String>,
-    /// The roles the recipient held at the time.
-    pub recipient_roles: Vec<String>,
-    pub phi_classes: Vec<String>,
-    /// The record the PHI was read from: its type (`patient`, `claim`, ...) and id.
-    pub record_type: String,
-    pub record_id: Option<String>,
-    /// The purpose of use the request stated, if any.
-    pub purpose: Option<String>,
-    /// Why else it was recorded, if anything (a search's term).
-    pub reason: Option<String>,
-    /// Opened by a break-glass grant rather than a role.
-    pub break_glass: bool,
-    pub request_id: String,
+fn time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn list(text: &str) -> Vec<String> {
-    text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
-impl Disclosure {
-    /// The row of a disclosure event, with the recipient's display name.
-    pub fn from_event(event: &audit_event::Model, recipient_name: Option<String>) -> Disclosure {
-        Disclosure {
-            seq: event.seq,
-            occurred_at: event.occurred_at,
-            recipient_sub: event.actor.clone(),
-            recipient_name,
-            recipient_roles: list(&event.actor_roles),
-            phi_classes: list(&event.phi_classes),
-            record_type: event.resource_type.clone(),
-            record_id: event.resource_id.clone(),
-            purpose: event.purpose.clone(),
-            reason: event.reason.clone(),
-            break_glass: event.outcome == crate::kit::audit::Outcome::BreakGlass.as_str(),
-            request_id: event.request_id.clone(),
-        }
-    }
-
-    /// The row of an `AuditEvent` node as the GraphQL API answers it (with
-    /// [`GRAPHQL_FIELDS`] selected); `None` when a field is missing or malformed.
-    pub fn from_graphql(node: &Value) -> Option<Disclosure> {
-        let text = |key: &str| node[key].as_str().map(str::to_owned);
-        let texts = |key: &str| -> Option<Vec<String>> {
-            node[key].as_array()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
-        };
-        Some(Disclosure {
-            seq: node["seq"].as_str()?.parse().ok()?,
-            occurred_at: DateTime::parse_from_rfc3339(node["occurredAt"].as_str()?).ok()?.with_timezone(&Utc),
-            recipient_sub: text("actor")?,
-            recipient_name: text("actorName"),
-            recipient_roles: texts("actorRoles")?,
-            phi_classes: texts("phiClasses")?,
-            record_type: text("resourceType")?,
-            record_id: text("resourceId"),
-            purpose: text("purpose"),
-            reason: text("reason"),
-            break_glass: node["outcome"].as_str()? == "BREAK_GLASS",
-            request_id: text("requestId")?,
-        })
-    }
-
-    /// The row's cells, in [`COLUMNS`] order, before neutralising.
-    fn cells(&self) -> [String; 11] {
-        let purpose = match (&self.purpose, &self.reason) {
+impl Line {
+    /// The purpose cell: the stated purpose, then the recorded reason.
+    fn purpose_cell(&self) -> String {
+        match (&self.purpose, &self.reason) {
             (Some(purpose), Some(reason)) => format!("{purpose}; {reason}"),
             (Some(why), None) | (None, Some(why)) => why.clone(),
             (None, None) => NONE_STATED.to_owned(),
-        };
+        }
+    }
+
+    /// The line's cells, in [`COLUMNS`] order, before neutralising.
+    fn cells(&self) -> [String; 17] {
         [
-            self.occurred_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-            self.recipient_name.clone().unwrap_or_default(),
-            self.recipient_sub.clone(),
-            self.recipient_roles.join(","),
+            time(&self.first),
+            self.recipient.name.clone().unwrap_or_default(),
+            self.recipient.sub.clone(),
+            self.roles.join(","),
             self.phi_classes.join(","),
             self.record_type.clone(),
             self.record_id.clone().unwrap_or_default(),
-            purpose,
+            self.purpose_cell(),
             if self.break_glass { "break_glass" } else { "allowed" }.to_owned(),
             self.request_id.clone(),
-            self.seq.to_string(),
+            self.seqs.first().map(i64::to_string).unwrap_or_default(),
+            self.recipient.title.clone().unwrap_or_default(),
+            self.times.to_string(),
+            time(&self.last),
+            self.what.clone(),
+            self.why.clone(),
+            self.seqs.iter().map(i64::to_string).collect::<Vec<_>>().join(" "),
         ]
     }
 }
 
-/// Every disclosure of `patient` on the audit trail, with each recipient's display name.
-/// For tools that read the database directly (`ward audit export`); the API's readers go
-/// through the `disclosures` query, which records that the trail was read.
-pub async fn of_patient(db: &impl ConnectionTrait, patient: Uuid) -> ApiResult<Vec<Disclosure>> {
-    let oldest_first =
-        audit_log::in_time_order(db.get_database_backend(), audit_log::disclosures_of(patient), Order::Asc);
-    let events = oldest_first.all(db).await?;
-    let mut subs: Vec<&str> = events.iter().map(|e| e.actor.as_str()).collect();
-    subs.sort_unstable();
-    subs.dedup();
-    let names: HashMap<String, String> = staff::Entity::find()
-        .filter(staff::Column::Sub.is_in(subs))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|member| (member.sub, member.display_name))
-        .collect();
-    Ok(events.iter().map(|e| Disclosure::from_event(e, names.get(&e.actor).cloned())).collect())
+/// The lines above the table: who, which period, by whom, when.
+fn preamble(report: &Report) -> Vec<[String; 2]> {
+    let period = &report.period;
+    vec![
+        ["Accounting of disclosures of".into(), report.patient.name.clone()],
+        ["Date of birth".into(), report.patient.date_of_birth.to_string()],
+        ["Insurance member id".into(), report.patient.member_id.clone()],
+        ["Period (UTC days, both included)".into(), format!("{} to {}", period.from, period.to)],
+        ["Prepared by".into(), report.generated_by.named()],
+        ["Prepared at".into(), time(&report.generated_at)],
+    ]
 }
 
 /// `cell` as a spreadsheet will show it: one that starts with `=`, `+`, `-`, `@`, a tab, a
 /// carriage return or a line feed would be read as a formula, so it gets a leading `'`.
-fn neutralised(cell: &str) -> Cow<'_, str> {
+pub(crate) fn neutralised(cell: &str) -> Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         Cow::Owned(format!("'{cell}"))
     } else {
@@ -174,30 +114,50 @@ fn neutralised(cell: &str) -> Cow<'_, str> {
     }
 }
 
-/// Writes the accounting of `rows` to `out`: the header, then one row per disclosure,
-/// oldest first, every cell neutralised.
-pub fn write(out: impl io::Write, mut rows: Vec<Disclosure>) -> io::Result<()> {
-    rows.sort_by_key(|row| (row.occurred_at, row.seq));
+/// Writes `report` to `out`: the lines that name it, a blank line, the header, then one row
+/// per line, oldest first, every cell neutralised and every row as wide as the header.
+pub fn write(out: impl io::Write, report: &Report) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
+    let width = COLUMNS.len();
+    let padded = |cells: Vec<String>| {
+        let mut row: Vec<String> = cells.iter().map(|cell| neutralised(cell).into_owned()).collect();
+        row.resize(width, String::new());
+        row
+    };
+    for line in preamble(report) {
+        csv.write_record(padded(line.to_vec())).map_err(io::Error::other)?;
+    }
+    csv.write_record(padded(Vec::new())).map_err(io::Error::other)?;
     csv.write_record(COLUMNS).map_err(io::Error::other)?;
-    for row in &rows {
-        let cells = row.cells();
-        csv.write_record(cells.iter().map(|cell| neutralised(cell).into_owned())).map_err(io::Error::other)?;
+    let mut lines: Vec<&Line> = report.lines.iter().collect();
+    lines.sort_by_key(|line| (line.first, line.seqs.first().copied()));
+    for line in lines {
+        csv.write_record(padded(line.cells().to_vec())).map_err(io::Error::other)?;
     }
     csv.flush()
 }
 
+/// How many lines above the header [`write`] puts (a reader skips them to reach the table).
+pub const PREAMBLE_LINES: usize = 7;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, NaiveDate, Utc};
 
-    fn disclosure() -> Disclosure {
-        Disclosure {
-            seq: 7,
-            occurred_at: DateTime::parse_from_rfc3339("2026-03-01T09:30:00.123456Z").unwrap().with_timezone(&Utc),
-            recipient_sub: "owen".into(),
-            recipient_name: Some("Owen Becker".into()),
-            recipient_roles: vec!["ops".into()],
+    fn line() -> Line {
+        let at = DateTime::parse_from_rfc3339("2026-03-01T09:30:00.123456Z").unwrap().with_timezone(&Utc);
+        Line {
+            kind: Kind::Disclosure,
+            first: at,
+            last: at,
+            times: 1,
+            recipient: Person {
+                sub: "owen".into(),
+                name: Some("Owen Becker".into()),
+                title: Some("Claims Specialist".into()),
+            },
+            roles: vec!["ops".into()],
             phi_classes: vec!["contact".into(), "identity".into()],
             record_type: "patient".into(),
             record_id: Some("01939f6e-7a2b-7c3d-8e4f-5a6b7c8d9e0f".into()),
@@ -205,13 +165,41 @@ mod tests {
             reason: None,
             break_glass: false,
             request_id: "req-1".into(),
+            seqs: vec![7],
+            what: "Saw name".into(),
+            why: "no purpose stated".into(),
         }
     }
 
-    fn written(rows: Vec<Disclosure>) -> String {
+    fn report(lines: Vec<Line>) -> Report {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        Report {
+            patient: report::NamedPatient {
+                id: uuid::Uuid::nil(),
+                name: "Rosa Garcia".into(),
+                date_of_birth: NaiveDate::from_ymd_opt(1984, 3, 2).unwrap(),
+                member_id: "MBR123".into(),
+            },
+            period: Period { from: day, to: day },
+            generated_at: DateTime::parse_from_rfc3339("2026-03-02T10:00:00Z").unwrap().with_timezone(&Utc),
+            generated_by: Person {
+                sub: "cora".into(),
+                name: Some("Cora Lindqvist".into()),
+                title: Some("Privacy Officer".into()),
+            },
+            lines,
+        }
+    }
+
+    fn written(report: &Report) -> String {
         let mut out = Vec::new();
-        write(&mut out, rows).unwrap();
+        write(&mut out, report).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    fn rows(csv: &str) -> Vec<Vec<String>> {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(csv.as_bytes());
+        reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
     }
 
     #[test]
@@ -225,58 +213,76 @@ mod tests {
     }
 
     #[test]
-    fn the_header_comes_first_and_rows_follow_oldest_first() {
-        let later = Disclosure { seq: 9, ..disclosure() };
-        let csv = written(vec![later, disclosure()]);
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], COLUMNS.join(","));
+    fn the_document_names_the_patient_the_period_and_who_prepared_it_then_the_table() {
+        let later = Line { seqs: vec![9], first: line().first + chrono::Duration::seconds(1), ..line() };
+        let csv = written(&report(vec![later, line()]));
+        let rows = rows(&csv);
+        assert!(rows.iter().all(|r| r.len() == COLUMNS.len()), "a strict reader reads every row: {csv}");
+        assert_eq!(rows[0][..2], ["Accounting of disclosures of", "Rosa Garcia"]);
+        assert_eq!(rows[3][1], "2026-03-01 to 2026-03-01");
+        assert_eq!(rows[4][1], "Cora Lindqvist, Privacy Officer");
+        assert_eq!(rows[5][1], "2026-03-02T10:00:00.000000Z");
+        assert!(rows[6].iter().all(String::is_empty));
+        assert_eq!(rows[PREAMBLE_LINES], COLUMNS);
         assert_eq!(
-            lines[1],
-            "2026-03-01T09:30:00.123456Z,Owen Becker,owen,ops,\"contact,identity\",patient,\
-             01939f6e-7a2b-7c3d-8e4f-5a6b7c8d9e0f,none stated,allowed,req-1,7"
+            rows[PREAMBLE_LINES + 1][..11],
+            [
+                "2026-03-01T09:30:00.123456Z",
+                "Owen Becker",
+                "owen",
+                "ops",
+                "contact,identity",
+                "patient",
+                "01939f6e-7a2b-7c3d-8e4f-5a6b7c8d9e0f",
+                "none stated",
+                "allowed",
+                "req-1",
+                "7"
+            ]
         );
-        assert!(lines[2].ends_with(",9"), "{csv}");
+        assert_eq!(
+            rows[PREAMBLE_LINES + 1][11..],
+            ["Claims Specialist", "1", "2026-03-01T09:30:00.123456Z", "Saw name", "no purpose stated", "7"]
+        );
+        assert_eq!(rows[PREAMBLE_LINES + 2][10], "9", "oldest first");
     }
 
     #[test]
     fn the_purpose_is_the_stated_one_then_the_recorded_reason() {
-        let both = Disclosure {
-            purpose: Some("ticket:1".into()),
-            reason: Some("matched contact search \"ga\"".into()),
-            ..disclosure()
-        };
+        let both =
+            Line { purpose: Some("ticket:1".into()), reason: Some("matched contact search \"ga\"".into()), ..line() };
         assert_eq!(both.cells()[7], "ticket:1; matched contact search \"ga\"");
-        assert_eq!(Disclosure { purpose: Some("claim:2".into()), ..disclosure() }.cells()[7], "claim:2");
-        assert_eq!(Disclosure { reason: Some("matched".into()), ..disclosure() }.cells()[7], "matched");
+        assert_eq!(Line { purpose: Some("claim:2".into()), ..line() }.cells()[7], "claim:2");
+        assert_eq!(Line { reason: Some("matched".into()), ..line() }.cells()[7], "matched");
+    }
+
+    #[test]
+    fn a_line_of_repeated_views_counts_them_and_lists_every_event() {
+        let last = line().first + chrono::Duration::minutes(40);
+        let cells = Line { times: 3, last, seqs: vec![7, 8, 12], ..line() }.cells();
+        assert_eq!((cells[10].as_str(), cells[12].as_str(), cells[16].as_str()), ("7", "3", "7 8 12"));
+        assert_eq!(cells[13], "2026-03-01T10:10:00.123456Z");
     }
 
     #[test]
     fn every_cell_is_neutralised_and_still_one_cell() {
-        let hostile = Disclosure {
-            recipient_name: Some("=HYPERLINK(\"https://evil.example\",\"x\")".into()),
-            recipient_sub: "-owen".into(),
+        let hostile = Line {
+            recipient: Person {
+                sub: "-owen".into(),
+                name: Some("=HYPERLINK(\"https://evil.example\",\"x\")".into()),
+                title: None,
+            },
             reason: Some("@cmd,\"\n=2".into()),
-            ..disclosure()
+            ..line()
         };
-        let csv = written(vec![hostile]);
-        let mut reader = csv::Reader::from_reader(csv.as_bytes());
-        let row = reader.records().next().unwrap().unwrap();
+        let mut hostile_report = report(vec![hostile]);
+        hostile_report.patient.name = "=cmd".into();
+        let rows = rows(&written(&hostile_report));
+        assert_eq!(rows[0][1], "'=cmd");
+        let row = &rows[PREAMBLE_LINES + 1];
         assert_eq!(row.len(), COLUMNS.len());
-        assert_eq!(&row[1], "'=HYPERLINK(\"https://evil.example\",\"x\")");
-        assert_eq!(&row[2], "'-owen");
-        assert_eq!(&row[7], "'@cmd,\"\n=2");
-    }
-
-    #[test]
-    fn a_graphql_node_and_its_event_make_the_same_row() {
-        let node = serde_json::json!({
-            "seq": "7", "occurredAt": "2026-03-01T09:30:00.123456+00:00", "actor": "owen", "actorName": "Owen Becker",
-            "actorRoles": ["ops"], "resourceType": "patient", "resourceId": "01939f6e-7a2b-7c3d-8e4f-5a6b7c8d9e0f",
-            "phiClasses": ["contact", "identity"], "outcome": "ALLOWED", "reason": null, "purpose": null, "requestId": "req-1"
-        });
-        assert_eq!(Disclosure::from_graphql(&node), Some(disclosure()));
-        let fields: Vec<&str> = GRAPHQL_FIELDS.split(' ').collect();
-        assert!(fields.iter().all(|f| node.get(f).is_some()), "every selected field is read");
-        assert_eq!(Disclosure::from_graphql(&serde_json::json!({ "seq": "x" })), None);
+        assert_eq!(row[1], "'=HYPERLINK(\"https://evil.example\",\"x\")");
+        assert_eq!(row[2], "'-owen");
+        assert_eq!(row[7], "'@cmd,\"\n=2");
     }
 }

@@ -1,7 +1,11 @@
-//! Admin: staff and their roles (grant, revoke, deactivate). Role grants that open patient
-//! data wait in the approvals queue for a second admin.
+//! Admin: staff and their roles (grant, revoke, deactivate, reactivate). Role grants that
+//! open patient data wait in the approvals queue for a second admin; what takes access away
+//! is confirmed on a page of its own ([`confirm`]).
 
-use super::{Feedback, FormBody, expected_version, fields, notice, outcome, read};
+mod confirm;
+pub mod opens;
+
+use super::{Feedback, FormBody, fields, notice, outcome, read};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Connection;
@@ -11,6 +15,7 @@ use axum::Router;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use confirm::Change;
 use maud::html;
 use serde::Deserialize;
 use serde_json::json;
@@ -20,7 +25,24 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/staff", get(staff))
         .route("/admin/staff/{sub}/roles", post(roles))
-        .route("/admin/staff/{sub}/deactivate", post(deactivate))
+        .route("/admin/staff/{sub}/deactivate", get(ask_deactivate).post(deactivate))
+        .route("/admin/staff/{sub}/reactivate", get(ask_reactivate).post(reactivate))
+}
+
+async fn ask_deactivate(ctx: SignedIn, Path(sub): Path<String>) -> Response {
+    confirm::ask(&ctx, &sub, Change::Deactivate, None, Feedback::default()).await
+}
+
+async fn ask_reactivate(ctx: SignedIn, Path(sub): Path<String>) -> Response {
+    confirm::ask(&ctx, &sub, Change::Reactivate, None, Feedback::default()).await
+}
+
+async fn deactivate(ctx: SignedIn, sub: Path<String>, form: FormBody) -> Response {
+    confirm::apply(ctx, sub, Change::Deactivate, form).await
+}
+
+async fn reactivate(ctx: SignedIn, sub: Path<String>, form: FormBody) -> Response {
+    confirm::apply(ctx, sub, Change::Reactivate, form).await
 }
 
 const ROLES: [&str; 5] = ["cx", "ops", "medical", "compliance", "admin"];
@@ -40,7 +62,6 @@ struct StaffMember {
     email: String,
     active: bool,
     roles: Vec<String>,
-    version: i64,
 }
 
 async fn staff(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
@@ -81,12 +102,11 @@ async fn render(ctx: &SignedIn, query: &HashMap<String, String>, feedback: Feedb
                         }
                     } }
                     td { @if m.active {
-                        form method="post" action={ "/admin/staff/" (sub) "/deactivate" } {
-                            (csrf_field(csrf))
-                            input type="hidden" name="version" value=(m.version);
-                            button.secondary type="submit" { "Deactivate" }
-                        }
-                    } @else { span.badge.bad { "deactivated" } } }
+                        a href={ "/admin/staff/" (sub) "/deactivate" } { "Deactivate " span.visually-hidden { (m.display_name) } "…" }
+                    } @else {
+                        span.badge.bad { "deactivated" } " "
+                        a href={ "/admin/staff/" (sub) "/reactivate" } { "Reactivate " span.visually-hidden { (m.display_name) } "…" }
+                    } }
                 }
             } }
         }
@@ -102,31 +122,29 @@ async fn roles(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Respon
     }
     let revoke = input.get("change").is_some_and(|c| c == "revoke");
     let role = input.get("role").cloned().unwrap_or_default();
+    if revoke {
+        // Taking a role away is confirmed on its own page, with why.
+        if input.get("confirmed").is_some_and(|c| c == "yes") {
+            return confirm::revoke(&ctx, &sub, &role, input).await;
+        }
+        let typed = Feedback { form: "revoke", errors: Vec::new(), input };
+        return confirm::ask(&ctx, &sub, Change::Revoke, Some(&role), typed).await;
+    }
     let why = input.get("why").map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
-    if !revoke && why.is_none() {
+    if why.is_none() {
         let error = crate::console::gql::GqlError::bad_input(
             "say why this role is needed: the admin who approves the grant reads it",
         );
         return render(&ctx, &HashMap::new(), Feedback { form: "roles", errors: vec![error], input }).await;
     }
-    let (doc, vars) = if revoke {
-        (documents::ADMIN_REVOKE_ROLE.text, json!({ "s": sub, "r": role }))
-    } else {
-        (documents::ADMIN_GRANT_ROLE.text, json!({ "s": sub, "r": role, "why": why }))
-    };
-    let answer = match ctx.run(doc, vars, None).await {
+    let vars = json!({ "s": sub, "r": role, "why": why });
+    let answer = match ctx.run(documents::ADMIN_GRANT_ROLE.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
     // A grant answers the member as they are: holding the role already, nothing was asked.
-    let held = !revoke
-        && answer.read::<Granted>().is_ok_and(|g| g.grant_role.roles.iter().any(|r| r.eq_ignore_ascii_case(&role)));
-    let done = match (revoke, held) {
-        (true, _) => "revoked",
-        (false, true) => "held",
-        (false, false) => "asked",
-    };
-    match outcome(&answer, "/admin/staff", done) {
+    let held = answer.read::<Granted>().is_ok_and(|g| g.grant_role.roles.iter().any(|r| r.eq_ignore_ascii_case(&role)));
+    match outcome(&answer, "/admin/staff", if held { "held" } else { "asked" }) {
         Ok(response) => response,
         Err(errors) => render(&ctx, &HashMap::new(), Feedback { form: "roles", errors, input }).await,
     }
@@ -142,20 +160,4 @@ struct Granted {
 #[derive(Deserialize)]
 struct GrantedMember {
     roles: Vec<String>,
-}
-
-async fn deactivate(ctx: SignedIn, Path(sub): Path<String>, form: FormBody) -> Response {
-    let input = fields(&form.0);
-    if let Err(response) = ctx.check_csrf(&input) {
-        return response;
-    }
-    let vars = json!({ "s": sub, "v": expected_version(&input) });
-    let answer = match ctx.run(documents::ADMIN_DEACTIVATE_STAFF.text, vars, None).await {
-        Ok(answer) => answer,
-        Err(response) => return response,
-    };
-    match outcome(&answer, "/admin/staff", "deactivated") {
-        Ok(response) => response,
-        Err(errors) => render(&ctx, &HashMap::new(), Feedback { form: "deactivate", errors, input }).await,
-    }
 }

@@ -20,6 +20,8 @@ pub struct Frame<'a> {
     pub address: Option<&'a str>,
     /// Four eyes for the member: the count in the navigation, their decisions above the page.
     pub inbox: Option<&'a super::inbox::Inbox>,
+    /// Seconds a session may go unused before it ends: the page warns a minute before.
+    pub idle: u64,
 }
 
 /// The navigation item a page belongs to: the longest whose address is the path or a
@@ -81,7 +83,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
         (DOCTYPE)
         html lang="en" {
             (head(title, true))
-            body data-address=[frame.address] {
+            body data-address=[frame.address] data-member=(frame.sub) data-idle=(frame.idle) {
                 a.skip href="#main" { "Skip to content" }
                 header.top {
                     span.brand { "ward" }
@@ -107,8 +109,21 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                     h1 { (title) }
                     (body)
                 }
+                (idle_warning())
                 footer { "Every view of patient data here is recorded. Sessions end after inactivity." }
             }
+        }
+    }
+}
+
+/// The warning the script shows a minute before an unused session ends, and what it says once
+/// the session has ended (hidden until then; without the script the session simply ends).
+fn idle_warning() -> Markup {
+    html! {
+        div.idle id="idle" role="alertdialog" aria-labelledby="idle-said" hidden {
+            p id="idle-said" data-ending="You will be signed out in a minute, because nothing has reached ward from this page for a while. What you have typed here stays in this tab." data-ended="You have been signed out after a period of inactivity. What you typed here stays in this tab: sign in again to go on." {}
+            button type="button" data-stay { "Stay signed in" }
+            a data-sign-in hidden href="/signin?expired=1" { "Sign in again" }
         }
     }
 }

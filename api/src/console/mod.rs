@@ -72,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signin/callback", get(oidc::callback))
         .route("/signout", post(signin::sign_out))
         .route("/approvals/seen", post(inbox::seen))
+        .route("/session/alive", get(still_here))
         .route("/console/assets/{file}", get(assets::asset))
         .merge(pages::routes())
         .method_not_allowed_fallback(form_address_fetched)
@@ -97,6 +98,12 @@ async fn not_found(axum::extract::State(state): axum::extract::State<AppState>, 
         }
         Err(to_sign_in) => to_sign_in,
     }
+}
+
+/// `GET /session/alive`: "Stay signed in". Reaching it restarts the session's idle clock, as
+/// any page does; `204` while the session lives (without one, the sign-in page's redirect).
+async fn still_here(_ctx: SignedIn) -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// A browser asking for a page: a GET that accepts HTML (an API client gets bare statuses).
@@ -174,9 +181,28 @@ pub struct SignedIn {
     pub inbox: Option<inbox::Inbox>,
 }
 
-/// Where a request without a live session goes.
-pub fn to_sign_in(expired: bool) -> Response {
-    redirect(if expired { "/signin?expired=1" } else { "/signin" })
+/// Where a request without a live session goes: the sign-in page, which returns to `next`
+/// (the page the member was on) once they are signed in again.
+pub fn to_sign_in(expired: bool, next: &str) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    if expired {
+        query.append_pair("expired", "1");
+    }
+    if next != "/" {
+        query.append_pair("next", next);
+    }
+    let query = query.finish();
+    redirect(&if query.is_empty() { "/signin".to_owned() } else { format!("/signin?{query}") })
+}
+
+/// The page a request was for, to return to after signing in: the page itself for a GET, the
+/// page a form belongs to for a POST (its body is gone; the browser keeps the draft).
+fn page_of(parts: &Parts) -> String {
+    if parts.method == Method::GET {
+        parts.uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+    } else {
+        form_page(parts.uri.path())
+    }
 }
 
 /// `303 See Other` to `to` (after a form: the browser follows with a GET).
@@ -210,21 +236,22 @@ impl FromRequestParts<AppState> for SignedIn {
         if parts.method == Method::POST && !same_origin(parts) {
             return Err((StatusCode::FORBIDDEN, "this form did not come from ward's own pages").into_response());
         }
-        let Some(token) = session::token_of(&parts.headers) else { return Err(to_sign_in(false)) };
+        let next = page_of(parts);
+        let Some(token) = session::token_of(&parts.headers) else { return Err(to_sign_in(false, &next)) };
         let db = &state.db;
         let failed = |err: ApiError| page_error(&err);
         let found = session::find(db, &token, *state.console.session_idle, chrono::Utc::now()).await.map_err(failed)?;
         let session = match found {
             Found::Active(session) => session,
-            Found::Expired => return Err(signed_out(to_sign_in(true), is_local(parts))),
-            Found::Unknown => return Err(signed_out(to_sign_in(false), is_local(parts))),
+            Found::Expired => return Err(signed_out(to_sign_in(true, &next), is_local(parts))),
+            Found::Unknown => return Err(signed_out(to_sign_in(false, &next), is_local(parts))),
         };
         let member = tools::admin::access_service::staff_by_id(db, session.staff_id).await.map_err(failed)?;
         let policy = state.policy.authorizer().snapshot();
         let principal = member.and_then(|member| tools::admin::access_service::principal_of(member, &policy));
         let Some(principal) = principal else {
             session::end(db, session.id, chrono::Utc::now()).await.map_err(failed)?;
-            return Err(signed_out(to_sign_in(false), is_local(parts)));
+            return Err(signed_out(to_sign_in(false, &next), is_local(parts)));
         };
         let request_id = crate::http::request_id_of(&parts.headers);
         let path = parts.uri.path().to_owned();
@@ -271,6 +298,7 @@ impl SignedIn {
             path: &self.path,
             address: self.address.as_deref(),
             inbox: self.inbox.as_ref(),
+            idle: self.state.console.session_idle.as_secs(),
         }
     }
 

@@ -144,6 +144,7 @@ impl Provider {
             state: state.secret().clone(),
             verifier: verifier.secret().clone(),
             nonce: nonce.secret().clone(),
+            next: "/".to_owned(),
         };
         Ok((url.to_string(), pending))
     }
@@ -186,23 +187,30 @@ struct Pending {
     state: String,
     verifier: String,
     nonce: String,
+    /// The page to return to once signed in (checked again when it is used).
+    next: String,
 }
 
 impl Pending {
     fn cookie(&self, local: bool) -> String {
-        // The three are base64url: a dot cannot occur in any of them.
-        let value = format!("{}.{}.{}", self.state, self.verifier, self.nonce);
+        // The three secrets are base64url: a dot cannot occur in any of them. The page comes
+        // last, form-encoded (no `;`, `,`, space or quote, which a cookie cannot hold).
+        let next: String = url::form_urlencoded::byte_serialize(self.next.as_bytes()).collect();
+        let value = format!("{}.{}.{}.{next}", self.state, self.verifier, self.nonce);
         pending_cookie(Some(&value), local)
     }
 
     fn from_headers(headers: &axum::http::HeaderMap) -> Option<Pending> {
         let value = session::cookie_value(headers, PENDING_COOKIE)?;
-        let mut parts = value.splitn(3, '.');
+        let mut parts = value.splitn(4, '.');
         let (state, verifier, nonce) = (parts.next()?, parts.next()?, parts.next()?);
+        let next = format!("next={}", parts.next().unwrap_or_default());
+        let next = url::form_urlencoded::parse(next.as_bytes()).next().map(|(_, v)| v.into_owned());
         (!state.is_empty() && !verifier.is_empty() && !nonce.is_empty()).then(|| Pending {
             state: state.to_owned(),
             verifier: verifier.to_owned(),
             nonce: nonce.to_owned(),
+            next: super::signin::return_to(next.as_deref()),
         })
     }
 }
@@ -222,13 +230,20 @@ fn pending_cookie(value: Option<&str>, local: bool) -> String {
     cookie.build().to_string()
 }
 
-/// `GET /signin/oidc`: off to the provider.
-pub async fn start(State(state): State<AppState>, parts: Parts) -> Response {
+/// `GET /signin/oidc[?next=PAGE]`: off to the provider, to come back to `next`.
+pub async fn start(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    parts: Parts,
+) -> Response {
     let Some(provider) = state.oidc.as_deref() else {
         return (StatusCode::NOT_FOUND, "sign-in through an identity provider is not configured").into_response();
     };
     match provider.start().await {
-        Ok((url, pending)) => with_cookie(super::redirect(&url), &pending.cookie(is_local(&parts))),
+        Ok((url, mut pending)) => {
+            pending.next = super::signin::return_to(query.get("next").map(String::as_str));
+            with_cookie(super::redirect(&url), &pending.cookie(is_local(&parts)))
+        }
         Err(failure) => refused(failure, is_local(&parts)),
     }
 }
@@ -257,6 +272,7 @@ pub async fn callback(
     let Some(code) = query.get("code").filter(|c| !c.is_empty()) else {
         return refused(Failure::Refused("no authorization code".into()), local);
     };
+    let next = pending.next.clone();
     let sub = match provider.finish(code, pending).await {
         Ok(sub) => sub,
         Err(failure) => return refused(failure, local),
@@ -274,8 +290,8 @@ pub async fn callback(
     let response = bare(
         "Signed in",
         html! {
-            meta http-equiv="refresh" content="0; url=/";
-            p role="status" { "Signed in as " (principal.sub) ". " a href="/" { "Continue to your queue" } }
+            meta http-equiv="refresh" content={ "0; url=" (next) };
+            p role="status" { "Signed in as " (principal.sub) ". " a href=(next) { "Continue where you were" } }
         },
     )
     .into_response();

@@ -3,6 +3,7 @@
 //! With neither, it says how staff reach ward until one is configured.
 
 use super::layout::bare;
+use super::local_path::local_path;
 use super::session::{self, Found};
 use super::{is_local, redirect, same_origin, signed_out, with_cookie};
 use crate::http::AppState;
@@ -14,15 +15,28 @@ use maud::html;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
+/// Where signing in sends the member: back to `next` (the page they were on when the session
+/// ended), when it is a page of ward's own; their home otherwise.
+pub fn return_to(next: Option<&str>) -> String {
+    const NOT_A_PAGE: [&str; 4] = ["/signin", "/signout", "/session/", "/console/assets/"];
+    next.and_then(local_path)
+        .filter(|path| !NOT_A_PAGE.iter().any(|prefix| path.starts_with(prefix)))
+        .unwrap_or_else(|| "/".to_owned())
+}
+
 pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<String, String>>) -> Response {
     let expired = query.contains_key("expired");
+    let next = return_to(query.get("next").map(String::as_str));
     let expired_notice = html! {
         @if expired { p.notice role="status" { "Your session ended after a period of inactivity. Please sign in again." } }
     };
     // A link, not a form: `form-action 'self'` would stop a form redirected to the provider.
     let provider = html! {
         @if state.oidc.is_some() {
-            p { a.button href="/signin/oidc" { "Sign in with your organisation's account" } }
+            @let start = if next == "/" { "/signin/oidc".to_owned() } else {
+                format!("/signin/oidc?{}", url::form_urlencoded::Serializer::new(String::new()).append_pair("next", &next).finish())
+            };
+            p { a.button href=(start) { "Sign in with your organisation's account" } }
         }
     };
     if !state.console.demo_sign_in {
@@ -57,6 +71,7 @@ pub async fn page(State(state): State<AppState>, Query(query): Query<HashMap<Str
                     li {
                         form method="post" action="/signin" {
                             input type="hidden" name="sub" value=(member.sub);
+                            input type="hidden" name="next" value=(next);
                             button type="submit" { (member.display_name) }
                             " "
                             span.roles { (policy.roles_of(&member.sub).iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) }
@@ -95,7 +110,8 @@ pub async fn sign_in(State(state): State<AppState>, request: axum::extract::Requ
         return (StatusCode::SERVICE_UNAVAILABLE, "ward cannot reach its database right now").into_response();
     };
     tracing::info!(sub = %principal.sub, "console sign-in");
-    with_cookie(redirect("/"), &session::cookie(Some(&token), is_local(&parts)))
+    let next = return_to(form.get("next").map(String::as_str));
+    with_cookie(redirect(&next), &session::cookie(Some(&token), is_local(&parts)))
 }
 
 pub async fn sign_out(State(state): State<AppState>, request: axum::extract::Request) -> Response {

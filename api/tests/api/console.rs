@@ -100,7 +100,7 @@ fn location(headers: &reqwest::header::HeaderMap) -> String {
 both!(no_session_goes_to_sign_in_and_the_cookie_is_locked_down, |app| {
     let mut browser = Browser::new(&app);
     let (status, _, headers) = browser.get("/cx/tickets").await;
-    assert_eq!((status, location(&headers).as_str()), (303, "/signin"));
+    assert_eq!((status, location(&headers).as_str()), (303, "/signin?next=%2Fcx%2Ftickets"));
     let set = browser.sign_in("alice").await;
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/"), "{set}");
     assert!(!set.contains("Secure"), "on localhost a Secure cookie would never come back: {set}");
@@ -138,6 +138,10 @@ both!(every_form_needs_the_sessions_csrf_token_and_ward_as_its_origin, |app| {
     assert_eq!(status, 403, "no token");
     let (status, _, _) = browser.post(&path, &[("body", "forged"), ("csrf", "not-the-token")]).await;
     assert_eq!(status, 403, "a wrong token");
+    let (status, _, _) = browser.post(&path, &[("body", "forged"), ("then", "RESOLVED")]).await;
+    assert_eq!(status, 403, "a reply with a move: no token, neither");
+    let (status, _, _) = browser.post(&format!("/cx/tickets/{ticket}/insert-reply"), &[("body", "forged")]).await;
+    assert_eq!(status, 403, "inserting a saved reply, too");
     let csrf = browser.csrf().await;
     let cross = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let response = cross
@@ -175,7 +179,7 @@ both!(an_idle_session_ends_and_sign_out_ends_it_at_once, |app| {
         .await
         .unwrap();
     let (status, _, headers) = browser.get("/ops/escalations").await;
-    assert_eq!((status, location(&headers).as_str()), (303, "/signin?expired=1"));
+    assert_eq!((status, location(&headers).as_str()), (303, "/signin?expired=1&next=%2Fops%2Fescalations"));
     assert_eq!(browser.get("/ops/escalations").await.0, 303, "and stays ended");
 
     browser.sign_in("owen").await;
@@ -638,12 +642,51 @@ both!(every_console_document_is_valid_for_its_team, |app| {
     }
 });
 
+both!(signing_in_again_returns_to_the_page_and_never_to_another_site, |app| {
+    let browser = Browser::new(&app);
+    let (status, _, headers) = browser.get("/ops/escalations?status=OPEN").await;
+    assert_eq!((status, location(&headers).as_str()), (303, "/signin?next=%2Fops%2Fescalations%3Fstatus%3DOPEN"));
+    let (_, page, _) = browser.get("/signin?next=%2Fops%2Fescalations%3Fstatus%3DOPEN").await;
+    assert!(
+        page.contains(r#"name="next" value="/ops/escalations?status=OPEN""#),
+        "each sign-in form carries the page: {page}"
+    );
+    let signed_in = |next: &'static str| {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let url = app.url("/signin");
+        async move {
+            let response = client.post(url).form(&[("sub", "owen"), ("next", next)]).send().await.unwrap();
+            assert_eq!(response.status(), 303);
+            location(response.headers())
+        }
+    };
+    assert_eq!(signed_in("/ops/escalations?status=OPEN").await, "/ops/escalations?status=OPEN");
+    // Another site, however spelled, or a page that is not one: home instead.
+    for hostile in [
+        "//evil.example/",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%2F%2Fevil.example",
+        "/signout",
+        "/signin?next=/x",
+        "/session/alive",
+        "ops",
+    ] {
+        assert_eq!(signed_in(hostile).await, "/", "{hostile}");
+    }
+    // A form posted after the session ended returns to the form's page, not its action.
+    let (status, _, headers) =
+        browser.post("/cx/tickets/00000000-0000-0000-0000-000000000001/comment", &[("body", "x")]).await;
+    assert_eq!(status, 303);
+    assert!(location(&headers).starts_with("/signin?next=%2Fcx%2Ftickets%2F"), "{headers:?}");
+});
+
 both!(an_address_with_no_page_answers_wards_own_page_and_an_api_client_a_bare_404, |app| {
     let mut browser = Browser::new(&app);
     let (status, _, headers) = browser.get("/ops/no-such-page").await;
     assert_eq!(
         (status, headers.get("location").and_then(|l| l.to_str().ok())),
-        (303, Some("/signin")),
+        (303, Some("/signin?next=%2Fops%2Fno-such-page")),
         "signed out: sign in first"
     );
     browser.sign_in("owen").await;

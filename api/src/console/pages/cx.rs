@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cx/tickets", get(queue))
         .route("/cx/tickets/{id}", get(ticket))
         .route("/cx/tickets/{id}/comment", post(comment))
+        .route("/cx/tickets/{id}/insert-reply", post(insert_reply))
         .route("/cx/tickets/{id}/transition", post(transition))
         .route("/cx/tickets/{id}/assign", post(assign))
 }
@@ -345,7 +346,8 @@ fn work_card(ctx: &SignedIn, id: &str, t: &Ticket, feedback: &Feedback) -> Marku
     }
 }
 
-/// A comment, filled in from a saved reply where one was chosen.
+/// A comment, with a saved reply inserted where the agent's cursor was, sent alone or with
+/// the ticket's next status.
 fn reply_card(
     ctx: &SignedIn,
     id: &str,
@@ -354,35 +356,89 @@ fn reply_card(
     feedback: &Feedback,
 ) -> Markup {
     let csrf = ctx.frame().csrf;
+    let t = &page.ticket;
     let filled = page.render_macro.as_ref();
-    let typed = feedback.typed("comment", "body");
-    let comment_text = if !typed.is_empty() { typed } else { filled.map(|f| f.text.clone()).unwrap_or_default() };
+    let (text, caret) = reply_text(feedback, filled);
+    let chosen = if feedback.form == "insert" { feedback.input.get("macro") } else { query.get("macro") };
+    let then = |to: &str, label: &'static str| {
+        html! {
+            @if t.allowed_moves.iter().any(|m| m == to) {
+                " " button.secondary type="submit" name="then" value=(to) { (label) }
+            }
+        }
+    };
     html! {
         section.card aria-labelledby="reply-h" {
             h2 id="reply-h" { "Reply" }
-            form method="get" action={ "/cx/tickets/" (id) } {
-                label for="macro" { "Saved reply" }
-                select id="macro" name="macro" {
-                    option value="" { "None" }
-                    @for m in &page.macros {
-                        option value=(m.id) selected[query.get("macro") == Some(&m.id)] { (m.name) }
-                    }
-                }
-                button.secondary type="submit" { "Fill in" }
-            }
-            @if let Some(refused) = filled.map(|f| &f.refused_placeholders).filter(|r| !r.is_empty()) {
-                p.muted { "Left out because your role may not read them: " (plain(refused)) }
-            }
             (feedback.errors_of("comment"))
             form method="post" action={ "/cx/tickets/" (id) "/comment" } {
                 (csrf_field(csrf))
+                input type="hidden" name="version" value=(t.version);
+                input type="hidden" name="cursor" id="cursor" value="";
+                div.inline {
+                    label for="macro" { "Saved reply" }
+                    select id="macro" name="macro" {
+                        option value="" { "None" }
+                        @for m in &page.macros {
+                            option value=(m.id) selected[chosen == Some(&m.id)] { (m.name) }
+                        }
+                    }
+                    " "
+                    button.secondary type="submit" formaction={ "/cx/tickets/" (id) "/insert-reply" } formnovalidate { "Insert at the cursor" }
+                }
+                @if let Some(refused) = filled.map(|f| &f.refused_placeholders).filter(|r| !r.is_empty()) {
+                    p.muted { "Left out because your role may not read them: " (plain(refused)) }
+                }
                 label for="body" { "Comment" }
-                textarea id="body" name="body" required { (comment_text) }
-                label { input type="checkbox" name="internal" value="true" checked[feedback.typed("comment", "internal") == "true"]; " Internal note (never shown to the requester)" }
+                // The parser drops one newline after `<textarea>`: this one, never the reply's.
+                textarea id="body" name="body" required data-caret=[caret] { "\n" (text) }
+                label { input type="checkbox" name="internal" value="true" checked[is_internal(feedback)]; " Internal note (never shown to the requester)" }
                 button type="submit" { "Add comment" }
+                (then("PENDING", "Reply and set pending"))
+                (then("RESOLVED", "Reply and resolve"))
             }
         }
     }
+}
+
+/// What the reply box holds: what the agent typed (kept through a refusal), or a saved reply
+/// inserted into it at their cursor, with where the cursor goes after the insertion.
+fn reply_text(feedback: &Feedback, filled: Option<&FilledReply>) -> (String, Option<usize>) {
+    let typed = |form: &str| feedback.typed(form, "body");
+    match (feedback.form, filled) {
+        ("insert", Some(filled)) => {
+            let cursor = feedback.typed("insert", "cursor").parse().ok();
+            let (text, caret) = insert_at(&typed("insert"), cursor, &filled.text);
+            (text, Some(caret))
+        }
+        ("insert", None) => (typed("insert"), None),
+        _ => {
+            let typed = typed("comment");
+            if typed.is_empty() { (filled.map(|f| f.text.clone()).unwrap_or_default(), None) } else { (typed, None) }
+        }
+    }
+}
+
+fn is_internal(feedback: &Feedback) -> bool {
+    feedback.typed("comment", "internal") == "true" || feedback.typed("insert", "internal") == "true"
+}
+
+/// `typed` with `text` inserted at `cursor` (counted in characters, as the page counts them),
+/// or on a line of its own after it without one; and the character after the insertion.
+fn insert_at(typed: &str, cursor: Option<usize>, text: &str) -> (String, usize) {
+    let length = typed.chars().count();
+    let at = match cursor {
+        Some(at) if at <= length => at,
+        _ if typed.is_empty() => 0,
+        _ => {
+            let joined = if typed.ends_with('\n') { format!("{typed}{text}") } else { format!("{typed}\n{text}") };
+            let caret = joined.chars().count();
+            return (joined, caret);
+        }
+    };
+    let split = typed.char_indices().nth(at).map_or(typed.len(), |(i, _)| i);
+    let (before, after) = typed.split_at(split);
+    (format!("{before}{text}{after}"), at + text.chars().count())
 }
 
 fn comments_card(t: &Ticket) -> Markup {
@@ -436,11 +492,52 @@ async fn run_form_mutation(
     }
 }
 
-async fn comment(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
+/// A reply, and with "Reply and set pending" or "Reply and resolve" the move after it. The
+/// reply stands even when the move is refused: the page says so, and why.
+async fn comment(mut ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
     let input = fields(&form.0);
     let vars = json!({ "id": id, "body": input.get("body"), "internal": input.contains_key("internal") });
     let doc = documents::CX_ADD_TICKET_COMMENT.text;
-    run_form_mutation(ctx, id, form, "comment", doc, vars).await
+    let Some(to) = input.get("then").filter(|to| !to.is_empty()).cloned() else {
+        return run_form_mutation(ctx, id, form, "comment", doc, vars).await;
+    };
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let purpose = format!("ticket:{id}");
+    let answer = match ctx.run(doc, vars, Some(&purpose)).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    if !answer.errors.is_empty() {
+        return render(&ctx, &id, &HashMap::new(), Feedback { form: "comment", errors: answer.errors, input }).await;
+    }
+    let vars = json!({ "id": id, "v": expected_version(&input), "to": to });
+    let answer = match ctx.run(documents::CX_TRANSITION_TICKET.text, vars, Some(&purpose)).await {
+        Ok(answer) => answer,
+        Err(response) => return response,
+    };
+    let done = if to == "RESOLVED" { "reply-resolved" } else { "reply-pending" };
+    match outcome(&answer, &format!("/cx/tickets/{id}"), done) {
+        Ok(response) => response,
+        Err(errors) => {
+            ctx.address = Some(format!("/cx/tickets/{id}?done=reply-unmoved"));
+            let query = HashMap::from([("done".to_owned(), "reply-unmoved".to_owned())]);
+            render(&ctx, &id, &query, Feedback { form: "transition", errors, input }).await
+        }
+    }
+}
+
+/// "Insert at the cursor": the page again, the saved reply filled in for this ticket and
+/// inserted into what the agent typed. Nothing is stored.
+async fn insert_reply(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
+    let input = fields(&form.0);
+    if let Err(response) = ctx.check_csrf(&input) {
+        return response;
+    }
+    let query: HashMap<String, String> =
+        input.get("macro").map(|m| ("macro".to_owned(), m.clone())).into_iter().collect();
+    render(&ctx, &id, &query, Feedback { form: "insert", errors: Vec::new(), input }).await
 }
 
 async fn transition(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Response {
@@ -456,4 +553,25 @@ async fn assign(ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> Respon
     let vars = json!({ "id": id, "v": expected_version(&input), "a": assignee });
     let doc = documents::CX_ASSIGN_TICKET.text;
     run_form_mutation(ctx, id, form, "assign", doc, vars).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::insert_at;
+
+    #[test]
+    fn a_saved_reply_goes_in_at_the_cursor_counted_in_characters() {
+        assert_eq!(insert_at("Zoë 🙂, — thanks", Some(7), "Hello. "), ("Zoë 🙂, Hello. — thanks".to_owned(), 14));
+        assert_eq!(insert_at("", None, "Hello."), ("Hello.".to_owned(), 6));
+        assert_eq!(insert_at("", Some(0), "Hello."), ("Hello.".to_owned(), 6));
+        assert_eq!(insert_at("Hi", Some(0), "Yes. "), ("Yes. Hi".to_owned(), 5));
+    }
+
+    #[test]
+    fn without_a_cursor_it_goes_on_a_line_of_its_own_after_the_text() {
+        assert_eq!(insert_at("Hi Sam,", None, "Thanks."), ("Hi Sam,\nThanks.".to_owned(), 15));
+        assert_eq!(insert_at("Hi Sam,\n", None, "Thanks."), ("Hi Sam,\nThanks.".to_owned(), 15));
+        // A cursor past the end (a stale page, a hand-made form) is no cursor.
+        assert_eq!(insert_at("Hi", Some(99), "Thanks."), ("Hi\nThanks.".to_owned(), 10));
+    }
 }

@@ -112,6 +112,9 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
     let text = match query.get("done").map(String::as_str) {
         Some("comment") => "Comment added.",
         Some("transition") => "Status changed.",
+        Some("reply-pending") => "Reply added and the ticket set pending.",
+        Some("reply-resolved") => "Reply added and the ticket resolved.",
+        Some("reply-unmoved") => "Your reply was added, but the status was not changed: see why below.",
         Some("assign") => "Assignment changed.",
         Some("escalate") => "Denial escalated.",
         Some("writeoff") => "Written off: the amount and its reason are in the history.",

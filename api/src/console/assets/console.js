@@ -1,8 +1,10 @@
-// ward console: the address after a refused form, single-key shortcuts on queues (j / k move, Enter opens the row's link,
-// / jumps to the first filter), and the switch that turns them off (WCAG 2.1.4), kept in
-// this browser. A shortcut never fires in a text field or with a modifier key, and the
-// arrow keys are the browser's (they scroll). No third-party code; everything works
-// without it.
+// ward console: the address after a refused form; drafts of what was typed, kept in this
+// tab until they are sent (through a conflict, a refusal or a session that ended); the
+// cursor a saved reply is inserted at; the warning a minute before an unused session ends;
+// single-key shortcuts on queues (j / k move, Enter opens the row's link, / jumps to the
+// first filter), and the switch that turns them off (WCAG 2.1.4), kept in this browser. A
+// shortcut never fires in a text field or with a modifier key, and the arrow keys are the
+// browser's (they scroll). No third-party code; everything works without it.
 (function () {
   "use strict";
   // A page answering a form shows its own address, not the form's: reload, back and a
@@ -11,6 +13,145 @@
   var address = document.body.getAttribute("data-address");
   if (address && address.charAt(0) === "/" && window.history && window.history.replaceState) {
     window.history.replaceState(null, "", address);
+  }
+
+  // Drafts. Every text a form would post is kept in this tab's sessionStorage as it is
+  // typed, under the member and the page, and put back when the page comes again without
+  // it: after a conflict or a refusal that did not echo it, or after signing in again. A
+  // form sent stores which drafts it carried; the page after a success (its address says
+  // `done=`) drops them. Signing out drops them all, as does another member's page in this
+  // tab; none outlives 12 hours.
+  var member = document.body.getAttribute("data-member") || "";
+  var store = null;
+  try { store = window.sessionStorage; } catch (e) { store = null; }
+  var DRAFT = "ward.draft:";
+  var SENT = "ward.sent";
+  var KEEP_MS = 12 * 60 * 60 * 1000;
+  function draftKeys() {
+    var keys = [];
+    for (var i = 0; store && i < store.length; i++) {
+      var key = store.key(i);
+      if (key && key.indexOf(DRAFT) === 0) { keys.push(key); }
+    }
+    return keys;
+  }
+  function read(key) {
+    try { return JSON.parse(store.getItem(key)); } catch (e) { return null; }
+  }
+  function keyOf(field) { return DRAFT + member + ":" + window.location.pathname + "#" + field.id; }
+  if (store) {
+    draftKeys().forEach(function (key) {
+      var draft = read(key);
+      // Another member signed in in this tab (a shared desk): what the last one typed goes.
+      var theirs = member && key.indexOf(DRAFT + member + ":") !== 0;
+      if (theirs || !draft || typeof draft.text !== "string" || !(Date.now() - draft.at < KEEP_MS)) { store.removeItem(key); }
+    });
+    var sent = read(SENT);
+    store.removeItem(SENT);
+    if (sent && /(^\?|&)done=/.test(window.location.search) && sent.keys) {
+      sent.keys.forEach(function (key) { store.removeItem(key); });
+    }
+  }
+  var fields = member && store ? Array.prototype.slice.call(
+    document.querySelectorAll("form[method=post] textarea[id], form[method=post] input[type=text][id]")
+  ) : [];
+  var restored = [];
+  fields.forEach(function (field) {
+    var key = keyOf(field);
+    var draft = read(key);
+    // A field the page filled in anew (a saved reply inserted) is newer than its draft.
+    if (field.hasAttribute("data-caret")) {
+      store.setItem(key, JSON.stringify({ text: field.value, at: Date.now() }));
+    } else if (draft && draft.text && field.value === field.defaultValue && field.value !== draft.text) {
+      field.value = draft.text;
+      restored.push(field);
+    }
+    field.addEventListener("input", function () {
+      try { store.setItem(key, JSON.stringify({ text: field.value, at: Date.now() })); } catch (e) { /* full: not kept */ }
+    });
+  });
+  if (restored.length) {
+    var said = document.createElement("p");
+    said.className = "notice";
+    said.setAttribute("role", "status");
+    said.textContent = "What you had typed here is back: it was not sent yet. ";
+    var clear = document.createElement("button");
+    clear.type = "button";
+    clear.className = "secondary";
+    clear.textContent = "Clear it";
+    clear.addEventListener("click", function () {
+      restored.forEach(function (field) { field.value = field.defaultValue; store.removeItem(keyOf(field)); });
+      said.remove();
+    });
+    said.appendChild(clear);
+    var heading = document.querySelector("main h1");
+    if (heading) { heading.insertAdjacentElement("afterend", said); }
+  }
+  Array.prototype.slice.call(document.querySelectorAll("form[method=post]")).forEach(function (form) {
+    form.addEventListener("submit", function () {
+      if (!store) { return; }
+      if (form.classList.contains("signout")) {
+        draftKeys().forEach(function (key) { store.removeItem(key); });
+        return;
+      }
+      var keys = fields.filter(function (f) { return f.form === form; }).map(keyOf);
+      store.setItem(SENT, JSON.stringify({ keys: keys }));
+    });
+  });
+
+  // The cursor a saved reply goes in at, counted in characters (the server counts them so),
+  // once the person has been in the box; and where it stands after the insertion.
+  var reply = document.getElementById("body");
+  var cursor = document.getElementById("cursor");
+  if (reply && cursor && reply.form) {
+    reply.addEventListener("focus", function () { reply.setAttribute("data-touched", ""); });
+    reply.form.addEventListener("submit", function () {
+      cursor.value = reply.hasAttribute("data-touched")
+        ? String(Array.from(reply.value.slice(0, reply.selectionStart)).length) : "";
+    });
+  }
+  var caretIn = document.querySelector("textarea[data-caret]");
+  if (caretIn) {
+    var at = Array.from(caretIn.value).slice(0, Number(caretIn.getAttribute("data-caret")) || 0).join("").length;
+    caretIn.focus();
+    caretIn.setSelectionRange(at, at);
+  }
+
+  // The idle warning: a minute before an unused session ends, with a way to stay; once it
+  // has ended, a way to sign in again and come back here (drafts stay in the tab).
+  var idle = Number(document.body.getAttribute("data-idle")) || 0;
+  var warning = document.getElementById("idle");
+  if (warning && idle > 60) {
+    var text = document.getElementById("idle-said");
+    var stay = warning.querySelector("[data-stay]");
+    var again = warning.querySelector("[data-sign-in]");
+    var timers = [];
+    var ended = function () {
+      timers.forEach(function (t) { window.clearTimeout(t); });
+      text.textContent = text.getAttribute("data-ended");
+      stay.hidden = true;
+      again.href = "/signin?expired=1&next=" + encodeURIComponent(window.location.pathname + window.location.search);
+      again.hidden = false;
+      warning.hidden = false;
+      again.focus();
+    };
+    var arm = function () {
+      timers.forEach(function (t) { window.clearTimeout(t); });
+      timers = [
+        window.setTimeout(function () {
+          text.textContent = text.getAttribute("data-ending");
+          warning.hidden = false;
+          stay.focus();
+        }, (idle - 60) * 1000),
+        window.setTimeout(ended, idle * 1000)
+      ];
+    };
+    stay.addEventListener("click", function () {
+      window.fetch("/session/alive", { credentials: "same-origin", redirect: "manual" }).then(function (answer) {
+        if (answer.status === 204) { warning.hidden = true; arm(); } else { ended(); }
+      }, ended);
+    });
+    arm();
   }
 
   var KEY = "ward.shortcuts";

@@ -16,19 +16,10 @@ both!(a_cx_agent_answers_and_resolves_a_ticket_with_a_saved_reply, |app| {
     chrome.open(&format!("/cx/tickets/{ticket}")).await;
     let select = chrome.client.find(Locator::Css("select#macro")).await.unwrap();
     select.select_by_index(1).await.unwrap();
-    chrome.click("//button[text()='Fill in']").await;
-    // The old page still has the select while the new one loads: wait for the filled-in page.
-    chrome.wait_url(|url| url.contains("macro=")).await;
-    let reply = chrome
-        .client
-        .find(Locator::Css("textarea#body"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default();
-    assert!(!reply.trim().is_empty() && !reply.contains("{{"), "the saved reply is filled in: {reply:?}");
+    chrome.click("//button[text()='Insert at the cursor']").await;
+    // The old page has the same box while the new one loads: wait for the filled-in one.
+    let reply = chrome.wait_value("textarea#body", |v| !v.trim().is_empty()).await;
+    assert!(!reply.contains("{{"), "the saved reply is filled in: {reply:?}");
     chrome.click("//button[text()='Add comment']").await;
     chrome.wait_text("Comment added.").await;
     chrome.click("//button[text()='Assign to me']").await;
@@ -170,5 +161,175 @@ both!(shortcuts_never_fire_in_a_field_leave_the_arrows_alone_and_can_be_turned_o
     chrome.open("/cx/tickets").await;
     press("j").await;
     assert_eq!(selected().await, 0, "turned off, and it stays off on the next page");
+    chrome.close().await;
+});
+
+/// The first saved reply as it reads on `ticket` for alice.
+async fn first_saved_reply(app: &TestApp, ticket: &str) -> String {
+    let macros = app.gql("alice", "{ macros { id } }", json!({})).await;
+    let first = macros["data"]["macros"][0]["id"].as_str().expect("a saved reply").to_owned();
+    let filled = app
+        .gql(
+            "alice",
+            "query($t: ID!, $m: ID!) { renderMacro(ticketId: $t, macroId: $m) { text } }",
+            json!({ "t": ticket, "m": first }),
+        )
+        .await;
+    filled["data"]["renderMacro"]["text"].as_str().expect("filled in").to_owned()
+}
+
+async fn ticket_now(app: &TestApp, ticket: &str) -> serde_json::Value {
+    let now = app
+        .gql(
+            "alice",
+            "query($t: ID!) { ticket(id: $t) { status version comments { edges { node { body } } } } }",
+            json!({ "t": ticket }),
+        )
+        .await;
+    now["data"]["ticket"].clone()
+}
+
+both!(a_saved_reply_goes_in_at_the_cursor_and_the_reply_sets_the_status, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
+    let saved = first_saved_reply(&app, &ticket).await;
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    // Typed, then the cursor put back after "Zoë 🙂, ": seven characters, eight UTF-16 units,
+    // eleven bytes. (Set by script: chromedriver types no character beyond the BMP.)
+    let (before, after) = ("Zoë 🙂, ", "— thanks for waiting.");
+    chrome
+        .client
+        .execute(
+            "const b = document.getElementById('body'); b.focus(); b.value = arguments[0] + arguments[1]; \
+             b.dispatchEvent(new Event('input')); b.setSelectionRange(arguments[0].length, arguments[0].length);",
+            vec![json!(before), json!(after)],
+        )
+        .await
+        .unwrap();
+    chrome.client.find(Locator::Css("select#macro")).await.unwrap().select_by_index(1).await.unwrap();
+    chrome.click("//button[text()='Insert at the cursor']").await;
+    let expected = format!("{before}{saved}{after}");
+    chrome.wait_value("textarea#body", |v| v == expected).await;
+    let caret = chrome
+        .client
+        .execute(
+            "const b = document.getElementById('body'); return [document.activeElement === b, b.selectionStart];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let caret_at = before.encode_utf16().count() + saved.encode_utf16().count();
+    assert_eq!(caret, json!([true, caret_at]), "the cursor stands after what was inserted");
+    assert_eq!(ticket_now(&app, &ticket).await["comments"]["edges"], json!([]), "inserting stores nothing");
+    chrome.click("//button[text()='Reply and set pending']").await;
+    chrome.wait_text("Reply added and the ticket set pending.").await;
+    let now = ticket_now(&app, &ticket).await;
+    assert_eq!(now["status"], "PENDING", "{now}");
+    assert_eq!(now["comments"]["edges"][0]["node"]["body"], json!(expected), "{now}");
+    // Sent: the box is empty again, and no draft comes back.
+    assert_eq!(chrome.value("textarea#body").await, "");
+    chrome.close().await;
+});
+
+both!(a_reply_whose_status_change_is_refused_still_stands_and_says_so, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let moved = app
+        .gql(
+            "alice",
+            "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }",
+            json!({ "id": ticket }),
+        )
+        .await;
+    assert!(moved["errors"].is_null(), "{moved}");
+    chrome.fill("textarea#body", "We have sent the form again.").await;
+    chrome.click("//button[text()='Reply and resolve']").await;
+    let html = chrome.wait_text("Your reply was added, but the status was not changed").await;
+    assert!(html.contains("while you were looking at it"), "and why: {html}");
+    let now = ticket_now(&app, &ticket).await;
+    assert_eq!(
+        (now["status"].as_str(), now["comments"]["edges"].as_array().map(Vec::len)),
+        (Some("PENDING"), Some(1)),
+        "{now}"
+    );
+    let url = chrome.client.current_url().await.unwrap();
+    assert!(url.path().ends_with(&ticket) && url.query() == Some("done=reply-unmoved"), "the record's page: {url}");
+    assert_eq!(chrome.value("textarea#body").await, "", "the reply was sent: no draft of it comes back");
+    chrome.close().await;
+});
+
+both!(a_draft_survives_a_conflict_and_an_expired_session_and_goes_once_sent, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let draft = "I have checked your claim: the payer needs one more form.";
+    chrome.fill("textarea#body", draft).await;
+    // A conflict on another form of the page: the page comes again, the draft with it.
+    let moved = app
+        .gql(
+            "alice",
+            "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }",
+            json!({ "id": ticket }),
+        )
+        .await;
+    assert!(moved["errors"].is_null(), "{moved}");
+    chrome.click("//button[text()='Resolve']").await;
+    chrome.wait_text("while you were looking at it").await;
+    chrome.wait_value("textarea#body", |v| v == draft).await;
+    chrome.wait_text("What you had typed here is back").await;
+    // The session ends while the agent types; their "Add comment" meets the sign-in page.
+    expire_sessions(&app).await;
+    chrome.click("//button[text()='Add comment']").await;
+    chrome.wait_url(|url| url.contains("/signin?expired=1")).await;
+    let button = "//input[@name='sub' and @value='alice']/following-sibling::button";
+    chrome.click(button).await;
+    chrome.wait_url(|url| url.contains(&format!("/cx/tickets/{ticket}"))).await;
+    chrome.wait_value("textarea#body", |v| v == draft).await;
+    assert_eq!(ticket_now(&app, &ticket).await["comments"]["edges"], json!([]), "nothing was sent without a session");
+    chrome.click("//button[text()='Add comment']").await;
+    chrome.wait_text("Comment added.").await;
+    assert_eq!(ticket_now(&app, &ticket).await["comments"]["edges"][0]["node"]["body"], json!(draft));
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    assert_eq!(chrome.value("textarea#body").await, "", "sent: the draft is gone");
+    chrome.close().await;
+});
+
+/// Every console session as if unused for longer than the idle limit.
+async fn expire_sessions(app: &TestApp) {
+    use sea_orm::EntityTrait;
+    use sea_orm::sea_query::Expr;
+    let past = chrono::Utc::now() - chrono::Duration::hours(1);
+    entities::console_session::Entity::update_many()
+        .col_expr(entities::console_session::Column::LastSeenAt, Expr::value(past))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+crate::each_backend!(an_unused_session_warns_a_minute_before_it_ends_and_can_stay, |backend| {
+    let idle = std::time::Duration::from_secs(65);
+    let Some(app) = spawn_app_with(backend, |c| c.console.session_idle = idle.into()).await else { return };
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    chrome.sign_in("alice").await;
+    chrome.wait_text("Ticket queue").await;
+    // Five seconds in: a minute left.
+    chrome.wait_shown("#idle", true).await;
+    let said = chrome.client.find(Locator::Css("#idle-said")).await.unwrap().text().await.unwrap();
+    assert!(said.contains("signed out in a minute"), "{said}");
+    let focused = chrome.client.execute("return document.activeElement.textContent", vec![]).await.unwrap();
+    assert_eq!(focused, json!("Stay signed in"), "the way to stay has the focus");
+    chrome.accessible().await;
+    chrome.click("//button[text()='Stay signed in']").await;
+    chrome.wait_shown("#idle", false).await;
+    // The session was reached, so it lives on: the next page opens without a sign-in.
+    chrome.open("/cx/tickets").await;
+    assert!(!chrome.client.current_url().await.unwrap().path().starts_with("/signin"));
     chrome.close().await;
 });

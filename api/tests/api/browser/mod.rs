@@ -146,6 +146,39 @@ impl Chrome {
         input.send_keys(path.to_str().unwrap()).await.unwrap();
     }
 
+    /// Waits until the field at `css` holds a value `wanted` accepts (the page that puts it
+    /// there may still be loading); returns it.
+    async fn wait_value(&self, css: &str, wanted: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        for _ in 0..300 {
+            if let Ok(field) = self.client.find(Locator::Css(css)).await
+                && let Ok(Some(value)) = field.prop("value").await
+            {
+                if wanted(&value)
+                    && self.client.execute("return document.readyState", vec![]).await.unwrap() == "complete"
+                {
+                    return value;
+                }
+                last = value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never held what was wanted; last {last:?}");
+    }
+
+    /// Waits until the element at `css` is shown (`true`) or hidden (`false`).
+    async fn wait_shown(&self, css: &str, shown: bool) {
+        for _ in 0..300 {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && element.is_displayed().await.unwrap_or(!shown) == shown
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never became {}", if shown { "shown" } else { "hidden" });
+    }
+
     /// Waits until the browser is on a page whose address satisfies `arrived`.
     async fn wait_url(&self, arrived: impl Fn(&str) -> bool) {
         for _ in 0..300 {

@@ -489,6 +489,12 @@ fn operations() -> Vec<Operation> {
             &["medical", "compliance"],
         ),
         op(
+            "rankedProviders",
+            "{ rankedProviders(from: \"2024-01-01\", first: 3) { totalCount edges { node { rank reviews } } } }",
+            &["rankedProviders", "totalCount"],
+            &["medical", "compliance"],
+        ),
+        op(
             "startCareReview",
             "mutation($startable: ID!) { startCareReview(careRecordId: $startable) { status } }",
             &["startCareReview", "status"],

@@ -215,3 +215,44 @@ each_backend!(the_ranking_ranks_none_on_fewer_reviews_than_the_configured_minimu
         .await;
     assert_eq!(only_code(&backwards), "BAD_USER_INPUT");
 });
+
+/// Every page of `rankedProviders`, one provider at a time: (the nodes in order, each page's
+/// `totalCount`).
+async fn ranked_pages(app: &TestApp, unranked: bool) -> (Vec<Value>, Vec<i64>) {
+    let query = "query($u: Boolean!, $after: String) { rankedProviders(from: \"2024-01-01\", unranked: $u, first: 1, after: $after) {
+        edges { node { rank providerId reviews ranked } } pageInfo { hasNextPage endCursor } totalCount } }";
+    let (mut nodes, mut totals, mut after) = (Vec::new(), Vec::new(), Value::Null);
+    loop {
+        let body = app.gql("maya", query, json!({ "u": unranked, "after": after })).await;
+        let page = ok(&body, "rankedProviders");
+        nodes.extend(page["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()));
+        totals.push(page["totalCount"].as_i64().unwrap());
+        if page["pageInfo"]["hasNextPage"] != true {
+            return (nodes, totals);
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+each_backend!(the_ranking_pages_with_a_count_and_neither_repeats_nor_skips, |backend| {
+    let app = spawn_app_with(backend, |config| config.quality_ranking_minimum = tools::medical::RankingMinimum(3))
+        .await
+        .unwrap();
+    for unranked in [false, true] {
+        let whole = ranking(&app, unranked).await;
+        let (paged, totals) = ranked_pages(&app, unranked).await;
+        assert!(whole.len() > 1, "more than one page to walk: {whole:?}");
+        let ids = |list: &[Value]| list.iter().map(|p| p["providerId"].clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&paged), ids(&whole), "the same providers in the same order, each once");
+        assert!(totals.iter().all(|t| *t == whole.len() as i64), "every page counts them all: {totals:?}");
+        let ranks: Vec<Value> = paged.iter().map(|p| p["rank"].clone()).collect();
+        let expected: Vec<Value> = (1..=paged.len()).map(|r| if unranked { Value::Null } else { json!(r) }).collect();
+        assert_eq!(ranks, expected, "ranks count on across pages; the unranked have none");
+    }
+    let forged = app.gql("maya", "{ rankedProviders(after: \"bm90LWEtcGxhY2U\") { totalCount } }", json!({})).await;
+    assert_eq!(only_code(&forged), "BAD_USER_INPUT", "{forged}");
+    let too_many = app.gql("maya", "{ rankedProviders(first: 1000) { totalCount } }", json!({})).await;
+    assert_eq!(only_code(&too_many), "LIMIT_EXCEEDED", "{too_many}");
+    let refused = app.gql("alice", "{ rankedProviders { totalCount } }", json!({})).await;
+    assert_eq!(only_code(&refused), "FORBIDDEN", "{refused}");
+});

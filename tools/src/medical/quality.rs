@@ -4,6 +4,7 @@
 
 use super::workflow::{FLAGS, LATE_NOTE_HOURS};
 use crate::directory::{Provider, provider_of};
+use crate::kit::pagination::{CountedPage, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Allow, ApiError, ApiResult, Gql, db, null_on_error};
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -158,8 +159,9 @@ impl RankingMinimum {
     }
 }
 
-/// A provider's care quality over a period.
-pub struct ProviderQuality(Quality, RankingMinimum);
+/// A provider's care quality over a period, and their place in the ranking where it was
+/// listed in one.
+pub struct ProviderQuality(Quality, RankingMinimum, Option<i64>);
 
 #[Object]
 impl ProviderQuality {
@@ -185,6 +187,12 @@ impl ProviderQuality {
     /// Whether enough reviews were completed in the period to rank the provider.
     async fn ranked(&self) -> bool {
         self.0.reviews >= self.1.0
+    }
+
+    /// Their place in `rankedProviders`, 1 the lowest average score; `null` when not ranked
+    /// or not asked for through a ranking.
+    async fn rank(&self) -> Option<i64> {
+        self.2
     }
 
     /// 1 to 5; `null` without reviews.
@@ -252,7 +260,7 @@ impl QualityQuery {
             flag_counts: FLAGS.iter().map(|(flag, _)| (*flag, 0)).collect(),
             ..Default::default()
         });
-        Ok(ProviderQuality(figures, RankingMinimum::of(ctx)))
+        Ok(ProviderQuality(figures, RankingMinimum::of(ctx), None))
     }
 
     /// Providers with at least `reviewsToRank` reviews completed in the period
@@ -262,7 +270,8 @@ impl QualityQuery {
     /// to rank, most reviews first.
     #[graphql(
         guard = "Allow(Resource::CareReview, Action::Read)",
-        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)",
+        deprecation = "a list cut at `first`: use `rankedProviders`, which pages and counts"
     )]
     async fn provider_quality_ranking(
         &self,
@@ -276,15 +285,100 @@ impl QualityQuery {
         if !(1..=MAX_RANKING).contains(&first) {
             return Err(ApiError::BadUserInput(format!("`first` is 1 to {MAX_RANKING}")).into());
         }
-        let (from, to) = period(from, to)?;
-        let minimum = RankingMinimum::of(ctx);
-        let figures = quality(db(ctx)?, from, to, None).await?.into_values().filter(|q| q.reviews > 0);
-        let mut listed: Vec<Quality> = figures.filter(|q| (q.reviews >= minimum.0) != unranked).collect();
-        listed.sort_by(|a, b| {
-            let score = |q: &Quality| if unranked { 0.0 } else { q.average_score.unwrap_or(f64::MAX) };
-            score(a).total_cmp(&score(b)).then(b.reviews.cmp(&a.reviews)).then(a.provider_id.cmp(&b.provider_id))
-        });
+        let (minimum, mut listed) = ranking(ctx, from, to, unranked).await?;
         listed.truncate(first as usize);
-        Ok(listed.into_iter().map(|q| ProviderQuality(q, minimum)).collect())
+        Ok(listed.into_iter().map(|(rank, q)| ProviderQuality(q, minimum, rank)).collect())
+    }
+
+    /// The same ranking a page at a time, with `totalCount`: providers with at least
+    /// `reviewsToRank` completed reviews in the period, lowest average score first, then
+    /// most reviews, each with its `rank`; with `unranked: true`, those with too few, most
+    /// reviews first. `after` holds the place in the order, so a page never repeats or skips
+    /// a provider whose figures did not change.
+    #[graphql(
+        guard = "Allow(Resource::CareReview, Action::Read)",
+        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+    )]
+    async fn ranked_providers(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        #[graphql(default)] unranked: bool,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Gql<CountedPage<ProviderQuality>> {
+        let page = PageRequest::new(ctx, first, after)?;
+        let after = page.after_key(Place::parse)?;
+        let (minimum, listed) = ranking(ctx, from, to, unranked).await?;
+        let total = i64::try_from(listed.len()).unwrap_or(i64::MAX);
+        let rows: Vec<_> = listed
+            .into_iter()
+            .filter(|(_, q)| after.as_ref().is_none_or(|after| Place::of(q, unranked).follows(after)))
+            .take(page.fetch_limit() as usize)
+            .collect();
+        Ok(page.into_counted_page(
+            rows,
+            |(_, q)| Place::of(q, unranked).key(),
+            |(rank, q)| ProviderQuality(q, minimum, rank),
+            Some(total),
+        ))
+    }
+}
+
+/// The providers of a ranking in its order, each with its rank (`None` in the list of those
+/// with too few reviews to rank).
+async fn ranking(
+    ctx: &Context<'_>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    unranked: bool,
+) -> ApiResult<(RankingMinimum, Vec<(Option<i64>, Quality)>)> {
+    let (from, to) = period(from, to)?;
+    let minimum = RankingMinimum::of(ctx);
+    let figures = quality(db(ctx)?, from, to, None).await?.into_values().filter(|q| q.reviews > 0);
+    let mut listed: Vec<Quality> = figures.filter(|q| (q.reviews >= minimum.0) != unranked).collect();
+    listed.sort_by(|a, b| Place::of(a, unranked).cmp(&Place::of(b, unranked)));
+    let ranks = (1..).map(|rank| (!unranked).then_some(rank));
+    Ok((minimum, ranks.zip(listed).collect()))
+}
+
+/// Where a provider stands in a ranking's order: by average score (none, in the list of the
+/// unranked), most reviews first, then by id, so that no two providers share a place.
+#[derive(Debug, PartialEq)]
+struct Place {
+    score: f64,
+    reviews: i64,
+    provider: Uuid,
+}
+
+impl Place {
+    fn of(q: &Quality, unranked: bool) -> Place {
+        let score = if unranked { 0.0 } else { q.average_score.unwrap_or(f64::MAX) };
+        Place { score, reviews: q.reviews, provider: q.provider_id }
+    }
+
+    fn cmp(&self, other: &Place) -> std::cmp::Ordering {
+        self.score
+            .total_cmp(&other.score)
+            .then(other.reviews.cmp(&self.reviews))
+            .then(self.provider.cmp(&other.provider))
+    }
+
+    fn follows(&self, other: &Place) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Greater
+    }
+
+    /// The cursor's key: the score's bits, so that it reads back exactly.
+    fn key(&self) -> String {
+        format!("{}:{}:{}", self.score.to_bits(), self.reviews, self.provider)
+    }
+
+    fn parse(key: &str) -> Option<Place> {
+        let mut parts = key.splitn(3, ':');
+        let score = f64::from_bits(parts.next()?.parse().ok()?);
+        let reviews = parts.next()?.parse().ok()?;
+        let provider = Uuid::parse_str(parts.next()?).ok()?;
+        Some(Place { score, reviews, provider })
     }
 }

@@ -34,3 +34,38 @@ both!(a_medical_reviewer_completes_a_review, |app| {
         "{now}"
     );
 });
+
+both!(the_provider_ranking_says_what_each_score_rests_on_and_leads_to_the_reviews, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let lists = "{ ranked: rankedProviders(first: 25) { totalCount edges { node { rank reviews provider { name } } } }
+        unranked: rankedProviders(unranked: true, first: 1) { totalCount } }";
+    let answer = app.gql("maya", lists, json!({})).await;
+    let ranked = &answer["data"]["ranked"];
+    let first = &ranked["edges"][0]["node"];
+    let (name, reviews) =
+        (first["provider"]["name"].as_str().expect("a ranked provider"), first["reviews"].as_i64().unwrap());
+    let (total, unranked) =
+        (ranked["totalCount"].as_i64().unwrap(), answer["data"]["unranked"]["totalCount"].as_i64().unwrap());
+    chrome.sign_in("maya").await;
+    chrome.open("/medical/quality").await;
+    let table =
+        chrome.client.find(fantoccini::Locator::Css("table.queue tbody tr")).await.unwrap().text().await.unwrap();
+    assert!(
+        table.starts_with(&format!("1 {name}")) && table.contains(&format!("{reviews} reviews")),
+        "rank, name, what it rests on: {table}"
+    );
+    let html = chrome.client.source().await.unwrap();
+    let counted = if total == 1 { "1 in all.".to_owned() } else { format!("{total} in all.") };
+    assert!(html.contains(&counted), "the list says how many it holds: {html}");
+    assert!(html.contains("A provider is ranked once 5 of their reviews are completed"), "the minimum in words");
+    chrome.click(&format!("(//table[contains(@class,'queue')]//a)[1][text()='{reviews} reviews']")).await;
+    chrome.wait_text(&format!("Reviews of {name}")).await;
+    let rows = chrome.client.find_all(fantoccini::Locator::Css("table.queue tbody tr")).await.unwrap();
+    assert_eq!(rows.len() as i64, reviews.min(25), "the reviews the score rests on");
+    chrome.click("//a[text()='Back to the ranking']").await;
+    chrome.click(&format!("//a[text()='Not ranked: too few reviews ({unranked})']")).await;
+    chrome.wait_text("Needed to rank").await;
+    let rows = chrome.client.find_all(fantoccini::Locator::Css("table.queue tbody tr")).await.unwrap();
+    assert_eq!(rows.len() as i64, unranked.min(25), "the providers not ranked, on a page of their own");
+    chrome.close().await;
+});

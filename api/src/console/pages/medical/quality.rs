@@ -19,17 +19,18 @@ use std::collections::HashMap;
 /// The period the ranking covers (the API's default: the last 90 days).
 const PERIOD_DAYS: i64 = 90;
 
-/// `medical/quality.graphql`: the ranked providers, and those with too few reviews to rank.
+/// `medical/quality.graphql`: a page of the ranked providers (or of those with too few
+/// reviews to rank), and how many the other list holds.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct QualityPage {
-    ranked: Vec<ProviderQuality>,
-    too_few: Vec<Unranked>,
+    list: Connection<ProviderQuality>,
+    other: Connection<Minimum>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ProviderQuality {
+    rank: Option<i64>,
     provider_id: String,
     reviews: i64,
     reviews_to_rank: i64,
@@ -42,11 +43,8 @@ struct ProviderQuality {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Unranked {
-    provider_id: String,
-    reviews: i64,
+struct Minimum {
     reviews_to_rank: i64,
-    provider: Shown<Option<Provider>>,
 }
 
 #[derive(Deserialize)]
@@ -67,8 +65,13 @@ fn reviews_link(provider: &str, reviews: i64) -> Markup {
     html! { a href={ "/medical/quality/" (provider) } { (reviews) @if reviews == 1 { " review" } @else { " reviews" } } }
 }
 
-pub(super) async fn quality(ctx: SignedIn) -> Response {
-    let answer = match ctx.run(documents::MEDICAL_QUALITY.text, json!({}), None).await {
+/// `GET /medical/quality[?unranked=1]`: the ranking a page at a time, or the providers with
+/// too few reviews to rank; each names how many the other holds and links to it.
+pub(super) async fn quality(ctx: SignedIn, Query(query): Query<HashMap<String, String>>) -> Response {
+    let unranked = query.get("unranked").is_some_and(|u| u == "1");
+    let after = query.get("after").filter(|a| !a.is_empty());
+    let vars = json!({ "after": after, "unranked": unranked, "ranked": !unranked });
+    let answer = match ctx.run(documents::MEDICAL_QUALITY.text, vars, None).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -76,46 +79,67 @@ pub(super) async fn quality(ctx: SignedIn) -> Response {
         Ok(quality) => quality,
         Err(response) => return response,
     };
-    let minimum =
-        quality.ranked.first().map(|p| p.reviews_to_rank).or(quality.too_few.first().map(|p| p.reviews_to_rank));
+    let minimum = quality.list.nodes().next().map(|p| p.reviews_to_rank).or(quality
+        .other
+        .nodes()
+        .next()
+        .map(|m| m.reviews_to_rank));
+    let others = quality.other.total_count.unwrap_or_default();
     let body = html! {
         p.muted {
-            "Reviews completed in the last " (PERIOD_DAYS) " days, lowest average score first."
+            "Reviews completed in the last " (PERIOD_DAYS) " days" @if unranked { ", most reviews first." } @else { ", lowest average score first." }
             @if let Some(minimum) = minimum { " A provider is ranked once " (minimum) " of their reviews are completed: an average of fewer says little." }
         }
-        table.queue {
-            thead { tr { th { "Rank" } th { "Provider" } th { "Average" } th { "Rests on" } th { "Late notes" } th { "Most raised flags" } } }
-            tbody { @for (rank, p) in quality.ranked.iter().enumerate() {
-                @let flags = most_raised(&p.flag_counts);
-                tr {
-                    td { (rank + 1) }
-                    td { (plain(&p.provider.present().map(|p| &p.name))) }
-                    td { @if let Some(avg) = p.average_score { (format!("{avg:.1}")) " of 5" } }
-                    td { (reviews_link(&p.provider_id, p.reviews)) }
-                    td { @if let Some(share) = p.late_note_share { (format!("{:.0}%", share * 100.0)) " of " (p.notes) } }
-                    td { (flags.iter().take(3).map(|f| format!("{} ({})", f.flag.replace('_', " "), f.count)).collect::<Vec<_>>().join(", ")) }
-                }
-            } }
-        }
-        @if quality.ranked.is_empty() { p.empty role="status" { "No provider has enough completed reviews in the period to be ranked yet." } }
-        section.card aria-labelledby="few-h" {
-            h2 id="few-h" { "Not ranked: too few reviews" }
-            @if quality.too_few.is_empty() { p.muted { "Every provider with reviews in the period is ranked." } }
-            @else {
-                table.queue {
-                    thead { tr { th { "Provider" } th { "Reviews so far" } th { "Needed to rank" } } }
-                    tbody { @for p in &quality.too_few {
-                        tr {
-                            td { (plain(&p.provider.present().map(|p| &p.name))) }
-                            td { (reviews_link(&p.provider_id, p.reviews)) }
-                            td { (p.reviews_to_rank) }
-                        }
-                    } }
-                }
-            }
+        @if unranked {
+            p { a href="/medical/quality" { "The ranking (" (others) " ranked)" } }
+            (unranked_table(&quality.list))
+            (super::super::list_end(&quality.list, "Every provider with reviews in the period is ranked.", "/medical/quality", &query, &[("unranked", "1")], &[]))
+        } @else {
+            p { a href="/medical/quality?unranked=1" { "Not ranked: too few reviews (" (others) ")" } }
+            (ranked_table(&quality.list))
+            (super::super::list_end(&quality.list, "No provider has enough completed reviews in the period to be ranked yet.", "/medical/quality", &query, &[], &[]))
         }
     };
-    page(&ctx.frame(), "Provider quality", body).into_response()
+    let title = if unranked { "Not ranked: too few reviews" } else { "Provider quality" };
+    page(&ctx.frame(), title, body).into_response()
+}
+
+fn ranked_table(list: &Connection<ProviderQuality>) -> Markup {
+    html! {
+        @if list.nodes().next().is_some() {
+            table.queue {
+                thead { tr { th { "Rank" } th { "Provider" } th { "Average" } th { "Rests on" } th { "Late notes" } th { "Most raised flags" } } }
+                tbody { @for p in list.nodes() {
+                    @let flags = most_raised(&p.flag_counts);
+                    tr {
+                        td { (plain(&p.rank)) }
+                        td { (plain(&p.provider.present().map(|p| &p.name))) }
+                        td { @if let Some(avg) = p.average_score { (format!("{avg:.1}")) " of 5" } }
+                        td { (reviews_link(&p.provider_id, p.reviews)) }
+                        td { @if let Some(share) = p.late_note_share { (format!("{:.0}%", share * 100.0)) " of " (p.notes) } }
+                        td { (flags.iter().take(3).map(|f| format!("{} ({})", f.flag.replace('_', " "), f.count)).collect::<Vec<_>>().join(", ")) }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn unranked_table(list: &Connection<ProviderQuality>) -> Markup {
+    html! {
+        @if list.nodes().next().is_some() {
+            table.queue {
+                thead { tr { th { "Provider" } th { "Reviews so far" } th { "Needed to rank" } } }
+                tbody { @for p in list.nodes() {
+                    tr {
+                        td { (plain(&p.provider.present().map(|p| &p.name))) }
+                        td { (reviews_link(&p.provider_id, p.reviews)) }
+                        td { (p.reviews_to_rank) }
+                    }
+                } }
+            }
+        }
+    }
 }
 
 /// `medical/provider_reviews.graphql`: one provider's figures and the reviews behind them.

@@ -223,7 +223,8 @@ impl SummaryQuery {
     /// The ops queue's header over escalations opened from `from` to `to` (inclusive; by
     /// default the last 90 days): counts, denied and recovered amounts by status, payer and
     /// CARC group, and the recovery rate. Totals across patients, never one patient's
-    /// figures; needs `escalation · read` and `claim · billing`. At most 30 seconds old.
+    /// figures; needs `escalation · read` and `claim · billing`. The period's totals are at
+    /// most 30 seconds old; `working` (what is being worked now) is always counted afresh.
     #[graphql(guard = "Allow(Resource::Escalation, Action::Read).and(Allow(Resource::Claim, Action::Billing))")]
     async fn escalation_summary(
         &self,
@@ -240,7 +241,10 @@ impl SummaryQuery {
             return Err(ApiError::BadUserInput("a summary covers at most three years".into()).into());
         }
         let cache = ctx.data_opt::<SummaryCache>();
-        if let Some(cached) = cache.and_then(|c| c.get((from, to))) {
+        if let Some(mut cached) = cache.and_then(|c| c.get((from, to))) {
+            // The cards beside the queue open it filtered to what they count: a count older
+            // than the queue would disagree with it after the member's own change.
+            cached.working = working(db(ctx)?).await?;
             return Ok(cached);
         }
         let fresh = summary(db(ctx)?, from, to).await?;

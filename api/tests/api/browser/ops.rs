@@ -149,3 +149,76 @@ async fn hear_of_the_rejection(chrome: &Chrome, escalation: &str) {
     chrome.wait_text("Next step").await;
     assert!(chrome.client.find(Locator::Css("section.decisions")).await.is_err(), "seen: it is gone");
 }
+
+both!(an_escalation_shows_the_claim_writes_off_part_and_the_cards_filter_the_queue, |app| {
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    let denial: uuid::Uuid = app
+        .sql("SELECT d.id AS id FROM denial d WHERE d.denied_cents >= 1000 AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.appeal_deadline DESC, d.id LIMIT 1")
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    let escalated = app
+        .gql(
+            "owen",
+            "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Coding looks right\") { id } }",
+            json!({ "d": denial }),
+        )
+        .await;
+    let escalation = escalated["data"]["escalateDenial"]["id"].as_str().expect("an escalation").to_owned();
+    let facts = "query($e: ID!) { escalation(id: $e) { openBalanceCents writtenOffCents writeOffAdjustment { code }
+        claim { claimNumber procedureCodes diagnosisCodes provider { npi } } patient { memberId dateOfBirth } } }";
+    let before = app.gql("owen", facts, json!({ "e": escalation })).await["data"]["escalation"].clone();
+    chrome.sign_in("owen").await;
+    chrome.open(&format!("/ops/escalations/{escalation}")).await;
+    // What ops may see of the claim, ops holding the identity class.
+    let card =
+        chrome.client.find(Locator::Css("section[aria-labelledby='claim-h']")).await.unwrap().text().await.unwrap();
+    let claim = &before["claim"];
+    let shown = [
+        &claim["claimNumber"],
+        &claim["procedureCodes"][0],
+        &claim["diagnosisCodes"][0],
+        &claim["provider"]["npi"],
+        &before["patient"]["memberId"],
+        &before["patient"]["dateOfBirth"],
+    ];
+    for value in shown {
+        assert!(card.contains(value.as_str().expect("a value ops may read")), "{value} on the claim card: {card}");
+    }
+    // A partial write-off: one dollar of the open balance, with its adjustment reason.
+    chrome.click("//details[@class='move']/summary[text()='Write off']").await;
+    chrome.fill("input#amount-written_off", "1.00").await;
+    chrome.fill("textarea#note-written_off", "The dollar the payer will not cover").await;
+    chrome.click("//select[@id='code-written_off']/option[@value='45']").await;
+    chrome.click("//input[@id='confirm-written_off']").await;
+    chrome.click("//form[@aria-label='Write off']//button").await;
+    chrome.wait_text("Written off: the amount and its reason are in the history.").await;
+    let after = app.gql("owen", facts, json!({ "e": escalation })).await["data"]["escalation"].clone();
+    assert_eq!(
+        (after["writtenOffCents"].as_i64(), after["writeOffAdjustment"]["code"].as_str()),
+        (Some(100), Some("45")),
+        "{after}"
+    );
+    assert!(before["openBalanceCents"].as_i64().unwrap() > 100, "a part, not the whole: {before}");
+    let history = chrome.client.find(Locator::Css("ol.history")).await.unwrap().text().await.unwrap();
+    assert!(history.contains("$1.00"), "the amount given up is on the record: {history}");
+
+    // A summary card opens the queue filtered to what it counts, and agrees with it right after
+    // the member's own change (the write-off above took one off the unassigned).
+    chrome.open("/ops/escalations").await;
+    let card = "//a[contains(@class,'card') and strong[text()='Unassigned']]";
+    let counted = chrome.client.find(Locator::XPath(card)).await.unwrap().text().await.unwrap();
+    let count: usize = counted.split_whitespace().find_map(|w| w.parse().ok()).expect("a count on the card");
+    chrome.click(card).await;
+    chrome.wait_url(|url| url.contains("assignee=unassigned")).await;
+    chrome.accessible().await;
+    let current = chrome.client.find(Locator::XPath(card)).await.unwrap().attr("aria-current").await.unwrap();
+    assert_eq!(current.as_deref(), Some("true"), "the card in force is marked");
+    let rows = chrome.client.find_all(Locator::Css("table.queue tbody tr")).await.unwrap();
+    assert_eq!(rows.len(), count.min(25), "the queue holds what the card counted");
+    for row in rows {
+        let row = row.text().await.unwrap();
+        assert!(!row.contains("Owen Becker") && !row.contains("Olga Novak"), "none of them assigned: {row}");
+    }
+    chrome.close().await;
+});

@@ -29,7 +29,7 @@ fn ok<'a>(body: &'a Value, field: &str) -> &'a Value {
 }
 
 /// A demo record nobody reviewed or edited.
-async fn fresh_record(app: &TestApp) -> entities::care_record::Model {
+pub async fn fresh_record(app: &TestApp) -> entities::care_record::Model {
     let reviewed: Vec<Uuid> =
         entities::care_review::Entity::find().all(&app.db).await.unwrap().iter().map(|r| r.care_record_id).collect();
     let edited: Vec<Uuid> = entities::care_record_revision::Entity::find()
@@ -50,7 +50,7 @@ async fn fresh_record(app: &TestApp) -> entities::care_record::Model {
 }
 
 /// milo reviews `record` at its version 1 and signs it off; the review's id.
-async fn sign_off(app: &TestApp, record: Uuid) -> String {
+pub async fn sign_off(app: &TestApp, record: Uuid) -> String {
     let started = app.gql("milo", START, json!({ "r": record })).await;
     let review = ok(&started, "startCareReview").clone();
     let done = app.gql("milo", COMPLETE, json!({ "id": review["id"], "v": review["version"], "read": 1 })).await;

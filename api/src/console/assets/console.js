@@ -1,10 +1,11 @@
 // ward console: the address after a refused form; drafts of what was typed, kept in this
 // tab until they are sent (through a conflict, a refusal or a session that ended); the
-// cursor a saved reply is inserted at; the warning a minute before an unused session ends;
-// single-key shortcuts on queues (j / k move, Enter opens the row's link, / jumps to the
-// first filter), and the switch that turns them off (WCAG 2.1.4), kept in this browser. A
-// shortcut never fires in a text field or with a modifier key, and the arrow keys are the
-// browser's (they scroll). No third-party code; everything works without it.
+// cursor a saved reply is inserted at; the warning a
+// minute before an unused session ends; single-key shortcuts on queues (j / k move, Enter
+// opens the row's link, / jumps to the first filter), and the switch that turns them off
+// (WCAG 2.1.4), kept in this browser. A shortcut never fires in a text field or with a
+// modifier key, and the arrow keys are the browser's (they scroll). No third-party code;
+// everything works without it.
 (function () {
   "use strict";
   // A page answering a form shows its own address, not the form's: reload, back and a
@@ -55,37 +56,70 @@
   var fields = member && store ? Array.prototype.slice.call(
     document.querySelectorAll("form[method=post] textarea[id], form[method=post] input[type=text][id]")
   ) : [];
+  // The version of the record a form edits, where it says (a draft is typed against it).
+  function versionOf(field) {
+    var version = field.form && field.form.querySelector("input[name=version]");
+    return version ? version.value : "";
+  }
+  function keep(field) {
+    try {
+      store.setItem(keyOf(field), JSON.stringify({ text: field.value, at: Date.now(), version: versionOf(field) }));
+    } catch (e) { /* full: not kept */ }
+  }
   var restored = [];
+  var outdated = [];
   fields.forEach(function (field) {
-    var key = keyOf(field);
-    var draft = read(key);
+    var draft = read(keyOf(field));
     // A field the page filled in anew (a saved reply inserted) is newer than its draft.
     if (field.hasAttribute("data-caret")) {
-      store.setItem(key, JSON.stringify({ text: field.value, at: Date.now() }));
+      keep(field);
     } else if (draft && draft.text && field.value === field.defaultValue && field.value !== draft.text) {
-      field.value = draft.text;
-      restored.push(field);
+      // A field that shows the record's own words, changed since the draft was typed: the
+      // draft would undo that change if sent, so it is shown to compare, not put back.
+      if (field.defaultValue !== "" && (draft.version || "") !== versionOf(field)) {
+        outdated.push({ field: field, text: draft.text });
+      } else {
+        field.value = draft.text;
+        restored.push(field);
+      }
     }
-    field.addEventListener("input", function () {
-      try { store.setItem(key, JSON.stringify({ text: field.value, at: Date.now() })); } catch (e) { /* full: not kept */ }
-    });
+    field.addEventListener("input", function () { keep(field); });
   });
-  if (restored.length) {
-    var said = document.createElement("p");
-    said.className = "notice";
-    said.setAttribute("role", "status");
-    said.textContent = "What you had typed here is back: it was not sent yet. ";
+  function announce(said, cleared) {
     var clear = document.createElement("button");
     clear.type = "button";
     clear.className = "secondary";
     clear.textContent = "Clear it";
-    clear.addEventListener("click", function () {
-      restored.forEach(function (field) { field.value = field.defaultValue; store.removeItem(keyOf(field)); });
-      said.remove();
-    });
+    clear.addEventListener("click", function () { cleared(); said.remove(); });
     said.appendChild(clear);
     var heading = document.querySelector("main h1");
     if (heading) { heading.insertAdjacentElement("afterend", said); }
+  }
+  if (restored.length) {
+    var back = document.createElement("p");
+    back.className = "notice";
+    back.setAttribute("role", "status");
+    back.textContent = "What you had typed here is back: it was not sent yet. ";
+    announce(back, function () {
+      restored.forEach(function (field) { field.value = field.defaultValue; store.removeItem(keyOf(field)); });
+    });
+  }
+  if (outdated.length) {
+    var earlier = document.createElement("div");
+    earlier.className = "notice draft";
+    earlier.setAttribute("role", "status");
+    var why = document.createElement("p");
+    why.textContent = "What you typed here was not sent, and the record has changed since you typed it. " +
+      "The form shows the record as it is now; what you typed is below, to compare and copy.";
+    earlier.appendChild(why);
+    outdated.forEach(function (draft) {
+      var text = document.createElement("pre");
+      text.textContent = draft.text;
+      earlier.appendChild(text);
+    });
+    announce(earlier, function () {
+      outdated.forEach(function (draft) { store.removeItem(keyOf(draft.field)); });
+    });
   }
   Array.prototype.slice.call(document.querySelectorAll("form[method=post]")).forEach(function (form) {
     form.addEventListener("submit", function () {

@@ -1,6 +1,6 @@
 // ward console: the address after a refused form; drafts of what was typed, kept in this
 // tab until they are sent (through a conflict, a refusal or a session that ended); the
-// cursor a saved reply is inserted at; the warning a
+// cursor a saved reply is inserted at; exact times on hover in local time; the warning a
 // minute before an unused session ends; single-key shortcuts on queues (j / k move, Enter
 // opens the row's link, / jumps to the first filter), and the switch that turns them off
 // (WCAG 2.1.4), kept in this browser. A shortcut never fires in a text field or with a
@@ -187,6 +187,18 @@
     });
     arm();
   }
+
+  // A relative time's exact moment on hover in the reader's own time zone (the page is
+  // written in UTC, which is what it says without the script).
+  Array.prototype.slice.call(document.querySelectorAll("time[datetime][title]")).forEach(function (time) {
+    var at = new Date(time.getAttribute("datetime"));
+    if (isNaN(at.getTime())) { return; }
+    try {
+      time.title = at.toLocaleString(undefined, {
+        year: "numeric", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short"
+      });
+    } catch (e) { /* an old browser: the UTC time stays */ }
+  });
 
   var KEY = "ward.shortcuts";
   function enabled() {

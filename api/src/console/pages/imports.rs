@@ -6,7 +6,7 @@
 
 use super::{Feedback, FormBody, fields, notice, outcome, read};
 use crate::console::gql::{Connection, GqlError};
-use crate::console::layout::{csrf_field, dollars, page, when};
+use crate::console::layout::{ago, csrf_field, dollars, page};
 use crate::console::{SignedIn, documents};
 use crate::http::AppState;
 use crate::http::ingest::{import_file, spool};
@@ -149,7 +149,7 @@ async fn imports_page(ctx: &SignedIn, query: &HashMap<String, String>, feedback:
             h2 { "Runs" }
             @for run in data.import_runs.nodes() {
                 div.card {
-                    strong { (run.kind) " · " (run.status) } " " span.muted { "from " (run.sent_by) ", " (when(Some(&run.received_at))) }
+                    strong { (run.kind) " · " (run.status) } " " span.muted { "from " (run.sent_by) ", " (ago(&run.received_at)) }
                     p { "Created " (run.created) ", updated " (run.updated) ", unchanged " (run.unchanged) ", unmatched " (run.unmatched) ", " @if run.kind == "ndjson" { "batches" } @else { "sets" } " refused " (run.refused) }
                     @if let Some(problem) = &run.file_problem { p.error { "File refused: " (problem) } }
                     @for set in run.sets.iter().filter(|s| s.outcome == "refused") {

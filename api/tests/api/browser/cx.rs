@@ -52,20 +52,13 @@ both!(a_cx_agent_answers_and_resolves_a_ticket_with_a_saved_reply, |app| {
 
 both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
     let Some(chrome) = Chrome::start(&app).await else { return };
-    let patient = crate::fixtures::chart(&app, 0).await.patient;
-    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
-    chrome.sign_in("alice").await;
-    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let ticket = a_ticket_on_screen(&app, &chrome).await;
     assert!(chrome.client.source().await.unwrap().contains("due in "), "the SLA as people say it");
+    let due = chrome.client.find(Locator::Css("section[aria-labelledby='ticket-h'] time")).await.unwrap();
+    let hover = due.attr("title").await.unwrap().unwrap_or_default();
+    assert!(hover.ends_with("CST") || hover.ends_with("CDT"), "the exact time on hover, in the reader's zone: {hover}");
     // Meanwhile the ticket moves on (another tab, another agent): the page's version is stale.
-    let moved = app
-        .gql(
-            "alice",
-            "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }",
-            json!({ "id": ticket }),
-        )
-        .await;
-    assert!(moved["errors"].is_null(), "{moved}");
+    moved_elsewhere(&app, &ticket).await;
     chrome.click("//button[text()='Resolve']").await;
     chrome.wait_text("while you were looking at it").await;
     let said = chrome.client.find(Locator::Css("section[aria-labelledby='act-h'] p.error")).await.unwrap();
@@ -164,6 +157,22 @@ both!(shortcuts_never_fire_in_a_field_leave_the_arrows_alone_and_can_be_turned_o
     chrome.close().await;
 });
 
+/// A new ticket about a patient, open on alice's screen.
+async fn a_ticket_on_screen(app: &TestApp, chrome: &Chrome) -> String {
+    let patient = crate::fixtures::chart(app, 0).await.patient;
+    let ticket = crate::tickets::create_ticket(app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
+    chrome.sign_in("alice").await;
+    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    ticket
+}
+
+/// Meanwhile the ticket moves on (another tab, another agent): the page's version is stale.
+async fn moved_elsewhere(app: &TestApp, ticket: &str) {
+    let mutation = "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }";
+    let moved = app.gql("alice", mutation, json!({ "id": ticket })).await;
+    assert!(moved["errors"].is_null(), "{moved}");
+}
+
 /// The first saved reply as it reads on `ticket` for alice.
 async fn first_saved_reply(app: &TestApp, ticket: &str) -> String {
     let macros = app.gql("alice", "{ macros { id } }", json!({})).await;
@@ -235,18 +244,8 @@ both!(a_saved_reply_goes_in_at_the_cursor_and_the_reply_sets_the_status, |app| {
 
 both!(a_reply_whose_status_change_is_refused_still_stands_and_says_so, |app| {
     let Some(chrome) = Chrome::start(&app).await else { return };
-    let patient = crate::fixtures::chart(&app, 0).await.patient;
-    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
-    chrome.sign_in("alice").await;
-    chrome.open(&format!("/cx/tickets/{ticket}")).await;
-    let moved = app
-        .gql(
-            "alice",
-            "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }",
-            json!({ "id": ticket }),
-        )
-        .await;
-    assert!(moved["errors"].is_null(), "{moved}");
+    let ticket = a_ticket_on_screen(&app, &chrome).await;
+    moved_elsewhere(&app, &ticket).await;
     chrome.fill("textarea#body", "We have sent the form again.").await;
     chrome.click("//button[text()='Reply and resolve']").await;
     let html = chrome.wait_text("Your reply was added, but the status was not changed").await;
@@ -265,21 +264,11 @@ both!(a_reply_whose_status_change_is_refused_still_stands_and_says_so, |app| {
 
 both!(a_draft_survives_a_conflict_and_an_expired_session_and_goes_once_sent, |app| {
     let Some(chrome) = Chrome::start(&app).await else { return };
-    let patient = crate::fixtures::chart(&app, 0).await.patient;
-    let ticket = crate::tickets::create_ticket(&app, patient, "HIGH").await["id"].as_str().unwrap().to_owned();
-    chrome.sign_in("alice").await;
-    chrome.open(&format!("/cx/tickets/{ticket}")).await;
+    let ticket = a_ticket_on_screen(&app, &chrome).await;
     let draft = "I have checked your claim: the payer needs one more form.";
     chrome.fill("textarea#body", draft).await;
     // A conflict on another form of the page: the page comes again, the draft with it.
-    let moved = app
-        .gql(
-            "alice",
-            "mutation($id: ID!) { transitionTicket(id: $id, expectedVersion: 1, to: PENDING) { version } }",
-            json!({ "id": ticket }),
-        )
-        .await;
-    assert!(moved["errors"].is_null(), "{moved}");
+    moved_elsewhere(&app, &ticket).await;
     chrome.click("//button[text()='Resolve']").await;
     chrome.wait_text("while you were looking at it").await;
     chrome.wait_value("textarea#body", |v| v == draft).await;

@@ -46,6 +46,8 @@ impl Chrome {
         let port = free_port();
         let child = tokio::process::Command::new(driver)
             .arg(format!("--port={port}"))
+            // Staff read ward in their own time zone, rarely UTC: so does the browser here.
+            .env("TZ", "America/Chicago")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -204,6 +206,18 @@ impl Chrome {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("{text:?} never appeared: {}", self.client.source().await.unwrap());
+    }
+
+    /// What following `href` downloads, fetched with this browser's session (a download
+    /// does not become a page the driver can read).
+    async fn download(&self, href: &str) -> reqwest::Response {
+        let cookie = self.client.get_named_cookie("ward_session").await.unwrap();
+        reqwest::Client::new()
+            .get(format!("{}{href}", self.base))
+            .header("cookie", format!("ward_session={}", cookie.value()))
+            .send()
+            .await
+            .unwrap()
     }
 
     async fn screenshot(&self, name: &str) {

@@ -5,7 +5,7 @@ use super::super::{Agent, Feedback, FormBody, expected_version, fields, name_of,
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Answer, Connection};
-use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::layout::{ago, csrf_field, page, plain, when};
 use crate::console::local_path::local_path;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
@@ -65,7 +65,7 @@ async fn render_grants(ctx: &SignedIn, query: &HashMap<String, String>, feedback
             thead { tr { th { "Opened" } th { "By" } th { "Patient" } th { "Reason" } th { "State" } th { "Verdict" } } }
             tbody { @for g in grants.break_glass_grants.nodes() {
                 tr {
-                    td { (when(&g.granted_at)) }
+                    td { (ago(&g.granted_at)) }
                     td { (name_of(&g.staff)) }
                     td { a href={ "/compliance/patients/" (g.patient_id) } { (g.patient_id) } }
                     td { (g.reason) }

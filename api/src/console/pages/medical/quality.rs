@@ -7,7 +7,7 @@ use super::Provider;
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Connection, Shown};
-use crate::console::layout::{page, plain, when};
+use crate::console::layout::{ago, page, plain};
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -202,7 +202,7 @@ pub(super) async fn provider_reviews(
             thead { tr { th { "Completed" } th { "Record" } th { "Score" } th { "Flags" } th { "Reviewer" } } }
             tbody { @for r in found.care_reviews.nodes() {
                 tr {
-                    td { a href={ "/medical/reviews/" (r.id) } { (when(r.completed_at.as_ref())) } }
+                    td { a href={ "/medical/reviews/" (r.id) } { @if let Some(at) = &r.completed_at { (ago(at)) } @else { "not completed" } } }
                     td { (r.record_kind.replace('_', " ")) @if let Some(v) = r.record_version { ", version " (v) } }
                     td { (plain(&r.score)) }
                     td { (plain(&r.flags).replace('_', " ")) }

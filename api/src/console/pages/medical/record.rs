@@ -8,7 +8,7 @@ use super::{CodeChange, DiffLine, Provider, changes};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Connection, Shown};
-use crate::console::layout::{ago, csrf_field, page, plain, restricted, value, value_in, when};
+use crate::console::layout::{ago, csrf_field, page, plain, restricted, value, value_in};
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -133,7 +133,7 @@ fn record_body(
             dl {
                 dt { "Patient" } dd { (value_in(&r.patient, |p| value(&p.name))) }
                 dt { "Provider" } dd { (plain(&r.provider.present().map(|p| &p.name))) }
-                dt { "Written" } dd { (when(&r.created_at)) }
+                dt { "Written" } dd { (ago(&r.created_at)) }
                 dt { "Diagnosis" } dd { (value(&r.diagnosis_codes)) }
                 dt { "Version" } dd { (r.version) (sign_off(r)) }
             }

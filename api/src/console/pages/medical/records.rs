@@ -5,7 +5,7 @@ use super::Provider;
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Connection, Shown};
-use crate::console::layout::{page, plain, when};
+use crate::console::layout::{ago, page, plain};
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -64,7 +64,7 @@ pub(super) async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, S
             thead { tr { th { "Written" } th { "Kind" } th { "Provider" } th { "Version" } } }
             tbody { @for r in records.care_records.nodes() {
                 tr {
-                    td { a href={ "/medical/records/" (r.id) } { (when(&r.created_at)) } }
+                    td { a href={ "/medical/records/" (r.id) } { (ago(&r.created_at)) } }
                     td { (r.kind.replace('_', " ")) }
                     td { (plain(&r.provider.present().map(|p| &p.name))) }
                     td { (r.version) }

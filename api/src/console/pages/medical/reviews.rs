@@ -4,7 +4,7 @@ use super::super::{Agent, fields, name_of, notice, outcome, read, status_of};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::Connection;
-use crate::console::layout::{csrf_field, page, plain, when};
+use crate::console::layout::{ago, csrf_field, page, plain};
 use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -68,7 +68,7 @@ pub(super) async fn reviews(ctx: SignedIn, Query(query): Query<HashMap<String, S
             thead { tr { th { "Opened" } th { "Record" } th { "Status" } th { "Score" } th { "Flags" } th { "Reviewer" } } }
             tbody { @for r in reviews.care_reviews.nodes() {
                 tr {
-                    td { a href={ "/medical/reviews/" (r.id) } { (when(&r.created_at)) } }
+                    td { a href={ "/medical/reviews/" (r.id) } { (ago(&r.created_at)) } }
                     td { (r.record_kind.replace('_', " ")) }
                     td { (r.status.to_lowercase().replace('_', " ")) }
                     td { (plain(&r.score)) }

@@ -41,14 +41,8 @@ both!(compliance_finds_a_patient_by_name_and_hands_over_an_accounting_that_names
     assert!(!disclosures.contains("contact,"), "in words, not classes: {disclosures}");
     let href =
         chrome.client.find(Locator::LinkText("Download as CSV")).await.unwrap().attr("href").await.unwrap().unwrap();
-    let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
+    let csv = chrome.download(&href).await;
     chrome.close().await;
-    let csv = reqwest::Client::new()
-        .get(app.url(&href))
-        .header("cookie", format!("ward_session={}", cookie.value()))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
     assert!(csv.starts_with(&format!("Accounting of disclosures of,{name},")), "{csv}");

@@ -116,14 +116,8 @@ both!(the_audit_logs_search_downloads_whole_as_csv, |app| {
         .unwrap()
         .unwrap();
     assert!(href.starts_with("/compliance/audit.csv?") && href.contains("actorName=ali"), "{href}");
-    let cookie = chrome.client.get_named_cookie("ward_session").await.unwrap();
+    let csv = chrome.download(&href).await;
     chrome.close().await;
-    let csv = reqwest::Client::new()
-        .get(app.url(&href))
-        .header("cookie", format!("ward_session={}", cookie.value()))
-        .send()
-        .await
-        .unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();

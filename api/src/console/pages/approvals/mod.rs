@@ -38,9 +38,10 @@ struct QueuePage {
     me: Me,
 }
 
+/// Who is looking: a request's own requester may not decide it.
 #[derive(Deserialize)]
-struct Me {
-    sub: String,
+pub(super) struct Me {
+    pub(super) sub: String,
 }
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@
 
 use super::super::history::{self, HistoryEntry};
 use super::super::{Adjustment, Agent, Feedback, name_of, read};
-use super::{Change, decide_form, what};
+use super::{Change, Me, decide_form, what};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Connection, Shown};
@@ -26,11 +26,6 @@ use serde_json::json;
 struct RequestPage {
     pending_approval: Request,
     me: Me,
-}
-
-#[derive(Deserialize)]
-struct Me {
-    sub: String,
 }
 
 #[derive(Deserialize)]

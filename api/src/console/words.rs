@@ -90,7 +90,52 @@ pub fn plain_message(message: &str) -> String {
         rest = &rest[start + 2 + len..];
     }
     out.push_str(rest);
-    out.replace("x-ward-purpose", "why you opened this record")
+    statuses_in_words(&out.replace("x-ward-purpose", "why you opened this record"))
+}
+
+/// The API's status values, which its messages name as the schema spells them ("a move to
+/// WON"); a page says "won". Only these: other capitals are codes people use (CO-45, NPI).
+const STATUSES: &[&str] = &[
+    "PENDING",
+    "APPROVED",
+    "REJECTED",
+    "WITHDRAWN",
+    "IN_REVIEW",
+    "COMPLETED",
+    "SUBMITTED",
+    "PAID",
+    "PARTIALLY_PAID",
+    "DENIED",
+    "APPEALED",
+    "WRITTEN_OFF",
+    "OPEN",
+    "WON",
+    "LOST",
+    "RESOLVED",
+    "CLOSED",
+];
+
+fn statuses_in_words(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    fn flush(word: &mut String, out: &mut String) {
+        if STATUSES.contains(&word.as_str()) {
+            out.push_str(&spoken(word))
+        } else {
+            out.push_str(word)
+        }
+        word.clear();
+    }
+    for c in message.chars() {
+        if c.is_ascii_uppercase() || c == '_' || (c.is_ascii_alphanumeric() && !word.is_empty()) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// A field's name as a label says it: the table's, or its words (`carcCode` → "the carc
@@ -161,7 +206,7 @@ mod tests {
     fn developers_names_become_the_forms_words() {
         assert_eq!(
             in_words(Code::BadUserInput, "`recoveredCents` goes only with a move to WON"),
-            "Please check what you entered: the recovered amount goes only with a move to WON"
+            "Please check what you entered: the recovered amount goes only with a move to won"
         );
         assert_eq!(
             plain_message("`appeal.sentOn` 2030-01-01 is in the future"),
@@ -170,6 +215,10 @@ mod tests {
         assert_eq!(plain_message("`carcCode` is unknown"), "the carc code is unknown");
         assert_eq!(plain_message("a `{{` has no closing `}}`"), "a {{ has no closing }}");
         assert_eq!(plain_message("`CO` is not a group"), "CO is not a group");
+        assert_eq!(
+            plain_message("a move from IN_REVIEW to WRITTEN_OFF needs CO-45 and the NPI; REOPENED stays"),
+            "a move from in review to written off needs CO-45 and the NPI; REOPENED stays"
+        );
         let enum_message = "Invalid value for argument \"to\", enumeration type \"EscalationStatus\" does not contain the value \"BOGUS\"";
         assert!(!plain_message(enum_message).contains("EscalationStatus"));
         assert!(!in_words(Code::Forbidden, "care_review · read is not allowed for cx").contains("care_review"));

@@ -277,7 +277,14 @@ both!(a_conflict_keeps_what_was_typed_and_shows_the_record_as_it_is_now, |app| {
     assert_eq!(status, 409, "{html}");
     assert!(html.contains(typed), "what maya typed is still in the form");
     assert!(html.contains("Milo&#39;s version") || html.contains("Milo's version"), "the record as it is now");
-    assert!(html.contains("Someone changed this record"), "in words");
+    let said = html.split("role=\"alert\"").nth(1).and_then(|rest| rest.split("</p>").next()).unwrap_or_default();
+    assert!(
+        said.contains("Dr. Milo Tanaka edited it")
+            && said.contains("“Corrected the session summary”</span>, while you were editing.")
+            && said.contains("your text is kept below"),
+        "who changed it first, in words: {said}"
+    );
+    assert_eq!(html.matches("role=\"alert\"").count(), 1, "said once: {html}");
     let short = [("csrf", csrf.as_str()), ("version", "2"), ("body", typed), ("codes", "F41.1"), ("reason", "short")];
     let (status, html, _) = browser.post(&path, &short).await;
     assert_eq!(status, 400, "BAD_USER_INPUT answers 400 here as on /graphql: one table");

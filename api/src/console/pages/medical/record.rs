@@ -207,9 +207,12 @@ fn edit_card(ctx: &SignedIn, id: &str, r: &CareRecord, feedback: &Feedback) -> M
             h2 id="edit-h" { "Edit" }
             p.muted { "Nothing is overwritten: the current text is kept as a revision. A record signed off by a review changes only when a second medical member approves." }
             @if feedback.is_conflict("edit") {
-                p.error role="alert" { "Someone changed this record while you were editing. The record above is the current version; your text is kept below: compare, then save again." }
-            }
-            (feedback.errors_of("edit"))
+                p.error role="alert" {
+                    @if let Some(last) = record_history::last_change(r) { (last) ", while you were editing. " }
+                    @else { "Someone changed this record while you were editing. " }
+                    "The record above is the current version; your text is kept below: compare, then save again."
+                }
+            } @else { (feedback.errors_of("edit")) }
             form method="post" action={ "/medical/records/" (id) "/edit" } {
                 (csrf_field(ctx.frame().csrf))
                 input type="hidden" name="version" value=(r.version);

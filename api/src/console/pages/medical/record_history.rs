@@ -73,6 +73,22 @@ fn edits(revisions: &[&Revision]) -> Vec<Line> {
         .collect()
 }
 
+/// The latest change to the record as a clause ("Dr. Milo Tanaka edited it 2 min ago:
+/// “…”"), for a refused edit to say what came first; `None` when the record was never changed
+/// or its revisions are not the member's to read.
+pub(super) fn last_change(r: &CareRecord) -> Option<Markup> {
+    let revisions = r.revisions.present()?;
+    let rev = revisions.nodes().max_by_key(|rev| rev.version)?;
+    let who = match (&rev.editor, &rev.approved_by) {
+        (Some(editor), Some(approver)) => {
+            format!("{} approved an amendment {} asked for", approver.display_name, editor.display_name)
+        }
+        (Some(editor), None) if rev.import_run.is_none() => format!("{} edited it", editor.display_name),
+        _ => "An import from the practice-management system changed it".to_owned(),
+    };
+    Some(html! { (who) " " (ago(&rev.at)) ": " (quoted(&rev.reason)) })
+}
+
 fn amendments(amendments: &[Amendment]) -> Vec<Line> {
     let mut lines = Vec::new();
     for amendment in amendments {

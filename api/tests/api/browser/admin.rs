@@ -4,6 +4,7 @@ use super::Chrome;
 use crate::both;
 use crate::helpers::*;
 use fantoccini::Locator;
+use serde_json::json;
 
 /// Chromium signs in through the test identity provider: the provider's redirect back is a
 /// cross-site navigation, so this is where the cookies' SameSite rules are really exercised.
@@ -19,6 +20,14 @@ async fn a_staff_member_signs_in_through_the_identity_provider_in_a_browser() {
     chrome.wait_url(|url| url.ends_with("/compliance/audit")).await;
     let html = chrome.client.source().await.unwrap();
     assert!(html.contains("(cora)"), "signed in as cora: {html}");
+    // Signed out on a page, signing in again through the provider comes back to it.
+    chrome.sign_out().await;
+    chrome.open("/compliance/break-glass?review=ALL").await;
+    chrome.wait_url(|url| url.contains("/signin?next=")).await;
+    chrome.click("//a[starts-with(@href, '/signin/oidc?next=')]").await;
+    chrome.fill("input#username", "cora").await;
+    chrome.click("//button[text()='Sign in']").await;
+    chrome.wait_url(|url| url.ends_with("/compliance/break-glass?review=ALL")).await;
     chrome.close().await;
 }
 
@@ -57,10 +66,39 @@ both!(an_admin_asks_for_a_role_grant_with_its_reason_and_the_approver_reads_it, 
     let row = chrome.client.find(Locator::XPath("//tr[contains(., 'Covering the denial queue')]")).await.unwrap();
     let row = row.text().await.unwrap();
     assert!(row.contains("Role ops for Dr. Milo Tanaka") && row.contains("Adam Reyes"), "{row}");
+    // The request's own page says what the role would open, before anyone approves it.
+    chrome.click("//tr[contains(., 'Covering the denial queue')]//a[starts-with(text(), 'Details and history')]").await;
+    let html = chrome.wait_text("What it opens").await;
+    for opened in
+        ["claims' billing (procedure codes, amounts, payments)", "moving escalations on, and approving write-offs"]
+    {
+        assert!(
+            html.contains(&opened.replace('\'', "&#39;")) || html.contains(opened),
+            "{opened:?} on the request's page"
+        );
+    }
+    chrome.click("//button[@value='approve']").await;
+    chrome.wait_text("Decision recorded.").await;
+    chrome.sign_out().await;
+    // The requester hears of it on their next page, until they say they have.
+    chrome.sign_in("adam").await;
+    let heard = chrome.wait_text("Decisions on your requests").await;
+    assert!(heard.contains("<strong>approved</strong> by Ada"), "{heard}");
+    chrome.click("//button[text()='Got it']").await;
+    chrome.wait_gone("Decisions on your requests").await;
+    chrome.open("/admin/staff").await;
+    assert!(!chrome.client.source().await.unwrap().contains("Decisions on your requests"), "heard once");
     chrome.close().await;
     let asked = app.sql("SELECT reason FROM pending_approval WHERE kind = 'grant_role'").await;
     let reasons: Vec<String> = asked.iter().map(|r| r.try_get("", "reason").unwrap()).collect();
     assert_eq!(reasons, ["Covering the denial queue in January"], "one request, with its reason");
+    let staff = app.gql("adam", "{ staffMembers(first: 100) { edges { node { sub roles } } } }", json!({})).await;
+    let milo =
+        staff["data"]["staffMembers"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["sub"] == "milo").cloned();
+    assert!(
+        milo.is_some_and(|m| m["node"]["roles"].as_array().unwrap().contains(&json!("ops"))),
+        "approved: milo holds ops"
+    );
 });
 
 both!(taking_access_away_is_confirmed_with_a_reason_and_names_what_it_would_strand, |app| {

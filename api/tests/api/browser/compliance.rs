@@ -29,6 +29,16 @@ both!(compliance_finds_a_patient_by_name_and_hands_over_an_accounting_that_names
     chrome.click("//button[text()='Find']").await;
     chrome.wait_text(&person.date_of_birth.format("%Y-%m-%d").to_string()).await;
     let name = format!("{} {}", person.first_name, person.last_name);
+    // By member id, or by date of birth, as the patient gives them on the phone.
+    for term in [person.member_id.clone(), person.date_of_birth.format("%Y-%m-%d").to_string()] {
+        chrome.open("/compliance/patient").await;
+        chrome.fill("input#q", &term).await;
+        chrome.click("//button[text()='Find']").await;
+        chrome.wait_text("Patients found").await;
+        let found =
+            chrome.client.find(Locator::Css("table[aria-label='Patients found']")).await.unwrap().text().await.unwrap();
+        assert!(found.contains(&name), "{term} finds {name}: {found}");
+    }
     chrome.click(&format!("//table[@aria-label='Patients found']//a[text()='{name}']")).await;
     chrome.wait_text("Accounting of disclosures").await;
     let page = chrome.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
@@ -78,6 +88,18 @@ both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| 
         .await;
     chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
     chrome.wait_text("Verdict recorded.").await;
+    // The patient's accounting tells both: the opening with its reason, and the verdict.
+    chrome.open(&format!("/compliance/patients/{}", chart.patient)).await;
+    let disclosures =
+        chrome.client.find(Locator::Css("section[aria-labelledby='disc-h']")).await.unwrap().text().await.unwrap();
+    for said in [
+        "Opened emergency access to your",
+        "Their reason: Patient in crisis on the phone",
+        "Reviewed the emergency access Alice Moreno opened: found it unjustified",
+        "Their note: No call on record at that time",
+    ] {
+        assert!(disclosures.contains(said), "{said:?} in {disclosures}");
+    }
     chrome.close().await;
     let grant = {
         use sea_orm::EntityTrait;

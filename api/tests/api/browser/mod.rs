@@ -168,12 +168,14 @@ impl Chrome {
         panic!("{css} never held what was wanted; last {last:?}");
     }
 
-    /// Waits until the element at `css` is shown (`true`) or hidden (`false`).
+    /// Waits until the element at `css` is shown (`true`) or hidden or gone (`false`).
     async fn wait_shown(&self, css: &str, shown: bool) {
         for _ in 0..300 {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await
-                && element.is_displayed().await.unwrap_or(!shown) == shown
-            {
+            let now = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.is_displayed().await.unwrap_or(false),
+                Err(_) => false,
+            };
+            if now == shown {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -218,6 +220,20 @@ impl Chrome {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Waits until a loaded page no longer holds `text` (the page after a form has replaced
+    /// the one that showed it).
+    async fn wait_gone(&self, text: &str) {
+        for _ in 0..300 {
+            let loaded =
+                self.client.execute("return document.readyState", vec![]).await.ok() == Some(json!("complete"));
+            if loaded && !self.client.source().await.unwrap_or_default().contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{text:?} never went away");
     }
 
     async fn screenshot(&self, name: &str) {

@@ -80,6 +80,13 @@ both!(compliance_finds_a_break_glass_access_unjustified_only_with_a_note, |app| 
     let form = format!("//form[@action='/compliance/break-glass/{id}/review']");
     let row = chrome.client.find(Locator::XPath(&format!("//tr[.{form}]"))).await.unwrap().text().await.unwrap();
     assert!(row.contains("Alice Moreno") && !row.contains("alice"), "who opened it, by name: {row}");
+    // Neither verdict is the easy one: both buttons look alike.
+    let style = "const [j, u] = ['JUSTIFIED', 'UNJUSTIFIED'].map(v => getComputedStyle(document.querySelector(`form[action$='/review'] button[value='${v}']`)));
+        return ['backgroundColor', 'color', 'fontWeight', 'fontSize', 'borderTopWidth'].map(p => [j[p], u[p]]);";
+    let pairs = chrome.client.execute(style, vec![]).await.unwrap();
+    for pair in pairs.as_array().unwrap() {
+        assert_eq!(pair[0], pair[1], "Justified and Unjustified carry equal weight: {pairs}");
+    }
     chrome.click(&format!("{form}//button[@value='UNJUSTIFIED']")).await;
     chrome.wait_text("must say why").await;
     chrome.open("/compliance/break-glass").await;

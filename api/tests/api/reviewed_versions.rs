@@ -256,3 +256,25 @@ each_backend!(the_ranking_pages_with_a_count_and_neither_repeats_nor_skips, |bac
     let refused = app.gql("alice", "{ rankedProviders { totalCount } }", json!({})).await;
     assert_eq!(only_code(&refused), "FORBIDDEN", "{refused}");
 });
+
+both!(a_date_at_the_end_of_the_calendar_is_refused_in_words_not_a_dead_request, |app| {
+    // chrono's last day: a day after it does not exist, and adding one used to panic.
+    for (who, query) in [
+        ("maya", "{ rankedProviders(to: \"+262142-12-31\") { totalCount } }"),
+        ("maya", "{ providerQualityRanking(from: \"2024-01-01\", to: \"+262142-12-31\") { reviews } }"),
+        ("maya", "{ careReviews(filter: { completedTo: \"+262142-12-31\" }) { totalCount } }"),
+        ("maya", "{ careRecords(filter: { to: \"+262142-12-31\" }) { totalCount } }"),
+        ("owen", "{ escalationSummary(to: \"+262142-12-31\") { recoveryRate } }"),
+        ("maya", "{ rankedProviders(to: \"-262143-01-01\") { totalCount } }"),
+    ] {
+        let answer = app.gql(who, query, json!({})).await;
+        assert_eq!(only_code(&answer), "BAD_USER_INPUT", "{query}: {answer}");
+    }
+    let patient = crate::fixtures::chart(&app, 0).await.patient;
+    let report = "query($p: ID!) { accountingReport(patientId: $p, to: \"+262142-12-31\") { patientName } }";
+    let answer = app.gql("cora", report, json!({ "p": patient })).await;
+    assert_eq!(only_code(&answer), "BAD_USER_INPUT", "{answer}");
+    // The server lives on.
+    let alive = app.gql("maya", "{ rankedProviders(first: 1) { totalCount } }", json!({})).await;
+    assert!(alive["errors"].is_null(), "{alive}");
+});

@@ -10,6 +10,7 @@ pub mod approvals;
 pub mod audit;
 pub mod codes;
 pub mod context;
+pub mod dates;
 pub mod error;
 pub mod graphql_enum;
 pub mod loaders;

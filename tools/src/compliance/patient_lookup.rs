@@ -64,10 +64,16 @@ fn condition(search: &str) -> ApiResult<Condition> {
     Ok(Condition::any().add(names).add(starts_with(patient::Column::MemberId, search)))
 }
 
+/// How many results come before the page: the cursor's key, never near the end of the
+/// number line (a forged cursor would overflow the numbering).
+fn offset_of(page: &PageRequest) -> ApiResult<u64> {
+    Ok(page.after_key(|key| key.parse::<u64>().ok().filter(|n| *n < u64::from(u32::MAX)))?.unwrap_or(0))
+}
+
 /// One page of the patients `search` finds, by last name, first name, then id.
 #[tracing::instrument(skip(db, search))]
 pub async fn find(db: &impl ConnectionTrait, search: &str, page: &PageRequest) -> ApiResult<Vec<patient::Model>> {
-    let offset = page.after_key(|key| key.parse::<u64>().ok())?.unwrap_or(0);
+    let offset = offset_of(page)?;
     let query = patient::Entity::find()
         .filter(condition(search)?)
         .order_by_asc(patient::Column::LastName)
@@ -103,7 +109,7 @@ impl PatientLookupQuery {
         let search = search.trim().to_owned();
         access.record_search("audit.patient_lookup", Resource::Audit, &search);
         let page = PageRequest::new(ctx, first, after)?;
-        let offset = page.after_key(|key| key.parse::<u64>().ok())?.unwrap_or(0);
+        let offset = offset_of(&page)?;
         let rows = find(db(ctx)?, &search, &page).await?;
         let numbered = rows.into_iter().zip(offset + 1..);
         let page = page.into_page(numbered.collect(), |(_, n)| n.to_string(), |(row, _)| FoundPatient(row));

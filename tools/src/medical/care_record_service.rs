@@ -4,10 +4,11 @@
 
 use super::workflow;
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
+use crate::kit::dates;
 use crate::kit::pagination::PageRequest;
 use crate::kit::versioned;
 use crate::kit::{ApiError, ApiResult};
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, Utc};
 use entities::care_review::{self, CareReviewStatus};
 use entities::{care_record, care_record_revision, pending_approval};
 use policies::Resource;
@@ -70,10 +71,10 @@ fn filtered(filter: &CareRecordFilter) -> ApiResult<Select<care_record::Entity>>
         return Err(ApiError::BadUserInput(format!("`from` {from} is after `to` {to}")));
     }
     if let Some(from) = filter.from {
-        query = query.filter(care_record::Column::CreatedAt.gte(from.and_time(NaiveTime::MIN).and_utc()));
+        query = query.filter(care_record::Column::CreatedAt.gte(dates::start_of(from)));
     }
     if let Some(to) = filter.to {
-        let end = (to + chrono::Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
+        let end = dates::end_of(to, "to")?;
         query = query.filter(care_record::Column::CreatedAt.lt(end));
     }
     if let Some(unreviewed) = filter.unreviewed {

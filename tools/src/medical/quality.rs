@@ -4,11 +4,12 @@
 
 use super::workflow::{FLAGS, LATE_NOTE_HOURS};
 use crate::directory::{Provider, provider_of};
+use crate::kit::dates;
 use crate::kit::pagination::{CountedPage, PageRequest};
 use crate::kit::parse_id;
 use crate::kit::{Allow, ApiError, ApiResult, Gql, db, null_on_error};
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, Utc};
 use entities::care_review::{self, CareReviewStatus};
 use entities::{appointment, care_record};
 use policies::{Action, Resource};
@@ -33,8 +34,9 @@ fn get<T: TryGetable>(row: &QueryResult, column: &str) -> ApiResult<T> {
         .map_err(|err| ApiError::internal("reading provider quality", anyhow::anyhow!("{column}: {err:?}")))
 }
 
+/// The instants that bound a period [`period`] checked (its `to` has a day after it).
 fn day_range(from: NaiveDate, to: NaiveDate) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
-    (from.and_time(NaiveTime::MIN).and_utc(), (to + Duration::days(1)).and_time(NaiveTime::MIN).and_utc())
+    (dates::start_of(from), dates::end_of(to, "to").unwrap_or(chrono::DateTime::<Utc>::MAX_UTC))
 }
 
 /// Completed reviews per provider, with a count column per flag.
@@ -224,7 +226,11 @@ impl ProviderQuality {
 /// The period asked for: `to` defaults to today, `from` to 90 days before it.
 fn period(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<(NaiveDate, NaiveDate)> {
     let to = to.unwrap_or_else(|| Utc::now().date_naive());
-    let from = from.unwrap_or(to - Duration::days(90));
+    dates::end_of(to, "to")?;
+    let from = match from {
+        Some(from) => from,
+        None => dates::days_before(to, 90, "to")?,
+    };
     if from > to {
         return Err(ApiError::BadUserInput(format!("`from` {from} is after `to` {to}")));
     }

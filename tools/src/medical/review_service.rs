@@ -4,10 +4,11 @@
 
 use super::care_record_service::{care_record_or_not_found, edited_by};
 use super::workflow;
+use crate::kit::dates;
 use crate::kit::pagination::PageRequest;
 use crate::kit::versioned;
 use crate::kit::{ApiError, ApiResult};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::care_review::{self, CareReviewStatus};
 use entities::{care_record, care_record_revision, staff};
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query, UnionType};
@@ -210,8 +211,8 @@ pub fn completed_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiR
     {
         return Err(ApiError::BadUserInput(format!("`completedFrom` {from} is after `completedTo` {to}")));
     }
-    let start = from.map(|d| d.and_time(NaiveTime::MIN).and_utc());
-    let end = to.map(|d| (d + chrono::Duration::days(1)).and_time(NaiveTime::MIN).and_utc());
+    let start = from.map(dates::start_of);
+    let end = to.map(|d| dates::end_of(d, "completedTo")).transpose()?;
     Ok(Some((start, end)))
 }
 

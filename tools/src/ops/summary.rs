@@ -2,9 +2,10 @@
 //! and by CARC group, and the recovery rate (recovered over the denied amounts appealed),
 //! each one aggregate query.
 
+use crate::kit::dates;
 use crate::kit::{Allow, ApiError, ApiResult, Gql, db};
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, Utc};
 use entities::{appeal, claim, denial, escalation};
 use policies::{Action, Resource};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
@@ -92,8 +93,8 @@ async fn working(db: &impl ConnectionTrait) -> ApiResult<WorkingCounts> {
 
 /// Escalations opened on `from`..=`to`, joined to their denial (and claim, for the payer).
 fn opened_in(from: NaiveDate, to: NaiveDate, with_claim: bool) -> SelectStatement {
-    let start = from.and_time(NaiveTime::MIN).and_utc();
-    let end = (to + chrono::Duration::days(1)).and_time(NaiveTime::MIN).and_utc();
+    // The resolver checked that `to` has a day after it.
+    let (start, end) = (dates::start_of(from), dates::end_of(to, "to").unwrap_or(chrono::DateTime::<Utc>::MAX_UTC));
     let mut select = Query::select();
     select
         .from(escalation::Entity)
@@ -233,7 +234,11 @@ impl SummaryQuery {
         to: Option<NaiveDate>,
     ) -> Gql<EscalationSummary> {
         let to = to.unwrap_or_else(|| Utc::now().date_naive());
-        let from = from.unwrap_or(to - chrono::Duration::days(90));
+        dates::end_of(to, "to")?;
+        let from = match from {
+            Some(from) => from,
+            None => dates::days_before(to, 90, "to")?,
+        };
         if from > to {
             return Err(ApiError::BadUserInput(format!("`from` {from} is after `to` {to}")).into());
         }

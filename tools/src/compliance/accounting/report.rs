@@ -6,7 +6,7 @@
 use super::words;
 use crate::compliance::audit_log::{self, AuditFilter};
 use crate::kit::{ApiError, ApiResult};
-use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use entities::{audit_event, break_glass_grant, patient, staff};
 use sea_orm::sea_query::Order;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
@@ -30,6 +30,7 @@ impl Period {
     /// when `from` is after `to`.
     pub fn new(from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate) -> ApiResult<Period> {
         let to = to.unwrap_or(today);
+        crate::kit::dates::end_of(to, "to")?;
         let from = from.unwrap_or(Period::six_years_to(to).from);
         if from > to {
             return Err(ApiError::BadUserInput(format!("the period starts ({from}) after it ends ({to})")));
@@ -42,7 +43,8 @@ impl Period {
     }
 
     fn end(self) -> DateTime<Utc> {
-        self.to.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::days(1)
+        // `new` checked that `to` has a day after it.
+        crate::kit::dates::end_of(self.to, "to").unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 

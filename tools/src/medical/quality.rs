@@ -276,7 +276,8 @@ impl QualityQuery {
     /// to rank, most reviews first.
     #[graphql(
         guard = "Allow(Resource::CareReview, Action::Read)",
-        complexity = "crate::kit::pagination::complexity(first, child_complexity)",
+        // Every call ranks the whole period (two aggregates and a sort), whatever `first`.
+        complexity = "crate::kit::pagination::REPORT_COMPLEXITY + crate::kit::pagination::complexity(first, child_complexity)",
         deprecation = "a list cut at `first`: use `rankedProviders`, which pages and counts"
     )]
     async fn provider_quality_ranking(
@@ -303,7 +304,8 @@ impl QualityQuery {
     /// a provider whose figures did not change.
     #[graphql(
         guard = "Allow(Resource::CareReview, Action::Read)",
-        complexity = "crate::kit::pagination::complexity(first, child_complexity)"
+        // Every call ranks the whole period (two aggregates and a sort), whatever `first`.
+        complexity = "crate::kit::pagination::REPORT_COMPLEXITY + crate::kit::pagination::complexity(first, child_complexity)"
     )]
     async fn ranked_providers(
         &self,

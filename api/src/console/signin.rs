@@ -19,7 +19,10 @@ use std::collections::HashMap;
 /// ended), when it is a page of ward's own; their home otherwise.
 pub fn return_to(next: Option<&str>) -> String {
     const NOT_A_PAGE: [&str; 4] = ["/signin", "/signout", "/session/", "/console/assets/"];
-    next.and_then(local_path)
+    // Longer than any page's address: it would not fit the sign-in cookie that carries it.
+    const LONGEST: usize = 1024;
+    next.filter(|next| next.len() <= LONGEST)
+        .and_then(local_path)
         .filter(|path| !NOT_A_PAGE.iter().any(|prefix| path.starts_with(prefix)))
         .unwrap_or_else(|| "/".to_owned())
 }

@@ -681,6 +681,9 @@ both!(signing_in_again_returns_to_the_page_and_never_to_another_site, |app| {
     ] {
         assert_eq!(signed_in(hostile).await, "/", "{hostile}");
     }
+    // Longer than the sign-in cookie could carry through the identity provider.
+    let long: &'static str = Box::leak(format!("/cx/tickets?text={}", "a".repeat(2000)).into_boxed_str());
+    assert_eq!(signed_in(long).await, "/", "a 2 KB address");
     // A form posted after the session ended returns to the form's page, not its action.
     let (status, _, headers) =
         browser.post("/cx/tickets/00000000-0000-0000-0000-000000000001/comment", &[("body", "x")]).await;

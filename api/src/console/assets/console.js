@@ -39,7 +39,12 @@
   function read(key) {
     try { return JSON.parse(store.getItem(key)); } catch (e) { return null; }
   }
-  function keyOf(field) { return DRAFT + member + ":" + window.location.pathname + "#" + field.id; }
+  // Under the page and the form's own address: pages answering a form share their list's
+  // address (a confirmation for one member, then for another), their forms never do.
+  function keyOf(field) {
+    var action = field.form ? field.form.getAttribute("action") || "" : "";
+    return DRAFT + member + ":" + window.location.pathname + ">" + action + "#" + field.id;
+  }
   if (store) {
     draftKeys().forEach(function (key) {
       var draft = read(key);
@@ -162,6 +167,9 @@
     var timers = [];
     var ended = function () {
       timers.forEach(function (t) { window.clearTimeout(t); });
+      // Signed out: the patient data on the page goes from the screen of an unattended desk.
+      var main = document.getElementById("main");
+      if (main) { main.hidden = true; }
       text.textContent = text.getAttribute("data-ended");
       stay.hidden = true;
       again.href = "/signin?expired=1&next=" + encodeURIComponent(window.location.pathname + window.location.search);

@@ -515,7 +515,8 @@ async fn comment(mut ctx: SignedIn, Path(id): Path<String>, form: FormBody) -> R
     let vars = json!({ "id": id, "v": expected_version(&input), "to": to });
     let answer = match ctx.run(documents::CX_TRANSITION_TICKET.text, vars, Some(&purpose)).await {
         Ok(answer) => answer,
-        Err(response) => return response,
+        // The reply stands: say so, so that it is not sent twice.
+        Err(_) => return crate::console::redirect(&format!("/cx/tickets/{id}?done=reply-unconfirmed")),
     };
     let done = if to == "RESOLVED" { "reply-resolved" } else { "reply-pending" };
     match outcome(&answer, &format!("/cx/tickets/{id}"), done) {

@@ -115,6 +115,9 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("reply-pending") => "Reply added and the ticket set pending.",
         Some("reply-resolved") => "Reply added and the ticket resolved.",
         Some("reply-unmoved") => "Your reply was added, but the status was not changed: see why below.",
+        Some("reply-unconfirmed") => {
+            "Your reply was added, but ward could not change the status just now: check the ticket below and set it again."
+        }
         Some("assign") => "Assignment changed.",
         Some("escalate") => "Denial escalated.",
         Some("writeoff") => "Written off: the amount and its reason are in the history.",

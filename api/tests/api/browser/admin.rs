@@ -120,12 +120,23 @@ both!(taking_access_away_is_confirmed_with_a_reason_and_names_what_it_would_stra
     chrome.click(&format!("{own}//button[@value='revoke']")).await;
     chrome.wait_text("Nobody removes their own admin role").await;
     assert!(chrome.client.find(Locator::XPath("//button[starts-with(., 'Revoke admin')]")).await.is_err());
+    // A reason typed for one member and left unsent never lands in another's confirmation,
+    // though both pages stand at the staff list's address.
+    chrome.open("/admin/staff").await;
+    let milo = "//form[@action='/admin/staff/milo/roles']";
+    chrome.click(&format!("{milo}//select/option[@value='medical']")).await;
+    chrome.click(&format!("{milo}//button[@value='revoke']")).await;
+    chrome.wait_text("Revoke medical from Dr. Milo Tanaka").await;
+    chrome.fill("textarea#why", "Typed for Milo only").await;
     // Revoking another's role: what it closes, and a reason.
     chrome.open("/admin/staff").await;
     let owen = "//form[@action='/admin/staff/owen/roles']";
     chrome.click(&format!("{owen}//select/option[@value='ops']")).await;
     chrome.click(&format!("{owen}//button[@value='revoke']")).await;
     chrome.wait_text("moving escalations on, and approving write-offs").await;
+    assert_eq!(chrome.value("textarea#why").await, "", "Milo's reason stays with Milo");
+    let html = chrome.client.source().await.unwrap();
+    assert!(!html.contains("What you had typed here is back"), "nothing restored here");
     chrome.fill("textarea#why", "Moved to the finance team").await;
     chrome.click("//button[text()='Revoke ops from Owen Becker']").await;
     chrome.wait_text("Role revoked").await;

@@ -67,19 +67,7 @@ both!(refusals_say_in_words_who_changed_what_and_what_to_check, |app| {
     assert!(!said.to_lowercase().contains("version"), "no internals: {said}");
     chrome.sign_out().await;
 
-    let denial: uuid::Uuid = app
-        .sql("SELECT d.id AS id FROM denial d WHERE NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.appeal_deadline DESC, d.id LIMIT 1")
-        .await[0]
-        .try_get("", "id")
-        .unwrap();
-    let escalated = app
-        .gql(
-            "owen",
-            "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Authorization was on file\") { id } }",
-            json!({ "d": denial }),
-        )
-        .await;
-    let escalation = escalated["data"]["escalateDenial"]["id"].as_str().expect("an escalation").to_owned();
+    let (denial, escalation) = crate::browser::an_escalation(&app, 0, "Authorization was on file").await;
     let review = "mutation($id: ID!) { transitionEscalation(id: $id, expectedVersion: 1, to: IN_REVIEW, note: \"Reading the remit\") { version } }";
     let reviewing = app.gql("owen", review, json!({ "id": escalation })).await;
     assert!(reviewing["errors"].is_null(), "{reviewing}");

@@ -19,6 +19,19 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::time::Duration;
 
+/// An escalation owen opens, with `reason`, of the denial with the latest deadline of those
+/// not escalated yet and denied for at least `cents`: the denial's id and the escalation's.
+async fn an_escalation(app: &TestApp, cents: i64, reason: &str) -> (uuid::Uuid, String) {
+    let denial: uuid::Uuid = app
+        .sql(&format!("SELECT d.id AS id FROM denial d WHERE d.denied_cents >= {cents} AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.appeal_deadline DESC, d.id LIMIT 1"))
+        .await[0]
+        .try_get("", "id")
+        .unwrap();
+    let escalate = "mutation($d: ID!, $why: String!) { escalateDenial(denialId: $d, reason: $why) { id } }";
+    let escalated = app.gql("owen", escalate, json!({ "d": denial, "why": reason })).await;
+    (denial, escalated["data"]["escalateDenial"]["id"].as_str().expect("an escalation").to_owned())
+}
+
 /// A headless Chromium session through its own chromedriver.
 struct Chrome {
     client: Client,

@@ -152,19 +152,7 @@ async fn hear_of_the_rejection(chrome: &Chrome, escalation: &str) {
 
 both!(an_escalation_shows_the_claim_writes_off_part_and_the_cards_filter_the_queue, |app| {
     let Some(chrome) = Chrome::start(&app).await else { return };
-    let denial: uuid::Uuid = app
-        .sql("SELECT d.id AS id FROM denial d WHERE d.denied_cents >= 1000 AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.denial_id = d.id) ORDER BY d.appeal_deadline DESC, d.id LIMIT 1")
-        .await[0]
-        .try_get("", "id")
-        .unwrap();
-    let escalated = app
-        .gql(
-            "owen",
-            "mutation($d: ID!) { escalateDenial(denialId: $d, reason: \"Coding looks right\") { id } }",
-            json!({ "d": denial }),
-        )
-        .await;
-    let escalation = escalated["data"]["escalateDenial"]["id"].as_str().expect("an escalation").to_owned();
+    let (_, escalation) = crate::browser::an_escalation(&app, 1000, "Coding looks right").await;
     let facts = "query($e: ID!) { escalation(id: $e) { openBalanceCents writtenOffCents writeOffAdjustment { code }
         claim { claimNumber procedureCodes diagnosisCodes provider { npi } } patient { memberId dateOfBirth } } }";
     let before = app.gql("owen", facts, json!({ "e": escalation })).await["data"]["escalation"].clone();

@@ -7,7 +7,7 @@ mod policy;
 
 pub use authorizer::{Authorizer, Decision, PolicySnapshot};
 pub use explain::{Explanation, explain};
-pub use names::{Action, PhiClass, Resource, Role, UnknownName};
+pub use names::{Action, PhiClass, Resource, Role, SecurityLabel, UnknownName, UsePurpose};
 pub use policy::{Grant, Permission, PolicyError, PolicySet};
 
 /// The casbin model (request, policy, role definition, matcher).

@@ -59,6 +59,29 @@ named_enum!(
         Clinical => "clinical",
         Billing => "billing",
         Correspondence => "correspondence",
+        // The body of a therapist's psychotherapy note (45 CFR 164.501): held by no role and
+        // opened by no break-glass, only by the patient's authorization on file.
+        PsychotherapyNotes => "psychotherapy_notes",
+    }
+);
+
+named_enum!(
+    /// Security labels a record carries (as FHIR's `meta.security` does): what hides it
+    /// beyond the PHI classes, named in a refusal's `extensions.label`.
+    SecurityLabel {
+        PsychotherapyNote => "psychotherapy_note",
+        SudPart2 => "sud_part2",
+        Restricted => "restricted",
+    }
+);
+
+named_enum!(
+    /// Why PHI is used or disclosed, in HIPAA's terms (45 CFR 164.506): what an
+    /// authorization or consent names, and what a request's stated purpose amounts to.
+    UsePurpose {
+        Treatment => "treatment",
+        Payment => "payment",
+        Operations => "operations",
     }
 );
 
@@ -81,6 +104,9 @@ named_enum!(
         // The ingest path: `create` sends files in, `read` lists the runs and their reports,
         // `update` resolves what a run left to people (unmatched remittance lines).
         Ingest => "ingest",
+        // A patient's authorizations on file: `read` lists them, `create` records one,
+        // `update` revokes one.
+        Authorization => "authorization",
     }
 );
 
@@ -93,6 +119,7 @@ named_enum!(
         Clinical => "clinical",
         Billing => "billing",
         Correspondence => "correspondence",
+        PsychotherapyNotes => "psychotherapy_notes",
         Comment => "comment",
         Create => "create",
         Update => "update",
@@ -121,7 +148,7 @@ impl Resource {
             Resource::BreakGlass => &[Request, Review],
             Resource::Staff => &[Read, Manage],
             Resource::Policy => &[Read, Edit],
-            Resource::Ingest => &[Read, Create, Update],
+            Resource::Ingest | Resource::Authorization => &[Read, Create, Update],
         }
     }
 }
@@ -135,6 +162,7 @@ impl PhiClass {
             PhiClass::Clinical => Action::Clinical,
             PhiClass::Billing => Action::Billing,
             PhiClass::Correspondence => Action::Correspondence,
+            PhiClass::PsychotherapyNotes => Action::PsychotherapyNotes,
         }
     }
 
@@ -144,6 +172,7 @@ impl PhiClass {
         match self {
             PhiClass::Contact | PhiClass::Identity => &[Resource::Patient],
             PhiClass::Clinical => &[Resource::CareRecord, Resource::Claim],
+            PhiClass::PsychotherapyNotes => &[Resource::CareRecord],
             PhiClass::Billing => &[Resource::Claim],
             PhiClass::Correspondence => &[Resource::Ticket],
         }
@@ -151,8 +180,24 @@ impl PhiClass {
 
     /// Whether a break-glass grant opens this class of its patient (emergency care needs who
     /// the patient is and their clinical picture, not their bills or tickets).
+    /// Psychotherapy notes are not: HIPAA keeps them out of even treatment without the
+    /// patient's authorization, and an emergency is treated from the clinical record.
     pub fn opened_by_break_glass(self) -> bool {
         matches!(self, PhiClass::Identity | PhiClass::Clinical)
+    }
+
+    /// Whether only a patient's authorization on file opens this class: no rule grants it
+    /// (a rule naming it is refused), so no role reads it by default.
+    pub fn by_authorization_only(self) -> bool {
+        self == PhiClass::PsychotherapyNotes
+    }
+
+    /// The security label a refusal of this class names, where it has one.
+    pub fn label(self) -> Option<SecurityLabel> {
+        match self {
+            PhiClass::PsychotherapyNotes => Some(SecurityLabel::PsychotherapyNote),
+            _ => None,
+        }
     }
 }
 
@@ -176,6 +221,7 @@ impl Resource {
                 | (Resource::BreakGlass, Action::Request | Action::Review)
                 | (Resource::Staff, Action::Manage)
                 | (Resource::Policy, Action::Edit)
+                | (Resource::Authorization, Action::Read | Action::Create)
         )
     }
 }

@@ -1,6 +1,6 @@
 //! A policy: permissions (`p`: role may do action on resource) and grants (`g`: staff holds role).
 
-use crate::names::{Action, Resource, Role, UnknownName};
+use crate::names::{Action, PhiClass, Resource, Role, UnknownName};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -38,6 +38,8 @@ pub enum PolicyError {
     Unknown(#[from] UnknownName),
     #[error("{action} is not an action on {resource}; it allows: {allowed}")]
     ActionNotOnResource { resource: Resource, action: Action, allowed: String },
+    #[error("no rule grants {0}: it opens only under the patient's authorization on file (recordAuthorization)")]
+    AuthorizationOnly(Action),
     #[error("a staff subject must be 1 to 128 letters, digits, '.', '_', '-' or '@', got {0:?}")]
     BadSubject(String),
     #[error("line {line}: {reason}")]
@@ -50,6 +52,9 @@ impl Permission {
         let role: Role = role.trim().parse()?;
         let resource: Resource = resource.trim().parse()?;
         let action: Action = action.trim().parse()?;
+        if PhiClass::ALL.iter().any(|class| class.by_authorization_only() && class.action() == action) {
+            return Err(PolicyError::AuthorizationOnly(action));
+        }
         if !resource.actions().contains(&action) {
             let allowed = resource.actions().iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
             return Err(PolicyError::ActionNotOnResource { resource, action, allowed });

@@ -545,6 +545,25 @@ fn operations() -> Vec<Operation> {
             &["disclosures"],
             &["compliance"],
         ),
+        // authorization · read, create, update: compliance
+        op(
+            "authorizations",
+            "query($patient: ID!) { authorizations(patientId: $patient) { id teams } }",
+            &["authorizations"],
+            &["compliance"],
+        ),
+        op(
+            "recordAuthorization",
+            "mutation($patient: ID!) { recordAuthorization(input: { patientId: $patient, teams: [\"medical\"], purposes: [TREATMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"Signed release, for the matrix\" }) { id } }",
+            &["recordAuthorization", "id"],
+            &["compliance"],
+        ),
+        op(
+            "revokeAuthorization",
+            "mutation($authorization: ID!) { revokeAuthorization(id: $authorization, reason: \"The patient revoked it\") { inForce } }",
+            &["revokeAuthorization", "inForce"],
+            &["compliance"],
+        ),
         // break_glass · request, review
         op(
             "requestBreakGlass",
@@ -876,6 +895,11 @@ async fn arrange(app: &TestApp) -> Value {
         .unwrap()["id"]
         .clone();
     let unmatched = unmatched_lines(app).await;
+    let authorization = app
+        .gql("cora", "mutation($p: ID!) { recordAuthorization(input: { patientId: $p, teams: [\"medical\"], purposes: [TREATMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"Signed release, for the matrix\" }) { id } }", json!({ "p": patient }))
+        .await["data"]["recordAuthorization"]["id"]
+        .clone();
+    assert!(authorization.is_string(), "an authorization to revoke");
     let claim_number: String = {
         use sea_orm::EntityTrait;
         entities::claim::Entity::find_by_id(claim).one(&app.db).await.unwrap().unwrap().claim_number
@@ -885,7 +909,7 @@ async fn arrange(app: &TestApp) -> Value {
             "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
             "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
             "escalation": with_appeal, "won": won, "waiting": waiting, "writtenOff": written_off, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
-            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number })
+            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number, "authorization": authorization })
 }
 
 /// Two remittance lines no claim matched (an 835 naming claim numbers ward does not have).

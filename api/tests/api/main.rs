@@ -43,6 +43,7 @@ mod ops;
 #[cfg(feature = "otlp")]
 mod otlp;
 mod phi;
+mod psychotherapy_notes;
 mod purpose;
 mod reviewed_versions;
 mod schema;

@@ -18,7 +18,7 @@ async fn tables(app_db: &sea_orm::DatabaseConnection, backend: Backend) -> Vec<S
     rows.iter().map(|r| r.try_get::<String>("", "t").unwrap()).collect()
 }
 
-const TABLES: [&str; 29] = [
+const TABLES: [&str; 30] = [
     "appeal",
     "appointment",
     "audit_event",
@@ -36,6 +36,7 @@ const TABLES: [&str; 29] = [
     "escalation_event",
     "import_file",
     "patient",
+    "patient_authorization",
     "payer",
     "pending_approval",
     "policy_rule",

@@ -22,6 +22,8 @@ pub enum Via {
     Role(Permission),
     /// The caller's emergency access to this patient.
     BreakGlass { grant_id: Uuid },
+    /// The patient's authorization on file (a class no role holds: psychotherapy notes).
+    Authorization { id: Uuid },
 }
 
 /// An active break-glass grant of the caller.
@@ -99,8 +101,9 @@ impl Access {
     }
 
     /// The one rule for a PHI value: checks `class` of `patient` (by role, or break-glass where
-    /// it reaches; the stated purpose included) and records the disclosure of record
-    /// `resource_id`. A refusal is recorded by the check.
+    /// it reaches; the stated purpose included; a class no role holds, by the patient's
+    /// authorization on file) and records the disclosure of record `resource_id`. A refusal
+    /// is recorded by the check.
     pub async fn disclose(
         &self,
         db: &impl ConnectionTrait,
@@ -109,7 +112,11 @@ impl Access {
         resource_id: Uuid,
         class: PhiClass,
     ) -> ApiResult<()> {
-        let via = self.require_for_patient(db, patient, resource, class.action()).await?;
+        let via = if class.by_authorization_only() {
+            super::authorizations::authorized(self, db, patient, resource, class).await?
+        } else {
+            self.require_for_patient(db, patient, resource, class.action()).await?
+        };
         self.disclosed(patient, resource, resource_id, class, via);
         Ok(())
     }
@@ -117,6 +124,10 @@ impl Access {
     /// Records that the response carries `class` of `patient` from record `resource_id`.
     pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, via: Via) {
         let break_glass = matches!(via, Via::BreakGlass { .. });
+        let why = match via {
+            Via::Authorization { id } => Some(format!("under authorization {id}")),
+            _ => None,
+        };
         self.recorder.record(Entry::Disclosure {
             patient,
             resource,
@@ -124,7 +135,7 @@ impl Access {
             class,
             break_glass,
             matched: None,
-            why: None,
+            why,
         });
     }
 
@@ -149,7 +160,7 @@ impl Access {
             class,
             break_glass: false,
             matched,
-            why,
+            why: why.map(str::to_owned),
         });
     }
 

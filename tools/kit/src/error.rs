@@ -86,6 +86,12 @@ pub type Gql<T> = async_graphql::Result<T>;
 pub enum ApiError {
     Unauthenticated(String),
     Forbidden(String),
+    /// `FORBIDDEN` for a value a security label hides (`extensions.label` names it): a
+    /// psychotherapy note, a Part 2 record, a patient's restriction.
+    Restricted {
+        label: policies::SecurityLabel,
+        message: String,
+    },
     /// What was not found, e.g. `patient 0193…`.
     NotFound(String),
     BadUserInput(String),
@@ -99,7 +105,7 @@ impl ApiError {
     pub fn code(&self) -> Code {
         match self {
             ApiError::Unauthenticated(_) => Code::Unauthenticated,
-            ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::Forbidden(_) | ApiError::Restricted { .. } => Code::Forbidden,
             ApiError::NotFound(_) => Code::NotFound,
             ApiError::BadUserInput(_) => Code::BadUserInput,
             ApiError::Conflict(_) => Code::Conflict,
@@ -116,7 +122,8 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::BadUserInput(m)
             | ApiError::Conflict(m)
-            | ApiError::LimitExceeded(m) => m.clone(),
+            | ApiError::LimitExceeded(m)
+            | ApiError::Restricted { message: m, .. } => m.clone(),
             ApiError::NotFound(what) => format!("{what} not found"),
             ApiError::Unavailable(_) => "the database is unavailable; try again shortly".into(),
             ApiError::Internal(_) => "internal error; the server log has the details under this request id".into(),
@@ -158,7 +165,16 @@ impl From<DbErr> for ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         err.log();
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", err.code().as_str()))
+        let label = match &err {
+            ApiError::Restricted { label, .. } => Some(label.as_str()),
+            _ => None,
+        };
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", err.code().as_str());
+            if let Some(label) = label {
+                ext.set("label", label);
+            }
+        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod access;
 pub mod agent;
 pub mod approvals;
 pub mod audit;
+pub mod authorizations;
 pub mod codes;
 pub mod context;
 pub mod dates;

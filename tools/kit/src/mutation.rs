@@ -57,6 +57,8 @@ pub enum AuditAction {
     CareReviewSample,
     RemittanceMatch,
     RemittanceDismiss,
+    AuthorizationRecord,
+    AuthorizationRevoke,
 }
 
 impl AuditAction {
@@ -104,6 +106,8 @@ impl AuditAction {
             CareReviewSample => (Resource::CareReview, "sample"),
             RemittanceMatch => (Resource::Ingest, "match_remittance"),
             RemittanceDismiss => (Resource::Ingest, "dismiss_remittance"),
+            AuthorizationRecord => (Resource::Authorization, "create"),
+            AuthorizationRevoke => (Resource::Authorization, "revoke"),
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Purpose of use: why a request reads PHI (`x-ward-purpose: ticket:<id>`, `claim:`,
-//! `escalation:`, `care_review:`, `break_glass:`), recorded with
+//! `escalation:`, `care_review:`, `care_record:`, `break_glass:`), recorded with
 //! every disclosure of that request. A purpose must name a record the caller may read, and it
 //! opens only the PHI of the patient that record is about: any other patient's PHI in the
-//! same request is refused (see `Access::require_for_patient`).
+//! same request is refused (see `Access::require_for_patient`). Each amounts to one of HIPAA's
+//! purposes ([`Purpose::use_of`]), which is what a patient's authorization names.
 
 use super::access::Access;
 use super::error::{ApiError, ApiResult};
 use entities::{break_glass_grant, care_record, care_review, claim, denial, escalation, ticket};
-use policies::{Action, Resource};
+use policies::{Action, Resource, UsePurpose};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::fmt;
 use uuid::Uuid;
@@ -20,6 +21,8 @@ pub enum PurposeKind {
     Claim,
     Escalation,
     CareReview,
+    /// Reading the patient's care records for their care.
+    CareRecord,
     BreakGlass,
 }
 
@@ -39,6 +42,7 @@ impl fmt::Display for Purpose {
             PurposeKind::Claim => "claim",
             PurposeKind::Escalation => "escalation",
             PurposeKind::CareReview => "care_review",
+            PurposeKind::CareRecord => "care_record",
             PurposeKind::BreakGlass => "break_glass",
         };
         write!(f, "{kind}:{}", self.id)
@@ -47,7 +51,7 @@ impl fmt::Display for Purpose {
 
 fn invalid() -> ApiError {
     ApiError::BadUserInput(format!(
-        "{HEADER} must be ticket:<id>, claim:<id>, escalation:<id>, care_review:<id> or break_glass:<id>, naming a record you may read"
+        "{HEADER} must be ticket:<id>, claim:<id>, escalation:<id>, care_review:<id>, care_record:<id> or break_glass:<id>, naming a record you may read"
     ))
 }
 
@@ -59,6 +63,7 @@ impl Purpose {
             "claim" => PurposeKind::Claim,
             "escalation" => PurposeKind::Escalation,
             "care_review" => PurposeKind::CareReview,
+            "care_record" => PurposeKind::CareRecord,
             "break_glass" => PurposeKind::BreakGlass,
             _ => return Err(invalid()),
         };
@@ -96,6 +101,9 @@ impl Purpose {
                     None => None,
                 }
             }
+            PurposeKind::CareRecord if access.allows(Resource::CareRecord, Action::Read) => {
+                care_record::Entity::find_by_id(self.id).one(db).await?.map(|r| Some(r.patient_id))
+            }
             PurposeKind::BreakGlass => break_glass_grant::Entity::find_by_id(self.id)
                 .one(db)
                 .await?
@@ -106,6 +114,17 @@ impl Purpose {
         let about = about.ok_or_else(invalid)?;
         self.patient = about;
         Ok(self)
+    }
+
+    /// What the stated work amounts to in HIPAA's terms: caring for the patient (their
+    /// records, an emergency) is treatment; a claim or its appeal is payment; a ticket or a
+    /// care-quality review is health-care operations.
+    pub fn use_of(&self) -> UsePurpose {
+        match self.kind {
+            PurposeKind::CareRecord | PurposeKind::BreakGlass => UsePurpose::Treatment,
+            PurposeKind::Claim | PurposeKind::Escalation => UsePurpose::Payment,
+            PurposeKind::Ticket | PurposeKind::CareReview => UsePurpose::Operations,
+        }
     }
 }
 

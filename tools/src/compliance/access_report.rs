@@ -1,21 +1,24 @@
 //! "Who can see this patient?": every staff member who could read each PHI class of one
-//! patient right now, by role or by an active break-glass grant.
+//! patient right now, by role, by an active break-glass grant, or (psychotherapy notes) by
+//! the patient's authorization on file.
 
 use super::break_glass_service::requester_may_ask;
 use crate::directory::lookup_service::find_patient;
 use crate::kit::parse_id;
 use crate::kit::records::in_force;
-use crate::kit::{Allow, ApiError, Gql, access, db};
+use crate::kit::{Allow, ApiError, Gql, access, authorizations, db};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{break_glass_grant, staff};
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, PhiClass, Resource, Role};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum AccessVia {
     Role,
     BreakGlass,
+    /// The patient's authorization on file, for the purposes it names.
+    Authorization,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -25,6 +28,7 @@ pub enum PhiClassName {
     Clinical,
     Billing,
     Correspondence,
+    PsychotherapyNotes,
 }
 
 impl From<PhiClass> for PhiClassName {
@@ -35,6 +39,7 @@ impl From<PhiClass> for PhiClassName {
             PhiClass::Clinical => PhiClassName::Clinical,
             PhiClass::Billing => PhiClassName::Billing,
             PhiClass::Correspondence => PhiClassName::Correspondence,
+            PhiClass::PsychotherapyNotes => PhiClassName::PsychotherapyNotes,
         }
     }
 }
@@ -48,10 +53,14 @@ pub struct AccessEntry {
     pub sub: String,
     pub display_name: String,
     pub via: AccessVia,
-    /// The role that grants it (for `ROLE`).
+    /// The role that grants it (for `ROLE`), or the team the authorization names (for
+    /// `AUTHORIZATION`).
     pub role: Option<String>,
-    /// When the grant ends (for `BREAK_GLASS`).
+    /// When the grant or authorization ends (for `BREAK_GLASS` and `AUTHORIZATION`).
     pub expires_at: Option<DateTime<Utc>>,
+    /// The authorization that opens it (for `AUTHORIZATION`), and the purposes it allows.
+    pub authorization: Option<ID>,
+    pub purposes: Vec<String>,
 }
 
 #[derive(SimpleObject)]
@@ -102,6 +111,8 @@ impl AccessReportQuery {
                         via: AccessVia::Role,
                         role: Some(permission.role.as_str().into()),
                         expires_at: None,
+                        authorization: None,
+                        purposes: Vec::new(),
                     });
                 }
             }
@@ -127,9 +138,12 @@ impl AccessReportQuery {
                     via: AccessVia::BreakGlass,
                     role: None,
                     expires_at: Some(grant.expires_at),
+                    authorization: None,
+                    purposes: Vec::new(),
                 });
             }
         }
+        entries.extend(by_authorization(db, policy, patient_id, &active_staff, now).await?);
         Ok(AccessReport {
             patient_id: ID(patient_id.to_string()),
             policy_version: policy.version().to_owned(),
@@ -137,4 +151,50 @@ impl AccessReportQuery {
             entries,
         })
     }
+}
+
+/// Who reads the patient's psychotherapy notes under an authorization in force: each active
+/// member of a team it names who reaches care records by role, except the member who
+/// recorded it (by the rule of [`authorizations::authorized`]).
+async fn by_authorization(
+    db: &impl sea_orm::ConnectionTrait,
+    policy: &policies::PolicySnapshot,
+    patient: uuid::Uuid,
+    active_staff: &[staff::Model],
+    now: DateTime<Utc>,
+) -> Result<Vec<AccessEntry>, ApiError> {
+    let mut entries = Vec::new();
+    for authorization in authorizations::of_patient(db, patient).await? {
+        if !authorizations::is_in_force(&authorization, now) {
+            continue;
+        }
+        for member in active_staff.iter().filter(|m| m.id != authorization.recorded_by) {
+            if policy.decide_for(&member.sub, Resource::CareRecord, Action::Read).permission.is_none() {
+                continue;
+            }
+            let teams = authorizations::names(&authorization.teams);
+            let Some(team) =
+                teams.filter_map(|t| t.parse::<Role>().ok()).find(|t| policy.roles_of(&member.sub).contains(t))
+            else {
+                continue;
+            };
+            for class in PhiClass::ALL.iter().filter(|c| c.by_authorization_only()) {
+                if !authorizations::names(&authorization.covers).any(|c| c == class.as_str()) {
+                    continue;
+                }
+                entries.push(AccessEntry {
+                    phi_class: (*class).into(),
+                    resource: Resource::CareRecord.as_str().into(),
+                    sub: member.sub.clone(),
+                    display_name: member.display_name.clone(),
+                    via: AccessVia::Authorization,
+                    role: Some(team.as_str().into()),
+                    expires_at: authorizations::ends_at(&authorization),
+                    authorization: Some(ID(authorization.id.to_string())),
+                    purposes: authorizations::names(&authorization.purposes).map(str::to_owned).collect(),
+                });
+            }
+        }
+    }
+    Ok(entries)
 }

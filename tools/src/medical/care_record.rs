@@ -20,7 +20,8 @@ use entities::{care_record, care_record_revision};
 use policies::{Action, PhiClass, Resource};
 
 /// A care record. Reaching one requires `care_record · read` for its patient (by role or
-/// break-glass); its body and codes need `care_record · clinical` as well.
+/// break-glass); its body and codes need `care_record · clinical` as well, or, for a
+/// psychotherapy note, the patient's authorization on file (the class `psychotherapy_notes`).
 pub struct CareRecord(care_record::Model);
 
 impl CareRecord {
@@ -35,10 +36,15 @@ impl CareRecord {
         Ok(CareRecord(model))
     }
 
-    /// Checks the clinical class of the record's patient and records the disclosure.
+    /// The class its text and codes disclose: clinical, or psychotherapy notes.
+    fn class(&self) -> PhiClass {
+        workflow::class_of(&self.0.kind)
+    }
+
+    /// Checks the record's class of its patient and records the disclosure.
     pub(super) async fn check_clinical(&self, ctx: &Context<'_>) -> ApiResult<()> {
         let (patient, record) = (self.0.patient_id, self.0.id);
-        access(ctx)?.disclose(db(ctx)?, patient, Resource::CareRecord, record, PhiClass::Clinical).await
+        access(ctx)?.disclose(db(ctx)?, patient, Resource::CareRecord, record, self.class()).await
     }
 
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.
@@ -47,9 +53,7 @@ impl CareRecord {
         ctx: &Context<'_>,
         value: impl FnOnce(&care_record::Model) -> T,
     ) -> Option<T> {
-        phi_field(ctx, self.0.patient_id, Resource::CareRecord, self.0.id, PhiClass::Clinical)
-            .await
-            .map(|_| value(&self.0))
+        phi_field(ctx, self.0.patient_id, Resource::CareRecord, self.0.id, self.class()).await.map(|_| value(&self.0))
     }
 }
 
@@ -169,7 +173,8 @@ impl CareRecord {
         ID(self.0.id.to_string())
     }
 
-    /// `progress_note`, `treatment_plan` or `assessment`.
+    /// `progress_note`, `treatment_plan`, `assessment` or `psychotherapy_note` (whose text
+    /// and codes only the patient's authorization opens).
     async fn kind(&self) -> &str {
         &self.0.kind
     }
@@ -187,12 +192,12 @@ impl CareRecord {
         self.0.version
     }
 
-    /// The note itself. PHI: clinical.
+    /// The note itself. PHI: clinical (a psychotherapy note's: psychotherapy notes).
     async fn body(&self, ctx: &Context<'_>) -> Option<String> {
         self.clinical(ctx, |r| r.body.clone()).await
     }
 
-    /// ICD-10 codes. PHI: clinical.
+    /// ICD-10 codes. PHI: clinical (a psychotherapy note's: psychotherapy notes).
     async fn diagnosis_codes(&self, ctx: &Context<'_>) -> Option<Vec<String>> {
         self.clinical(ctx, |r| split_codes(&r.diagnosis_codes)).await
     }
@@ -308,6 +313,7 @@ pub enum CareRecordKind {
     ProgressNote,
     TreatmentPlan,
     Assessment,
+    PsychotherapyNote,
 }
 
 impl CareRecordKind {
@@ -316,6 +322,7 @@ impl CareRecordKind {
             CareRecordKind::ProgressNote => KINDS[0],
             CareRecordKind::TreatmentPlan => KINDS[1],
             CareRecordKind::Assessment => KINDS[2],
+            CareRecordKind::PsychotherapyNote => KINDS[3],
         }
     }
 }

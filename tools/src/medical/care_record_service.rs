@@ -217,6 +217,8 @@ pub async fn edit(
 ) -> ApiResult<Edited> {
     let reason = workflow::reason(&edit.reason)?;
     let current = care_record_or_not_found(db, id).await?;
+    // Before anything compares the edit with the text: "changes nothing" would confirm a note.
+    workflow::not_a_psychotherapy_note(&current.kind, "Editing it")?;
     if current.version != expected_version {
         return Err(versioned::stale::<care_record::Entity>(current.version, expected_version));
     }

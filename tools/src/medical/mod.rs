@@ -18,7 +18,7 @@ pub use quality::RankingMinimum;
 pub use review::{CareReview, CareReviewMutation, CareReviewQuery};
 
 /// A refusal of the medical rules (reviewing one's own edit, another's review, editing the
-/// record one reviews) is recorded against the record's patient; other errors pass through.
+/// record one reviews, editing or reviewing a psychotherapy note) is recorded against the record's patient; other errors pass through.
 fn refused(
     access: &crate::kit::Access,
     resource: policies::Resource,
@@ -27,7 +27,9 @@ fn refused(
     err: crate::kit::ApiError,
 ) -> crate::kit::ApiError {
     match err {
-        err @ crate::kit::ApiError::Forbidden(_) => access.refuse(resource, action, patient, err),
+        err @ (crate::kit::ApiError::Forbidden(_) | crate::kit::ApiError::Restricted { .. }) => {
+            access.refuse(resource, action, patient, err)
+        }
         err => err,
     }
 }

@@ -88,6 +88,7 @@ pub async fn start(
     record: Uuid,
 ) -> ApiResult<(care_review::Model, care_record::Model)> {
     let record = care_record_or_not_found(db, record).await?;
+    workflow::not_a_psychotherapy_note(&record.kind, "Reviewing it")?;
     not_own_edit(db, record.id, actor).await?;
     if let Some(open) = open_review_of(db, record.id).await? {
         let review = start_pending(db, actor, open).await?;
@@ -359,8 +360,10 @@ pub async fn sample(
         )
         .and_where(Expr::col((care_record_revision::Entity, care_record_revision::Column::EditorId)).eq(actor))
         .to_owned();
+    // A psychotherapy note is never reviewed: the review would read it.
     let mut candidates = care_record::Entity::find()
         .filter(Condition::all().add(Expr::exists(never_reviewed).not()).add(Expr::exists(own_edits).not()))
+        .filter(care_record::Column::Kind.ne(workflow::PSYCHOTHERAPY_NOTE))
         .order_by(Expr::cust("RANDOM()"), sea_orm::Order::Asc)
         .limit(size * 20);
     if let Some(provider) = provider {

@@ -6,7 +6,31 @@ use crate::kit::{ApiError, ApiResult};
 use entities::care_review::CareReviewStatus;
 
 /// The kinds of care record, as stored.
-pub const KINDS: [&str; 3] = ["progress_note", "treatment_plan", "assessment"];
+pub const KINDS: [&str; 4] = ["progress_note", "treatment_plan", "assessment", PSYCHOTHERAPY_NOTE];
+
+/// A therapist's psychotherapy note (45 CFR 164.501): its text and codes are the class
+/// `psychotherapy_notes`, which only the patient's authorization opens. Nobody in ward edits
+/// or reviews one (both would read it); it comes from the practice-management system.
+pub const PSYCHOTHERAPY_NOTE: &str = "psychotherapy_note";
+
+/// The class a record's text and codes disclose.
+pub fn class_of(kind: &str) -> policies::PhiClass {
+    if kind == PSYCHOTHERAPY_NOTE { policies::PhiClass::PsychotherapyNotes } else { policies::PhiClass::Clinical }
+}
+
+/// `FORBIDDEN`, labelled, for work that would read a psychotherapy note (`what`: editing,
+/// reviewing); `Ok` for any other kind.
+pub fn not_a_psychotherapy_note(kind: &str, what: &str) -> ApiResult<()> {
+    if kind != PSYCHOTHERAPY_NOTE {
+        return Ok(());
+    }
+    Err(ApiError::Restricted {
+        label: policies::SecurityLabel::PsychotherapyNote,
+        message: format!(
+            "restricted: psychotherapy note. {what} would read it; it is kept by the therapist who wrote it, in the practice-management system"
+        ),
+    })
+}
 
 /// What a care-quality review may flag, as stored (none is a substring of another, so a
 /// stored list can be searched by name).

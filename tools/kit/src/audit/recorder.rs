@@ -21,7 +21,7 @@ pub enum Entry {
         class: PhiClass,
         break_glass: bool,
         matched: Option<String>,
-        why: Option<&'static str>,
+        why: Option<String>,
     },
     /// A refused access, with why when it was not the policy (a limit, a purpose).
     Denial { resource: Resource, action: Action, patient: Option<Uuid>, reason: Option<String> },
@@ -118,7 +118,7 @@ impl Recorder {
                         classes.push(class);
                     }
                     let matched = matched.map(|t| format!("matched {class} search {t:?}"));
-                    for term in matched.into_iter().chain(why.map(str::to_owned)) {
+                    for term in matched.into_iter().chain(why) {
                         if !terms.contains(&term) {
                             terms.push(term);
                         }

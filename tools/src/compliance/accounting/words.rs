@@ -10,6 +10,7 @@ pub fn phi_class(class: &str) -> &str {
         "clinical" => "clinical information (care records, diagnoses)",
         "billing" => "billing information (procedures, amounts, payments)",
         "correspondence" => "messages in a support ticket",
+        "psychotherapy_notes" => "your therapist's psychotherapy notes",
         other => other,
     }
 }
@@ -56,6 +57,7 @@ pub fn purpose(purpose: &str) -> String {
         "claim" => "working on an insurance claim of yours".into(),
         "escalation" => "appealing a denied claim of yours".into(),
         "care_review" => "a review of the quality of your care".into(),
+        "care_record" => "your care, from your care records".into(),
         "break_glass" => "emergency access".into(),
         _ => purpose.into(),
     }
@@ -66,9 +68,10 @@ pub fn purpose(purpose: &str) -> String {
 pub fn reason(reason: &str) -> String {
     let mut terms: Vec<String> = Vec::new();
     for part in reason.split("; ") {
-        let said = match search_term(part) {
-            Some(term) => format!("found you by searching for {term}"),
-            None => part.to_owned(),
+        let said = match (search_term(part), part.strip_prefix("under authorization ")) {
+            (Some(term), _) => format!("found you by searching for {term}"),
+            (None, Some(id)) => format!("under the authorization you signed ({id})"),
+            (None, None) => part.to_owned(),
         };
         if !terms.contains(&said) {
             terms.push(said);

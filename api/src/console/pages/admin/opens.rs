@@ -37,6 +37,10 @@ fn guarded_words(rule: &Rule) -> Option<&'static str> {
         (Resource::BreakGlass, Action::Review) => "reviewing others' emergency access",
         (Resource::Staff, Action::Manage) => "granting and revoking roles, deactivating staff",
         (Resource::Policy, Action::Edit) => "changing what every role may do",
+        (Resource::Authorization, Action::Read) => "patients' authorizations on file (who has psychotherapy notes)",
+        (Resource::Authorization, Action::Create) => {
+            "recording patients' authorizations, which open psychotherapy notes"
+        }
         _ => "a guarded permission",
     })
 }

@@ -13,9 +13,11 @@ use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
+use policies::{Action, Resource};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use tools::medical::workflow::PSYCHOTHERAPY_NOTE;
 
 /// `medical/record.graphql`: one care record with its revisions, the diff asked for, its
 /// reviews, its amendments and the one waiting for approval.
@@ -95,7 +97,13 @@ async fn render_record(ctx: &SignedIn, id: &str, query: &HashMap<String, String>
     let from = query.get("from").filter(|f| !f.is_empty()).cloned();
     let to = query.get("to").filter(|t| !t.is_empty()).cloned();
     let vars = json!({ "id": id, "from": from.clone().unwrap_or_else(|| id.to_owned()), "to": to, "withDiff": from.is_some() });
-    let answer = match ctx.run(documents::MEDICAL_RECORD.text, vars, None).await {
+    // The page is the patient's care, read from their record: a psychotherapy note opens
+    // only under an authorization naming that purpose (treatment). Break-glass states its own.
+    let policy = ctx.state.policy.authorizer().snapshot();
+    let by_role = policy.decide(&ctx.caller.principal.roles, Resource::CareRecord, Action::Read).permission.is_some();
+    let purpose = format!("care_record:{id}");
+    let purpose = (by_role && uuid::Uuid::parse_str(id).is_ok()).then_some(purpose.as_str());
+    let answer = match ctx.run(documents::MEDICAL_RECORD.text, vars, purpose).await {
         Ok(answer) => answer,
         Err(response) => return response,
     };
@@ -137,7 +145,12 @@ fn record_body(
                 dt { "Diagnosis" } dd { (value(&r.diagnosis_codes)) }
                 dt { "Version" } dd { (r.version) (sign_off(r)) }
             }
-            @if r.body.is_refused() { (restricted()) } @else { pre.body { (plain(&r.body.present())) } }
+            @if r.body.is_refused() && r.kind == PSYCHOTHERAPY_NOTE {
+                p.restricted role="note" {
+                    "restricted: psychotherapy note. It opens only under the patient's authorization on file, "
+                    "naming your team and the purpose of your work; compliance records authorizations."
+                }
+            } @else if r.body.is_refused() { (restricted()) } @else { pre.body { (plain(&r.body.present())) } }
         }
         @if let Some(amendment) = &r.pending_amendment { (amendment_card(ctx, id, amendment, feedback)) }
         section.card aria-labelledby="hist-h" {
@@ -149,7 +162,8 @@ fn record_body(
                 @else { (changes(r.code_changes.present().map_or(&[], |c| c.as_slice()), r.diff.present().map_or(&[], |d| d.as_slice()))) }
             }
         }
-        (edit_card(ctx, id, r, feedback))
+        // Nobody in ward edits a psychotherapy note (the edit would read it).
+        @if r.kind != PSYCHOTHERAPY_NOTE { (edit_card(ctx, id, r, feedback)) }
         section.card aria-labelledby="reviews-h" {
             h2 id="reviews-h" { "Reviews" }
             @for rv in r.reviews.present().into_iter().flatten() {
@@ -158,9 +172,13 @@ fn record_body(
                     @if let Some(v) = rv.record_version { " · scored version " (v) } }
             }
             (feedback.errors_of("start"))
-            form method="post" action={ "/medical/records/" (id) "/review" } {
-                (csrf_field(ctx.frame().csrf))
-                button.secondary type="submit" { "Start a review" }
+            @if r.kind == PSYCHOTHERAPY_NOTE {
+                p.muted { "A psychotherapy note is not reviewed for care quality: the review would read it." }
+            } @else {
+                form method="post" action={ "/medical/records/" (id) "/review" } {
+                    (csrf_field(ctx.frame().csrf))
+                    button.secondary type="submit" { "Start a review" }
+                }
             }
         }
     }

@@ -53,7 +53,7 @@ pub(super) async fn records(ctx: SignedIn, Query(query): Query<HashMap<String, S
             div { label for="kind" { "Kind" }
                 select id="kind" name="kind" {
                     option value="" { "Any" }
-                    @for (v, label) in [("PROGRESS_NOTE", "Progress note"), ("TREATMENT_PLAN", "Treatment plan"), ("ASSESSMENT", "Assessment")] {
+                    @for (v, label) in [("PROGRESS_NOTE", "Progress note"), ("TREATMENT_PLAN", "Treatment plan"), ("ASSESSMENT", "Assessment"), ("PSYCHOTHERAPY_NOTE", "Psychotherapy note")] {
                         option value=(v) selected[query.get("kind").is_some_and(|k| k == v)] { (label) }
                     }
                 } }

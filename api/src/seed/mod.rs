@@ -8,6 +8,7 @@ mod medical;
 mod names;
 mod ops;
 mod population;
+mod sensitive;
 pub mod staff;
 
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait};
@@ -50,6 +51,7 @@ pub async fn seed(db: &DatabaseConnection, options: &SeedOptions) -> Result<Seed
     let mut rows = staff::insert_demo_staff(&txn).await?;
     rows += staff::insert_demo_macros(&txn).await?;
     rows += population::insert(&txn, options).await?;
+    rows += sensitive::insert(&txn, options.seed, chrono::Utc::now()).await?;
     txn.commit().await?;
     Ok(SeedOutcome::Seeded { rows, millis: started.elapsed().as_millis() })
 }

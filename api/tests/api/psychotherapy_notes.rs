@@ -250,3 +250,29 @@ each_backend!(a_bad_authorization_is_refused_in_words_and_nothing_is_stored, |ba
         app.gql("maya", "query($p: ID!) { authorizations(patientId: $p) { id } }", json!({ "p": chart.patient })).await;
     assert_eq!(only_code(&listed), "FORBIDDEN");
 });
+
+both!(the_demo_data_shows_a_note_opened_by_an_authorization_and_one_kept_closed_by_a_lapsed_one, |app| {
+    use entities::{care_record, patient_authorization};
+    let on_file = patient_authorization::Entity::find().all(&app.db).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let in_force: Vec<_> = on_file.iter().filter(|a| a.valid_from <= today && today <= a.valid_until).collect();
+    let lapsed: Vec<_> = on_file.iter().filter(|a| a.valid_until < today).collect();
+    assert_eq!((in_force.len(), lapsed.len()), (1, 1), "{on_file:?}");
+    for (authorization, opens) in [(in_force[0], true), (lapsed[0], false)] {
+        let note = care_record::Entity::find()
+            .filter(care_record::Column::PatientId.eq(authorization.patient_id))
+            .filter(care_record::Column::Kind.eq("psychotherapy_note"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .expect("the patient has a psychotherapy note");
+        let body = read_as(&app, "maya", note.id, Some(&format!("care_record:{}", note.id))).await;
+        assert_eq!(body["data"]["careRecord"]["body"].is_string(), opens, "{body}");
+    }
+    let notes = care_record::Entity::find()
+        .filter(care_record::Column::Kind.eq("psychotherapy_note"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(notes.len() > 2, "more notes than authorizations: most stay closed");
+});

@@ -276,3 +276,26 @@ both!(the_demo_data_shows_a_note_opened_by_an_authorization_and_one_kept_closed_
         .unwrap();
     assert!(notes.len() > 2, "more notes than authorizations: most stay closed");
 });
+
+both!(a_review_of_a_record_that_became_a_psychotherapy_note_hides_what_it_found, |app| {
+    let chart = chart(&app, 0).await;
+    let started = app
+        .gql("milo", "mutation($r: ID!) { startCareReview(careRecordId: $r) { id version } }", json!({ "r": chart.care_record }))
+        .await;
+    let review = started["data"]["startCareReview"].clone();
+    let done = app
+        .gql(
+            "milo",
+            "mutation($id: ID!, $v: Int!) { completeCareReview(id: $id, expectedVersion: $v, input: { score: 2, findings: \"The note says the client fears her ex-partner\" }) { id } }",
+            json!({ "id": review["id"], "v": review["version"] }),
+        )
+        .await;
+    assert!(done["errors"].is_null(), "{done}");
+    // The practice-management system re-files the record as a psychotherapy note.
+    make_note(&app, Some(chart.care_record)).await;
+    let body = app
+        .gql("maya", "query($id: ID!) { careReview(id: $id) { score findings } }", json!({ "id": review["id"] }))
+        .await;
+    assert!(body["data"]["careReview"]["findings"].is_null(), "the findings quote the note: {body}");
+    refused_as_labelled(&body);
+});

@@ -18,7 +18,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::care_record;
 use entities::care_review::{self, CareReviewStatus as Status};
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Resource};
 
 mirror_enum!(
     /// Where a review stands: `pending → in_review → completed`.
@@ -59,11 +59,13 @@ impl CareReview {
         split_codes(&self.review.flags)
     }
 
-    /// What the reviewer found; it quotes the record. PHI: clinical.
+    /// What the reviewer found; it quotes the record. PHI: the record's class (clinical, or
+    /// psychotherapy notes for a record re-filed as one since).
     async fn findings(&self, ctx: &Context<'_>) -> Option<String> {
         let (patient, record) = (self.record.patient_id, self.record.id);
         let findings = self.review.findings.clone();
-        phi_field(ctx, patient, Resource::CareRecord, record, PhiClass::Clinical).await.and(findings)
+        let class = super::workflow::class_of(&self.record.kind);
+        phi_field(ctx, patient, Resource::CareRecord, record, class).await.and(findings)
     }
 
     async fn reviewer(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {

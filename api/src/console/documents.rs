@@ -56,6 +56,8 @@ documents! {
     COMPLIANCE_REVIEW_BREAK_GLASS: Compliance, "compliance/review_break_glass.graphql";
     COMPLIANCE_REQUEST_BREAK_GLASS: Medical, "compliance/request_break_glass.graphql";
     COMPLIANCE_END_BREAK_GLASS: Cx, "compliance/end_break_glass.graphql";
+    COMPLIANCE_RECORD_AUTHORIZATION: Compliance, "compliance/record_authorization.graphql";
+    COMPLIANCE_REVOKE_AUTHORIZATION: Compliance, "compliance/revoke_authorization.graphql";
     CX_ADD_TICKET_COMMENT: Cx, "cx/add_ticket_comment.graphql";
     CX_TRANSITION_TICKET: Cx, "cx/transition_ticket.graphql";
     CX_ASSIGN_TICKET: Cx, "cx/assign_ticket.graphql";

@@ -119,8 +119,10 @@ fn asks_for_a_page(method: &Method, headers: &axum::http::HeaderMap) -> bool {
 /// (`/cx/tickets/{id}/comment` → `/cx/tickets/{id}`), or the list the record is shown in
 /// (`/ops/denials/{id}/escalate` → `/ops/denials`), or home.
 pub fn form_page(path: &str) -> String {
-    const RECORD_PAGES: [&str; 4] = ["/cx/tickets/", "/ops/escalations/", "/medical/records/", "/medical/reviews/"];
-    const LISTS: [(&str, &str); 8] = [
+    const RECORD_PAGES: [&str; 5] =
+        ["/cx/tickets/", "/ops/escalations/", "/medical/records/", "/medical/reviews/", "/compliance/patients/"];
+    const LISTS: [(&str, &str); 9] = [
+        ("/compliance/authorizations/", "/compliance/patient"),
         ("/ops/denials/", "/ops/denials"),
         ("/ops/imports/", "/ops/imports"),
         ("/compliance/break-glass/", "/compliance/break-glass"),

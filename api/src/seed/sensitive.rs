@@ -50,7 +50,8 @@ pub async fn insert(db: &impl ConnectionTrait, seed: u64, now: DateTime<Utc>) ->
             appointment_id: Set(latest.appointment_id),
             kind: Set(tools::medical::workflow::PSYCHOTHERAPY_NOTE.to_owned()),
             body: Set(NOTES[n % NOTES.len()].to_owned()),
-            diagnosis_codes: Set(latest.diagnosis_codes.clone()),
+            // A process note carries no billing codes of its own.
+            diagnosis_codes: Set(String::new()),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),

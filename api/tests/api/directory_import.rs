@@ -402,3 +402,40 @@ async fn a_database_locked_past_the_busy_timeout_is_unavailable_and_the_file_can
     let run = report_of(&app, &token, file).await;
     assert_eq!((run["status"].as_str(), counts(&run)), (Some("imported"), [1_500, 0, 0, 0]), "{run}");
 }
+
+each_backend!(a_psychotherapy_note_is_never_refiled_as_another_kind_nor_a_record_as_one, |backend| {
+    let app = ingest_app(backend).await;
+    let token = service_account(&app, "practice-system").await;
+    let d = npi("291000404");
+    let mut therapist_only = note_line("N-P", "P-P", "D-P", "A-P", "Process note: transference noticed.");
+    therapist_only["kind"] = json!("psychotherapy_note");
+    let first = ndjson(&[
+        provider_line("D-P", &d),
+        patient_line("P-P", "pp@example.com"),
+        appointment_line("A-P", "P-P", "D-P"),
+        therapist_only.clone(),
+        note_line("N-Q", "P-P", "D-P", "A-P", "Session 1. Intake for low mood."),
+    ]);
+    assert_eq!(counts(&report_of(&app, &token, first).await), [5, 0, 0, 0]);
+    let mut refiled = therapist_only;
+    refiled["kind"] = json!("progress_note");
+    let mut becomes = note_line("N-Q", "P-P", "D-P", "A-P", "Session 1. Intake for low mood.");
+    becomes["kind"] = json!("psychotherapy_note");
+    for line in [refiled, becomes] {
+        let (status, body) = send_to(&app, "/ingest/ndjson", Some(&token), NDJSON, ndjson(&[line])).await;
+        assert_eq!(status, 400, "{backend:?}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("line 1, field `kind`: "), "{message}");
+        assert!(!message.contains("transference"), "quotes nothing: {message}");
+    }
+    let kinds: Vec<String> = care_record::Entity::find()
+        .filter(care_record::Column::ExternalId.is_in(["N-P", "N-Q"]))
+        .order_by_asc(care_record::Column::ExternalId)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.kind)
+        .collect();
+    assert_eq!(kinds, ["psychotherapy_note", "progress_note"], "{backend:?}: neither was re-filed");
+});

@@ -280,7 +280,11 @@ both!(the_demo_data_shows_a_note_opened_by_an_authorization_and_one_kept_closed_
 both!(a_review_of_a_record_that_became_a_psychotherapy_note_hides_what_it_found, |app| {
     let chart = chart(&app, 0).await;
     let started = app
-        .gql("milo", "mutation($r: ID!) { startCareReview(careRecordId: $r) { id version } }", json!({ "r": chart.care_record }))
+        .gql(
+            "milo",
+            "mutation($r: ID!) { startCareReview(careRecordId: $r) { id version } }",
+            json!({ "r": chart.care_record }),
+        )
         .await;
     let review = started["data"]["startCareReview"].clone();
     let done = app
@@ -298,4 +302,30 @@ both!(a_review_of_a_record_that_became_a_psychotherapy_note_hides_what_it_found,
         .await;
     assert!(body["data"]["careReview"]["findings"].is_null(), "the findings quote the note: {body}");
     refused_as_labelled(&body);
+});
+
+both!(an_authorization_opens_a_note_only_to_a_reader_of_care_records_by_role, |app| {
+    let chart = note(&app, 0).await;
+    record(&app, "cora", authorization(&chart, &["cx"], &["TREATMENT"], (0, 30))).await;
+    let grant = app
+        .gql("alice", "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Patient in crisis, need the full clinical picture now\") { id } }", json!({ "p": chart.patient }))
+        .await;
+    let purpose = format!("break_glass:{}", grant["data"]["requestBreakGlass"]["id"].as_str().unwrap());
+    let body = read_as(&app, "alice", chart.care_record, Some(&purpose)).await;
+    assert!(body["data"]["careRecord"]["body"].is_null(), "break-glass reaches the record, not the note: {body}");
+    refused_as_labelled(&body);
+    let report = app
+        .gql(
+            "cora",
+            "query($p: ID!) { accessReport(patientId: $p) { entries { phiClass sub via } } }",
+            json!({ "p": chart.patient }),
+        )
+        .await;
+    let notes: Vec<&Value> = report["data"]["accessReport"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["phiClass"] == "PSYCHOTHERAPY_NOTES")
+        .collect();
+    assert!(notes.is_empty(), "the report agrees: nobody reads it: {notes:?}");
 });

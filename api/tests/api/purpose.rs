@@ -110,3 +110,14 @@ both!(a_claim_purpose_opens_its_own_patient_only, |app| {
     assert!(body["data"]["a"]["dateOfBirth"].is_string(), "{body}");
     assert!(body["data"]["b"]["dateOfBirth"].is_null(), "{body}");
 });
+
+both!(a_break_glass_purpose_names_a_grant_in_force, |app| {
+    let chart = chart(&app, 0).await;
+    let grant = app
+        .gql("alice", "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Crisis call, must confirm identity now\") { id } }", json!({ "p": chart.patient }))
+        .await;
+    let id = grant["data"]["requestBreakGlass"]["id"].as_str().unwrap().to_owned();
+    app.gql("alice", "mutation($id: ID!) { endBreakGlass(id: $id) { active } }", json!({ "id": id })).await;
+    let (status, body) = with_purpose(&app, "alice", &format!("break_glass:{id}")).await;
+    assert_eq!(status, 400, "an ended grant is no reason to read: {body}");
+});

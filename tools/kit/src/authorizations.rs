@@ -8,12 +8,12 @@ use crate::dates;
 use crate::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entities::patient_authorization;
-use policies::{PhiClass, Resource, Role, SecurityLabel, UsePurpose};
+use policies::{Action, PhiClass, Resource, Role, SecurityLabel, UsePurpose};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 /// The most authorizations one patient's list answers (a patient signs a handful in years).
-pub const MAX_PER_PATIENT: u64 = 200;
+pub const MAX_PER_PATIENT: u64 = 50;
 
 /// The patient's authorizations, revoked and lapsed ones too, newest first.
 pub async fn of_patient(db: &impl ConnectionTrait, patient: Uuid) -> ApiResult<Vec<patient_authorization::Model>> {
@@ -51,7 +51,7 @@ pub fn opens(authorization: &patient_authorization::Model, class: PhiClass, team
 }
 
 /// The authorization that opens `class` of `patient` to the caller, or `FORBIDDEN` with the
-/// class's label, recorded: the request must state a purpose about this patient (what the
+/// class's label, recorded: the caller must read care records by role, the request must state a purpose about this patient (what the
 /// authorization names is a purpose, so none stated opens nothing), and an authorization in
 /// force must name one of the caller's teams and that purpose. Nobody reads under one they
 /// recorded themselves: recording it is not also the reason to read.
@@ -67,6 +67,13 @@ pub async fn authorized(
         let message = format!("restricted: {}. {why}", words(label));
         access.refuse(resource, class.action(), Some(patient), ApiError::Restricted { label, message })
     };
+    // An authorization opens the note to a team that reads care records: break-glass reaches
+    // a record in an emergency, never the note (and the access report lists the same people).
+    if !access.allows(Resource::CareRecord, Action::Read) {
+        return Err(refuse(
+            "It opens only under the patient's authorization, to a member whose team reads care records; emergency access does not open it".into(),
+        ));
+    }
     let Some(purpose) = access.purpose() else {
         return Err(refuse(
             "It opens only under the patient's authorization on file, for the purpose this request states (x-ward-purpose); none is stated".into(),

@@ -104,10 +104,12 @@ impl Purpose {
             PurposeKind::CareRecord if access.allows(Resource::CareRecord, Action::Read) => {
                 care_record::Entity::find_by_id(self.id).one(db).await?.map(|r| Some(r.patient_id))
             }
+            // The caller's own grant, in force: an ended one is no reason to read.
             PurposeKind::BreakGlass => break_glass_grant::Entity::find_by_id(self.id)
                 .one(db)
                 .await?
                 .filter(|g| g.staff_id == access.principal().staff_id)
+                .filter(|g| super::records::is_in_force(g, chrono::Utc::now()))
                 .map(|g| Some(g.patient_id)),
             _ => None,
         };

@@ -141,6 +141,8 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("breakglass") => "Emergency access opened: it is recorded and will be reviewed by compliance.",
         Some("breakglass-ended") => "Emergency access ended: the patient's restricted data is closed to you again.",
         Some("reviewed") => "Verdict recorded.",
+        Some("authorization-recorded") => "Authorization recorded: it opens what it names from its first day.",
+        Some("authorization-revoked") => "Authorization revoked: from now on it opens nothing.",
         Some("deactivated") => "Staff member deactivated: their reason is in the audit trail.",
         Some("reactivated") => "Staff member reactivated: they can sign in again.",
         Some("return-asked") => {

@@ -183,3 +183,64 @@ both!(compliance_searches_the_audit_log_by_name_action_and_days_with_a_count, |a
     chrome.wait_text("No events match this search.").await;
     chrome.close().await;
 });
+
+both!(compliance_records_an_authorization_that_opens_a_psychotherapy_note_and_revokes_it, |app| {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    // A patient with a psychotherapy note and no authorization on file.
+    let authorized: Vec<uuid::Uuid> = entities::patient_authorization::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.patient_id)
+        .collect();
+    let note = entities::care_record::Entity::find()
+        .filter(entities::care_record::Column::Kind.eq("psychotherapy_note"))
+        .filter(entities::care_record::Column::PatientId.is_not_in(authorized))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo has a psychotherapy note without an authorization");
+    chrome.sign_in("maya").await;
+    chrome.open(&format!("/medical/records/{}", note.id)).await;
+    chrome.wait_text("restricted: psychotherapy note").await;
+    chrome.sign_out().await;
+
+    chrome.sign_in("cora").await;
+    chrome.open(&format!("/compliance/patients/{}", note.patient_id)).await;
+    chrome.wait_text("Authorizations on file").await;
+    // Refused without a purpose: what was typed and ticked stays.
+    chrome.click("//input[@name='teams' and @value='medical']").await;
+    // A date field takes the day as its value (typing into one follows the browser's locale).
+    let today = chrono::Utc::now().date_naive();
+    for (field, day) in [("#valid-from", today), ("#valid-until", today + chrono::Duration::days(90))] {
+        let set = "document.querySelector(arguments[0]).value = arguments[1]";
+        chrome.client.execute(set, vec![json!(field), json!(day.to_string())]).await.unwrap();
+    }
+    chrome.fill("textarea#document", "Release of psychotherapy notes, signed form PA-3001").await;
+    chrome.click("//button[text()='Record authorization']").await;
+    chrome.wait_text("names at least one: treatment, payment or operations").await;
+    assert_eq!(chrome.value("textarea#document").await, "Release of psychotherapy notes, signed form PA-3001");
+    chrome.click("//input[@name='purposes' and @value='TREATMENT']").await;
+    chrome.click("//button[text()='Record authorization']").await;
+    chrome.wait_text("Authorization recorded").await;
+    chrome.wait_text("the patient's authorization, for treatment").await;
+    chrome.sign_out().await;
+
+    chrome.sign_in("maya").await;
+    chrome.open(&format!("/medical/records/{}", note.id)).await;
+    chrome.wait_text(&note.body.lines().next().unwrap()[..40]).await;
+    chrome.sign_out().await;
+
+    chrome.sign_in("cora").await;
+    chrome.open(&format!("/compliance/patients/{}", note.patient_id)).await;
+    chrome.fill("input[name='reason']", "The patient revoked it in writing").await;
+    chrome.click("//button[text()='Revoke']").await;
+    chrome.wait_text("Authorization revoked").await;
+    chrome.sign_out().await;
+    chrome.sign_in("maya").await;
+    chrome.open(&format!("/medical/records/{}", note.id)).await;
+    chrome.wait_text("restricted: psychotherapy note").await;
+    chrome.close().await;
+});

@@ -480,6 +480,15 @@ impl Batch<'_> {
         sent: CareRecord,
         ids: &Parties,
     ) -> Result<(), Refused> {
+        // A psychotherapy note is protected apart from the clinical record, and so are its
+        // earlier texts: re-filing one as another kind (or a record as one) would move them
+        // across that line. A note is sent as a record of its own.
+        let note = crate::medical::workflow::PSYCHOTHERAPY_NOTE;
+        if (current.kind == note) != (sent.kind == note) {
+            let problem =
+                "a psychotherapy note stays one, and no other record becomes one: send the note as a record of its own";
+            return Err(Refused::Lines(vec![refuse(line, "kind", problem)]));
+        }
         let written = sent.written_at.unwrap_or(current.created_at);
         let changes = changed([
             ("providerExternalId", json!(current.provider_id), json!(ids.provider)),

@@ -1,8 +1,8 @@
 //! Finding a patient (by name, date of birth or member id) and their report: who can see them
-//! now, and their accounting of disclosures for a period, on the page and as the CSV a
-//! privacy officer hands over.
+//! now, their authorizations on file, and their accounting of disclosures for a period, on the
+//! page and as the CSV a privacy officer hands over.
 
-use super::super::{list_end, read, status_of};
+use super::super::{Feedback, list_end, notice, read, status_of};
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Answer, Connection, GqlError};
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use tools::compliance::accounting::words;
 
 /// The report's address.
-fn report_path(id: &str) -> String {
+pub(super) fn report_path(id: &str) -> String {
     format!(
         "/compliance/patients/{}",
         id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect::<String>()
@@ -107,6 +107,7 @@ pub async fn lookup(ctx: SignedIn, Query(query): Query<HashMap<String, String>>)
 #[serde(rename_all = "camelCase")]
 struct PatientReport {
     access_report: AccessReport,
+    authorizations: Vec<super::authorizations::Authorization>,
     accounting_report: Accounting,
 }
 
@@ -125,6 +126,7 @@ struct AccessEntry {
     via: String,
     role: Option<String>,
     expires_at: Option<DateTime<Utc>>,
+    purposes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,12 +190,22 @@ fn period_form(id: &str, query: &HashMap<String, String>, shown: Option<(NaiveDa
 /// A patient's report: who can see them now, and their accounting for the period asked
 /// (by default the six years to today).
 pub async fn report(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+    render_report(&ctx, &id, &query, Feedback::default()).await
+}
+
+/// The report, with what a refused form of it said and had typed.
+pub(super) async fn render_report(
+    ctx: &SignedIn,
+    id: &str,
+    query: &HashMap<String, String>,
+    feedback: Feedback,
+) -> Response {
     let title = "Patient report";
     let refused = |errs: &[GqlError]| {
-        let body = html! { (period_form(&id, &query, None)) (errors(errs)) p { a href="/compliance/patient" { "Find another patient" } } };
+        let body = html! { (period_form(id, query, None)) (errors(errs)) p { a href="/compliance/patient" { "Find another patient" } } };
         (status_of(errs), page(&ctx.frame(), title, body)).into_response()
     };
-    let (from, to) = match period(&query) {
+    let (from, to) = match period(query) {
         Ok(days) => days,
         Err(err) => return refused(&[err]),
     };
@@ -202,27 +214,31 @@ pub async fn report(ctx: SignedIn, Path(id): Path<String>, Query(query): Query<H
         Ok(answer) => answer,
         Err(response) => return response,
     };
-    if let Some(err) = answer.errors.iter().find(|e| e.code == tools::kit::Code::BadUserInput) {
+    if let Some(err) =
+        answer.errors.iter().find(|e| e.code == tools::kit::Code::BadUserInput && feedback.errors.is_empty())
+    {
         // A period that runs backwards: the form, as typed, and why.
         return refused(std::slice::from_ref(err));
     }
-    let report: PatientReport = match read(&ctx, title, &answer) {
+    let report: PatientReport = match read(ctx, title, &answer) {
         Ok(report) => report,
         Err(response) => return response,
     };
     let accounting = &report.accounting_report;
     let body = html! {
+        (notice(query))
         (identity(accounting))
         (who_can_see(&report.access_report))
+        (super::authorizations::card(ctx, id, &report.authorizations, &feedback))
         section.card aria-labelledby="disc-h" {
             h2 id="disc-h" { "Accounting of disclosures" }
-            (period_form(&id, &query, Some((accounting.from, accounting.to))))
+            (period_form(id, query, Some((accounting.from, accounting.to))))
             (accounting_heading(accounting))
-            p { a href=(csv_path(&id, accounting)) download { "Download as CSV" } }
+            p { a href=(csv_path(id, accounting)) download { "Download as CSV" } }
             (lines_table(&accounting.lines))
         }
     };
-    page(&ctx.frame(), &format!("{title}: {}", accounting.patient_name), body).into_response()
+    (feedback.status(), page(&ctx.frame(), &format!("{title}: {}", accounting.patient_name), body)).into_response()
 }
 
 /// Who the report is about, as they would recognise themselves.
@@ -244,6 +260,10 @@ fn who_can_see(report: &AccessReport) -> Markup {
                 tbody { @for e in &report.entries {
                     tr { td { (words::phi_class(&e.phi_class.to_lowercase())) } td { (words::record(&e.resource)) } td { (e.display_name) }
                          td { @if e.via == "BREAK_GLASS" { span.badge.bad { "emergency access until " (when(e.expires_at.as_ref())) } }
+                              @else if e.via == "AUTHORIZATION" {
+                                  "the patient's authorization, for " (e.purposes.join(", ")) ", to their team ("
+                                  (words::role(&plain(&e.role))) ") until " (when(e.expires_at.as_ref()))
+                              }
                               @else { "their team: " (words::role(&plain(&e.role))) } } }
                 } } }
         }

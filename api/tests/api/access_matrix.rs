@@ -545,6 +545,19 @@ fn operations() -> Vec<Operation> {
             &["disclosures"],
             &["compliance"],
         ),
+        // care_record · psychotherapy_notes: no role (only an authorization on file opens it)
+        op(
+            "careRecord.body(psychotherapy_note)",
+            "query($note: ID!) { careRecord(id: $note) { body } }",
+            &["careRecord", "body"],
+            &[],
+        ),
+        op(
+            "careRecord.revisions(psychotherapy_note)",
+            "query($note: ID!) { careRecord(id: $note) { revisions { edges { node { body } } } } }",
+            &["careRecord", "revisions"],
+            &[],
+        ),
         // authorization · read, create, update: compliance
         op(
             "authorizations",
@@ -895,6 +908,15 @@ async fn arrange(app: &TestApp) -> Value {
         .unwrap()["id"]
         .clone();
     let unmatched = unmatched_lines(app).await;
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        entities::care_record::Entity::update_many()
+            .col_expr(entities::care_record::Column::Kind, Expr::value("psychotherapy_note"))
+            .filter(entities::care_record::Column::Id.eq(fresh_records[5]))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
     let authorization = app
         .gql("cora", "mutation($p: ID!) { recordAuthorization(input: { patientId: $p, teams: [\"medical\"], purposes: [TREATMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"Signed release, for the matrix\" }) { id } }", json!({ "p": patient }))
         .await["data"]["recordAuthorization"]["id"]
@@ -909,7 +931,7 @@ async fn arrange(app: &TestApp) -> Value {
             "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
             "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
             "escalation": with_appeal, "won": won, "waiting": waiting, "writtenOff": written_off, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
-            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number, "authorization": authorization })
+            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number, "authorization": authorization, "note": fresh_records[5] })
 }
 
 /// Two remittance lines no claim matched (an 835 naming claim numbers ward does not have).

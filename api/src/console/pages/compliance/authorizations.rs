@@ -52,7 +52,7 @@ fn state(a: &Authorization) -> Markup {
 pub fn card(ctx: &SignedIn, patient: &str, on_file: &[Authorization], feedback: &Feedback) -> Markup {
     let csrf = ctx.frame().csrf;
     let typed = |key: &str| feedback.typed("authorize", key);
-    let ticked = |key: &str, value: &str| feedback.input.get(&format!("{key}:{value}")).is_some();
+    let ticked = |key: &str, value: &str| feedback.input.contains_key(&format!("{key}:{value}"));
     html! {
         section.card aria-labelledby="auth-h" {
             h2 id="auth-h" { "Authorizations on file" }

@@ -329,3 +329,28 @@ both!(an_authorization_opens_a_note_only_to_a_reader_of_care_records_by_role, |a
         .collect();
     assert!(notes.is_empty(), "the report agrees: nobody reads it: {notes:?}");
 });
+
+both!(the_access_report_lists_only_purposes_a_reader_can_state, |app| {
+    let chart = note(&app, 0).await;
+    // Medical reads no claims, so it can state no payment purpose: nobody reads under this.
+    record(&app, "cora", authorization(&chart, &["medical"], &["PAYMENT"], (0, 30))).await;
+    assert_eq!(note_entries(&app, chart.patient).await, Vec::<Value>::new());
+    let read = read_as(&app, "maya", chart.care_record, Some(&format!("care_record:{}", chart.care_record))).await;
+    refused_as_labelled(&read);
+    record(&app, "cora", authorization(&chart, &["medical"], &["TREATMENT", "PAYMENT"], (0, 30))).await;
+    let listed = note_entries(&app, chart.patient).await;
+    assert!(!listed.is_empty() && listed.iter().all(|e| e["purposes"] == json!(["treatment"])), "{listed:?}");
+});
+
+/// The access report's entries for the patient's psychotherapy notes.
+async fn note_entries(app: &TestApp, patient: uuid::Uuid) -> Vec<Value> {
+    let body = app
+        .gql(
+            "cora",
+            "query($p: ID!) { accessReport(patientId: $p) { entries { phiClass sub purposes } } }",
+            json!({ "p": patient }),
+        )
+        .await;
+    let entries = body["data"]["accessReport"]["entries"].as_array().cloned().unwrap_or_default();
+    entries.into_iter().filter(|e| e["phiClass"] == "PSYCHOTHERAPY_NOTES").collect()
+}

@@ -8,7 +8,7 @@
 use super::access::Access;
 use super::error::{ApiError, ApiResult};
 use entities::{break_glass_grant, care_record, care_review, claim, denial, escalation, ticket};
-use policies::{Action, Resource, UsePurpose};
+use policies::{Action, PolicySnapshot, Resource, Role, UsePurpose};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::fmt;
 use uuid::Uuid;
@@ -116,6 +116,19 @@ impl Purpose {
         let about = about.ok_or_else(invalid)?;
         self.patient = about;
         Ok(self)
+    }
+
+    /// Whether a member holding `roles` can state a purpose that amounts to `use_of`: a
+    /// purpose must name a record they may read (a care record for treatment; a claim or
+    /// escalation for payment; a ticket or care review for operations). Emergency access is
+    /// left out: what an authorization opens, it opens to readers of care records by role.
+    pub fn may_state(policy: &PolicySnapshot, roles: &[Role], use_of: UsePurpose) -> bool {
+        let reads = |resource| policy.decide(roles, resource, Action::Read).permission.is_some();
+        match use_of {
+            UsePurpose::Treatment => reads(Resource::CareRecord),
+            UsePurpose::Payment => reads(Resource::Claim) || reads(Resource::Escalation),
+            UsePurpose::Operations => reads(Resource::Ticket) || reads(Resource::CareReview),
+        }
     }
 
     /// What the stated work amounts to in HIPAA's terms: caring for the patient (their

@@ -5,12 +5,13 @@
 use super::break_glass_service::requester_may_ask;
 use crate::directory::lookup_service::find_patient;
 use crate::kit::parse_id;
+use crate::kit::purpose::Purpose;
 use crate::kit::records::in_force;
 use crate::kit::{Allow, ApiError, Gql, access, authorizations, db};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{break_glass_grant, staff};
-use policies::{Action, PhiClass, Resource, Role};
+use policies::{Action, PhiClass, Resource, Role, UsePurpose};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
@@ -155,7 +156,8 @@ impl AccessReportQuery {
 
 /// Who reads the patient's psychotherapy notes under an authorization in force: each active
 /// member of a team it names who reaches care records by role, except the member who
-/// recorded it (by the rule of [`authorizations::authorized`]).
+/// recorded it, for the purposes it names that the member can state (by the rule of
+/// [`authorizations::authorized`]).
 async fn by_authorization(
     db: &impl sea_orm::ConnectionTrait,
     policy: &policies::PolicySnapshot,
@@ -178,6 +180,16 @@ async fn by_authorization(
             else {
                 continue;
             };
+            // Only the purposes the member can state (each names a record they may read).
+            let roles = policy.roles_of(&member.sub);
+            let purposes: Vec<String> = authorizations::names(&authorization.purposes)
+                .filter_map(|p| p.parse::<UsePurpose>().ok())
+                .filter(|p| Purpose::may_state(policy, roles, *p))
+                .map(|p| p.as_str().to_owned())
+                .collect();
+            if purposes.is_empty() {
+                continue;
+            }
             for class in PhiClass::ALL.iter().filter(|c| c.by_authorization_only()) {
                 if !authorizations::names(&authorization.covers).any(|c| c == class.as_str()) {
                     continue;
@@ -191,7 +203,7 @@ async fn by_authorization(
                     role: Some(team.as_str().into()),
                     expires_at: authorizations::ends_at(&authorization),
                     authorization: Some(ID(authorization.id.to_string())),
-                    purposes: authorizations::names(&authorization.purposes).map(str::to_owned).collect(),
+                    purposes: purposes.clone(),
                 });
             }
         }

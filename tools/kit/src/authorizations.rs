@@ -5,6 +5,7 @@
 
 use crate::access::{Access, Via};
 use crate::dates;
+use crate::records::listed;
 use crate::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entities::patient_authorization;
@@ -26,11 +27,6 @@ pub async fn of_patient(db: &impl ConnectionTrait, patient: Uuid) -> ApiResult<V
         .await?)
 }
 
-/// Names stored comma-separated, as a list.
-pub fn names(stored: &str) -> impl Iterator<Item = &str> {
-    stored.split(',').map(str::trim).filter(|name| !name.is_empty())
-}
-
 /// The first instant after its last day (`None` at the calendar's end: it never lapses).
 pub fn ends_at(authorization: &patient_authorization::Model) -> Option<DateTime<Utc>> {
     dates::end_of(authorization.valid_until, "validUntil").ok()
@@ -45,9 +41,9 @@ pub fn is_in_force(authorization: &patient_authorization::Model, now: DateTime<U
 
 /// Whether it opens `class` to a member of `team` reading for `purpose`.
 pub fn opens(authorization: &patient_authorization::Model, class: PhiClass, team: Role, purpose: UsePurpose) -> bool {
-    names(&authorization.covers).any(|c| c == class.as_str())
-        && names(&authorization.teams).any(|t| t == team.as_str())
-        && names(&authorization.purposes).any(|p| p == purpose.as_str())
+    listed(&authorization.covers).any(|c| c == class.as_str())
+        && listed(&authorization.teams).any(|t| t == team.as_str())
+        && listed(&authorization.purposes).any(|p| p == purpose.as_str())
 }
 
 /// The authorization that opens `class` of `patient` to the caller, or `FORBIDDEN` with the

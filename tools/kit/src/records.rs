@@ -34,7 +34,13 @@ pub fn is_in_force(grant: &break_glass_grant::Model, now: DateTime<Utc>) -> bool
 
 /// Comma-separated codes (as diagnosis and procedure codes are stored) as a list.
 pub fn split_codes(codes: &str) -> Vec<String> {
-    codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect()
+    listed(codes).map(str::to_owned).collect()
+}
+
+/// The items of a comma-separated column (codes, an authorization's teams), trimmed, none
+/// empty.
+pub fn listed(stored: &str) -> impl Iterator<Item = &str> {
+    stored.split(',').map(str::trim).filter(|item| !item.is_empty())
 }
 
 #[cfg(test)]

@@ -174,7 +174,7 @@ async fn by_authorization(
             if policy.decide_for(&member.sub, Resource::CareRecord, Action::Read).permission.is_none() {
                 continue;
             }
-            let teams = authorizations::names(&authorization.teams);
+            let teams = crate::kit::records::listed(&authorization.teams);
             let Some(team) =
                 teams.filter_map(|t| t.parse::<Role>().ok()).find(|t| policy.roles_of(&member.sub).contains(t))
             else {
@@ -182,7 +182,7 @@ async fn by_authorization(
             };
             // Only the purposes the member can state (each names a record they may read).
             let roles = policy.roles_of(&member.sub);
-            let purposes: Vec<String> = authorizations::names(&authorization.purposes)
+            let purposes: Vec<String> = crate::kit::records::listed(&authorization.purposes)
                 .filter_map(|p| p.parse::<UsePurpose>().ok())
                 .filter(|p| Purpose::may_state(policy, roles, *p))
                 .map(|p| p.as_str().to_owned())
@@ -191,7 +191,7 @@ async fn by_authorization(
                 continue;
             }
             for class in PhiClass::ALL.iter().filter(|c| c.by_authorization_only()) {
-                if !authorizations::names(&authorization.covers).any(|c| c == class.as_str()) {
+                if !crate::kit::records::listed(&authorization.covers).any(|c| c == class.as_str()) {
                     continue;
                 }
                 entries.push(AccessEntry {

@@ -4,44 +4,21 @@
 
 use super::authorization_service::{self as service, NewAuthorization};
 use crate::kit::agent::{Agent, agent};
-use crate::kit::authorizations::{self, names, of_patient};
+use crate::kit::authorizations::{self, of_patient};
+use crate::kit::graphql_enum::mirror_enum;
+use crate::kit::records::{listed, split_codes};
 use crate::kit::{Allow, AuditAction, Audited, Event, Gql, access, db, parse_id};
-use async_graphql::{Context, Enum, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::patient_authorization;
-use policies::{Action, Resource, UsePurpose};
+use policies::{Action, Resource, UsePurpose as PolicyUsePurpose};
 
-/// Why PHI is used or disclosed, in HIPAA's terms. A request's stated purpose amounts to one:
-/// `care_record:` and `break_glass:` are treatment, `claim:` and `escalation:` payment,
-/// `ticket:` and `care_review:` health-care operations.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(name = "UsePurpose")]
-pub enum UsePurposeName {
-    Treatment,
-    Payment,
-    Operations,
-}
-
-impl From<UsePurposeName> for UsePurpose {
-    fn from(name: UsePurposeName) -> Self {
-        match name {
-            UsePurposeName::Treatment => UsePurpose::Treatment,
-            UsePurposeName::Payment => UsePurpose::Payment,
-            UsePurposeName::Operations => UsePurpose::Operations,
-        }
-    }
-}
-
-impl UsePurposeName {
-    fn stored(name: &str) -> Option<Self> {
-        match name {
-            "treatment" => Some(UsePurposeName::Treatment),
-            "payment" => Some(UsePurposeName::Payment),
-            "operations" => Some(UsePurposeName::Operations),
-            _ => None,
-        }
-    }
-}
+mirror_enum!(
+    /// Why PHI is used or disclosed, in HIPAA's terms. A request's stated purpose amounts to
+    /// one: `care_record:` and `break_glass:` are treatment, `claim:` and `escalation:`
+    /// payment, `ticket:` and `care_review:` health-care operations.
+    UsePurpose = PolicyUsePurpose { Treatment, Payment, Operations }
+);
 
 /// One authorization of a patient on file.
 pub struct PatientAuthorization(patient_authorization::Model);
@@ -58,17 +35,17 @@ impl PatientAuthorization {
 
     /// The classes it opens: `psychotherapy_notes`.
     async fn covers(&self) -> Vec<String> {
-        names(&self.0.covers).map(str::to_owned).collect()
+        split_codes(&self.0.covers)
     }
 
     /// The teams (role names) whose members it opens them to.
     async fn teams(&self) -> Vec<String> {
-        names(&self.0.teams).map(str::to_owned).collect()
+        split_codes(&self.0.teams)
     }
 
     /// The purposes it allows: a reader's request must state a purpose that amounts to one.
-    async fn purposes(&self) -> Vec<UsePurposeName> {
-        names(&self.0.purposes).filter_map(UsePurposeName::stored).collect()
+    async fn purposes(&self) -> Vec<UsePurpose> {
+        listed(&self.0.purposes).filter_map(|p| p.parse::<PolicyUsePurpose>().ok()).map(Into::into).collect()
     }
 
     /// Its first day.
@@ -119,7 +96,7 @@ pub struct AuthorizationInput {
     pub patient_id: ID,
     /// The teams it names: `cx`, `ops`, `medical` or `compliance`.
     pub teams: Vec<String>,
-    pub purposes: Vec<UsePurposeName>,
+    pub purposes: Vec<UsePurpose>,
     /// Its first day.
     pub valid_from: NaiveDate,
     /// Its last day (included): HIPAA requires an authorization to end.

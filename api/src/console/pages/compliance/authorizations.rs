@@ -13,6 +13,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
+use tools::compliance::accounting::words;
+use tools::compliance::authorization_service::TEAMS;
 
 /// One authorization, as `compliance/patient.graphql` reads it.
 #[derive(Deserialize)]
@@ -31,12 +33,6 @@ pub struct Authorization {
     revoke_reason: Option<String>,
 }
 
-const TEAMS: [(&str, &str); 4] = [
-    ("medical", "Clinical quality"),
-    ("cx", "Patient support"),
-    ("ops", "Billing and claims"),
-    ("compliance", "Privacy and compliance"),
-];
 const PURPOSES: [(&str, &str); 3] =
     [("TREATMENT", "Treatment"), ("PAYMENT", "Payment"), ("OPERATIONS", "Health-care operations")];
 
@@ -89,7 +85,8 @@ pub fn card(ctx: &SignedIn, patient: &str, on_file: &[Authorization], feedback: 
             form method="post" action={ "/compliance/patients/" (patient) "/authorizations" } {
                 (csrf_field(csrf))
                 fieldset { legend { "Teams it names" }
-                    @for (value, label) in TEAMS { label { input type="checkbox" name="teams" value=(value) checked[ticked("teams", value)]; " " (label) } " " } }
+                    @for team in TEAMS { @let value = team.as_str();
+                        label { input type="checkbox" name="teams" value=(value) checked[ticked("teams", value)]; " " (words::role(value)) } " " } }
                 fieldset { legend { "Purposes it allows" }
                     @for (value, label) in PURPOSES { label { input type="checkbox" name="purposes" value=(value) checked[ticked("purposes", value)]; " " (label) } " " } }
                 div { label for="valid-from" { "First day" } input id="valid-from" name="validFrom" type="date" required value=(typed("validFrom")); }

@@ -159,6 +159,7 @@ async fn add_claims(db: &DatabaseConnection, claims: usize) {
                 created_at: Set(now),
                 updated_at: Set(now),
                 version: Set(1),
+                security_labels: Set(String::new()),
             })
             .collect();
         entities::claim::Entity::insert_many(rows).exec_without_returning(db).await.unwrap();

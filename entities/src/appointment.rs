@@ -19,6 +19,9 @@ pub struct Model {
     pub version: i32,
     /// The practice-management system's key for this record (unique where set).
     pub external_id: Option<String>,
+    /// Its security labels (`psychotherapy_note`, `sud_part2`, `restricted`), comma-separated;
+    /// read with `policies::Labels::parse`.
+    pub security_labels: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]

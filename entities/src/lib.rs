@@ -17,7 +17,7 @@ pub mod escalation;
 pub mod escalation_event;
 pub mod import_file;
 pub mod patient;
-pub mod patient_authorization;
+pub mod patient_permission;
 pub mod payer;
 pub mod pending_approval;
 pub mod policy_rule;

@@ -17,7 +17,7 @@ pub use crate::escalation::Entity as Escalation;
 pub use crate::escalation_event::Entity as EscalationEvent;
 pub use crate::import_file::Entity as ImportFile;
 pub use crate::patient::Entity as Patient;
-pub use crate::patient_authorization::Entity as PatientAuthorization;
+pub use crate::patient_permission::Entity as PatientPermission;
 pub use crate::payer::Entity as Payer;
 pub use crate::pending_approval::Entity as PendingApproval;
 pub use crate::policy_rule::Entity as PolicyRule;

@@ -21,6 +21,9 @@ pub struct Model {
     pub version: i32,
     /// The practice-management system's key for this record (unique where set).
     pub external_id: Option<String>,
+    /// A 42 CFR Part 2 program (it holds itself out as treating substance-use disorders):
+    /// its care records, and its claims with a substance-use diagnosis, are labelled `sud_part2`.
+    pub part2_program: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

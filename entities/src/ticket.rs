@@ -24,6 +24,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// Its security labels (`psychotherapy_note`, `sud_part2`, `restricted`), comma-separated;
+    /// read with `policies::Labels::parse`.
+    pub security_labels: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]

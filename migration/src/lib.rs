@@ -35,6 +35,7 @@ mod m20261203_000029_review_record_version;
 mod m20261203_000030_escalation_write_off;
 mod m20261203_000031_approval_seen_by_requester;
 mod m20261207_000032_patient_authorization;
+mod m20261208_000033_security_labels_and_consent;
 pub mod policy_rules;
 
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000030_escalation_write_off::Migration),
             Box::new(m20261203_000031_approval_seen_by_requester::Migration),
             Box::new(m20261207_000032_patient_authorization::Migration),
+            Box::new(m20261208_000033_security_labels_and_consent::Migration),
         ]
     }
 }

@@ -2,11 +2,13 @@
 
 mod authorizer;
 pub mod explain;
+pub mod labels;
 mod names;
 mod policy;
 
 pub use authorizer::{Authorizer, Decision, PolicySnapshot};
 pub use explain::{Explanation, explain};
+pub use labels::Labels;
 pub use names::{Action, PhiClass, Resource, Role, SecurityLabel, UnknownName, UsePurpose};
 pub use policy::{Grant, Permission, PolicyError, PolicySet};
 

@@ -107,6 +107,15 @@ named_enum!(
         // A patient's authorizations on file: `read` lists them, `create` records one,
         // `update` revokes one.
         Authorization => "authorization",
+        // A patient's 42 CFR Part 2 consents on file: `read` lists them, `create` records
+        // one, `update` revokes one.
+        Consent => "consent",
+        // A patient's restrictions (45 CFR 164.522): `read` lists them, `create` records
+        // one, `update` asks to lift one (or, as a second member, approves the lift).
+        Restriction => "restriction",
+        // The security labels of records: `create` adds one, `update` asks to remove one
+        // (or, as a second member, approves the removal).
+        Label => "label",
     }
 );
 
@@ -148,7 +157,10 @@ impl Resource {
             Resource::BreakGlass => &[Request, Review],
             Resource::Staff => &[Read, Manage],
             Resource::Policy => &[Read, Edit],
-            Resource::Ingest | Resource::Authorization => &[Read, Create, Update],
+            Resource::Ingest | Resource::Authorization | Resource::Consent | Resource::Restriction => {
+                &[Read, Create, Update]
+            }
+            Resource::Label => &[Create, Update],
         }
     }
 }
@@ -221,7 +233,8 @@ impl Resource {
                 | (Resource::BreakGlass, Action::Request | Action::Review)
                 | (Resource::Staff, Action::Manage)
                 | (Resource::Policy, Action::Edit)
-                | (Resource::Authorization, Action::Read | Action::Create)
+                | (Resource::Authorization | Resource::Consent, Action::Read | Action::Create)
+                | (Resource::Restriction | Resource::Label, Action::Update)
         )
     }
 }

@@ -58,6 +58,10 @@ documents! {
     COMPLIANCE_END_BREAK_GLASS: Cx, "compliance/end_break_glass.graphql";
     COMPLIANCE_RECORD_AUTHORIZATION: Compliance, "compliance/record_authorization.graphql";
     COMPLIANCE_REVOKE_AUTHORIZATION: Compliance, "compliance/revoke_authorization.graphql";
+    COMPLIANCE_RECORD_CONSENT: Compliance, "compliance/record_consent.graphql";
+    COMPLIANCE_REVOKE_CONSENT: Compliance, "compliance/revoke_consent.graphql";
+    COMPLIANCE_RECORD_RESTRICTION: Compliance, "compliance/record_restriction.graphql";
+    COMPLIANCE_LIFT_RESTRICTION: Compliance, "compliance/lift_restriction.graphql";
     CX_ADD_TICKET_COMMENT: Cx, "cx/add_ticket_comment.graphql";
     CX_TRANSITION_TICKET: Cx, "cx/transition_ticket.graphql";
     CX_ASSIGN_TICKET: Cx, "cx/assign_ticket.graphql";

@@ -19,13 +19,15 @@ pub struct GqlError {
     pub message: String,
     pub code: Code,
     pub path: Vec<String>,
+    /// The security label a refusal names (`extensions.label`), if any.
+    pub label: Option<String>,
 }
 
 impl GqlError {
     /// A form's input the console refuses itself, before asking the API: `message` is the
     /// sentence the person at the screen reads.
     pub fn bad_input(message: &str) -> GqlError {
-        GqlError { message: message.to_owned(), code: Code::BadUserInput, path: Vec::new() }
+        GqlError { message: message.to_owned(), code: Code::BadUserInput, path: Vec::new(), label: None }
     }
 }
 
@@ -34,6 +36,9 @@ impl GqlError {
 pub struct Answer {
     data: Value,
     pub errors: Vec<GqlError>,
+    /// The 42 CFR 2.32 notice the answer carried (`extensions.redisclosureNotice`): it holds
+    /// a value of a Part 2 record.
+    pub redisclosure_notice: Option<String>,
 }
 
 /// What a refused field's value becomes before an answer is read: no GraphQL field is named
@@ -188,11 +193,13 @@ pub async fn run(
                         .as_array()
                         .map(|p| p.iter().map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned)).collect())
                         .unwrap_or_default(),
+                    label: e["extensions"]["label"].as_str().map(str::to_owned),
                 })
                 .collect()
         })
         .unwrap_or_default();
-    Ok(Answer { data: body["data"].clone(), errors })
+    let redisclosure_notice = body["extensions"]["redisclosureNotice"].as_str().map(str::to_owned);
+    Ok(Answer { data: body["data"].clone(), errors, redisclosure_notice })
 }
 
 #[cfg(test)]
@@ -210,7 +217,8 @@ mod tests {
     }
 
     fn refusal(path: &[&str]) -> GqlError {
-        GqlError { message: String::new(), code: Code::Forbidden, path: path.iter().map(|s| (*s).to_owned()).collect() }
+        let path = path.iter().map(|s| (*s).to_owned()).collect();
+        GqlError { message: String::new(), code: Code::Forbidden, path, label: None }
     }
 
     #[test]
@@ -219,6 +227,7 @@ mod tests {
             data: json!({ "list": { "edges": [{ "node": { "a": 1 } }, { "node": { "a": null } }, { "node": { "a": null } }] } }),
             // The first row's error stands beside a value: advice, not a refusal.
             errors: vec![refusal(&["list", "edges", "1", "node", "a"]), refusal(&["list", "edges", "0", "node", "a"])],
+            redisclosure_notice: None,
         };
         let rows: Vec<_> = answer.read::<List>().unwrap().list.edges.into_iter().map(|e| e.node.a).collect();
         assert_eq!(
@@ -233,6 +242,7 @@ mod tests {
         let answer = Answer {
             data: json!({ "list": null }),
             errors: vec![refusal(&["list"]), refusal(&["list", "edges", "0", "node", "a"])],
+            redisclosure_notice: None,
         };
         #[derive(Debug, Deserialize)]
         struct Parent {

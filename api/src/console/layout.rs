@@ -22,6 +22,45 @@ pub struct Frame<'a> {
     pub inbox: Option<&'a super::inbox::Inbox>,
     /// Seconds a session may go unused before it ends: the page warns a minute before.
     pub idle: u64,
+    /// What the page's answers said of labelled records.
+    pub labelled: Labelled,
+}
+
+/// What a page's answers said of labelled records: whether one carried a Part 2 value (the
+/// page then carries the 42 CFR 2.32 notice), and the labels its refusals named.
+#[derive(Clone, Debug, Default)]
+pub struct Labelled {
+    pub redisclosure_notice: Option<String>,
+    pub refused: Vec<policies::SecurityLabel>,
+}
+
+impl Labelled {
+    pub fn note(&mut self, answer: &super::gql::Answer) {
+        if let Some(notice) = &answer.redisclosure_notice {
+            self.redisclosure_notice = Some(notice.clone());
+        }
+        for label in answer.errors.iter().filter_map(|e| e.label.as_deref()?.parse().ok()) {
+            if !self.refused.contains(&label) {
+                self.refused.push(label);
+            }
+        }
+    }
+
+    fn markup(&self) -> Markup {
+        html! {
+            @if let Some(notice) = &self.redisclosure_notice {
+                p.labelled role="note" data-redisclosure {
+                    strong { "This page shows substance-use disorder records protected by 42 CFR Part 2. " }
+                    (notice)
+                }
+            }
+            @for label in &self.refused {
+                p.labelled role="note" data-refused-label=(label.as_str()) {
+                    (super::words::label_refused(*label))
+                }
+            }
+        }
+    }
 }
 
 /// The navigation item a page belongs to: the longest whose address is the path or a
@@ -107,6 +146,7 @@ pub fn page(frame: &Frame<'_>, title: &str, body: Markup) -> Markup {
                 main id="main" tabindex="-1" {
                     (super::inbox::banner(frame.inbox, frame.csrf, frame.address.unwrap_or(frame.path)))
                     h1 { (title) }
+                    (frame.labelled.markup())
                     (body)
                 }
                 (idle_warning())

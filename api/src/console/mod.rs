@@ -121,8 +121,10 @@ fn asks_for_a_page(method: &Method, headers: &axum::http::HeaderMap) -> bool {
 pub fn form_page(path: &str) -> String {
     const RECORD_PAGES: [&str; 5] =
         ["/cx/tickets/", "/ops/escalations/", "/medical/records/", "/medical/reviews/", "/compliance/patients/"];
-    const LISTS: [(&str, &str); 9] = [
+    const LISTS: [(&str, &str); 11] = [
         ("/compliance/authorizations/", "/compliance/patient"),
+        ("/compliance/consents/", "/compliance/patient"),
+        ("/compliance/restrictions/", "/compliance/patient"),
         ("/ops/denials/", "/ops/denials"),
         ("/ops/imports/", "/ops/imports"),
         ("/compliance/break-glass/", "/compliance/break-glass"),
@@ -181,6 +183,8 @@ pub struct SignedIn {
     pub address: Option<String>,
     /// What four eyes has for the member, shown on every page (`None` on a form's answer).
     pub inbox: Option<inbox::Inbox>,
+    /// What the page's answers said of labelled records, shown above the page.
+    pub labelled: std::sync::Mutex<layout::Labelled>,
 }
 
 /// Where a request without a live session goes: the sign-in page, which returns to `next`
@@ -261,7 +265,8 @@ impl FromRequestParts<AppState> for SignedIn {
         // so that reload, back and bookmarks reach a page, not the form's address.
         let address = (parts.method == Method::POST).then(|| form_page(&path));
         let caller = Caller { principal, request_id };
-        let mut ctx = SignedIn { state: state.clone(), caller, session, path, address, inbox: None };
+        let labelled = std::sync::Mutex::default();
+        let mut ctx = SignedIn { state: state.clone(), caller, session, path, address, inbox: None, labelled };
         if parts.method == Method::GET {
             ctx.inbox = inbox::load(&ctx).await;
         }
@@ -301,12 +306,18 @@ impl SignedIn {
             address: self.address.as_deref(),
             inbox: self.inbox.as_ref(),
             idle: self.state.console.session_idle.as_secs(),
+            labelled: self.labelled.lock().map(|l| l.clone()).unwrap_or_default(),
         }
     }
 
     /// Runs a query or mutation as the member; an error before execution is the page's.
     pub async fn run(&self, document: &str, variables: Value, purpose: Option<&str>) -> Result<Answer, Response> {
-        gql::run(&self.state, &self.caller, document, variables, purpose).await.map_err(|err| page_error(&err))
+        let answer =
+            gql::run(&self.state, &self.caller, document, variables, purpose).await.map_err(|err| page_error(&err))?;
+        if let Ok(mut labelled) = self.labelled.lock() {
+            labelled.note(&answer);
+        }
+        Ok(answer)
     }
 
     /// The form's CSRF token must be the session's.

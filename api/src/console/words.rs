@@ -37,6 +37,21 @@ const FIELDS: &[(&str, &str)] = &[
     ("x-ward-purpose", "why you opened this record"),
 ];
 
+/// Why a page shows a labelled value as restricted, in words.
+pub fn label_refused(label: policies::SecurityLabel) -> &'static str {
+    match label {
+        policies::SecurityLabel::PsychotherapyNote => {
+            "Restricted: psychotherapy note. Some values here open only under the patient's authorization on file, for your team and the reason you opened the record."
+        }
+        policies::SecurityLabel::SudPart2 => {
+            "Restricted: substance-use disorder record (42 CFR Part 2). Some values here open only under the patient's consent on file, naming you or your team and the reason you opened the record."
+        }
+        policies::SecurityLabel::Restricted => {
+            "Restricted at the patient's request: some values here are not shown to you."
+        }
+    }
+}
+
 /// An API error in words a person who is not an engineer understands.
 pub fn in_words(code: Code, message: &str) -> String {
     let lead = match code {

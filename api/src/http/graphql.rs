@@ -168,7 +168,10 @@ pub(crate) async fn execute(
         state.audit.commit(undisclosed(access)).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
         return Err(timed_out());
     };
-    let (response, first_error) = finish(response, request_id, &query_limits, state);
+    let (mut response, first_error) = finish(response, request_id, &query_limits, state);
+    if access.carries_part2() {
+        with_redisclosure_notice(&mut response);
+    }
     let json = serde_json::to_vec(&response)
         .map_err(|err| (ApiError::internal("serialising a response", anyhow::anyhow!(err)), None))?;
     if json.len() > limits.max_response_bytes {
@@ -184,6 +187,19 @@ pub(crate) async fn execute(
     // leaves; if the record cannot be written, nothing leaves.
     state.audit.commit(access.drain_events()).await.map_err(|err| (err, Some(StatusCode::SERVICE_UNAVAILABLE)))?;
     Ok(Executed { json, first_error })
+}
+
+/// Marks every answer of the response with the 42 CFR 2.32 notice: it carries a value of a
+/// Part 2 record, which its recipient may not disclose further.
+fn with_redisclosure_notice(response: &mut BatchResponse) {
+    let notice = async_graphql::Value::String(tools::kit::on_file::consents::REDISCLOSURE_NOTICE.to_owned());
+    let mark = |answer: &mut GqlResponse| {
+        answer.extensions.insert("redisclosureNotice".to_owned(), notice.clone());
+    };
+    match response {
+        BatchResponse::Single(answer) => mark(answer),
+        BatchResponse::Batch(answers) => answers.iter_mut().for_each(mark),
+    }
 }
 
 /// The name a document gives its (first) operation: `query Name(...)` → `Name`.

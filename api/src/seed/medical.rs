@@ -128,6 +128,7 @@ pub(super) fn care_record_for(
         updated_at: Set(written_at),
         version: Set(version),
         external_id: Set(None),
+        security_labels: Set(String::new()),
     });
     review_for(g, rows, staff, (id, version), editor, written_at, skill, late);
 }

@@ -7,6 +7,7 @@ mod batch;
 mod medical;
 mod names;
 mod ops;
+mod part2;
 mod population;
 mod sensitive;
 pub mod staff;

@@ -144,6 +144,7 @@ fn providers(g: &mut Generator, patients: u32) -> Vec<provider::ActiveModel> {
                 updated_at: Set(created_at),
                 version: Set(1),
                 external_id: Set(None),
+                part2_program: Set(false),
             }
         })
         .collect()
@@ -215,6 +216,7 @@ fn patient_with_history(
             updated_at: Set(starts_at - Duration::days(7)),
             version: Set(1),
             external_id: Set(None),
+            security_labels: Set(String::new()),
         });
         if status == AppointmentStatus::Completed {
             super::medical::care_record_for(
@@ -313,6 +315,7 @@ fn claim_for(
         created_at: Set(submitted_at),
         updated_at: Set(submitted_at),
         version: Set(1),
+        security_labels: Set(String::new()),
     });
 }
 
@@ -366,11 +369,12 @@ fn ticket_for(
         created_at: Set(created_at),
         updated_at: Set(created_at),
         version: Set(1),
+        security_labels: Set(String::new()),
     });
 }
 
 /// A synthetic NPI that passes the check digit, as every real one does (claims carry them).
-fn synthetic_npi(i: u32) -> String {
+pub(super) fn synthetic_npi(i: u32) -> String {
     let base = format!("1{:08}", 100_000 + i * 37);
     let check = x12::claims::npi_check_digit(&base).unwrap_or('0');
     format!("{base}{check}")

@@ -1,11 +1,11 @@
 //! The records that need more than a role: a psychotherapy note for one patient in
 //! [`EVERY`] who has care records, an authorization in force for the first of them (medical,
-//! for treatment) and one that lapsed for the second, so the first command shows the rule at
-//! work. Written after the population, with ids of their own that sort after it, so the rest
+//! for treatment) and one that lapsed for the second, and a Part 2 program's records
+//! ([`super::part2`]), so the first command shows the rules at work. Written after the population, with ids of their own that sort after it, so the rest
 //! of the demo data is the same with or without them.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entities::{care_record, patient_authorization, staff};
+use entities::{care_record, patient_permission, staff};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -52,6 +52,7 @@ pub async fn insert(db: &impl ConnectionTrait, seed: u64, now: DateTime<Utc>) ->
             body: Set(NOTES[n % NOTES.len()].to_owned()),
             // A process note carries no billing codes of its own.
             diagnosis_codes: Set(String::new()),
+            security_labels: Set(policies::SecurityLabel::PsychotherapyNote.as_str().to_owned()),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),
@@ -78,11 +79,13 @@ pub async fn insert(db: &impl ConnectionTrait, seed: u64, now: DateTime<Utc>) ->
     ];
     let mut authorizations = Vec::new();
     for (patient, (from, until, document)) in noted.iter().zip(periods) {
-        authorizations.push(patient_authorization::ActiveModel {
+        authorizations.push(patient_permission::ActiveModel {
             id: Set(id()),
             patient_id: Set(*patient),
+            kind: Set("authorization".into()),
             covers: Set("psychotherapy_notes".into()),
             teams: Set("medical".into()),
+            staff: Set(String::new()),
             purposes: Set("treatment".into()),
             valid_from: Set(from),
             valid_until: Set(until),
@@ -96,7 +99,8 @@ pub async fn insert(db: &impl ConnectionTrait, seed: u64, now: DateTime<Utc>) ->
     }
     let granted = authorizations.len() as u64;
     if !authorizations.is_empty() {
-        patient_authorization::Entity::insert_many(authorizations).exec(db).await?;
+        patient_permission::Entity::insert_many(authorizations).exec(db).await?;
     }
-    Ok(written + granted)
+    let part2 = super::part2::insert(db, &mut id, cora.id, now).await?;
+    Ok(written + granted + part2)
 }

@@ -577,6 +577,57 @@ fn operations() -> Vec<Operation> {
             &["revokeAuthorization", "inForce"],
             &["compliance"],
         ),
+        // consent · read, create, update: compliance
+        op(
+            "consents",
+            "query($patient: ID!) { consents(patientId: $patient) { id covers } }",
+            &["consents"],
+            &["compliance"],
+        ),
+        op(
+            "recordConsent",
+            "mutation($patient: ID!) { recordConsent(input: { patientId: $patient, covers: [\"sud_part2\"], teams: [\"ops\"], purposes: [PAYMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"Signed Part 2 consent, for the matrix\" }) { id } }",
+            &["recordConsent", "id"],
+            &["compliance"],
+        ),
+        op(
+            "revokeConsent",
+            "mutation($consent: ID!) { revokeConsent(id: $consent, reason: \"The patient revoked it\") { inForce } }",
+            &["revokeConsent", "inForce"],
+            &["compliance"],
+        ),
+        // restriction · read, create, update: compliance
+        op(
+            "restrictions",
+            "query($patient: ID!) { restrictions(patientId: $patient) { id covers } }",
+            &["restrictions"],
+            &["compliance"],
+        ),
+        op(
+            "recordRestriction",
+            "mutation($patient: ID!) { recordRestriction(input: { patientId: $patient, covers: [\"restricted\"], purposes: [PAYMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"The patient's written request, for the matrix\" }) { id } }",
+            &["recordRestriction", "id"],
+            &["compliance"],
+        ),
+        op(
+            "liftRestriction",
+            "mutation($restriction: ID!) { liftRestriction(id: $restriction, reason: \"The patient withdrew the request\") { id } }",
+            &["liftRestriction", "id"],
+            &["compliance"],
+        ),
+        // label · create, update: medical and compliance
+        op(
+            "addSecurityLabel",
+            "mutation($appointment: ID!) { addSecurityLabel(resource: APPOINTMENT, id: $appointment, label: RESTRICTED, reason: \"Paid out of pocket, for the matrix\") { labels } }",
+            &["addSecurityLabel", "labels"],
+            &["medical", "compliance"],
+        ),
+        op(
+            "removeSecurityLabel",
+            "mutation($labelled: ID!) { removeSecurityLabel(resource: APPOINTMENT, id: $labelled, label: RESTRICTED, reason: \"Labelled by mistake, for the matrix\") { id } }",
+            &["removeSecurityLabel", "id"],
+            &["medical", "compliance"],
+        ),
         // break_glass · request, review
         op(
             "requestBreakGlass",
@@ -922,6 +973,32 @@ async fn arrange(app: &TestApp) -> Value {
         .await["data"]["recordAuthorization"]["id"]
         .clone();
     assert!(authorization.is_string(), "an authorization to revoke");
+    let consent = app
+        .gql("cora", "mutation($p: ID!) { recordConsent(input: { patientId: $p, covers: [\"sud_part2\"], teams: [\"ops\"], purposes: [PAYMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"Signed Part 2 consent, for the matrix\" }) { id } }", json!({ "p": patient }))
+        .await["data"]["recordConsent"]["id"]
+        .clone();
+    assert!(consent.is_string(), "a consent to revoke");
+    let restriction = app
+        .gql("cora", "mutation($p: ID!) { recordRestriction(input: { patientId: $p, covers: [\"restricted\"], purposes: [PAYMENT], validFrom: \"2026-01-01\", validUntil: \"2027-12-31\", document: \"The patient's written request, for the matrix\" }) { id } }", json!({ "p": patient }))
+        .await["data"]["recordRestriction"]["id"]
+        .clone();
+    assert!(restriction.is_string(), "a restriction to lift");
+    let (appointment, labelled) = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+        let two = entities::appointment::Entity::find()
+            .order_by_asc(entities::appointment::Column::Id)
+            .limit(2)
+            .all(&app.db)
+            .await
+            .unwrap();
+        entities::appointment::Entity::update_many()
+            .col_expr(entities::appointment::Column::SecurityLabels, Expr::value("restricted"))
+            .filter(entities::appointment::Column::Id.eq(two[1].id))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        (two[0].id, two[1].id)
+    };
     let claim_number: String = {
         use sea_orm::EntityTrait;
         entities::claim::Entity::find_by_id(claim).one(&app.db).await.unwrap().unwrap().claim_number
@@ -931,7 +1008,8 @@ async fn arrange(app: &TestApp) -> Value {
             "edited": fresh_records[0], "revision": revision, "amended": fresh_records[1], "started": started,
             "completed": completed, "startable": fresh_records[3], "editable": fresh_records[4],
             "escalation": with_appeal, "won": won, "waiting": waiting, "writtenOff": written_off, "fresh1": fresh[0], "fresh2": fresh[1], "denial": free[2],
-            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number, "authorization": authorization, "note": fresh_records[5] })
+            "unmatched1": unmatched[0], "unmatched2": unmatched[1], "claimNumber": claim_number, "authorization": authorization, "note": fresh_records[5],
+            "consent": consent, "restriction": restriction, "appointment": appointment, "labelled": labelled })
 }
 
 /// Two remittance lines no claim matched (an 835 naming claim numbers ward does not have).

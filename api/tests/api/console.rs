@@ -614,6 +614,8 @@ fn stand_in(ty: &async_graphql::parser::types::Type) -> Option<serde_json::Value
             "NaiveDate" => json!("2026-01-01"),
             "AuthorizationInput" => json!({ "patientId": uuid::Uuid::nil().to_string(), "teams": ["medical"],
                 "purposes": ["TREATMENT"], "validFrom": "2026-01-01", "validUntil": "2026-12-31", "document": "x" }),
+            "PermissionInput" => json!({ "patientId": uuid::Uuid::nil().to_string(), "covers": [],
+                "teams": ["medical"], "purposes": ["TREATMENT"], "validFrom": "2026-01-01", "validUntil": "2026-12-31", "document": "x" }),
             other => panic!("no stand-in for a required {other}: give the test one"),
         },
     })

@@ -23,6 +23,7 @@ pub async fn chart(app: &TestApp, nth: usize) -> Chart {
         let record = entities::care_record::Entity::find()
             .filter(entities::care_record::Column::PatientId.eq(claim.patient_id))
             .filter(entities::care_record::Column::Kind.ne("psychotherapy_note"))
+            .filter(entities::care_record::Column::SecurityLabels.eq(""))
             .one(&app.db)
             .await
             .unwrap();

@@ -36,7 +36,7 @@ const TABLES: [&str; 30] = [
     "escalation_event",
     "import_file",
     "patient",
-    "patient_authorization",
+    "patient_permission",
     "payer",
     "pending_approval",
     "policy_rule",
@@ -121,6 +121,7 @@ crate::both!(foreign_keys_hold, |app| {
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        security_labels: Set(String::new()),
     };
     assert!(ticket.insert(&app.db).await.is_err(), "a ticket of an unknown patient is refused");
 });

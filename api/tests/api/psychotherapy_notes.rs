@@ -222,9 +222,8 @@ both!(nobody_reads_a_note_under_an_authorization_they_recorded, |app| {
 each_backend!(a_bad_authorization_is_refused_in_words_and_nothing_is_stored, |backend| {
     let Some(app) = spawn_app(backend).await else { panic!("{backend:?} is unreachable") };
     let chart = chart(&app, 0).await;
-    let stored = || async {
-        app.sql("SELECT count(*) AS n FROM patient_authorization").await[0].try_get::<i64>("", "n").unwrap()
-    };
+    let stored =
+        || async { app.sql("SELECT count(*) AS n FROM patient_permission").await[0].try_get::<i64>("", "n").unwrap() };
     let before = stored().await;
     let cases = [
         ("cora", authorization(&chart, &[], &["TREATMENT"], (0, 30)), "BAD_USER_INPUT"),
@@ -252,8 +251,12 @@ each_backend!(a_bad_authorization_is_refused_in_words_and_nothing_is_stored, |ba
 });
 
 both!(the_demo_data_shows_a_note_opened_by_an_authorization_and_one_kept_closed_by_a_lapsed_one, |app| {
-    use entities::{care_record, patient_authorization};
-    let on_file = patient_authorization::Entity::find().all(&app.db).await.unwrap();
+    use entities::{care_record, patient_permission};
+    let on_file = patient_permission::Entity::find()
+        .filter(patient_permission::Column::Kind.eq("authorization"))
+        .all(&app.db)
+        .await
+        .unwrap();
     let today = chrono::Utc::now().date_naive();
     let in_force: Vec<_> = on_file.iter().filter(|a| a.valid_from <= today && today <= a.valid_until).collect();
     let lapsed: Vec<_> = on_file.iter().filter(|a| a.valid_until < today).collect();

@@ -5,13 +5,15 @@
 use super::audit::{Entry, NewEvent, Recorder, recorder::EventBase};
 use super::context::Principal;
 use super::error::{ApiError, ApiResult};
+use super::on_file::{Papers, authorizations, consents, restrictions};
 use super::purpose::Purpose;
 use async_graphql::{Context, Guard};
 use chrono::{DateTime, Utc};
 use entities::break_glass_grant;
-use policies::{Action, Permission, PhiClass, PolicySnapshot, Resource};
+use policies::{Action, Labels, Permission, PhiClass, PolicySnapshot, Resource, SecurityLabel};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -26,12 +28,33 @@ pub enum Via {
     Authorization { id: Uuid },
 }
 
+/// Why a labelled value opened, beyond its class: the papers on file it needed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Opened {
+    /// The authorization a `psychotherapy_note` label needed.
+    pub authorization: Option<Uuid>,
+    /// The consent a `sud_part2` label needed.
+    pub consent: Option<Uuid>,
+    /// A `sud_part2` value opened in a medical emergency (42 CFR 2.51: break-glass).
+    pub emergency: bool,
+    /// A `restricted` value opened in an emergency (45 CFR 164.522(a)(1)(iii): break-glass).
+    pub emergency_restricted: bool,
+}
+
 /// An active break-glass grant of the caller.
 #[derive(Clone, Copy, Debug)]
 pub struct ActiveGrant {
     pub id: Uuid,
     pub patient_id: Uuid,
     pub expires_at: DateTime<Utc>,
+}
+
+/// One value a response discloses: `class` of `patient`, from record `resource_id`.
+struct DisclosureOf {
+    patient: Uuid,
+    resource: Resource,
+    resource_id: Uuid,
+    class: PhiClass,
 }
 
 /// Proof that the caller may read `resource` records of one patient (by role or by a
@@ -66,6 +89,8 @@ pub struct Access {
     client_request_id: Option<String>,
     purpose: std::sync::OnceLock<Purpose>,
     recorder: Recorder,
+    papers: Papers,
+    part2: AtomicBool,
 }
 
 impl Access {
@@ -78,6 +103,8 @@ impl Access {
             client_request_id: None,
             purpose: std::sync::OnceLock::new(),
             recorder: Recorder::default(),
+            papers: Papers::default(),
+            part2: AtomicBool::new(false),
         }
     }
 
@@ -102,41 +129,110 @@ impl Access {
 
     /// The one rule for a PHI value: checks `class` of `patient` (by role, or break-glass where
     /// it reaches; the stated purpose included; a class no role holds, by the patient's
-    /// authorization on file) and records the disclosure of record `resource_id`. A refusal
-    /// is recorded by the check.
+    /// authorization on file), then what the record's `labels` ask beyond it (a
+    /// `psychotherapy_note` label an authorization, a `sud_part2` label a consent or an
+    /// emergency), and records the disclosure of record `resource_id`. A refusal is recorded
+    /// by the check.
     pub async fn disclose(
         &self,
         db: &impl ConnectionTrait,
         patient: Uuid,
-        resource: Resource,
-        resource_id: Uuid,
+        record: (Resource, Uuid, Labels),
         class: PhiClass,
     ) -> ApiResult<()> {
+        let (resource, resource_id, labels) = record;
         let via = if class.by_authorization_only() {
-            super::authorizations::authorized(self, db, patient, resource, class).await?
+            authorizations::authorized(self, db, patient, resource, class).await?
         } else {
             self.require_for_patient(db, patient, resource, class.action()).await?
         };
-        self.disclosed(patient, resource, resource_id, class, via);
+        let opened = self.open_labels(db, patient, resource, class, labels, via).await?;
+        self.disclosed(patient, resource, resource_id, class, via, opened);
         Ok(())
     }
 
+    /// What `labels` ask beyond the class, once the class was allowed `via`.
+    async fn open_labels(
+        &self,
+        db: &impl ConnectionTrait,
+        patient: Uuid,
+        resource: Resource,
+        class: PhiClass,
+        labels: Labels,
+        via: Via,
+    ) -> ApiResult<Opened> {
+        let mut opened = Opened::default();
+        if labels.contains(SecurityLabel::PsychotherapyNote) && !class.by_authorization_only() {
+            // A value that quotes a note (a ticket, a claim's codes) opens as the note does.
+            let note = PhiClass::PsychotherapyNotes;
+            if let Via::Authorization { id } = authorizations::authorized(self, db, patient, resource, note).await? {
+                opened.authorization = Some(id);
+            }
+        }
+        if labels.contains(SecurityLabel::SudPart2) {
+            if matches!(via, Via::BreakGlass { .. }) {
+                opened.emergency = true;
+            } else {
+                opened.consent = Some(consents::consented(self, db, patient, resource, class).await?);
+            }
+            self.part2.store(true, Ordering::Relaxed);
+        }
+        if labels.contains(SecurityLabel::Restricted) {
+            if matches!(via, Via::BreakGlass { .. }) {
+                opened.emergency_restricted = true;
+            } else {
+                restrictions::unrestricted(self, db, patient, resource, class).await?;
+            }
+        }
+        Ok(opened)
+    }
+
+    /// Whether the response carries a value of a `sud_part2` record: it must then carry the
+    /// redisclosure notice (42 CFR 2.32).
+    pub fn carries_part2(&self) -> bool {
+        self.part2.load(Ordering::Relaxed)
+    }
+
+    /// The patients' papers on file this request has read.
+    pub(crate) fn papers(&self) -> &Papers {
+        &self.papers
+    }
+
     /// Records that the response carries `class` of `patient` from record `resource_id`.
-    pub fn disclosed(&self, patient: Uuid, resource: Resource, resource_id: Uuid, class: PhiClass, via: Via) {
+    pub fn disclosed(
+        &self,
+        patient: Uuid,
+        resource: Resource,
+        resource_id: Uuid,
+        class: PhiClass,
+        via: Via,
+        opened: Opened,
+    ) {
+        self.record_disclosure(DisclosureOf { patient, resource, resource_id, class }, via, opened, None);
+    }
+
+    /// Puts a disclosure on the record, with why it opened and the search `matched` it.
+    fn record_disclosure(&self, of: DisclosureOf, via: Via, opened: Opened, matched: Option<String>) {
+        let DisclosureOf { patient, resource, resource_id, class } = of;
         let break_glass = matches!(via, Via::BreakGlass { .. });
-        let why = match via {
-            Via::Authorization { id } => Some(format!("under authorization {id}")),
-            _ => None,
-        };
-        self.recorder.record(Entry::Disclosure {
-            patient,
-            resource,
-            resource_id,
-            class,
-            break_glass,
-            matched: None,
-            why,
-        });
+        let mut why = Vec::new();
+        if let Via::Authorization { id } = via {
+            why.push(format!("under authorization {id}"));
+        }
+        if let Some(id) = opened.authorization {
+            why.push(format!("under authorization {id}"));
+        }
+        if let Some(id) = opened.consent {
+            why.push(format!("under consent {id}"));
+        }
+        if opened.emergency {
+            why.push("a Part 2 record in a medical emergency (42 CFR 2.51)".to_owned());
+        }
+        if opened.emergency_restricted {
+            why.push("a restricted record in an emergency (45 CFR 164.522(a)(1)(iii))".to_owned());
+        }
+        let why = (!why.is_empty()).then(|| why.join("; "));
+        self.recorder.record(Entry::Disclosure { patient, resource, resource_id, class, break_glass, matched, why });
     }
 
     /// Records that compliance's own work showed `class` of `patient` (record `resource_id`):
@@ -164,31 +260,24 @@ impl Access {
         });
     }
 
-    /// For the records `(patient, record id)` that a search or filter on `class` returned:
-    /// the match discloses the class whatever fields the response selects, so each is
-    /// checked for its patient (purpose included; one refusal refuses the search) and recorded
-    /// with `term`, what was searched for (the audit trail is itself access-controlled).
+    /// For the records `(patient, record id, labels)` that a search or filter on `class`
+    /// returned: the match discloses the class whatever fields the response selects, so each
+    /// is checked for its patient (purpose and labels included; one refusal refuses the
+    /// search) and recorded with `term`, what was searched for (the audit trail is itself
+    /// access-controlled).
     pub async fn disclose_matches(
         &self,
         db: &impl ConnectionTrait,
-        matches: impl IntoIterator<Item = (Uuid, Uuid)>,
+        matches: impl IntoIterator<Item = (Uuid, Uuid, Labels)>,
         resource: Resource,
         class: PhiClass,
         term: &str,
     ) -> ApiResult<()> {
-        for (patient, resource_id) in matches {
+        for (patient, resource_id, labels) in matches {
             let via = self.require_for_patient(db, patient, resource, class.action()).await?;
-            let break_glass = matches!(via, Via::BreakGlass { .. });
+            let opened = self.open_labels(db, patient, resource, class, labels, via).await?;
             let matched = Some(term.trim().to_owned());
-            self.recorder.record(Entry::Disclosure {
-                patient,
-                resource,
-                resource_id,
-                class,
-                break_glass,
-                matched,
-                why: None,
-            });
+            self.record_disclosure(DisclosureOf { patient, resource, resource_id, class }, via, opened, matched);
         }
         Ok(())
     }
@@ -412,16 +501,15 @@ pub fn null_on_error<T>(ctx: &Context<'_>, result: ApiResult<T>) -> Option<T> {
     }
 }
 
-/// The gate of every PHI field: checks `class` of `patient` (by role or break-glass) and
-/// records the disclosure. `None` (with `FORBIDDEN` at the field) when refused.
+/// The gate of every PHI field: checks `class` of `patient` (by role or break-glass) and the
+/// record's labels, and records the disclosure. `None` (with `FORBIDDEN` at the field) when refused.
 pub async fn phi_field(
     ctx: &Context<'_>,
     patient: Uuid,
-    resource: Resource,
-    resource_id: Uuid,
+    record: (Resource, Uuid, Labels),
     class: PhiClass,
 ) -> Option<()> {
-    let checked = async { access(ctx)?.disclose(super::db(ctx)?, patient, resource, resource_id, class).await };
+    let checked = async { access(ctx)?.disclose(super::db(ctx)?, patient, record, class).await };
     null_on_error(ctx, checked.await)
 }
 

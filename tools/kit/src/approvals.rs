@@ -33,15 +33,21 @@ pub enum ApprovalKind {
     /// Reactivate a deactivated member whose roles open PHI or a power over access: the
     /// same second admin a grant of those roles would need.
     Reactivate,
+    /// Remove a security label from a record: what it hid opens.
+    LabelRemove,
+    /// Lift a patient's restriction: what it refused opens.
+    RestrictionLift,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 5] = [
+    pub const ALL: [ApprovalKind; 7] = [
         ApprovalKind::GrantRole,
         ApprovalKind::WriteOff,
         ApprovalKind::CareRecordAmend,
         ApprovalKind::PolicyRuleAdd,
         ApprovalKind::Reactivate,
+        ApprovalKind::LabelRemove,
+        ApprovalKind::RestrictionLift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +57,8 @@ impl ApprovalKind {
             ApprovalKind::CareRecordAmend => "care_record_amend",
             ApprovalKind::PolicyRuleAdd => "policy_rule_add",
             ApprovalKind::Reactivate => "staff_reactivate",
+            ApprovalKind::LabelRemove => "label_remove",
+            ApprovalKind::RestrictionLift => "restriction_lift",
         }
     }
 
@@ -66,6 +74,8 @@ impl ApprovalKind {
             ApprovalKind::WriteOff => (Resource::Escalation, Action::Transition),
             ApprovalKind::CareRecordAmend => (Resource::CareRecord, Action::Edit),
             ApprovalKind::PolicyRuleAdd => (Resource::Policy, Action::Edit),
+            ApprovalKind::LabelRemove => (Resource::Label, Action::Update),
+            ApprovalKind::RestrictionLift => (Resource::Restriction, Action::Update),
         }
     }
 
@@ -96,6 +106,8 @@ impl ApprovalKind {
             ApprovalKind::CareRecordAmend => "amendment",
             ApprovalKind::PolicyRuleAdd => "policy rule",
             ApprovalKind::Reactivate => "reactivation",
+            ApprovalKind::LabelRemove => "label removal",
+            ApprovalKind::RestrictionLift => "restriction lift",
         }
     }
 
@@ -104,6 +116,7 @@ impl ApprovalKind {
             ApprovalKind::GrantRole | ApprovalKind::PolicyRuleAdd | ApprovalKind::Reactivate => Role::Admin,
             ApprovalKind::WriteOff => Role::Ops,
             ApprovalKind::CareRecordAmend => Role::Medical,
+            ApprovalKind::LabelRemove | ApprovalKind::RestrictionLift => Role::Compliance,
         }
     }
 }

@@ -59,6 +59,16 @@ pub enum AuditAction {
     RemittanceDismiss,
     AuthorizationRecord,
     AuthorizationRevoke,
+    ConsentRecord,
+    ConsentRevoke,
+    RestrictionRecord,
+    RestrictionLiftRequest,
+    RestrictionLiftApprove,
+    RestrictionLiftReject,
+    LabelAdd,
+    LabelRemoveRequest,
+    LabelRemoveApprove,
+    LabelRemoveReject,
 }
 
 impl AuditAction {
@@ -108,6 +118,16 @@ impl AuditAction {
             RemittanceDismiss => (Resource::Ingest, "dismiss_remittance"),
             AuthorizationRecord => (Resource::Authorization, "create"),
             AuthorizationRevoke => (Resource::Authorization, "revoke"),
+            ConsentRecord => (Resource::Consent, "create"),
+            ConsentRevoke => (Resource::Consent, "revoke"),
+            RestrictionRecord => (Resource::Restriction, "create"),
+            RestrictionLiftRequest => (Resource::Restriction, "request_lift"),
+            RestrictionLiftApprove => (Resource::Restriction, "approve_lift"),
+            RestrictionLiftReject => (Resource::Restriction, "reject_lift"),
+            LabelAdd => (Resource::Label, "add"),
+            LabelRemoveRequest => (Resource::Label, "request_remove"),
+            LabelRemoveApprove => (Resource::Label, "approve_remove"),
+            LabelRemoveReject => (Resource::Label, "reject_remove"),
         }
     }
 }

@@ -38,7 +38,8 @@ impl PendingApproval {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// `grant_role`, `policy_rule_add`, `write_off` or `care_record_amend`.
+    /// `grant_role`, `policy_rule_add`, `staff_reactivate`, `write_off`, `care_record_amend`,
+    /// `label_remove` or `restriction_lift`.
     async fn kind(&self) -> &str {
         &self.0.kind
     }
@@ -297,6 +298,10 @@ async fn decide(
         (ApprovalKind::PolicyRuleAdd, false) => AuditAction::PolicyRuleReject,
         (ApprovalKind::Reactivate, true) => AuditAction::StaffReactivateApprove,
         (ApprovalKind::Reactivate, false) => AuditAction::StaffReactivateReject,
+        (ApprovalKind::LabelRemove, true) => AuditAction::LabelRemoveApprove,
+        (ApprovalKind::LabelRemove, false) => AuditAction::LabelRemoveReject,
+        (ApprovalKind::RestrictionLift, true) => AuditAction::RestrictionLiftApprove,
+        (ApprovalKind::RestrictionLift, false) => AuditAction::RestrictionLiftReject,
     };
     let reason = without_phi(kind, &decided.payload).to_string();
     change.commit(Event::new(action, decided.id).about(patient).because(reason)).await?;
@@ -374,6 +379,11 @@ async fn apply(
             let record = crate::medical::care_record_service::apply_amendment(txn, approver, approval).await?;
             Ok(Some(record.patient_id))
         }
+        ApprovalKind::RestrictionLift => {
+            let lifted = crate::compliance::on_file_service::apply_lift(txn, approval).await?;
+            Ok(Some(lifted.patient_id))
+        }
+        ApprovalKind::LabelRemove => crate::compliance::labels_service::apply_removal(txn, approval).await.map(Some),
     }
 }
 

@@ -13,6 +13,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// The columns, in order.
+/// The lines above the header: the 42 CFR 2.32 notice, then a blank line.
+pub const PREAMBLE_LINES: usize = 2;
+
 pub const COLUMNS: [&str; 14] = [
     "seq",
     "occurred_at",
@@ -35,7 +38,8 @@ pub struct AuditExportQuery;
 
 #[Object]
 impl AuditExportQuery {
-    /// The events `filter` finds (as `auditEvents` takes it) as CSV, newest first: at most
+    /// The events `filter` finds (as `auditEvents` takes it) as CSV, newest first, under the
+    /// 42 CFR 2.32 notice and a blank line (the table starts at its third line): at most
     /// 10,000, as `auditEventCount` counts them (narrow a search that finds more). Staff are
     /// named as well as identified; no cell can run as a spreadsheet formula. Compliance only;
     /// the export is on the record, with how many events it held.
@@ -69,6 +73,13 @@ async fn names_of(db: &impl ConnectionTrait, rows: &[audit_event::Model]) -> Res
 
 fn write(rows: &[audit_event::Model], names: &HashMap<String, String>) -> Result<String, csv::Error> {
     let mut csv = csv::Writer::from_writer(Vec::new());
+    let padded = |cells: &[String]| {
+        let mut row = cells.to_vec();
+        row.resize(COLUMNS.len(), String::new());
+        row
+    };
+    csv.write_record(padded(&super::accounting::notice_line()))?;
+    csv.write_record(padded(&[]))?;
     csv.write_record(COLUMNS)?;
     for row in rows {
         let cells = [

@@ -9,7 +9,7 @@ use crate::kit::{Allow, ApiError, ApiResult, AuditAction, Audited, Event, Gql, a
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{Datelike, Utc};
 use entities::reply_macro;
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Labels, PhiClass, Resource};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -139,7 +139,9 @@ impl MacroQuery {
             let class = PLACEHOLDERS.iter().find(|(k, _)| *k == name).and_then(|(_, c)| *c);
             let checked = match (class, &patient) {
                 (Some(PhiClass::Correspondence), _) => super::ticket::check_correspondence(access, db, &ticket).await,
-                (Some(class), Some(p)) => access.disclose(db, p.id, Resource::Patient, p.id, class).await,
+                (Some(class), Some(p)) => {
+                    access.disclose(db, p.id, (Resource::Patient, p.id, Labels::NONE), class).await
+                }
                 _ => Ok(()),
             };
             if checked.is_err() {

@@ -13,7 +13,7 @@ use crate::kit::{Access, Allow, ApiResult, AuditAction, Audited, Event, Gql, acc
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel as Channel, TicketPriority as Priority, TicketStatus as Status};
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Labels, PhiClass, Resource};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
@@ -54,7 +54,10 @@ pub(super) async fn check_correspondence(
 ) -> ApiResult<()> {
     let class = PhiClass::Correspondence;
     match ticket.patient_id {
-        Some(patient) => access.disclose(db, patient, Resource::Ticket, ticket.id, class).await,
+        Some(patient) => {
+            let record = (Resource::Ticket, ticket.id, Labels::parse(&ticket.security_labels));
+            access.disclose(db, patient, record, class).await
+        }
         None => access.require(Resource::Ticket, class.action()).map(|_| ()),
     }
 }
@@ -70,6 +73,12 @@ const TEXT_FIELDS: [&str; 2] = ["subject", "description"];
 impl Ticket {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
+    }
+    /// Its security labels: `SUD_PART2` values open only under the patient's consent,
+    /// `PSYCHOTHERAPY_NOTE` values under their authorization, `RESTRICTED` values are kept from
+    /// whom their restrictions name.
+    async fn security_labels(&self) -> Vec<crate::compliance::labels::SecurityLabelName> {
+        crate::compliance::labels::names(&self.0.security_labels)
     }
     /// PHI: correspondence (for a ticket about a patient).
     async fn subject(&self, ctx: &Context<'_>) -> Option<&str> {
@@ -295,8 +304,10 @@ impl TicketQuery {
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list(db, &filter, &page).await?;
         if let Some(term) = filter.text.as_deref() {
-            let about_patients: Vec<_> =
-                rows.iter().filter_map(|t| t.patient_id.map(|patient| (patient, t.id))).collect();
+            let about_patients: Vec<_> = rows
+                .iter()
+                .filter_map(|t| t.patient_id.map(|p| (p, t.id, Labels::parse(&t.security_labels))))
+                .collect();
             access.disclose_matches(db, about_patients, Resource::Ticket, PhiClass::Correspondence, term).await?;
         }
         Ok(page.into_page(rows, service::cursor, Ticket))

@@ -8,7 +8,7 @@ use crate::kit::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entities::ticket::{self, TicketChannel, TicketPriority, TicketStatus};
 use entities::{appointment, claim, patient, provider, staff, ticket_comment, ticket_event};
-use policies::Role;
+use policies::{Labels, Role};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -69,6 +69,27 @@ where
     Ok(())
 }
 
+/// The labels a new ticket takes from the claim and appointment it is about: what is
+/// written about a Part 2 claim is as protected as the claim.
+async fn inherited_labels(
+    db: &impl ConnectionTrait,
+    claim: Option<Uuid>,
+    appointment: Option<Uuid>,
+) -> ApiResult<Labels> {
+    let mut labels = Labels::NONE;
+    if let Some(id) = claim
+        && let Some(found) = claim::Entity::find_by_id(id).one(db).await?
+    {
+        labels = labels.union(Labels::parse(&found.security_labels));
+    }
+    if let Some(id) = appointment
+        && let Some(found) = appointment::Entity::find_by_id(id).one(db).await?
+    {
+        labels = labels.union(Labels::parse(&found.security_labels));
+    }
+    Ok(labels)
+}
+
 /// A history entry outside a versioned update (creation, comments).
 async fn history(
     db: &impl ConnectionTrait,
@@ -98,6 +119,7 @@ pub async fn create(
     must_exist::<provider::Entity>(db, "providerId", new.provider_id).await?;
     must_exist::<appointment::Entity>(db, "appointmentId", new.appointment_id).await?;
     must_exist::<claim::Entity>(db, "claimId", new.claim_id).await?;
+    let labels = inherited_labels(db, new.claim_id, new.appointment_id).await?;
     let now = Utc::now();
     let model = ticket::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -117,6 +139,7 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
+        security_labels: Set(labels.to_text()),
     }
     .insert(db)
     .await?;

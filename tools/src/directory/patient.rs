@@ -9,7 +9,7 @@ use crate::patient::Patient;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entities::patient;
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Labels, PhiClass, Resource};
 
 /// The directory's fields of `Patient` (the whole type, with what other tools add, is
 /// `crate::patient::Patient`).
@@ -24,7 +24,7 @@ impl PatientFields {
 
     /// Checks one PHI class of this patient: the value, or `null` and `FORBIDDEN` at the field.
     async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&patient::Model) -> T) -> Option<T> {
-        phi_field(ctx, self.0.id, Resource::Patient, self.0.id, class).await.map(|_| value(&self.0))
+        phi_field(ctx, self.0.id, (Resource::Patient, self.0.id, Labels::NONE), class).await.map(|_| value(&self.0))
     }
 }
 
@@ -137,7 +137,7 @@ impl PatientQuery {
         let rows = rows.into_iter().map(|p| Patient::visible(access, p)).collect::<ApiResult<Vec<_>>>()?;
         let page = page.into_page(rows, |p| p.id().to_string(), |p| p);
         if let Some(term) = search.as_deref() {
-            let found: Vec<_> = page.edges.iter().map(|edge| (edge.node.id(), edge.node.id())).collect();
+            let found: Vec<_> = page.edges.iter().map(|edge| (edge.node.id(), edge.node.id(), Labels::NONE)).collect();
             access.disclose_matches(db, found, Resource::Patient, PhiClass::Contact, term).await?;
         }
         Ok(page)

@@ -22,6 +22,7 @@ use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::claim::{self, ClaimStatus};
 use entities::{import_file, patient, provider};
+use policies::{Labels, labels};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -157,7 +158,7 @@ impl Known {
         let patients = patient::Entity::find().filter(patient::Column::MemberId.is_in(members)).all(txn).await?;
         let numbers: Vec<&str> = claims.iter().filter_map(|c| c.medical_record.as_deref()).collect();
         let records = patient::Entity::find().filter(patient::Column::ExternalId.is_in(numbers)).all(txn).await?;
-        let npis: Vec<&str> = claims.iter().map(npi_of).collect();
+        let npis: Vec<&str> = claims.iter().flat_map(|c| [npi_of(c), c.billing_npi.as_str()]).collect();
         let providers = provider::Entity::find().filter(provider::Column::Npi.is_in(npis)).all(txn).await?;
         let numbers: Vec<&str> = claims.iter().map(|c| c.claim_number.as_str()).collect();
         let existing = claim::Entity::find().filter(claim::Column::ClaimNumber.is_in(numbers)).all(txn).await?;
@@ -183,13 +184,18 @@ struct Said {
     service_date: chrono::NaiveDate,
     patient_id: Uuid,
     provider_id: Uuid,
+    /// The labels the claim gets by itself (`sud_part2`).
+    labels: Labels,
 }
 
 impl Said {
-    fn of(sent: &Claim, patient: &patient::Model, provider: &provider::Model) -> Said {
+    /// `part2_program`: whether the rendering or the billing provider is a Part 2 program.
+    fn of(sent: &Claim, patient: &patient::Model, provider: &provider::Model, part2_program: bool) -> Said {
+        let diagnoses = sent.diagnoses.iter().map(|d| with_point(d)).collect::<Vec<_>>();
         Said {
+            labels: labels::claim_labels(part2_program, diagnoses.iter().map(String::as_str)),
             billed_cents: sent.charge_cents,
-            diagnosis_codes: sent.diagnoses.iter().map(|d| with_point(d)).collect::<Vec<_>>().join(","),
+            diagnosis_codes: diagnoses.join(","),
             procedure_codes: sent.lines.iter().map(|l| l.procedure.as_str()).collect::<Vec<_>>().join(","),
             service_date: sent.lines.iter().map(|l| l.service_date).min().unwrap_or_default(),
             patient_id: patient.id,
@@ -204,9 +210,13 @@ impl Said {
             && claim.service_date == self.service_date
             && claim.provider_id == self.provider_id
             && claim.patient_id == self.patient_id
+            && Labels::parse(&claim.security_labels).union(self.labels) == Labels::parse(&claim.security_labels)
     }
 
-    fn onto(self, mut row: claim::ActiveModel) -> claim::ActiveModel {
+    /// `row` as the 837P says; its labels gain the claim's own and lose none (removing a
+    /// label is a second person's decision, never a file's).
+    fn onto(self, mut row: claim::ActiveModel, held: Labels) -> claim::ActiveModel {
+        row.security_labels = Set(held.union(self.labels).to_text());
         row.billed_cents = Set(self.billed_cents);
         row.diagnosis_codes = Set(self.diagnosis_codes);
         row.procedure_codes = Set(self.procedure_codes);
@@ -255,7 +265,9 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
                 .push(format!("segment {} (CLM): {missing} is not in the directory; not written", sent.segment));
             continue;
         };
-        let said = Said::of(sent, patient, provider);
+        let part2_program = provider.part2_program
+            || known.providers.get(sent.billing_npi.as_str()).is_some_and(|billing| billing.part2_program);
+        let said = Said::of(sent, patient, provider, part2_program);
         match known.existing.get(&sent.claim_number) {
             // A claim number ward holds for another patient is not moved to this one: one
             // patient's billing never becomes another's because a number was reused.
@@ -268,7 +280,7 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
             }
             Some(claim) if said.matches(claim) => report.unchanged += 1,
             Some(claim) => {
-                let mut row = said.onto(claim.clone().into());
+                let mut row = said.onto(claim.clone().into(), Labels::parse(&claim.security_labels));
                 row.version = Set(claim.version + 1);
                 row.update(txn).await?;
                 report.updated += 1;
@@ -289,7 +301,7 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
                     version: Set(1),
                     ..Default::default()
                 };
-                said.onto(row).insert(txn).await?;
+                said.onto(row, Labels::NONE).insert(txn).await?;
                 report.created += 1;
             }
         }

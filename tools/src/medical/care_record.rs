@@ -17,7 +17,7 @@ use crate::kit::{ApiResult, AuditAction, Audited, Event, Gql, access, db, null_o
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{care_record, care_record_revision};
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Labels, PhiClass, Resource};
 
 /// A care record. Reaching one requires `care_record · read` for its patient (by role or
 /// break-glass); its body and codes need `care_record · clinical` as well, or, for a
@@ -41,10 +41,14 @@ impl CareRecord {
         workflow::class_of(&self.0.kind)
     }
 
+    /// The record as a disclosure names it, with its labels.
+    fn record(&self) -> (Resource, uuid::Uuid, Labels) {
+        (Resource::CareRecord, self.0.id, Labels::parse(&self.0.security_labels))
+    }
+
     /// Checks the record's class of its patient and records the disclosure.
     pub(super) async fn check_clinical(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let (patient, record) = (self.0.patient_id, self.0.id);
-        access(ctx)?.disclose(db(ctx)?, patient, Resource::CareRecord, record, self.class()).await
+        access(ctx)?.disclose(db(ctx)?, self.0.patient_id, self.record(), self.class()).await
     }
 
     /// A clinical value of this record: the value, or `null` and `FORBIDDEN` at the field.
@@ -53,7 +57,7 @@ impl CareRecord {
         ctx: &Context<'_>,
         value: impl FnOnce(&care_record::Model) -> T,
     ) -> Option<T> {
-        phi_field(ctx, self.0.patient_id, Resource::CareRecord, self.0.id, self.class()).await.map(|_| value(&self.0))
+        phi_field(ctx, self.0.patient_id, self.record(), self.class()).await.map(|_| value(&self.0))
     }
 }
 
@@ -177,6 +181,13 @@ impl CareRecord {
     /// and codes only the patient's authorization opens).
     async fn kind(&self) -> &str {
         &self.0.kind
+    }
+
+    /// Its security labels: `SUD_PART2` values open only under the patient's consent,
+    /// `PSYCHOTHERAPY_NOTE` values under their authorization, `RESTRICTED` values are kept from
+    /// whom their restrictions name.
+    async fn security_labels(&self) -> Vec<crate::compliance::labels::SecurityLabelName> {
+        crate::compliance::labels::names(&self.0.security_labels)
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -18,7 +18,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::care_record;
 use entities::care_review::{self, CareReviewStatus as Status};
-use policies::{Action, Resource};
+use policies::{Action, Labels, Resource};
 
 mirror_enum!(
     /// Where a review stands: `pending → in_review → completed`.
@@ -65,7 +65,8 @@ impl CareReview {
         let (patient, record) = (self.record.patient_id, self.record.id);
         let findings = self.review.findings.clone();
         let class = super::workflow::class_of(&self.record.kind);
-        phi_field(ctx, patient, Resource::CareRecord, record, class).await.and(findings)
+        let record = (Resource::CareRecord, record, Labels::parse(&self.record.security_labels));
+        phi_field(ctx, patient, record, class).await.and(findings)
     }
 
     async fn reviewer(&self, ctx: &Context<'_>) -> Gql<Option<Agent>> {

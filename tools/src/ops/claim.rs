@@ -17,7 +17,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim::{self, ClaimStatus as Status};
 use entities::denial;
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Labels, PhiClass, Resource};
 
 mirror_enum!(
     /// Where a claim stands with the payer.
@@ -53,7 +53,8 @@ impl Claim {
 
     /// A PHI value of this claim: the value, or `null` and `FORBIDDEN` at the field.
     async fn phi<T>(&self, ctx: &Context<'_>, class: PhiClass, value: impl FnOnce(&claim::Model) -> T) -> Option<T> {
-        phi_field(ctx, self.0.patient_id, Resource::Claim, self.0.id, class).await.map(|_| value(&self.0))
+        let record = (Resource::Claim, self.0.id, Labels::parse(&self.0.security_labels));
+        phi_field(ctx, self.0.patient_id, record, class).await.map(|_| value(&self.0))
     }
 }
 
@@ -65,6 +66,13 @@ impl Claim {
 
     async fn claim_number(&self) -> &str {
         &self.0.claim_number
+    }
+
+    /// Its security labels: `SUD_PART2` values open only under the patient's consent,
+    /// `PSYCHOTHERAPY_NOTE` values under their authorization, `RESTRICTED` values are kept from
+    /// whom their restrictions name.
+    async fn security_labels(&self) -> Vec<crate::compliance::labels::SecurityLabelName> {
+        crate::compliance::labels::names(&self.0.security_labels)
     }
 
     /// The payer's own number for the claim (its claim control number), from the latest
@@ -170,9 +178,8 @@ impl Denial {
 
     /// A billing value of the denied claim: the value, or `null` and `FORBIDDEN` at the field.
     async fn billing<T>(&self, ctx: &Context<'_>, value: impl FnOnce(&Self) -> T) -> Option<T> {
-        phi_field(ctx, self.claim.patient_id, Resource::Claim, self.claim.id, PhiClass::Billing)
-            .await
-            .map(|_| value(self))
+        let record = (Resource::Claim, self.claim.id, Labels::parse(&self.claim.security_labels));
+        phi_field(ctx, self.claim.patient_id, record, PhiClass::Billing).await.map(|_| value(self))
     }
 }
 
@@ -371,7 +378,11 @@ impl ClaimQuery {
         let rows = service::list_claims(db, &filter, order, &page).await?;
         if !filter.statuses.is_empty() {
             let term = format!("status: {:?}", filter.statuses).to_lowercase();
-            let matched: Vec<_> = rows.iter().take(page.first as usize).map(|c| (c.patient_id, c.id)).collect();
+            let matched: Vec<_> = rows
+                .iter()
+                .take(page.first as usize)
+                .map(|c| (c.patient_id, c.id, Labels::parse(&c.security_labels)))
+                .collect();
             access.disclose_matches(db, matched, Resource::Claim, PhiClass::Billing, &term).await?;
         }
         let rows = rows.into_iter().map(|c| Claim::visible(access, c)).collect::<ApiResult<Vec<_>>>()?;

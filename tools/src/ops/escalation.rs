@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::appeal::{self, AppealLevel as Level};
 use entities::escalation::EscalationStatus as Status;
 use entities::{claim, denial};
-use policies::{Action, PhiClass, Resource};
+use policies::{Action, Labels, PhiClass, Resource};
 use uuid::Uuid;
 
 mirror_enum!(
@@ -47,8 +47,8 @@ impl Escalation {
 
     /// The claim's billing class, checked for its patient and recorded as disclosed.
     async fn check_billing(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let claim = self.0.claim.id;
-        access(ctx)?.disclose(db(ctx)?, self.patient_id(), Resource::Claim, claim, PhiClass::Billing).await
+        let claim = (Resource::Claim, self.0.claim.id, Labels::parse(&self.0.claim.security_labels));
+        access(ctx)?.disclose(db(ctx)?, self.patient_id(), claim, PhiClass::Billing).await
     }
 
     /// A billing value of the escalation's claim: the value, or `null` and `FORBIDDEN`.
@@ -221,7 +221,8 @@ impl Escalation {
     async fn appeals(&self, ctx: &Context<'_>) -> Gql<Vec<Appeal>> {
         let rows = loaders(ctx)?.load_one(AppealsOf(self.0.escalation.id)).await.map_err(load_error)?;
         let patient = self.patient_id();
-        Ok(rows.unwrap_or_default().into_iter().map(|model| Appeal { model, patient }).collect())
+        let labels = Labels::parse(&self.0.claim.security_labels);
+        Ok(rows.unwrap_or_default().into_iter().map(|model| Appeal { model, patient, labels }).collect())
     }
 
     /// Every change, oldest first: who, when, what moved and why. Its notes and amounts are
@@ -313,6 +314,8 @@ pub struct EscalationMove {
 pub struct Appeal {
     model: appeal::Model,
     patient: Uuid,
+    /// The claim's labels: the letter quotes its diagnosis.
+    labels: Labels,
 }
 
 #[Object]
@@ -325,7 +328,7 @@ impl Appeal {
     /// from the diagnosis. PHI: clinical.
     async fn sent(&self, ctx: &Context<'_>) -> Option<String> {
         let escalation = self.model.escalation_id;
-        phi_field(ctx, self.patient, Resource::Claim, escalation, PhiClass::Clinical)
+        phi_field(ctx, self.patient, (Resource::Claim, escalation, self.labels), PhiClass::Clinical)
             .await
             .map(|_| self.model.sent.clone())
     }
@@ -422,7 +425,11 @@ impl EscalationQuery {
         let page = PageRequest::new(ctx, first, after)?;
         let rows = service::list(db, &filter, &page).await?;
         if let Some(min) = filter.min_amount {
-            let matched: Vec<_> = rows.iter().take(page.first as usize).map(|r| (r.patient_id(), r.claim.id)).collect();
+            let matched: Vec<_> = rows
+                .iter()
+                .take(page.first as usize)
+                .map(|r| (r.patient_id(), r.claim.id, Labels::parse(&r.claim.security_labels)))
+                .collect();
             access
                 .disclose_matches(db, matched, Resource::Claim, PhiClass::Billing, &format!("amount >= {min}"))
                 .await?;

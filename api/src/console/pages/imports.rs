@@ -174,7 +174,7 @@ async fn upload(ctx: SignedIn, multipart: Multipart) -> Response {
         Ok(response) => response,
         // The page again, the refusal in words next to the form.
         Err((code, message, status)) => {
-            let error = GqlError { message, code, path: Vec::new() };
+            let error = GqlError { message, code, path: Vec::new(), label: None };
             let feedback = Feedback { form: "upload", errors: vec![error], ..Feedback::default() };
             let mut response = imports_page(&ctx, &HashMap::new(), feedback).await;
             if let Some(status) = status {

@@ -143,6 +143,12 @@ pub fn notice(query: &HashMap<String, String>) -> Markup {
         Some("reviewed") => "Verdict recorded.",
         Some("authorization-recorded") => "Authorization recorded: it opens what it names from its first day.",
         Some("authorization-revoked") => "Authorization revoked: from now on it opens nothing.",
+        Some("consent-recorded") => "Consent recorded: it opens what it covers from its first day.",
+        Some("consent-revoked") => "Consent revoked: from now on it opens nothing.",
+        Some("restriction-recorded") => "Restriction recorded: it holds from now on.",
+        Some("restriction-lift-asked") => {
+            "Lifting the restriction waits for a second compliance member: it holds until one approves."
+        }
         Some("deactivated") => "Staff member deactivated: their reason is in the audit trail.",
         Some("reactivated") => "Staff member reactivated: they can sign in again.",
         Some("return-asked") => {
@@ -321,7 +327,7 @@ pub fn read<T: DeserializeOwned>(ctx: &SignedIn, title: &str, answer: &Answer) -
 /// internal error, logged, in words.
 pub fn unreadable(ctx: &SignedIn, title: &str, err: &ApiError) -> Response {
     err.log();
-    error_page(ctx, title, &GqlError { message: err.message(), code: err.code(), path: Vec::new() })
+    error_page(ctx, title, &GqlError { message: err.message(), code: err.code(), path: Vec::new(), label: None })
 }
 
 /// A staff member as pages name them.

@@ -188,7 +188,8 @@ both!(compliance_records_an_authorization_that_opens_a_psychotherapy_note_and_re
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let Some(chrome) = Chrome::start(&app).await else { return };
     // A patient with a psychotherapy note and no authorization on file.
-    let authorized: Vec<uuid::Uuid> = entities::patient_authorization::Entity::find()
+    let authorized: Vec<uuid::Uuid> = entities::patient_permission::Entity::find()
+        .filter(entities::patient_permission::Column::Kind.eq("authorization"))
         .all(&app.db)
         .await
         .unwrap()
@@ -211,18 +212,17 @@ both!(compliance_records_an_authorization_that_opens_a_psychotherapy_note_and_re
     chrome.open(&format!("/compliance/patients/{}", note.patient_id)).await;
     chrome.wait_text("Authorizations on file").await;
     // Refused without a purpose: what was typed and ticked stays.
-    chrome.click("//input[@name='teams' and @value='medical']").await;
-    // A date field takes the day as its value (typing into one follows the browser's locale).
-    let today = chrono::Utc::now().date_naive();
-    for (field, day) in [("#valid-from", today), ("#valid-until", today + chrono::Duration::days(90))] {
-        let set = "document.querySelector(arguments[0]).value = arguments[1]";
-        chrome.client.execute(set, vec![json!(field), json!(day.to_string())]).await.unwrap();
-    }
-    chrome.fill("textarea#document", "Release of psychotherapy notes, signed form PA-3001").await;
+    let form = "//form[contains(@action, '/authorizations')]";
+    chrome.click(&format!("{form}//input[@name='teams' and @value='medical']")).await;
+    set_days(&chrome, "authorize").await;
+    chrome.fill("textarea#authorize-document", "Release of psychotherapy notes, signed form PA-3001").await;
     chrome.click("//button[text()='Record authorization']").await;
     chrome.wait_text("names at least one: treatment, payment or operations").await;
-    assert_eq!(chrome.value("textarea#document").await, "Release of psychotherapy notes, signed form PA-3001");
-    chrome.click("//input[@name='purposes' and @value='TREATMENT']").await;
+    assert_eq!(
+        chrome.value("textarea#authorize-document").await,
+        "Release of psychotherapy notes, signed form PA-3001"
+    );
+    chrome.click(&format!("{form}//input[@name='purposes' and @value='TREATMENT']")).await;
     chrome.click("//button[text()='Record authorization']").await;
     chrome.wait_text("Authorization recorded").await;
     chrome.wait_text("the patient's authorization, for treatment").await;
@@ -235,12 +235,99 @@ both!(compliance_records_an_authorization_that_opens_a_psychotherapy_note_and_re
 
     chrome.sign_in("cora").await;
     chrome.open(&format!("/compliance/patients/{}", note.patient_id)).await;
-    chrome.fill("input[name='reason']", "The patient revoked it in writing").await;
-    chrome.click("//button[text()='Revoke']").await;
+    chrome
+        .fill("form[action^='/compliance/authorizations/'] input[name='reason']", "The patient revoked it in writing")
+        .await;
+    chrome.click("//form[starts-with(@action, '/compliance/authorizations/')]//button[text()='Revoke']").await;
     chrome.wait_text("Authorization revoked").await;
     chrome.sign_out().await;
     chrome.sign_in("maya").await;
     chrome.open(&format!("/medical/records/{}", note.id)).await;
     chrome.wait_text("restricted: psychotherapy note").await;
+    chrome.close().await;
+});
+
+/// Sets a card's first and last day (a date field takes the day as its value: typing into one
+/// follows the browser's locale).
+async fn set_days(chrome: &Chrome, form: &str) {
+    let today = chrono::Utc::now().date_naive();
+    for (field, day) in [("valid-from", today), ("valid-until", today + chrono::Duration::days(90))] {
+        let set = "document.querySelector(arguments[0]).value = arguments[1]";
+        let selector = format!("#{form}-{field}");
+        chrome.client.execute(set, vec![json!(selector), json!(day.to_string())]).await.unwrap();
+    }
+}
+
+both!(compliance_records_a_part2_consent_that_opens_a_record_with_its_notice_and_a_restriction, |app| {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let Some(chrome) = Chrome::start(&app).await else { return };
+    // The demo's Part 2 patient who gave no consent.
+    let program = entities::provider::Entity::find()
+        .filter(entities::provider::Column::Part2Program.eq(true))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the demo has a Part 2 program");
+    let consented: Vec<uuid::Uuid> = entities::patient_permission::Entity::find()
+        .filter(entities::patient_permission::Column::Kind.eq("part2_consent"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.patient_id)
+        .collect();
+    let record = entities::care_record::Entity::find()
+        .filter(entities::care_record::Column::ProviderId.eq(program.id))
+        .filter(entities::care_record::Column::PatientId.is_not_in(consented))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a Part 2 record without a consent");
+    chrome.sign_in("maya").await;
+    chrome.open(&format!("/medical/records/{}", record.id)).await;
+    chrome.wait_text("Restricted: substance-use disorder record (42 CFR Part 2)").await;
+    chrome.sign_out().await;
+
+    chrome.sign_in("cora").await;
+    chrome.open(&format!("/compliance/patients/{}", record.patient_id)).await;
+    chrome.wait_text("Part 2 consents on file").await;
+    let form = "//form[contains(@action, '/consents')]";
+    chrome.click(&format!("{form}//input[@name='covers' and @value='sud_part2']")).await;
+    chrome.click(&format!("{form}//input[@name='teams' and @value='medical']")).await;
+    chrome.click(&format!("{form}//input[@name='purposes' and @value='TREATMENT']")).await;
+    set_days(&chrome, "consent").await;
+    chrome.fill("textarea#consent-document", "Part 2 consent for treatment, signed form SUD-3100").await;
+    chrome.click("//button[text()='Record consent']").await;
+    chrome.wait_text("Consent recorded").await;
+    chrome.wait_text("the patient's Part 2 consent, for treatment").await;
+    chrome.sign_out().await;
+
+    chrome.sign_in("maya").await;
+    chrome.open(&format!("/medical/records/{}", record.id)).await;
+    chrome.wait_text("42 CFR part 2 prohibits unauthorized use or disclosure of these records.").await;
+    chrome.wait_text(&record.body[..40]).await;
+    chrome.sign_out().await;
+
+    chrome.sign_in("cora").await;
+    chrome.open(&format!("/compliance/patients/{}", record.patient_id)).await;
+    chrome
+        .fill("form[action^='/compliance/consents/'] input[name='reason']", "The patient revoked it in writing")
+        .await;
+    chrome.click("//form[starts-with(@action, '/compliance/consents/')]//button[text()='Revoke']").await;
+    chrome.wait_text("Consent revoked").await;
+
+    // A restriction holds at once; lifting it waits for a second member.
+    let form = "//form[contains(@action, '/restrictions')]";
+    chrome.click(&format!("{form}//input[@name='covers' and @value='restricted']")).await;
+    chrome.click(&format!("{form}//input[@name='purposes' and @value='PAYMENT']")).await;
+    set_days(&chrome, "restrict").await;
+    chrome.fill("textarea#restrict-document", "Paid out of pocket; asked in writing that the plan not be told").await;
+    chrome.click("//button[text()='Record restriction']").await;
+    chrome.wait_text("Restriction recorded").await;
+    chrome
+        .fill("form[action^='/compliance/restrictions/'] input[name='reason']", "The patient withdrew the request")
+        .await;
+    chrome.click("//button[text()='Ask to lift']").await;
+    chrome.wait_text("waits for a second compliance member").await;
     chrome.close().await;
 });

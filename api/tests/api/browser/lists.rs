@@ -120,7 +120,8 @@ both!(the_audit_logs_search_downloads_whole_as_csv, |app| {
     chrome.close().await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let csv = csv.text().await.unwrap();
-    let lines: Vec<&str> = csv.lines().collect();
+    assert!(csv.starts_with("Notice (42 CFR 2.32),"), "every export carries the redisclosure notice: {csv}");
+    let lines: Vec<&str> = csv.lines().skip(tools::compliance::audit_export::PREAMBLE_LINES).collect();
     assert!(lines[0].starts_with("seq,occurred_at,actor,actor_name"), "{csv}");
     assert!(lines.len() > 1 && lines[1..].iter().all(|l| l.contains(",alice,Alice Moreno,")), "{csv}");
 });

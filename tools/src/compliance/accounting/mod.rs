@@ -101,7 +101,14 @@ fn preamble(report: &Report) -> Vec<[String; 2]> {
         ["Period (UTC days, both included)".into(), format!("{} to {}", period.from, period.to)],
         ["Prepared by".into(), report.generated_by.named()],
         ["Prepared at".into(), time(&report.generated_at)],
+        notice_line(),
     ]
+}
+
+/// The 42 CFR 2.32 notice every CSV export ward writes carries above its table, whether or
+/// not it holds a Part 2 record: a notice only where one is would itself say so.
+pub(crate) fn notice_line() -> [String; 2] {
+    ["Notice (42 CFR 2.32)".into(), crate::kit::on_file::consents::REDISCLOSURE_NOTICE.into()]
 }
 
 /// `cell` as a spreadsheet will show it: one that starts with `=`, `+`, `-`, `@`, a tab, a
@@ -138,7 +145,7 @@ pub fn write(out: impl io::Write, report: &Report) -> io::Result<()> {
 }
 
 /// How many lines above the header [`write`] puts (a reader skips them to reach the table).
-pub const PREAMBLE_LINES: usize = 7;
+pub const PREAMBLE_LINES: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -222,7 +229,9 @@ mod tests {
         assert_eq!(rows[3][1], "2026-03-01 to 2026-03-01");
         assert_eq!(rows[4][1], "Cora Lindqvist, Privacy Officer");
         assert_eq!(rows[5][1], "2026-03-02T10:00:00.000000Z");
-        assert!(rows[6].iter().all(String::is_empty));
+        assert_eq!(rows[6][0], "Notice (42 CFR 2.32)");
+        assert!(rows[6][1].contains("42 CFR part 2 prohibits unauthorized use or disclosure"));
+        assert!(rows[7].iter().all(String::is_empty));
         assert_eq!(rows[PREAMBLE_LINES], COLUMNS);
         assert_eq!(
             rows[PREAMBLE_LINES + 1][..11],

@@ -49,6 +49,9 @@ pub struct Provider {
     pub state: String,
     pub email: String,
     pub active: bool,
+    /// A 42 CFR Part 2 program (`part2Program`, default false): its care records and its
+    /// claims with a substance-use diagnosis are labelled `sud_part2`.
+    pub part2_program: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +155,7 @@ fn provider(fields: &mut Fields) -> Result<Provider, LineError> {
         state: fields.us_state("state")?,
         email: fields.email("email")?,
         active: fields.flag_or("active", true)?,
+        part2_program: fields.flag_or("part2Program", false)?,
     })
 }
 

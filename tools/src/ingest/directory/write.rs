@@ -15,6 +15,7 @@ use crate::kit::versioned::{self, Versioned};
 use crate::medical::care_record_service::signed_off;
 use chrono::{DateTime, Utc};
 use entities::{appointment, care_record, care_record_revision, directory_change, patient, provider};
+use policies::Labels;
 use sea_orm::{
     ActiveEnum, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel, ModelTrait,
     QueryFilter, QuerySelect,
@@ -442,14 +443,17 @@ impl Batch<'_> {
         let (patients, providers) =
             self.parties(rows.iter().map(|(line, _, c)| (*line, c.patient.as_str(), c.provider.as_str()))).await?;
         let sessions = self.sessions(&rows, &patients).await?;
+        let programs = part2_programs(self.txn, providers.values().copied().collect()).await?;
         let keys = rows.iter().map(|(_, key, _)| key.as_str()).collect();
         let known = by_key::<care_record::Entity>(self.txn, care_record::Column::ExternalId, keys).await?;
         let mut fresh = Vec::new();
         for (line, key, sent) in rows {
+            let provider = providers[&sent.provider];
             let ids = Parties {
                 patient: patients[&sent.patient],
-                provider: providers[&sent.provider],
+                provider,
                 appointment: sent.appointment.as_ref().map(|a| sessions[a]),
+                labels: own_labels(&sent, programs.contains(&provider)),
             };
             match known.get(&key) {
                 Some(current) if current.patient_id != ids.patient => {
@@ -490,7 +494,9 @@ impl Batch<'_> {
             return Err(Refused::Lines(vec![refuse(line, "kind", problem)]));
         }
         let written = sent.written_at.unwrap_or(current.created_at);
+        let labels = Labels::parse(&current.security_labels).union(ids.labels);
         let changes = changed([
+            ("securityLabels", json!(current.security_labels), json!(labels.to_text())),
             ("providerExternalId", json!(current.provider_id), json!(ids.provider)),
             ("appointmentExternalId", json!(current.appointment_id), json!(ids.appointment)),
             ("kind", json!(current.kind), json!(sent.kind)),
@@ -518,6 +524,7 @@ impl Batch<'_> {
         care_record_revision::Entity::insert(revision).exec_without_returning(self.txn).await?;
         let mut next = care_record_row(key, sent, ids);
         next.created_at = Set(written);
+        next.security_labels = Set(labels.to_text());
         moved::<care_record::Entity>(self.txn, line, current.id, current.version, next).await?;
         if signed_off(self.txn, current.id).await? {
             self.written.notes.push(format!(
@@ -530,11 +537,36 @@ impl Batch<'_> {
     }
 }
 
-/// The ward ids a care record line names.
+/// The ward ids a care record line names, and the labels the record gets by itself.
 struct Parties {
     patient: Uuid,
     provider: Uuid,
     appointment: Option<Uuid>,
+    labels: Labels,
+}
+
+/// Which of `providers` are Part 2 programs.
+async fn part2_programs(txn: &DatabaseTransaction, providers: Vec<Uuid>) -> Result<HashSet<Uuid>, Refused> {
+    let found: Vec<Uuid> = provider::Entity::find()
+        .select_only()
+        .column(provider::Column::Id)
+        .filter(provider::Column::Id.is_in(providers))
+        .filter(provider::Column::Part2Program.eq(true))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// The labels a care record gets by itself: `sud_part2` from a Part 2 program, and
+/// `psychotherapy_note` for a note of that kind.
+fn own_labels(sent: &CareRecord, part2_program: bool) -> Labels {
+    let labels = policies::labels::care_record_labels(part2_program);
+    if sent.kind == crate::medical::workflow::PSYCHOTHERAPY_NOTE {
+        labels.with(policies::SecurityLabel::PsychotherapyNote)
+    } else {
+        labels
+    }
 }
 
 /// A compare-and-set to the next version; a record changed in ward meanwhile refuses the line.
@@ -572,6 +604,7 @@ fn provider_changes(current: &provider::Model, key: &str, sent: &Provider) -> Ve
         ("state", json!(current.state), json!(sent.state)),
         ("email", json!(current.email), json!(sent.email)),
         ("active", json!(current.active), json!(sent.active)),
+        ("part2Program", json!(current.part2_program), json!(sent.part2_program)),
     ])
 }
 
@@ -586,6 +619,7 @@ fn provider_row(key: &str, sent: Provider) -> provider::ActiveModel {
         state: Set(sent.state),
         email: Set(sent.email),
         active: Set(sent.active),
+        part2_program: Set(sent.part2_program),
         ..Default::default()
     }
 }
@@ -641,6 +675,7 @@ fn care_record_row(key: &str, sent: CareRecord, ids: &Parties) -> care_record::A
         kind: Set(sent.kind),
         body: Set(sent.body),
         diagnosis_codes: Set(sent.diagnosis_codes),
+        security_labels: Set(ids.labels.to_text()),
         ..Default::default()
     }
 }

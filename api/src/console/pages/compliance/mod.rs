@@ -2,8 +2,8 @@
 //! their accounting of disclosures, with its CSV), and the break-glass review queue. Also the
 //! break-glass request that care pages offer where a value is restricted.
 
-mod authorizations;
 mod break_glass;
+mod on_file;
 mod patient;
 
 use super::{next_page, status_of, unreadable};
@@ -31,12 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/compliance/patient", get(patient::lookup))
         .route("/compliance/patients/{id}", get(patient::report))
         .route("/compliance/patients/{id}/disclosures.csv", get(patient::csv))
-        .route("/compliance/patients/{id}/authorizations", post(authorizations::record))
-        .route("/compliance/authorizations/{id}/revoke", post(authorizations::revoke))
         .route("/compliance/break-glass", get(break_glass::grants))
         .route("/compliance/break-glass/{id}/review", post(break_glass::review))
         .route("/break-glass", post(break_glass::request_break_glass))
         .route("/break-glass/{id}/end", post(break_glass::end_break_glass))
+        .merge(on_file::routes())
 }
 
 /// An event of the audit trail, as the audit log and a patient's disclosures list it.

@@ -1,8 +1,10 @@
 //! Finding a patient (by name, date of birth or member id) and their report: who can see them
-//! now, their authorizations on file, and their accounting of disclosures for a period, on the
-//! page and as the CSV a privacy officer hands over.
+//! now, what they signed or asked for (authorizations, Part 2 consents, restrictions), and
+//! their accounting of disclosures for a period, on the page and as the CSV a privacy officer
+//! hands over.
 
 use super::super::{Feedback, list_end, notice, read, status_of};
+use super::on_file::Paper;
 use crate::console::SignedIn;
 use crate::console::documents;
 use crate::console::gql::{Answer, Connection, GqlError};
@@ -107,13 +109,27 @@ pub async fn lookup(ctx: SignedIn, Query(query): Query<HashMap<String, String>>)
 #[serde(rename_all = "camelCase")]
 struct PatientReport {
     access_report: AccessReport,
-    authorizations: Vec<super::authorizations::Authorization>,
+    authorizations: Vec<super::on_file::OnFile>,
+    consents: Vec<super::on_file::OnFile>,
+    restrictions: Vec<super::on_file::OnFile>,
     accounting_report: Accounting,
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct AccessReport {
     entries: Vec<AccessEntry>,
+    restricted_from: Vec<RestrictedEntry>,
+}
+
+/// What a restriction keeps from a member, or from anyone reading for some purposes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RestrictedEntry {
+    phi_class: String,
+    resource: String,
+    display_name: Option<String>,
+    purposes: Vec<String>,
 }
 
 /// One member's access to one PHI class of the patient.
@@ -127,6 +143,7 @@ struct AccessEntry {
     role: Option<String>,
     expires_at: Option<DateTime<Utc>>,
     purposes: Vec<String>,
+    label: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -229,7 +246,9 @@ pub(super) async fn render_report(
         (notice(query))
         (identity(accounting))
         (who_can_see(&report.access_report))
-        (super::authorizations::card(ctx, id, &report.authorizations, &feedback))
+        (super::on_file::card(ctx, id, Paper::Authorization, &report.authorizations, &feedback))
+        (super::on_file::card(ctx, id, Paper::Consent, &report.consents, &feedback))
+        (super::on_file::card(ctx, id, Paper::Restriction, &report.restrictions, &feedback))
         section.card aria-labelledby="disc-h" {
             h2 id="disc-h" { "Accounting of disclosures" }
             (period_form(id, query, Some((accounting.from, accounting.to))))
@@ -253,20 +272,48 @@ fn identity(accounting: &Accounting) -> Markup {
 }
 
 fn who_can_see(report: &AccessReport) -> Markup {
+    // Whom a consent names: their team, or them by name.
+    let named = |e: &AccessEntry| match &e.role {
+        Some(role) => format!("to their team ({})", words::role(role)),
+        None => "to them by name".to_owned(),
+    };
     html! {
         section.card aria-labelledby="who-h" {
             h2 id="who-h" { "Who can see this patient now" }
-            table { thead { tr { th { "What" } th { "Where" } th { "Who" } th { "Through" } } }
+            table { thead { tr { th { "What" } th { "Where" } th { "Which records" } th { "Who" } th { "Through" } } }
                 tbody { @for e in &report.entries {
-                    tr { td { (words::phi_class(&e.phi_class.to_lowercase())) } td { (words::record(&e.resource)) } td { (e.display_name) }
+                    tr { td { (words::phi_class(&e.phi_class.to_lowercase())) } td { (words::record(&e.resource)) }
+                         td { (label_words(e.label.as_deref())) } td { (e.display_name) }
                          td { @if e.via == "BREAK_GLASS" { span.badge.bad { "emergency access until " (when(e.expires_at.as_ref())) } }
                               @else if e.via == "AUTHORIZATION" {
                                   "the patient's authorization, for " (e.purposes.join(", ")) ", to their team ("
                                   (words::role(&plain(&e.role))) ") until " (when(e.expires_at.as_ref()))
                               }
+                              @else if e.via == "CONSENT" {
+                                  "the patient's Part 2 consent, for " (e.purposes.join(", ")) ", " (named(e))
+                                  " until " (when(e.expires_at.as_ref()))
+                              }
                               @else { "their team: " (words::role(&plain(&e.role))) } } }
                 } } }
+            @if !report.restricted_from.is_empty() {
+                h3 { "Kept from them at the patient's request" }
+                table { thead { tr { th { "What" } th { "Where" } th { "From" } } }
+                    tbody { @for r in &report.restricted_from {
+                        tr { td { (words::phi_class(&r.phi_class.to_lowercase())) } td { (words::record(&r.resource)) }
+                             td { @if let Some(name) = &r.display_name { (name) } @else { "anyone reading for " (r.purposes.join(", ")) } } }
+                    } } }
+            }
         }
+    }
+}
+
+/// The records an entry reaches, by their label.
+fn label_words(label: Option<&str>) -> &'static str {
+    match label {
+        Some("psychotherapy_note") => "psychotherapy notes",
+        Some("sud_part2") => "Part 2 records",
+        Some(_) => "labelled records",
+        None => "unlabelled records",
     }
 }
 

@@ -427,3 +427,55 @@ both!(the_demo_holds_a_part2_program_its_records_and_consents, |app| {
     assert!(html.contains("data-refused-label=\"sud_part2\""), "{html}");
     assert!(!html.contains("data-redisclosure") && !html.contains("Intake, Harbor Recovery"), "{html}");
 });
+
+/// The ids a connection's edges hold.
+fn ids(connection: &Value) -> Vec<String> {
+    connection["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect()
+}
+
+both!(a_filter_on_phi_neither_matches_nor_confirms_a_part2_record, |app| {
+    let chart = fixtures::chart(&app, 0).await;
+    let status = read_claim_with(&app, "owen", &chart, "status").await["data"]["claim"]["status"].clone();
+    assert!(status.is_string(), "{status}");
+    let by_status = "query($p: ID!, $s: [ClaimStatus!]) { claims(filter: { patientId: $p, status: $s }, first: 50) { edges { node { id } } } }";
+    let vars = json!({ "p": chart.patient, "s": [status] });
+    let before = app.gql("owen", by_status, vars.clone()).await;
+    assert!(ids(&before["data"]["claims"]).contains(&chart.claim.to_string()), "{before}");
+
+    // A ticket about the claim, found by a word of its text.
+    let created = app
+        .gql(
+            "alice",
+            "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }",
+            json!({ "input": { "subject": "Question about the zephyrine invoice", "description": "The patient asks about a bill",
+                    "channel": "PHONE", "priority": "NORMAL", "patientId": chart.patient, "claimId": chart.claim } }),
+        )
+        .await;
+    let ticket = created["data"]["createTicket"]["id"].as_str().unwrap().to_owned();
+    let search = "{ tickets(filter: { text: \"zephyrine\" }) { edges { node { id } } } }";
+    assert_eq!(ids(&app.gql("alice", search, json!({})).await["data"]["tickets"]), vec![ticket.clone()]);
+
+    label_claim(&app, chart.claim).await;
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::SecurityLabels, Expr::value("sud_part2"))
+        .filter(ticket::Column::Id.eq(uuid::Uuid::parse_str(&ticket).unwrap()))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    // Neither a match nor a refusal: the filter does not see the labelled claim at all.
+    let after = app.gql("owen", by_status, vars.clone()).await;
+    assert!(after["errors"].is_null(), "a refusal would confirm the match: {after}");
+    assert!(!ids(&after["data"]["claims"]).contains(&chart.claim.to_string()), "{after}");
+    let found = app.gql("alice", search, json!({})).await;
+    assert!(found["errors"].is_null() && ids(&found["data"]["tickets"]).is_empty(), "{found}");
+
+    // The claim's provider would name the program: it is the claim's clinical value now.
+    let provider = read_claim_with(&app, "owen", &chart, "provider { id }").await;
+    assert!(provider["data"]["claim"]["provider"].is_null(), "{provider}");
+    refused_as_part2(&provider);
+});
+
+async fn read_claim_with(app: &TestApp, sub: &str, chart: &Chart, fields: &str) -> Value {
+    let query = format!("query($c: ID!) {{ claim(id: $c) {{ {fields} }} }}");
+    ask(app, &app.url("/graphql"), sub, &query, json!({ "c": chart.claim }), Some(&claim_purpose(chart))).await
+}

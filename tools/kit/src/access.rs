@@ -513,6 +513,23 @@ pub async fn phi_field(
     null_on_error(ctx, checked.await)
 }
 
+/// For a field that is no PHI of an unlabelled record but tells what a labelled one is (the
+/// provider of a Part 2 record is a substance-use program): checked as `class` of the record,
+/// with its labels, when it carries `sud_part2` or `restricted`; free otherwise. (A
+/// psychotherapy note's author stays visible: that the note exists, and who wrote it, is what
+/// medical sees.)
+pub async fn labelled_field(
+    ctx: &Context<'_>,
+    patient: Uuid,
+    record: (Resource, Uuid, Labels),
+    class: PhiClass,
+) -> Option<()> {
+    if record.2.without(SecurityLabel::PsychotherapyNote).is_empty() {
+        return Some(());
+    }
+    phi_field(ctx, patient, record, class).await
+}
+
 /// A field guard: the field resolves only if a role of the caller may do `action` on `resource`.
 pub struct Allow(pub Resource, pub Action);
 

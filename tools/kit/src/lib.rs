@@ -26,7 +26,7 @@ pub mod text_search;
 pub mod transaction;
 pub mod versioned;
 
-pub use access::{Access, Allow, Opened, Via, access, null_on_error, phi_field};
+pub use access::{Access, Allow, Opened, Via, access, labelled_field, null_on_error, phi_field};
 pub use context::{Principal, db};
 pub use error::{ApiError, ApiResult, Code, Gql};
 pub use mutation::{AuditAction, Audited, Event};

@@ -331,11 +331,14 @@ pub async fn list(
         if !(2..=100).contains(&text.chars().count()) {
             return Err(ApiError::BadUserInput("`text` must be 2 to 100 characters".into()));
         }
-        query = query.filter(
-            Condition::any()
-                .add(contains(ticket::Column::Subject, text))
-                .add(contains(ticket::Column::Description, text)),
-        );
+        // A search of ticket text never matches a labelled ticket (what it quotes is protected).
+        query = query
+            .filter(
+                Condition::any()
+                    .add(contains(ticket::Column::Subject, text))
+                    .add(contains(ticket::Column::Description, text)),
+            )
+            .filter(ticket::Column::SecurityLabels.eq(""));
     }
     let after = page.after_key(|key| {
         let (due, id) = key.split_once('|')?;

@@ -219,7 +219,11 @@ impl CareRecord {
     }
 
     /// The provider who wrote it, checked like `provider(id)`.
+    /// Who wrote it. For a record labelled `sud_part2` or `restricted`, clinical (the
+    /// provider says what the care was): checked with the labels. A psychotherapy note's
+    /// author is always shown.
     async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
+        crate::kit::labelled_field(ctx, self.0.patient_id, self.record(), PhiClass::Clinical).await?;
         null_on_error(ctx, crate::directory::provider_of(ctx, self.0.provider_id).await)
     }
 

@@ -156,8 +156,11 @@ impl Claim {
         null_on_error(ctx, crate::directory::patient_of(ctx, self.0.patient_id).await)
     }
 
-    /// The rendering provider, checked like `provider(id)`.
+    /// The rendering provider, checked like `provider(id)`. For a claim labelled `sud_part2`
+    /// or `restricted`, clinical as well (the provider says what the care was), with the labels.
     async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
+        let record = (Resource::Claim, self.0.id, Labels::parse(&self.0.security_labels));
+        crate::kit::labelled_field(ctx, self.0.patient_id, record, PhiClass::Clinical).await?;
         null_on_error(ctx, crate::directory::provider_of(ctx, self.0.provider_id).await)
     }
 }

@@ -81,7 +81,11 @@ pub async fn list_claims(
 ) -> ApiResult<Vec<claim::Model>> {
     let mut query = claim::Entity::find();
     if !filter.statuses.is_empty() {
-        query = query.filter(claim::Column::Status.is_in(filter.statuses.clone()));
+        // A filter on PHI never matches a labelled claim: it is found by browsing, where each
+        // value is checked, never by what it says (a match, or a refused one, would confirm it).
+        query = query
+            .filter(claim::Column::Status.is_in(filter.statuses.clone()))
+            .filter(claim::Column::SecurityLabels.eq(""));
     }
     if let Some(payer) = &filter.payer {
         query = query.filter(crate::kit::text_search::starts_with(claim::Column::Payer, payer));

@@ -536,7 +536,8 @@ pub async fn list(
         if min < 0 {
             return Err(ApiError::BadUserInput(format!("`minAmount` {min} is negative")));
         }
-        query = query.filter(denial::Column::DeniedCents.gte(min));
+        // As for any filter on PHI, a labelled claim never matches.
+        query = query.filter(denial::Column::DeniedCents.gte(min)).filter(claim::Column::SecurityLabels.eq(""));
     }
     if let Some(after) = page.after_key(deadline_key)? {
         query = query.filter(after_deadline(escalation::Column::AppealDeadline, escalation::Column::Id, after));

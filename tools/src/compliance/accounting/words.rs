@@ -64,14 +64,23 @@ pub fn purpose(purpose: &str) -> String {
 }
 
 /// A reason the audit trail recorded, in words: a search's term (`matched contact search
-/// "gar"`) reads as the search that found the patient.
+/// "gar"`) reads as the search that found the patient, and what opened a labelled record
+/// (an authorization, a Part 2 consent, an emergency) as the patient knows it.
 pub fn reason(reason: &str) -> String {
     let mut terms: Vec<String> = Vec::new();
     for part in reason.split("; ") {
-        let said = match (search_term(part), part.strip_prefix("under authorization ")) {
-            (Some(term), _) => format!("found you by searching for {term}"),
-            (None, Some(id)) => format!("under the authorization you signed ({id})"),
-            (None, None) => part.to_owned(),
+        let said = if let Some(term) = search_term(part) {
+            format!("found you by searching for {term}")
+        } else if let Some(id) = part.strip_prefix("under authorization ") {
+            format!("under the authorization you signed ({id})")
+        } else if let Some(id) = part.strip_prefix("under consent ") {
+            format!("under the consent you signed for your substance-use treatment records ({id})")
+        } else if part.starts_with("a Part 2 record in a medical emergency") {
+            "your substance-use treatment records, in a medical emergency (42 CFR 2.51)".to_owned()
+        } else if part.starts_with("a restricted record in an emergency") {
+            "in an emergency, a record you asked us to restrict (45 CFR 164.522)".to_owned()
+        } else {
+            part.to_owned()
         };
         if !terms.contains(&said) {
             terms.push(said);
@@ -124,6 +133,17 @@ mod tests {
             "Working on a support ticket about you; found you by searching for \"ma\""
         );
         assert_eq!(why(None, None), "no purpose stated");
+    }
+
+    #[test]
+    fn what_opened_a_labelled_record_reads_as_the_patient_knows_it() {
+        let recorded = "under consent 0193; a Part 2 record in a medical emergency (42 CFR 2.51)";
+        assert_eq!(
+            why(Some("claim:0194"), Some(recorded)),
+            "Working on an insurance claim of yours; under the consent you signed for your substance-use treatment \
+             records (0193); your substance-use treatment records, in a medical emergency (42 CFR 2.51)"
+        );
+        assert!(why(None, Some("a restricted record in an emergency (x)")).contains("you asked us to restrict"));
     }
 
     #[test]

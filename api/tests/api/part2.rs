@@ -348,7 +348,7 @@ each_backend!(an_837p_from_a_part2_program_labels_its_substance_use_claims_and_n
     assert_eq!(labels("CLM-2099-0000103").await, "", "nicotine is not a Part 2 disorder");
 });
 
-each_backend!(a_part2_programs_care_records_are_labelled_at_import, |backend| {
+each_backend!(a_part2_programs_care_records_and_the_labels_a_line_sends_are_written_at_import, |backend| {
     let app = ingest_app(backend).await;
     let token = service_account(&app, "practice-system").await;
     let npi = |base: &str| format!("{base}{}", x12::claims::npi_check_digit(base).unwrap());
@@ -369,6 +369,10 @@ each_backend!(a_part2_programs_care_records_are_labelled_at_import, |backend| {
                 "phone": "(212) 555-0100", "dateOfBirth": "1990-04-01", "payer": "Aetna", "memberId": "W900000091", "state": "NY" }),
         note("P2-NOTE-1", "P2-PROGRAM"),
         note("P2-NOTE-2", "P2-OTHER"),
+        // A session the patient paid for themselves, restricted by the sending system.
+        json!({ "type": "appointment", "externalId": "P2-SELF-PAID", "patientExternalId": "P2-PATIENT",
+                "providerExternalId": "P2-OTHER", "startsAt": "2026-11-30T15:00:00-05:00", "durationMinutes": 53,
+                "kind": "therapy", "status": "completed", "cptCode": "90837", "securityLabels": ["restricted"] }),
     ];
     let file: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let (status, body) = send_to(&app, "/ingest/ndjson", Some(&token), "application/x-ndjson", file).await;
@@ -387,6 +391,13 @@ each_backend!(a_part2_programs_care_records_are_labelled_at_import, |backend| {
     };
     assert_eq!(labels("P2-NOTE-1").await, "sud_part2");
     assert_eq!(labels("P2-NOTE-2").await, "");
+    let session = entities::appointment::Entity::find()
+        .filter(entities::appointment::Column::ExternalId.eq("P2-SELF-PAID"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(session.security_labels, "restricted");
 });
 
 both!(the_demo_holds_a_part2_program_its_records_and_consents, |app| {

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use entities::appointment::AppointmentStatus;
+use policies::{Labels, SecurityLabel};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -64,6 +65,9 @@ pub struct Appointment {
     pub kind: String,
     pub status: AppointmentStatus,
     pub cpt_code: String,
+    /// The labels the practice-management system sets (`securityLabels`: `restricted`, say,
+    /// for a session the patient paid for themselves).
+    pub labels: Labels,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +82,8 @@ pub struct CareRecord {
     pub diagnosis_codes: String,
     /// When the note was written; the time of the import when the line does not say.
     pub written_at: Option<DateTime<Utc>>,
+    /// The labels the practice-management system sets (`securityLabels`).
+    pub labels: Labels,
 }
 
 /// What is wrong with a line: where, and what kind of wrong; never the value.
@@ -178,7 +184,8 @@ fn appointment(fields: &mut Fields) -> Result<Appointment, LineError> {
     if cpt_code.len() != 5 || !cpt_code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(fields.error("cptCode", "not a CPT or HCPCS code (five letters or digits)"));
     }
-    Ok(Appointment { patient, provider, starts_at, duration_minutes, kind, status, cpt_code })
+    let labels = fields.labels("securityLabels")?;
+    Ok(Appointment { patient, provider, starts_at, duration_minutes, kind, status, cpt_code, labels })
 }
 
 fn care_record(fields: &mut Fields) -> Result<CareRecord, LineError> {
@@ -190,7 +197,8 @@ fn care_record(fields: &mut Fields) -> Result<CareRecord, LineError> {
     let body = fields.text("body", crate::medical::workflow::MAX_BODY_CHARS)?;
     let diagnosis_codes = fields.diagnosis_codes("diagnosisCodes")?;
     let written_at = if fields.present("writtenAt") { Some(fields.instant("writtenAt")?) } else { None };
-    Ok(CareRecord { patient, provider, appointment, kind, body, diagnosis_codes, written_at })
+    let labels = fields.labels("securityLabels")?;
+    Ok(CareRecord { patient, provider, appointment, kind, body, diagnosis_codes, written_at, labels })
 }
 
 /// A line's fields, taken one by one; what is left at the end is a field ward does not know.
@@ -327,6 +335,27 @@ impl Fields {
     }
 
     /// 1 to 12 ICD-10-CM codes (`F41.1`), as ward stores them: upper case, once each.
+    /// An optional list of the labels a sender may set: `sud_part2`, `restricted`. A note is
+    /// a psychotherapy note by its kind, never by a label a line sends.
+    fn labels(&mut self, name: &str) -> Result<Labels, LineError> {
+        if !self.present(name) {
+            self.map.remove(name);
+            return Ok(Labels::NONE);
+        }
+        let Value::Array(items) = self.take(name)? else {
+            return Err(self.error(name, "not a list of labels"));
+        };
+        let mut labels = Labels::NONE;
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str() {
+                Some("sud_part2") => labels = labels.with(SecurityLabel::SudPart2),
+                Some("restricted") => labels = labels.with(SecurityLabel::Restricted),
+                _ => return Err(self.error(&format!("{name}[{i}]"), "not one of sud_part2, restricted")),
+            }
+        }
+        Ok(labels)
+    }
+
     fn diagnosis_codes(&mut self, name: &str) -> Result<String, LineError> {
         let Value::Array(items) = self.take(name)? else {
             return Err(self.error(name, "not a list of ICD-10 codes"));
@@ -408,6 +437,22 @@ mod tests {
                 assert!(!said.contains(secret), "{said} quotes the line");
             }
         }
+    }
+
+    #[test]
+    fn a_line_sets_only_the_labels_a_sender_may_set() {
+        let line = r#"{"type":"care_record","externalId":"N-1","patientExternalId":"P-1","providerExternalId":"D-1","kind":"progress_note","body":"Session.","diagnosisCodes":["F41.1"],"securityLabels":["restricted"]}"#;
+        let Record::CareRecord(note) = parse(1, line.as_bytes()).unwrap().record else { panic!() };
+        assert_eq!(note.labels, Labels::of(SecurityLabel::Restricted));
+        let unlabelled = line.replace(r#","securityLabels":["restricted"]"#, "");
+        let Record::CareRecord(note) = parse(1, unlabelled.as_bytes()).unwrap().record else { panic!() };
+        assert_eq!(note.labels, Labels::NONE);
+        let note = line.replace(r#"["restricted"]"#, r#"["psychotherapy_note"]"#);
+        assert_eq!(problem(&note), "line 7, field `securityLabels[0]`: not one of sud_part2, restricted");
+        assert_eq!(
+            problem(&line.replace(r#"["restricted"]"#, r#""restricted""#)),
+            "line 7, field `securityLabels`: not a list of labels"
+        );
     }
 
     #[test]

@@ -365,12 +365,16 @@ impl Batch<'_> {
         let mut fresh = Vec::new();
         for (line, key, sent) in rows {
             let (patient_id, provider_id) = (patients[&sent.patient], providers[&sent.provider]);
-            let next = appointment_row(&key, &sent, patient_id, provider_id);
+            let mut next = appointment_row(&key, &sent, patient_id, provider_id);
             if let Some(current) = known.get(&key) {
                 if current.patient_id != patient_id {
                     return Err(Refused::Lines(vec![another_patients(line, "appointment")]));
                 }
+                // A later line adds labels and never removes one (a second person does that).
+                let labels = Labels::parse(&current.security_labels).union(sent.labels);
+                next.security_labels = Set(labels.to_text());
                 let changes = changed([
+                    ("securityLabels", json!(current.security_labels), json!(labels.to_text())),
                     ("providerExternalId", json!(current.provider_id), json!(provider_id)),
                     ("startsAt", json!(current.starts_at), json!(sent.starts_at)),
                     ("durationMinutes", json!(current.duration_minutes), json!(sent.duration_minutes)),
@@ -558,10 +562,10 @@ async fn part2_programs(txn: &DatabaseTransaction, providers: Vec<Uuid>) -> Resu
     Ok(found.into_iter().collect())
 }
 
-/// The labels a care record gets by itself: `sud_part2` from a Part 2 program, and
-/// `psychotherapy_note` for a note of that kind.
+/// The labels a care record gets: those its line sends, `sud_part2` from a Part 2 program,
+/// and `psychotherapy_note` for a note of that kind.
 fn own_labels(sent: &CareRecord, part2_program: bool) -> Labels {
-    let labels = policies::labels::care_record_labels(part2_program);
+    let labels = policies::labels::care_record_labels(part2_program).union(sent.labels);
     if sent.kind == crate::medical::workflow::PSYCHOTHERAPY_NOTE {
         labels.with(policies::SecurityLabel::PsychotherapyNote)
     } else {
@@ -662,6 +666,7 @@ fn appointment_row(key: &str, sent: &Appointment, patient: Uuid, provider: Uuid)
         kind: Set(sent.kind.clone()),
         status: Set(sent.status),
         cpt_code: Set(sent.cpt_code.clone()),
+        security_labels: Set(sent.labels.to_text()),
         ..Default::default()
     }
 }

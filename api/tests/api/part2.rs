@@ -490,3 +490,18 @@ async fn read_claim_with(app: &TestApp, sub: &str, chart: &Chart, fields: &str) 
     let query = format!("query($c: ID!) {{ claim(id: $c) {{ {fields} }} }}");
     ask(app, &app.url("/graphql"), sub, &query, json!({ "c": chart.claim }), Some(&claim_purpose(chart))).await
 }
+
+both!(at_most_twenty_consents_stand_at_once_and_an_ended_one_makes_room, |app| {
+    let chart = fixtures::chart(&app, 0).await;
+    let mut first = Value::Null;
+    for n in 0..tools::kit::on_file::MAX_PER_PATIENT {
+        let recorded = record_consent(&app, consent(&chart, &["billing"], &["ops"], &[], &["PAYMENT"])).await;
+        if n == 0 {
+            first = recorded["id"].clone();
+        }
+    }
+    let over = app.gql("cora", RECORD, consent(&chart, &["billing"], &["ops"], &[], &["PAYMENT"])).await;
+    assert_eq!(only_code(&over), "LIMIT_EXCEEDED", "{over}");
+    assert!(revoke_consent(&app, &first).await["errors"].is_null());
+    record_consent(&app, consent(&chart, &["billing"], &["ops"], &[], &["PAYMENT"])).await;
+});

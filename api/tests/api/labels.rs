@@ -26,9 +26,24 @@ async fn billed(app: &TestApp, chart: &Chart) -> Value {
 both!(a_label_hides_at_once_and_its_removal_waits_for_a_second_member, |app| {
     let chart = fixtures::chart(&app, 0).await;
     let on_claim = json!({ "r": "CLAIM", "id": chart.claim, "l": "SUD_PART2" });
+    let ticket = app
+        .gql(
+            "alice",
+            "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }",
+            json!({ "input": { "subject": "About a bill", "description": "The patient asks about a bill",
+                    "channel": "PHONE", "patientId": chart.patient, "claimId": chart.claim } }),
+        )
+        .await["data"]["createTicket"]["id"]
+        .clone();
     let added = app.gql("maya", ADD, on_claim.clone()).await;
     assert!(added["errors"].is_null(), "{added}");
     assert_eq!(added["data"]["addSecurityLabel"]["labels"], json!(["SUD_PART2"]), "{added}");
+    let labels = app.gql("alice", "query($t: ID!) { ticket(id: $t) { securityLabels } }", json!({ "t": ticket })).await;
+    assert_eq!(
+        labels["data"]["ticket"]["securityLabels"],
+        json!(["SUD_PART2"]),
+        "the claim's ticket takes it: {labels}"
+    );
     let hidden = billed(&app, &chart).await;
     assert!(hidden["data"]["claim"]["billedCents"].is_null(), "{hidden}");
     assert_eq!(hidden["data"]["claim"]["securityLabels"], json!(["SUD_PART2"]), "{hidden}");

@@ -236,44 +236,42 @@ each_backend!(a_revoked_consent_opens_nothing_on_any_instance_from_the_next_requ
     refused_as_part2(&on_second);
 });
 
-both!(break_glass_opens_a_part2_record_as_a_medical_emergency, |app| {
-    let chart = fixtures::chart(&app, 0).await;
-    label_record(&app, chart.care_record).await;
+/// Asks for break-glass on `chart`'s patient as `sub`; answers the purpose that names it.
+async fn break_glass(app: &TestApp, sub: &str, chart: &Chart) -> String {
     let grant = app
         .gql(
-            "alice",
-            "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Caller in crisis, needs the care team's last note now\") { id } }",
+            sub,
+            "mutation($p: ID!) { requestBreakGlass(patientId: $p, reason: \"Patient in crisis, the care team needs the last note now\") { id } }",
             json!({ "p": chart.patient }),
         )
         .await;
-    let purpose = format!("break_glass:{}", grant["data"]["requestBreakGlass"]["id"].as_str().unwrap());
-    let body = ask(
-        &app,
-        &app.url("/graphql"),
-        "alice",
-        "query($r: ID!) { careRecord(id: $r) { body } }",
-        json!({ "r": chart.care_record }),
-        Some(&purpose),
-    )
-    .await;
+    format!("break_glass:{}", grant["data"]["requestBreakGlass"]["id"].as_str().unwrap_or_else(|| panic!("{grant}")))
+}
+
+both!(an_emergency_opens_a_part2_record_to_medical_and_a_support_queues_grant_does_not, |app| {
+    let chart = fixtures::chart(&app, 0).await;
+    label_record(&app, chart.care_record).await;
+    let body_of = |sub: &'static str, purpose: String| {
+        let app = &app;
+        async move {
+            let query = "query($r: ID!) { careRecord(id: $r) { body } }";
+            ask(app, &app.url("/graphql"), sub, query, json!({ "r": chart.care_record }), Some(&purpose)).await
+        }
+    };
+    // Medical, by role and with no consent: refused; under a grant (42 CFR 2.51): open.
+    refused_as_part2(&body_of("maya", format!("care_record:{}", chart.care_record)).await);
+    let purpose = break_glass(&app, "maya", &chart).await;
+    let body = body_of("maya", purpose).await;
     assert!(body["data"]["careRecord"]["body"].is_string(), "{body}");
     assert_eq!(body["extensions"]["redisclosureNotice"], REDISCLOSURE_NOTICE, "{body}");
-    let disclosed = events(&app, chart.patient, "break_glass").await;
+    let disclosed = events(&app, chart.patient, "allowed").await;
     assert!(
         disclosed.iter().any(|e| e.reason.as_deref().is_some_and(|r| r.contains("medical emergency (42 CFR 2.51)"))),
         "{disclosed:?}"
     );
-    // Medical, by role and with no consent: refused.
-    let maya = ask(
-        &app,
-        &app.url("/graphql"),
-        "maya",
-        "query($r: ID!) { careRecord(id: $r) { body } }",
-        json!({ "r": chart.care_record }),
-        Some(&format!("care_record:{}", chart.care_record)),
-    )
-    .await;
-    refused_as_part2(&maya);
+    // A support agent's grant reaches the clinical record, not a Part 2 one.
+    let purpose = break_glass(&app, "alice", &chart).await;
+    refused_as_part2(&body_of("alice", purpose).await);
 });
 
 both!(a_ticket_about_a_part2_claim_takes_its_label, |app| {
@@ -504,4 +502,43 @@ both!(at_most_twenty_consents_stand_at_once_and_an_ended_one_makes_room, |app| {
     assert_eq!(only_code(&over), "LIMIT_EXCEEDED", "{over}");
     assert!(revoke_consent(&app, &first).await["errors"].is_null());
     record_consent(&app, consent(&chart, &["billing"], &["ops"], &[], &["PAYMENT"])).await;
+});
+
+both!(an_escalation_summary_leaves_a_labelled_claim_out_and_an_amount_refusal_says_nothing, |app| {
+    let escalation =
+        entities::escalation::Entity::find().one(&app.db).await.unwrap().expect("the demo has escalations");
+    let denial = entities::denial::Entity::find_by_id(escalation.denial_id).one(&app.db).await.unwrap().unwrap();
+    let day = escalation.created_at.date_naive().to_string();
+    let summary = "query($d: NaiveDate) { escalationSummary(from: $d, to: $d) { byStatus { count deniedCents } } }";
+    let total = |body: Value| -> (i64, i64) {
+        let groups =
+            body["data"]["escalationSummary"]["byStatus"].as_array().unwrap_or_else(|| panic!("{body}")).clone();
+        groups
+            .iter()
+            .fold((0, 0), |(n, c), g| (n + g["count"].as_i64().unwrap(), c + g["deniedCents"].as_i64().unwrap()))
+    };
+    label_claim(&app, denial.claim_id).await;
+    // What the day's escalations add up to without the labelled claim (the summary is
+    // cached a while, so it is asked once, after the label).
+    let mut expected = (0, 0);
+    for other in entities::escalation::Entity::find().all(&app.db).await.unwrap() {
+        let held = entities::denial::Entity::find_by_id(other.denial_id).one(&app.db).await.unwrap().unwrap();
+        let claim = claim::Entity::find_by_id(held.claim_id).one(&app.db).await.unwrap().unwrap();
+        if other.created_at.date_naive() == escalation.created_at.date_naive() && claim.security_labels.is_empty() {
+            expected = (expected.0 + 1, expected.1 + held.denied_cents);
+        }
+    }
+    let after = total(app.gql("owen", summary, json!({ "d": day })).await);
+    assert_eq!(after, expected, "the labelled claim is out of the sums");
+
+    // Writing off more than the balance would answer the balance: refused before, by label.
+    let body = app
+        .gql(
+            "owen",
+            "mutation($id: ID!, $v: Int!) { transitionEscalation(id: $id, expectedVersion: $v, to: WRITTEN_OFF, note: \"Past timely filing\", writeOff: { amountCents: 900000000000, adjustmentGroup: CO, adjustmentCode: \"29\" }) { id } }",
+            json!({ "id": escalation.id, "v": escalation.version }),
+        )
+        .await;
+    refused_as_part2(&body);
+    assert!(!body.to_string().contains(&denial.denied_cents.to_string()), "{body}");
 });

@@ -35,7 +35,8 @@ pub struct Opened {
     pub authorization: Option<Uuid>,
     /// The consent a `sud_part2` label needed.
     pub consent: Option<Uuid>,
-    /// A `sud_part2` value opened in a medical emergency (42 CFR 2.51: break-glass).
+    /// A `sud_part2` value opened in a medical emergency (42 CFR 2.51: a care-record reader's
+    /// break-glass grant).
     pub emergency: bool,
     /// A `restricted` value opened in an emergency (45 CFR 164.522(a)(1)(iii): break-glass).
     pub emergency_restricted: bool,
@@ -146,12 +147,12 @@ impl Access {
         } else {
             self.require_for_patient(db, patient, resource, class.action()).await?
         };
-        let opened = self.open_labels(db, patient, resource, class, labels, via).await?;
+        let opened = self.open_labels(db, patient, resource, class, labels).await?;
         self.disclosed(patient, resource, resource_id, class, via, opened);
         Ok(())
     }
 
-    /// What `labels` ask beyond the class, once the class was allowed `via`.
+    /// What `labels` ask beyond the class, once the class was allowed.
     async fn open_labels(
         &self,
         db: &impl ConnectionTrait,
@@ -159,7 +160,6 @@ impl Access {
         resource: Resource,
         class: PhiClass,
         labels: Labels,
-        via: Via,
     ) -> ApiResult<Opened> {
         let mut opened = Opened::default();
         if labels.contains(SecurityLabel::PsychotherapyNote) && !class.by_authorization_only() {
@@ -169,8 +169,16 @@ impl Access {
                 opened.authorization = Some(id);
             }
         }
+        // 42 CFR 2.51 and 45 CFR 164.522(a)(1)(iii): in a medical emergency, medical
+        // personnel reach a Part 2 or restricted record: a member whose team reads care
+        // records, holding a break-glass grant for this patient. A support queue's grant is
+        // no such emergency.
+        let protected = labels.contains(SecurityLabel::SudPart2) || labels.contains(SecurityLabel::Restricted);
+        let emergency = protected
+            && self.allows(Resource::CareRecord, Action::Read)
+            && self.grant_for(db, patient).await?.is_some();
         if labels.contains(SecurityLabel::SudPart2) {
-            if matches!(via, Via::BreakGlass { .. }) {
+            if emergency {
                 opened.emergency = true;
             } else {
                 opened.consent = Some(consents::consented(self, db, patient, resource, class).await?);
@@ -178,7 +186,7 @@ impl Access {
             self.part2.store(true, Ordering::Relaxed);
         }
         if labels.contains(SecurityLabel::Restricted) {
-            if matches!(via, Via::BreakGlass { .. }) {
+            if emergency {
                 opened.emergency_restricted = true;
             } else {
                 restrictions::unrestricted(self, db, patient, resource, class).await?;
@@ -275,7 +283,7 @@ impl Access {
     ) -> ApiResult<()> {
         for (patient, resource_id, labels) in matches {
             let via = self.require_for_patient(db, patient, resource, class.action()).await?;
-            let opened = self.open_labels(db, patient, resource, class, labels, via).await?;
+            let opened = self.open_labels(db, patient, resource, class, labels).await?;
             let matched = Some(term.trim().to_owned());
             self.record_disclosure(DisclosureOf { patient, resource, resource_id, class }, via, opened, matched);
         }
@@ -428,6 +436,12 @@ impl Access {
             return Ok(true);
         }
         Ok(break_glass_reaches(resource, action) && !self.active_grants(db).await?.is_empty())
+    }
+
+    /// The caller's break-glass grant in force for `patient`, if any.
+    pub async fn grant_for(&self, db: &impl ConnectionTrait, patient: Uuid) -> ApiResult<Option<ActiveGrant>> {
+        let now = Utc::now();
+        Ok(self.active_grants(db).await?.iter().find(|g| g.patient_id == patient && g.expires_at > now).copied())
     }
 
     /// The caller's break-glass grants in force, read once per request. A grant is in force

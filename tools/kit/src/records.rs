@@ -43,6 +43,13 @@ pub fn listed(stored: &str) -> impl Iterator<Item = &str> {
     stored.split(',').map(str::trim).filter(|item| !item.is_empty())
 }
 
+/// Records whose provider tells nothing protected: no label but, at most, a psychotherapy
+/// note's (whose author medical may see). A filter by provider keeps to these: the provider of
+/// a Part 2 or restricted record names the program that treated the patient.
+pub fn provider_tells_nothing(labels: impl sea_orm::ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
+    labels.is_in(["", "psychotherapy_note"])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -159,10 +159,12 @@ impl AccessReportQuery {
             if !requester_may_ask(policy, member) {
                 continue;
             }
-            // An emergency opens what break-glass reaches, a Part 2 record's too (42 CFR 2.51).
+            // An emergency opens what break-glass reaches; to medical personnel (a member whose
+            // team reads care records), a Part 2 record's too (42 CFR 2.51).
+            let medical = policy.decide_for(&member.sub, Resource::CareRecord, Action::Read).permission.is_some();
             let labels = [None, Some(SecurityLabel::SudPart2)];
             for (class, resource) in disclosures().filter(|(c, _)| c.opened_by_break_glass()) {
-                for label in labels.iter().filter(|l| l.is_none() || LABELLED.contains(&resource)) {
+                for label in labels.iter().filter(|l| l.is_none() || (medical && LABELLED.contains(&resource))) {
                     entries.push(AccessEntry {
                         phi_class: class.into(),
                         resource: resource.as_str().into(),
@@ -276,8 +278,8 @@ async fn on_file_entries(
 
 /// What the patient's restrictions in force keep from whom: for each class of a labelled
 /// resource a restriction covers, every active member whose role reads it and whom it names
-/// (by team or by name), and, when it names purposes, whoever reads for them (by the rule of
-/// [`on_file::restrictions::unrestricted`], through [`on_file::restricts`]).
+/// (by team, by name, or by a purpose their work serves), and the purposes it names (by the
+/// rule of [`on_file::restrictions::unrestricted`], through [`on_file::restricts`]).
 async fn restricted_from(
     db: &impl sea_orm::ConnectionTrait,
     policy: &policies::PolicySnapshot,
@@ -310,9 +312,8 @@ async fn restricted_from(
             }
             for member in active_staff {
                 let roles = policy.roles_of(&member.sub);
-                // Named by team or by name: kept back whatever purpose the member states.
-                let named =
-                    UsePurpose::ALL.iter().all(|p| on_file::restricts(&restriction, member.id, roles, Some(*p)));
+                let serves = |purpose| Purpose::may_state(policy, roles, purpose);
+                let named = on_file::restricts(&restriction, member.id, roles, serves);
                 if named && policy.decide_for(&member.sub, resource, class.action()).permission.is_some() {
                     entries.push(RestrictedEntry {
                         phi_class: class.into(),

@@ -18,6 +18,8 @@ pub struct Labelled {
     /// Its patient (a ticket about a provider only has none).
     pub patient: Option<Uuid>,
     pub labels: Labels,
+    /// The labels as stored (compared when they are written back).
+    raw: String,
     /// A care record's kind (a psychotherapy note is one by its kind, whatever its labels).
     pub kind: Option<String>,
 }
@@ -33,6 +35,7 @@ pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> Ap
             id,
             patient: Some(r.patient_id),
             labels: Labels::parse(&r.security_labels),
+            raw: r.security_labels,
             kind: Some(r.kind),
         }),
         Resource::Claim => claim::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
@@ -40,6 +43,7 @@ pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> Ap
             id,
             patient: Some(r.patient_id),
             labels: Labels::parse(&r.security_labels),
+            raw: r.security_labels,
             kind: None,
         }),
         Resource::Ticket => ticket::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
@@ -47,6 +51,7 @@ pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> Ap
             id,
             patient: r.patient_id,
             labels: Labels::parse(&r.security_labels),
+            raw: r.security_labels,
             kind: None,
         }),
         Resource::Appointment => appointment::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
@@ -54,6 +59,7 @@ pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> Ap
             id,
             patient: Some(r.patient_id),
             labels: Labels::parse(&r.security_labels),
+            raw: r.security_labels,
             kind: None,
         }),
         _ => None,
@@ -63,7 +69,7 @@ pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> Ap
 
 /// Stores `labels` as record `id`'s, if they are still `was` (`CONFLICT` if they changed).
 async fn store(db: &impl ConnectionTrait, record: &Labelled, labels: Labels) -> ApiResult<()> {
-    let (was, next) = (record.labels.to_text(), labels.to_text());
+    let (was, next) = (record.raw.clone(), labels.to_text());
     let written = match record.resource {
         Resource::CareRecord => {
             care_record::Entity::update_many()
@@ -114,7 +120,27 @@ pub async fn add(db: &impl ConnectionTrait, record: &Labelled, label: SecurityLa
     }
     let labels = record.labels.with(label);
     store(db, record, labels).await?;
+    label_tickets_about(db, record, label).await?;
     Ok(Some(labels))
+}
+
+/// Gives `label` to the tickets about a claim or appointment that just took it: what was
+/// written about the record is as protected as the record.
+async fn label_tickets_about(db: &impl ConnectionTrait, record: &Labelled, label: SecurityLabel) -> ApiResult<()> {
+    let about = match record.resource {
+        Resource::Claim => ticket::Column::ClaimId,
+        Resource::Appointment => ticket::Column::AppointmentId,
+        _ => return Ok(()),
+    };
+    for found in ticket::Entity::find().filter(about.eq(record.id)).all(db).await? {
+        let labels = Labels::parse(&found.security_labels).with(label);
+        ticket::Entity::update_many()
+            .col_expr(ticket::Column::SecurityLabels, Expr::value(labels.to_text()))
+            .filter(ticket::Column::Id.eq(found.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Asks a second member to remove `label` from the record, saying why. A label the record

@@ -4,7 +4,7 @@
 
 use crate::directory::lookup_service::find_patient;
 use crate::kit::approvals::{self, ApprovalKind, NewApproval};
-use crate::kit::on_file::{Kind, MAX_PER_PATIENT, of_patient};
+use crate::kit::on_file::{Kind, MAX_PER_PATIENT, standing_count};
 use crate::kit::records::find_staff;
 use crate::kit::{ApiError, ApiResult, dates, notes};
 use chrono::{NaiveDate, Utc};
@@ -154,13 +154,7 @@ pub async fn record(
     if find_patient(db, new.patient).await?.is_none() {
         return Err(ApiError::NotFound(format!("patient {}", new.patient)));
     }
-    let now = Utc::now();
-    let standing = of_patient(db, new.patient, new.kind)
-        .await?
-        .iter()
-        .filter(|p| p.revoked_at.is_none() && crate::kit::on_file::ends_at(p).is_none_or(|end| now < end))
-        .count();
-    if standing as u64 >= MAX_PER_PATIENT {
+    if standing_count(db, new.patient, new.kind, Utc::now()).await? >= MAX_PER_PATIENT {
         return Err(ApiError::LimitExceeded(format!(
             "a patient has at most {MAX_PER_PATIENT} {noun}s standing at once: revoke one that no longer applies"
         )));

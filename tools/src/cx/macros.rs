@@ -137,6 +137,9 @@ impl MacroQuery {
             text.push_str(&literal);
             let Some(name) = name else { continue };
             let class = PLACEHOLDERS.iter().find(|(k, _)| *k == name).and_then(|(_, c)| *c);
+            // A labelled ticket's provider would name the program: it is the ticket's text then.
+            let labelled = !Labels::parse(&ticket.security_labels).is_empty();
+            let class = if name == "provider.name" && labelled { Some(PhiClass::Correspondence) } else { class };
             let checked = match (class, &patient) {
                 (Some(PhiClass::Correspondence), _) => super::ticket::check_correspondence(access, db, &ticket).await,
                 (Some(class), Some(p)) => {

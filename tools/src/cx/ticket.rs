@@ -58,7 +58,18 @@ pub(super) async fn check_correspondence(
             let record = (Resource::Ticket, ticket.id, Labels::parse(&ticket.security_labels));
             access.disclose(db, patient, record, class).await
         }
-        None => access.require(Resource::Ticket, class.action()).map(|_| ()),
+        // About no patient, no consent can open what its labels hide: refused.
+        None => match Labels::parse(&ticket.security_labels).iter().next() {
+            Some(label) => {
+                let message = format!(
+                    "{}: a labelled ticket about no patient opens to no one",
+                    crate::kit::on_file::words(label)
+                );
+                let error = crate::kit::ApiError::Restricted { label, message };
+                Err(access.refuse(Resource::Ticket, class.action(), None, error))
+            }
+            None => access.require(Resource::Ticket, class.action()).map(|_| ()),
+        },
     }
 }
 
@@ -141,9 +152,14 @@ impl Ticket {
         let id = self.0.patient_id?;
         null_on_error(ctx, patient_of(ctx, id).await)
     }
-    /// The provider it is about, checked like `provider(id)`.
+    /// The provider it is about, checked like `provider(id)`; for a ticket labelled
+    /// `sud_part2` or `restricted` (the provider would name the program), correspondence as well.
     async fn provider(&self, ctx: &Context<'_>) -> Option<Provider> {
         let id = self.0.provider_id?;
+        if let Some(patient) = self.0.patient_id {
+            let record = (Resource::Ticket, self.0.id, Labels::parse(&self.0.security_labels));
+            crate::kit::labelled_field(ctx, patient, record, PhiClass::Correspondence).await?;
+        }
         null_on_error(ctx, provider_of(ctx, id).await)
     }
     async fn appointment_id(&self) -> Option<ID> {

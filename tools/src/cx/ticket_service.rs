@@ -70,21 +70,30 @@ where
 }
 
 /// The labels a new ticket takes from the claim and appointment it is about: what is
-/// written about a Part 2 claim is as protected as the claim.
+/// written about a Part 2 claim is as protected as the claim. A claim or appointment of
+/// another patient than the ticket's is `BAD_USER_INPUT`.
 async fn inherited_labels(
     db: &impl ConnectionTrait,
+    patient: Option<Uuid>,
     claim: Option<Uuid>,
     appointment: Option<Uuid>,
 ) -> ApiResult<Labels> {
     let mut labels = Labels::NONE;
+    let another = |field: &str| ApiError::BadUserInput(format!("`{field}` is of another patient than `patientId`"));
     if let Some(id) = claim
         && let Some(found) = claim::Entity::find_by_id(id).one(db).await?
     {
+        if patient.is_some_and(|p| p != found.patient_id) {
+            return Err(another("claimId"));
+        }
         labels = labels.union(Labels::parse(&found.security_labels));
     }
     if let Some(id) = appointment
         && let Some(found) = appointment::Entity::find_by_id(id).one(db).await?
     {
+        if patient.is_some_and(|p| p != found.patient_id) {
+            return Err(another("appointmentId"));
+        }
         labels = labels.union(Labels::parse(&found.security_labels));
     }
     Ok(labels)
@@ -119,7 +128,7 @@ pub async fn create(
     must_exist::<provider::Entity>(db, "providerId", new.provider_id).await?;
     must_exist::<appointment::Entity>(db, "appointmentId", new.appointment_id).await?;
     must_exist::<claim::Entity>(db, "claimId", new.claim_id).await?;
-    let labels = inherited_labels(db, new.claim_id, new.appointment_id).await?;
+    let labels = inherited_labels(db, new.patient_id, new.claim_id, new.appointment_id).await?;
     let now = Utc::now();
     let model = ticket::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -313,7 +322,8 @@ pub async fn list(
         query = query.filter(ticket::Column::PatientId.eq(id));
     }
     if let Some(id) = filter.provider_id {
-        query = query.filter(ticket::Column::ProviderId.eq(id));
+        let shown = crate::kit::records::provider_tells_nothing(ticket::Column::SecurityLabels);
+        query = query.filter(ticket::Column::ProviderId.eq(id)).filter(shown);
     }
     if let Some(breached) = filter.sla_breached {
         let now = Utc::now();

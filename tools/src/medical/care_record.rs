@@ -433,6 +433,12 @@ impl CareRecordMutation {
         reason: String,
     ) -> Gql<CareRecord> {
         let id = parse_id(&id, "care record")?;
+        // An edit is compared with the text ("changes nothing" would answer a guess), so the
+        // editor of a Part 2 or restricted record must be able to read it, labels included.
+        let current = care_record_of(ctx, id).await?;
+        if !Labels::parse(&current.0.security_labels).without(policies::SecurityLabel::PsychotherapyNote).is_empty() {
+            current.check_clinical(ctx).await?;
+        }
         let edit = Edit { body: input.body, diagnosis_codes: input.diagnosis_codes, reason };
         let change = Audited::begin(ctx, Some((Resource::CareRecord, Action::Edit))).await?;
         let edited = match service::edit(change.txn(), change.actor(), id, expected_version, edit).await {

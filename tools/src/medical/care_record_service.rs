@@ -60,7 +60,8 @@ fn filtered(filter: &CareRecordFilter) -> ApiResult<Select<care_record::Entity>>
         query = query.filter(care_record::Column::PatientId.eq(id));
     }
     if let Some(id) = filter.provider_id {
-        query = query.filter(care_record::Column::ProviderId.eq(id));
+        let shown = crate::kit::records::provider_tells_nothing(care_record::Column::SecurityLabels);
+        query = query.filter(care_record::Column::ProviderId.eq(id)).filter(shown);
     }
     if let Some(kind) = filter.kind {
         query = query.filter(care_record::Column::Kind.eq(kind));

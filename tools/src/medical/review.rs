@@ -82,8 +82,12 @@ impl CareReview {
         &self.record.kind
     }
 
-    async fn provider_id(&self) -> ID {
-        ID(self.record.provider_id.to_string())
+    /// The reviewed record's provider; for a record labelled `sud_part2` or `restricted`
+    /// (the provider would name the program), the record's clinical class as well.
+    async fn provider_id(&self, ctx: &Context<'_>) -> Option<ID> {
+        let record = (Resource::CareRecord, self.record.id, Labels::parse(&self.record.security_labels));
+        crate::kit::labelled_field(ctx, self.record.patient_id, record, policies::PhiClass::Clinical).await?;
+        Some(ID(self.record.provider_id.to_string()))
     }
 
     async fn started_at(&self) -> Option<DateTime<Utc>> {

@@ -229,7 +229,8 @@ fn filtered(filter: &ReviewFilter) -> ApiResult<Select<care_review::Entity>> {
     if let Some(provider) = filter.provider_id {
         query = query
             .join(JoinType::InnerJoin, care_review::Relation::CareRecord.def())
-            .filter(care_record::Column::ProviderId.eq(provider));
+            .filter(care_record::Column::ProviderId.eq(provider))
+            .filter(crate::kit::records::provider_tells_nothing(care_record::Column::SecurityLabels));
     }
     if let Some(flag) = filter.flag {
         // Flags are stored comma-joined; match one whole name.

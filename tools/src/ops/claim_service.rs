@@ -91,7 +91,8 @@ pub async fn list_claims(
         query = query.filter(crate::kit::text_search::starts_with(claim::Column::Payer, payer));
     }
     if let Some(id) = filter.provider_id {
-        query = query.filter(claim::Column::ProviderId.eq(id));
+        let shown = crate::kit::records::provider_tells_nothing(claim::Column::SecurityLabels);
+        query = query.filter(claim::Column::ProviderId.eq(id)).filter(shown);
     }
     if let Some(id) = filter.patient_id {
         query = query.filter(claim::Column::PatientId.eq(id));

@@ -521,6 +521,12 @@ impl EscalationMutation {
             recovered_cents,
             write_off,
         };
+        if step.recovered_cents.is_some() || step.write_off.is_some() {
+            // An amount is weighed against the claim's balance, and a refusal names the
+            // balance: the mover must be able to read the claim's billing, labels included.
+            let row = service::find_row(db(ctx)?, id).await?;
+            Escalation::visible(access(ctx)?, row)?.check_billing(ctx).await?;
+        }
         let change = Audited::begin(ctx, Some((Resource::Escalation, Action::Transition))).await?;
         let moved =
             service::transition(change.txn(), change.actor(), id, expected_version, step.clone(), threshold).await?;

@@ -98,22 +98,19 @@ pub fn names(permission: &patient_permission::Model, staff: Uuid, teams: &[Role]
     (by_team || by_name) && listed(&permission.purposes).any(|p| p == purpose.as_str())
 }
 
-/// Whether a restriction keeps its values from the member `staff` of `teams` reading for
-/// `purpose`: it names one of their teams, them, or that purpose. A request that states no
-/// purpose is kept from what a restriction of any purpose covers: what the patient asked
-/// never depends on the reader leaving the reason out.
+/// Whether a restriction keeps its values from the member `staff` of `teams`: it names one
+/// of their teams, them, or a purpose their work serves (`serves`: one they may state, as
+/// [`crate::purpose::Purpose::may_state`] says). Not the purpose a request happens to state:
+/// what the patient asked never depends on the reason a reader gives, or leaves out.
 pub fn restricts(
     restriction: &patient_permission::Model,
     staff: Uuid,
     teams: &[Role],
-    purpose: Option<UsePurpose>,
+    serves: impl Fn(UsePurpose) -> bool,
 ) -> bool {
     let by_team = listed(&restriction.teams).any(|t| teams.iter().any(|team| team.as_str() == t));
     let by_name = listed(&restriction.staff).any(|s| s == staff.to_string());
-    let by_purpose = match purpose {
-        Some(purpose) => listed(&restriction.purposes).any(|p| p == purpose.as_str()),
-        None => listed(&restriction.purposes).next().is_some(),
-    };
+    let by_purpose = listed(&restriction.purposes).filter_map(|p| p.parse::<UsePurpose>().ok()).any(serves);
     by_team || by_name || by_purpose
 }
 
@@ -133,19 +130,43 @@ impl Papers {
             return Ok(papers.clone());
         }
         let now = Utc::now();
-        let rows = patient_permission::Entity::find()
+        // Every one whose days reach today, none cut off: a restriction pushed out of a
+        // truncated read would open what it keeps back. (At most MAX_PER_PATIENT of a kind
+        // stand at once; the day either side absorbs the boundaries, checked exactly below.)
+        let rows = standing(patient_permission::Entity::find(), now)
             .filter(patient_permission::Column::PatientId.eq(patient))
-            .filter(patient_permission::Column::RevokedAt.is_null())
-            .order_by_desc(patient_permission::Column::RecordedAt)
-            .order_by_desc(patient_permission::Column::Id)
-            // At most MAX_PER_PATIENT of each kind stand at once.
-            .limit(3 * MAX_PER_PATIENT)
+            .filter(patient_permission::Column::ValidFrom.lte(now.date_naive() + chrono::Days::new(1)))
             .all(db)
             .await?;
         let papers = Arc::new(rows.into_iter().filter(|p| is_in_force(p, now)).collect::<Vec<_>>());
         read.insert(patient, papers.clone());
         Ok(papers)
     }
+}
+
+/// Permissions not revoked whose last day is not yet past at `now` (in force, or to come).
+pub fn standing(
+    query: sea_orm::Select<patient_permission::Entity>,
+    now: DateTime<Utc>,
+) -> sea_orm::Select<patient_permission::Entity> {
+    query
+        .filter(patient_permission::Column::RevokedAt.is_null())
+        .filter(patient_permission::Column::ValidUntil.gte(now.date_naive() - chrono::Days::new(1)))
+}
+
+/// How many permissions of `kind` of `patient` stand at `now` (the cap's count).
+pub async fn standing_count(
+    db: &impl ConnectionTrait,
+    patient: Uuid,
+    kind: Kind,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(standing(patient_permission::Entity::find(), now)
+        .filter(patient_permission::Column::PatientId.eq(patient))
+        .filter(patient_permission::Column::Kind.eq(kind.as_str()))
+        .count(db)
+        .await?)
 }
 
 /// What one check asks of the papers.

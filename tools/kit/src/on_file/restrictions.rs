@@ -1,7 +1,7 @@
 //! Restrictions (45 CFR 164.522(a)): what a patient asked ward to keep from some of its
 //! readers. A restriction covers the patient's records labelled `restricted` (every value of
 //! them, or one class) and names whom it keeps them from: teams, staff by name, purposes
-//! (payment, say, for a service paid out of pocket). An emergency reaches them still
+//! (payment, say, for a service paid out of pocket: then everyone whose work is payment). An emergency reaches them still
 //! (164.522(a)(1)(iii)): a break-glass grant.
 
 use super::{Kind, restricts, words};
@@ -22,17 +22,17 @@ pub async fn unrestricted(
 ) -> ApiResult<()> {
     let label = SecurityLabel::Restricted;
     let principal = access.principal();
-    let purpose = access.purpose().map(|p| p.use_of());
+    let serves = |purpose| crate::purpose::Purpose::may_state(access.policy(), &principal.roles, purpose);
     let papers = access.papers().in_force(db, patient).await?;
     let covering = papers.iter().filter(|p| p.kind == Kind::Restriction.as_str()).find(|p| {
         super::covers(p, &[label.as_str(), class.as_str()])
-            && restricts(p, principal.staff_id, &principal.roles, purpose)
+            && restricts(p, principal.staff_id, &principal.roles, serves)
     });
     match covering {
         None => Ok(()),
         Some(restriction) => {
             let message = format!(
-                "{}: the patient asked that this be kept from you or your team, or from the purpose of this request (restriction {})",
+                "{}: the patient asked that this be kept from you, your team, or the work your team does (restriction {})",
                 words(label),
                 restriction.id
             );

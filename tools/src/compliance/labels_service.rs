@@ -69,48 +69,60 @@ pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> Ap
 
 /// Stores `labels` as record `id`'s, if they are still `was` (`CONFLICT` if they changed).
 async fn store(db: &impl ConnectionTrait, record: &Labelled, labels: Labels) -> ApiResult<()> {
-    let (was, next) = (record.raw.clone(), labels.to_text());
+    let (was, next) = (record.raw.as_str(), labels.to_text());
     let written = match record.resource {
         Resource::CareRecord => {
-            care_record::Entity::update_many()
-                .col_expr(care_record::Column::SecurityLabels, Expr::value(next))
-                .filter(care_record::Column::Id.eq(record.id))
-                .filter(care_record::Column::SecurityLabels.eq(was))
-                .exec(db)
-                .await?
+            swap::<care_record::Entity>(
+                db,
+                (care_record::Column::Id, care_record::Column::SecurityLabels),
+                record.id,
+                was,
+                next,
+            )
+            .await?
         }
         Resource::Claim => {
-            claim::Entity::update_many()
-                .col_expr(claim::Column::SecurityLabels, Expr::value(next))
-                .filter(claim::Column::Id.eq(record.id))
-                .filter(claim::Column::SecurityLabels.eq(was))
-                .exec(db)
-                .await?
+            swap::<claim::Entity>(db, (claim::Column::Id, claim::Column::SecurityLabels), record.id, was, next).await?
         }
         Resource::Ticket => {
-            ticket::Entity::update_many()
-                .col_expr(ticket::Column::SecurityLabels, Expr::value(next))
-                .filter(ticket::Column::Id.eq(record.id))
-                .filter(ticket::Column::SecurityLabels.eq(was))
-                .exec(db)
+            swap::<ticket::Entity>(db, (ticket::Column::Id, ticket::Column::SecurityLabels), record.id, was, next)
                 .await?
         }
         _ => {
-            appointment::Entity::update_many()
-                .col_expr(appointment::Column::SecurityLabels, Expr::value(next))
-                .filter(appointment::Column::Id.eq(record.id))
-                .filter(appointment::Column::SecurityLabels.eq(was))
-                .exec(db)
-                .await?
+            swap::<appointment::Entity>(
+                db,
+                (appointment::Column::Id, appointment::Column::SecurityLabels),
+                record.id,
+                was,
+                next,
+            )
+            .await?
         }
     };
-    if written.rows_affected == 0 {
+    if written == 0 {
         return Err(ApiError::Conflict(format!(
             "the labels of {} {} changed meanwhile: reload and try again",
             record.resource, record.id
         )));
     }
     Ok(())
+}
+
+/// Sets row `id`'s labels column to `next` where it still reads `was`: how many rows changed.
+async fn swap<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    (id_column, labels): (E::Column, E::Column),
+    id: Uuid,
+    was: &str,
+    next: String,
+) -> ApiResult<u64> {
+    let written = E::update_many()
+        .col_expr(labels, Expr::value(next))
+        .filter(id_column.eq(id))
+        .filter(labels.eq(was))
+        .exec(db)
+        .await?;
+    Ok(written.rows_affected)
 }
 
 /// Adds `label` to the record (one it carries already is left as it is: `None`).

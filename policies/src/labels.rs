@@ -45,6 +45,12 @@ impl Labels {
         Labels(self.0 | other.0)
     }
 
+    /// These labels but `others`.
+    #[must_use]
+    pub fn without_all(self, others: Labels) -> Self {
+        Labels(self.0 & !others.0)
+    }
+
     #[must_use]
     pub fn without(self, label: SecurityLabel) -> Self {
         Labels(self.0 & !Self::bit(label))

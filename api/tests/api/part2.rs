@@ -342,6 +342,34 @@ each_backend!(an_837p_from_a_part2_program_labels_its_substance_use_claims_and_n
         }
     };
     assert_eq!(labels("CLM-2099-0000101").await, "sud_part2", "a program's substance-use claim");
+
+    // A claim first sent with other codes, a ticket written about it, then the codes the
+    // program billed: the ticket takes the label with the claim.
+    let first = claims_837(&[("CLM-2099-0000104", &member, &program.npi, 15_000)]);
+    assert_eq!(send(&app, Some(&token), "application/edi-x12", first.clone()).await.0, 200);
+    let claim_id = claim::Entity::find()
+        .filter(claim::Column::ClaimNumber.eq("CLM-2099-0000104"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let ticket = app
+        .gql(
+            "alice",
+            "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }",
+            json!({ "input": { "subject": "A bill", "description": "The patient asks about a bill", "channel": "PHONE",
+                    "patientId": claim_id.patient_id, "claimId": claim_id.id } }),
+        )
+        .await["data"]["createTicket"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let relabelled = with_codes(first, "HI*ABK:F1120*ABF:F411");
+    assert_eq!(send(&app, Some(&token), "application/edi-x12", relabelled).await.0, 200);
+    assert_eq!(labels("CLM-2099-0000104").await, "sud_part2");
+    let row = ticket::Entity::find_by_id(ticket).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(row.security_labels, "sud_part2", "the ticket about it takes the label");
     assert_eq!(labels("CLM-2099-0000102").await, "", "the same codes from a provider that is no program");
     assert_eq!(labels("CLM-2099-0000103").await, "", "nicotine is not a Part 2 disorder");
 });

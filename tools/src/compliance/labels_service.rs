@@ -132,20 +132,31 @@ pub async fn add(db: &impl ConnectionTrait, record: &Labelled, label: SecurityLa
     }
     let labels = record.labels.with(label);
     store(db, record, labels).await?;
-    label_tickets_about(db, record, label).await?;
+    label_tickets_about(db, record.resource, record.id, Labels::of(label)).await?;
     Ok(Some(labels))
 }
 
-/// Gives `label` to the tickets about a claim or appointment that just took it: what was
-/// written about the record is as protected as the record.
-async fn label_tickets_about(db: &impl ConnectionTrait, record: &Labelled, label: SecurityLabel) -> ApiResult<()> {
-    let about = match record.resource {
+/// Gives `added` to the tickets about a claim or appointment that just took them (by hand or
+/// at ingest): what was written about the record is as protected as the record.
+pub async fn label_tickets_about(
+    db: &impl ConnectionTrait,
+    resource: Resource,
+    id: Uuid,
+    added: Labels,
+) -> ApiResult<()> {
+    let about = match resource {
         Resource::Claim => ticket::Column::ClaimId,
         Resource::Appointment => ticket::Column::AppointmentId,
         _ => return Ok(()),
     };
-    for found in ticket::Entity::find().filter(about.eq(record.id)).all(db).await? {
-        let labels = Labels::parse(&found.security_labels).with(label);
+    if added.is_empty() {
+        return Ok(());
+    }
+    for found in ticket::Entity::find().filter(about.eq(id)).all(db).await? {
+        let labels = Labels::parse(&found.security_labels).union(added);
+        if labels == Labels::parse(&found.security_labels) {
+            continue;
+        }
         ticket::Entity::update_many()
             .col_expr(ticket::Column::SecurityLabels, Expr::value(labels.to_text()))
             .filter(ticket::Column::Id.eq(found.id))

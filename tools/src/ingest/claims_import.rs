@@ -22,7 +22,7 @@ use crate::kit::{ApiError, ApiResult};
 use chrono::Utc;
 use entities::claim::{self, ClaimStatus};
 use entities::{import_file, patient, provider};
-use policies::{Labels, labels};
+use policies::{Labels, Resource, labels};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -280,9 +280,13 @@ async fn write_chunk(txn: &DatabaseTransaction, claims: Vec<Claim>, report: &mut
             }
             Some(claim) if said.matches(claim) => report.unchanged += 1,
             Some(claim) => {
-                let mut row = said.onto(claim.clone().into(), Labels::parse(&claim.security_labels));
+                let held = Labels::parse(&claim.security_labels);
+                let mut row = said.onto(claim.clone().into(), held);
                 row.version = Set(claim.version + 1);
-                row.update(txn).await?;
+                let updated = row.update(txn).await?;
+                // Labels it gained reach the tickets written about it.
+                let gained = Labels::parse(&updated.security_labels).without_all(held);
+                crate::compliance::labels_service::label_tickets_about(txn, Resource::Claim, claim.id, gained).await?;
                 report.updated += 1;
             }
             None => {

@@ -4,6 +4,7 @@
 //! naming the label of the records it reaches.
 
 use super::break_glass_service::requester_may_ask;
+use super::labels_service::LABELLED;
 use crate::directory::lookup_service::find_patient;
 use crate::kit::on_file::{self, Kind};
 use crate::kit::parse_id;
@@ -194,9 +195,6 @@ impl AccessReportQuery {
         })
     }
 }
-
-/// The resources whose records carry labels.
-const LABELLED: [Resource; 3] = [Resource::CareRecord, Resource::Claim, Resource::Ticket];
 
 /// Who reads what the patient's permissions of `kind` in force open: each active member it
 /// names (by a team they hold, or by name) except the member who recorded it, for the

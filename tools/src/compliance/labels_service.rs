@@ -24,44 +24,33 @@ pub struct Labelled {
     pub kind: Option<String>,
 }
 
-/// The resources whose records carry labels.
+/// The resources whose records carry labels (the access report reads the same list).
 pub const LABELLED: [Resource; 4] = [Resource::CareRecord, Resource::Claim, Resource::Ticket, Resource::Appointment];
 
 /// The record `id` of `resource`, or `NOT_FOUND`.
 pub async fn find(db: &impl ConnectionTrait, resource: Resource, id: Uuid) -> ApiResult<Labelled> {
+    let row = |patient: Option<Uuid>, raw: String, kind: Option<String>| Labelled {
+        resource,
+        id,
+        patient,
+        labels: Labels::parse(&raw),
+        raw,
+        kind,
+    };
     let found = match resource {
-        Resource::CareRecord => care_record::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
-            resource,
-            id,
-            patient: Some(r.patient_id),
-            labels: Labels::parse(&r.security_labels),
-            raw: r.security_labels,
-            kind: Some(r.kind),
-        }),
-        Resource::Claim => claim::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
-            resource,
-            id,
-            patient: Some(r.patient_id),
-            labels: Labels::parse(&r.security_labels),
-            raw: r.security_labels,
-            kind: None,
-        }),
-        Resource::Ticket => ticket::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
-            resource,
-            id,
-            patient: r.patient_id,
-            labels: Labels::parse(&r.security_labels),
-            raw: r.security_labels,
-            kind: None,
-        }),
-        Resource::Appointment => appointment::Entity::find_by_id(id).one(db).await?.map(|r| Labelled {
-            resource,
-            id,
-            patient: Some(r.patient_id),
-            labels: Labels::parse(&r.security_labels),
-            raw: r.security_labels,
-            kind: None,
-        }),
+        Resource::CareRecord => care_record::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|r| row(Some(r.patient_id), r.security_labels, Some(r.kind))),
+        Resource::Claim => {
+            claim::Entity::find_by_id(id).one(db).await?.map(|r| row(Some(r.patient_id), r.security_labels, None))
+        }
+        Resource::Ticket => {
+            ticket::Entity::find_by_id(id).one(db).await?.map(|r| row(r.patient_id, r.security_labels, None))
+        }
+        Resource::Appointment => {
+            appointment::Entity::find_by_id(id).one(db).await?.map(|r| row(Some(r.patient_id), r.security_labels, None))
+        }
         _ => None,
     };
     found.ok_or_else(|| ApiError::NotFound(format!("{resource} {id}")))
